@@ -1,0 +1,725 @@
+//! The engine: finds every enabled identifier in a buffer in one pass.
+//!
+//! Stage 1 runs one Aho-Corasick automaton (ASCII case-insensitive, overlapping) over the buffer.
+//! Its patterns are every identifier's literal anchors (`AKIA`, `-----BEGIN`, ...) and every
+//! keyword variant; each pattern remembers which detectors it serves and in which role. Stage 2
+//! runs a detector's regex only inside windows where a match can lie: around its anchors, or,
+//! for a keyword-gated detector without anchors, within reach of its keywords. Detectors with
+//! neither (card numbers, whose twin needs no keyword) search the whole buffer. Stage 3 checks
+//! token boundaries, ignore values, validators and keyword proximity.
+//!
+//! The windows are exact supersets: every match of a regex whose maximum length is bounded lies
+//! inside the window of the anchor it contains, or of a keyword within reach. So the engine finds
+//! what running every regex over the whole buffer finds ([`Engine::scan_exhaustive`] does that,
+//! and a property test compares the two).
+
+use std::collections::HashSet;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex_automata::meta::{self, Regex};
+use regex_automata::util::syntax;
+use regex_automata::Input;
+
+use crate::catalog::{Catalog, Selection};
+use crate::error::{Error, ErrorKind};
+use crate::identifier::{Extend, Identifier, KeywordRule, TokenClass};
+use crate::mask::mask;
+
+/// The longest match the engine reports (PEM blocks are cut here). Streaming callers keep at
+/// least this much overlap between buffers.
+pub const MAX_MATCH_LEN: usize = 64 * 1024;
+
+/// How far before a match the engine looks (keywords, boundaries). Streaming callers keep at
+/// least this much context before the first byte whose matches they report.
+pub const MAX_LOOKBEHIND: usize = 1024;
+
+/// Index of an enabled identifier in [`Engine::identifiers`].
+pub type IdentifierIndex = usize;
+
+/// One detection in a buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Match {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+    /// Which identifier (index into [`Engine::identifiers`]).
+    pub identifier: IdentifierIndex,
+}
+
+/// Builds an [`Engine`] from a catalogue and a selection.
+#[derive(Clone, Debug)]
+pub struct EngineBuilder {
+    catalog: Catalog,
+    selection: Selection,
+    custom: Vec<Identifier>,
+}
+
+impl Default for EngineBuilder {
+    fn default() -> Self {
+        EngineBuilder::new()
+    }
+}
+
+impl EngineBuilder {
+    /// The builtin catalogue with the RECOMMENDED selection.
+    pub fn new() -> EngineBuilder {
+        EngineBuilder {
+            catalog: Catalog::builtin(),
+            selection: Selection::Recommended,
+            custom: Vec::new(),
+        }
+    }
+
+    /// Uses another catalogue of managed identifiers.
+    pub fn catalog(mut self, catalog: Catalog) -> EngineBuilder {
+        self.catalog = catalog;
+        self
+    }
+
+    /// Which managed identifiers are on.
+    pub fn selection(mut self, selection: Selection) -> EngineBuilder {
+        self.selection = selection;
+        self
+    }
+
+    /// Adds identifiers that are always on (custom identifiers).
+    pub fn add(mut self, identifiers: impl IntoIterator<Item = Identifier>) -> EngineBuilder {
+        self.custom.extend(identifiers);
+        self
+    }
+
+    /// Compiles the engine.
+    pub fn build(self) -> Result<Engine, Error> {
+        let enabled = self.catalog.select(&self.selection)?;
+        let mut all: Vec<Identifier> = self.catalog.identifiers().to_vec();
+        let mut on: HashSet<String> = enabled.into_iter().collect();
+        for c in self.custom {
+            on.insert(c.id.clone());
+            all.push(c);
+        }
+        Engine::compile(all, &on)
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Role {
+    Anchor,
+    Keyword,
+}
+
+#[derive(Debug)]
+struct Detector {
+    regex: Regex,
+    max_len: Option<usize>,
+    /// Reported when the keyword rule is satisfied (or there is none).
+    report: Option<IdentifierIndex>,
+    /// Reported when a twin rule finds no keyword.
+    twin_report: Option<IdentifierIndex>,
+    rule: KeywordRule,
+    has_anchors: bool,
+    validator: Option<crate::validate::Validator>,
+    ignore: HashSet<Vec<u8>>,
+    token: TokenClass,
+    extend: Extend,
+    max_distance: usize,
+    keywords: Vec<Vec<u8>>,
+}
+
+/// The compiled engine. Built once, shared by reference across threads; each thread passes
+/// its own [`Scratch`].
+#[derive(Debug)]
+pub struct Engine {
+    identifiers: Vec<Identifier>,
+    detectors: Vec<Detector>,
+    ac: Option<AhoCorasick>,
+    /// For each AC pattern: the detectors it serves and how.
+    triggers: Vec<Vec<(usize, Role)>>,
+    max_keyword_len: usize,
+}
+
+/// Per-thread working memory for [`Engine::scan`].
+#[derive(Debug, Default)]
+pub struct Scratch {
+    caches: Vec<meta::Cache>,
+    windows: Vec<Vec<(usize, usize)>>,
+    keywords: Vec<Vec<(usize, usize)>>,
+}
+
+/// Which detectors have a keyword in the structural context of a buffer (a CSV column name,
+/// the element names on a JSON path). Build with [`Engine::keyword_context`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeywordContext {
+    bits: Vec<u64>,
+}
+
+impl KeywordContext {
+    /// No structural context.
+    pub fn none() -> KeywordContext {
+        KeywordContext::default()
+    }
+
+    fn has(&self, d: usize) -> bool {
+        self.bits
+            .get(d / 64)
+            .is_some_and(|w| w & (1u64 << (d % 64)) != 0)
+    }
+
+    fn set(&mut self, d: usize) {
+        if self.bits.len() <= d / 64 {
+            self.bits.resize(d / 64 + 1, 0);
+        }
+        self.bits[d / 64] |= 1u64 << (d % 64);
+    }
+}
+
+/// Keyword variants: lowercase; a keyword with spaces also matches with none, `_` or `-`.
+pub fn keyword_variants(keyword: &str) -> Vec<String> {
+    let k = keyword.to_lowercase();
+    let mut v = vec![k.clone()];
+    if k.contains(' ') {
+        for sep in ["", "_", "-"] {
+            v.push(k.replace(' ', sep));
+        }
+    }
+    v.dedup();
+    v
+}
+
+/// A keyword occurrence counts only at a word start: not right after a letter, except at a
+/// camelCase hump (`userSsn`).
+fn keyword_start_ok(hay: &[u8], start: usize) -> bool {
+    if start == 0 {
+        return true;
+    }
+    let prev = hay[start - 1];
+    if !prev.is_ascii_alphabetic() {
+        return true;
+    }
+    prev.is_ascii_lowercase() && hay[start].is_ascii_uppercase()
+}
+
+fn compile_regex(id: &str, pattern: &str) -> Result<(Regex, Option<usize>), Error> {
+    let err = |message: String| {
+        Error::new(ErrorKind::Regex {
+            id: id.to_string(),
+            message,
+        })
+    };
+    let syn = syntax::Config::new().unicode(false).utf8(false);
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map_err(|e| err(e.to_string()))?;
+    let max_len = hir.properties().maximum_len();
+    if hir.properties().minimum_len() == Some(0) {
+        return Err(err("the pattern matches the empty string".into()));
+    }
+    let regex = Regex::builder()
+        .syntax(syn)
+        .configure(
+            Regex::config()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(8 << 20)),
+        )
+        .build(pattern)
+        .map_err(|e| err(e.to_string()))?;
+    Ok((regex, max_len))
+}
+
+fn strip_separators(v: &[u8]) -> Vec<u8> {
+    v.iter()
+        .copied()
+        .filter(|b| *b != b' ' && *b != b'-')
+        .collect()
+}
+
+impl Engine {
+    fn compile(all: Vec<Identifier>, on: &HashSet<String>) -> Result<Engine, Error> {
+        // Reported identifiers: the enabled ones, in catalogue order.
+        let identifiers: Vec<Identifier> = all.iter().filter(|i| on.contains(&i.id)).cloned().collect();
+        let index_of = |id: &str| identifiers.iter().position(|i| i.id == id);
+
+        let mut detectors = Vec::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut triggers: Vec<Vec<(usize, Role)>> = Vec::new();
+        let mut add_pattern = |p: String, d: usize, role: Role| {
+            let idx = match patterns.iter().position(|x| *x == p) {
+                Some(i) => i,
+                None => {
+                    patterns.push(p);
+                    triggers.push(Vec::new());
+                    patterns.len() - 1
+                }
+            };
+            triggers[idx].push((d, role));
+        };
+        let mut max_keyword_len = 0;
+        for ident in &all {
+            let Some(pattern) = &ident.regex else {
+                continue;
+            };
+            let report = index_of(&ident.id);
+            let twin_report = match &ident.keyword_rule {
+                KeywordRule::Twin(t) => index_of(t),
+                _ => None,
+            };
+            if report.is_none() && twin_report.is_none() {
+                continue;
+            }
+            let (regex, max_len) = compile_regex(&ident.id, pattern)?;
+            let d = detectors.len();
+            for a in &ident.anchors {
+                if a.is_empty() {
+                    return Err(Error::new(ErrorKind::Invalid {
+                        id: ident.id.clone(),
+                        message: "empty anchor".into(),
+                    }));
+                }
+                add_pattern(a.to_lowercase(), d, Role::Anchor);
+            }
+            let mut keywords = Vec::new();
+            for k in &ident.keywords {
+                for v in keyword_variants(k) {
+                    if v.is_empty() {
+                        continue;
+                    }
+                    max_keyword_len = max_keyword_len.max(v.len());
+                    keywords.push(v.as_bytes().to_vec());
+                    add_pattern(v, d, Role::Keyword);
+                }
+            }
+            detectors.push(Detector {
+                regex,
+                max_len: max_len.map(|m| m.min(MAX_MATCH_LEN)),
+                report,
+                twin_report,
+                rule: ident.keyword_rule.clone(),
+                has_anchors: !ident.anchors.is_empty() && max_len.is_some(),
+                validator: ident.validator,
+                ignore: ident
+                    .ignore
+                    .iter()
+                    .map(|v| strip_separators(v.as_bytes()))
+                    .collect(),
+                token: ident.token,
+                extend: ident.extend,
+                max_distance: ident.max_distance,
+                keywords,
+            });
+        }
+        let ac = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&patterns)
+                    .map_err(|e| {
+                        Error::new(ErrorKind::Invalid {
+                            id: "(prefilter)".into(),
+                            message: e.to_string(),
+                        })
+                    })?,
+            )
+        };
+        Ok(Engine {
+            identifiers,
+            detectors,
+            ac,
+            triggers,
+            max_keyword_len,
+        })
+    }
+
+    /// The enabled identifiers; [`Match::identifier`] indexes this slice.
+    pub fn identifiers(&self) -> &[Identifier] {
+        &self.identifiers
+    }
+
+    /// A fresh scratch for one thread.
+    pub fn scratch(&self) -> Scratch {
+        Scratch {
+            caches: self.detectors.iter().map(|d| d.regex.create_cache()).collect(),
+            windows: vec![Vec::new(); self.detectors.len()],
+            keywords: vec![Vec::new(); self.detectors.len()],
+        }
+    }
+
+    /// Which detectors find a keyword in `context` (a column name, JSON path element names).
+    pub fn keyword_context(&self, context: &str) -> KeywordContext {
+        let mut kc = KeywordContext::default();
+        let Some(ac) = &self.ac else {
+            return kc;
+        };
+        let hay = context.as_bytes();
+        for m in ac.find_overlapping_iter(hay) {
+            if !keyword_start_ok(hay, m.start()) {
+                continue;
+            }
+            for &(d, role) in &self.triggers[m.pattern().as_usize()] {
+                if let Role::Keyword = role {
+                    kc.set(d);
+                }
+            }
+        }
+        kc
+    }
+
+    /// Masks a match's bytes with its identifier's style.
+    pub fn mask(&self, m: &Match, hay: &[u8]) -> String {
+        mask(&hay[m.start..m.end], self.identifiers[m.identifier].mask)
+    }
+
+    /// Finds every detection in `hay`, sorted by start, appended to `out`.
+    pub fn scan(
+        &self,
+        hay: &[u8],
+        context: &KeywordContext,
+        scratch: &mut Scratch,
+        out: &mut Vec<Match>,
+    ) {
+        if scratch.caches.len() != self.detectors.len() {
+            *scratch = self.scratch();
+        }
+        for w in scratch.windows.iter_mut() {
+            w.clear();
+        }
+        for k in scratch.keywords.iter_mut() {
+            k.clear();
+        }
+        if let Some(ac) = &self.ac {
+            for m in ac.find_overlapping_iter(hay) {
+                for &(d, role) in &self.triggers[m.pattern().as_usize()] {
+                    match role {
+                        Role::Anchor => {
+                            let reach = self.detectors[d].max_len.unwrap_or(MAX_MATCH_LEN);
+                            scratch.windows[d]
+                                .push((m.start().saturating_sub(reach), (m.end() + reach).min(hay.len())));
+                        }
+                        Role::Keyword => {
+                            if keyword_start_ok(hay, m.start()) {
+                                scratch.keywords[d].push((m.start(), m.end()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let first = out.len();
+        for (d, det) in self.detectors.iter().enumerate() {
+            let ctx = context.has(d);
+            let Scratch {
+                caches,
+                windows,
+                keywords,
+            } = scratch;
+            let kws = &mut keywords[d];
+            kws.sort_unstable();
+            let gated = det.rule == KeywordRule::Required && !ctx;
+            if gated && kws.is_empty() {
+                continue;
+            }
+            let wins = &mut windows[d];
+            if det.has_anchors {
+                if wins.is_empty() {
+                    continue;
+                }
+            } else if gated && det.max_len.is_some() {
+                let reach = det.max_distance + det.max_len.unwrap_or(0);
+                wins.extend(
+                    kws.iter()
+                        .map(|&(s, e)| (s.saturating_sub(reach), (e + reach).min(hay.len()))),
+                );
+            } else {
+                wins.push((0, hay.len()));
+            }
+            wins.sort_unstable();
+            let mut cur: Option<(usize, usize)> = None;
+            let run = |s: usize, e: usize, cache: &mut meta::Cache, out: &mut Vec<Match>| {
+                self.search_range(d, hay, s, e, ctx, kws, cache, out);
+            };
+            for &(s, e) in wins.iter() {
+                match cur {
+                    Some((cs, ce)) if s <= ce => cur = Some((cs, ce.max(e))),
+                    Some((cs, ce)) => {
+                        run(cs, ce, &mut caches[d], out);
+                        cur = Some((s, e));
+                    }
+                    None => cur = Some((s, e)),
+                }
+            }
+            if let Some((cs, ce)) = cur {
+                run(cs, ce, &mut caches[d], out);
+            }
+        }
+        out[first..].sort_unstable();
+    }
+
+    /// The reference the engine must equal: every detector's regex over the whole buffer,
+    /// keywords found by a plain substring search. Slow; for tests and audits.
+    pub fn scan_exhaustive(&self, hay: &[u8], context: &KeywordContext, out: &mut Vec<Match>) {
+        let lower = hay.to_ascii_lowercase();
+        let first = out.len();
+        for (d, det) in self.detectors.iter().enumerate() {
+            let mut kws = Vec::new();
+            for k in &det.keywords {
+                let mut at = 0;
+                while let Some(p) = memchr::memmem::find(&lower[at..], k) {
+                    let s = at + p;
+                    if keyword_start_ok(hay, s) {
+                        kws.push((s, s + k.len()));
+                    }
+                    at = s + 1;
+                }
+            }
+            kws.sort_unstable();
+            kws.dedup();
+            let mut cache = det.regex.create_cache();
+            self.search_range(d, hay, 0, hay.len(), context.has(d), &kws, &mut cache, out);
+        }
+        out[first..].sort_unstable();
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn search_range(
+        &self,
+        d: usize,
+        hay: &[u8],
+        start: usize,
+        end: usize,
+        ctx: bool,
+        kws: &[(usize, usize)],
+        cache: &mut meta::Cache,
+        out: &mut Vec<Match>,
+    ) {
+        let det = &self.detectors[d];
+        let mut input = Input::new(hay).range(start..end);
+        while let Some(m) = det.regex.search_with(cache, &input) {
+            let (s, mut e) = (m.start(), m.end());
+            // Advance past this match (never loop on an empty one).
+            let next = if e > s { e } else { e + 1 };
+            if next > end {
+                input.set_start(end);
+            } else {
+                input.set_start(next);
+            }
+            if let Some(r) = self.confirm(det, hay, s, &mut e, ctx, kws) {
+                out.push(Match {
+                    start: s,
+                    end: e,
+                    identifier: r,
+                });
+            }
+            if next > end {
+                break;
+            }
+        }
+    }
+
+    fn confirm(
+        &self,
+        det: &Detector,
+        hay: &[u8],
+        s: usize,
+        e: &mut usize,
+        ctx: bool,
+        kws: &[(usize, usize)],
+    ) -> Option<IdentifierIndex> {
+        if s > 0 && det.token.contains(hay[s - 1]) {
+            return None;
+        }
+        if *e < hay.len() && det.token.contains(hay[*e]) {
+            return None;
+        }
+        if det.extend == Extend::PemBlock {
+            *e = pem_end(hay, s, *e)?;
+        }
+        let value = &hay[s..*e];
+        if !det.ignore.is_empty() && det.ignore.contains(&strip_separators(value)) {
+            return None;
+        }
+        if let Some(v) = det.validator {
+            if !v.check(value) {
+                return None;
+            }
+        }
+        let near = || ctx || keyword_near(kws, s, *e, det.max_distance, self.max_keyword_len);
+        match &det.rule {
+            KeywordRule::None => det.report,
+            KeywordRule::Required => {
+                if near() {
+                    det.report
+                } else {
+                    None
+                }
+            }
+            KeywordRule::Twin(_) => {
+                if near() {
+                    det.report
+                } else {
+                    det.twin_report
+                }
+            }
+        }
+    }
+}
+
+/// Whether a keyword lies within `dist` bytes of `[s, e)` on either side (overlap counts).
+fn keyword_near(kws: &[(usize, usize)], s: usize, e: usize, dist: usize, max_kw: usize) -> bool {
+    let lo = s.saturating_sub(dist + max_kw);
+    let from = kws.partition_point(|&(ks, _)| ks < lo);
+    for &(ks, ke) in &kws[from..] {
+        if ks > e + dist {
+            break;
+        }
+        let gap = if ke <= s {
+            s - ke
+        } else if ks >= e {
+            ks - e
+        } else {
+            0
+        };
+        if gap <= dist {
+            return true;
+        }
+    }
+    false
+}
+
+/// The end of a PEM-style block whose BEGIN line is `hay[s..e]`: one past the `-----` that
+/// closes the matching END line, within [`MAX_MATCH_LEN`] bytes. None without an END line.
+fn pem_end(hay: &[u8], s: usize, e: usize) -> Option<usize> {
+    let header = &hay[s..e];
+    let label = header
+        .strip_prefix(b"-----BEGIN ")?
+        .strip_suffix(b"-----")?;
+    let limit = (s + MAX_MATCH_LEN).min(hay.len());
+    let mut end_marker = b"-----END ".to_vec();
+    end_marker.extend_from_slice(label);
+    end_marker.extend_from_slice(b"-----");
+    let p = memchr::memmem::find(&hay[e..limit], &end_marker)?;
+    Some(e + p + end_marker.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine_all() -> Engine {
+        EngineBuilder::new().selection(Selection::All).build().unwrap()
+    }
+
+    fn ids(engine: &Engine, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut scratch = engine.scratch();
+        engine.scan(text.as_bytes(), &KeywordContext::none(), &mut scratch, &mut out);
+        out.iter()
+            .map(|m| engine.identifiers()[m.identifier].id.clone())
+            .collect()
+    }
+
+    /// Every example gives exactly one detection of its id; every negative example none.
+    #[test]
+    fn catalogue_examples() {
+        let engine = engine_all();
+        let catalog = Catalog::builtin();
+        let mut checked = 0;
+        for ident in catalog.identifiers() {
+            assert!(
+                ident.examples.len() >= 2 || ident.regex.as_deref().is_some_and(|r| r.contains("OPENSSH") || r.contains("PGP")),
+                "{} needs at least two examples",
+                ident.id
+            );
+            assert!(!ident.negative_examples.is_empty(), "{} needs negative examples", ident.id);
+            for ex in &ident.examples {
+                let found = ids(&engine, ex);
+                let n = found.iter().filter(|i| **i == ident.id).count();
+                assert_eq!(n, 1, "{}: example {ex:?} gave {found:?}", ident.id);
+                checked += 1;
+            }
+            for ex in &ident.negative_examples {
+                let found = ids(&engine, ex);
+                assert!(
+                    !found.contains(&ident.id),
+                    "{}: negative example {ex:?} gave {found:?}",
+                    ident.id
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 40);
+    }
+
+    #[test]
+    fn twin_never_both() {
+        let engine = engine_all();
+        assert_eq!(ids(&engine, "card 4539227423747675"), ["CREDIT_CARD_NUMBER"]);
+        assert_eq!(
+            ids(&engine, "x 4539227423747675"),
+            ["CREDIT_CARD_NUMBER_(NO_KEYWORD)"]
+        );
+    }
+
+    #[test]
+    fn keyword_distance_is_inclusive_30() {
+        let engine = engine_all();
+        let pad30 = ".".repeat(29);
+        // "ssn" + space + 29 dots = 30 bytes between keyword end and match start.
+        let text = format!("ssn {pad30}536-22-8921");
+        assert_eq!(ids(&engine, &text), ["USA_SOCIAL_SECURITY_NUMBER"]);
+        let text = format!("ssn .{pad30}536-22-8921");
+        assert!(ids(&engine, &text).is_empty());
+        // After the match counts too.
+        let text = format!("536-22-8921 {pad30}SSN");
+        assert_eq!(ids(&engine, &text), ["USA_SOCIAL_SECURITY_NUMBER"]);
+    }
+
+    #[test]
+    fn keyword_variants_and_case() {
+        let engine = engine_all();
+        for kw in ["Social Security", "social_security", "SOCIAL-SECURITY", "socialsecurity"] {
+            let text = format!("{kw}: 536-22-8921");
+            assert_eq!(ids(&engine, &text), ["USA_SOCIAL_SECURITY_NUMBER"], "{kw}");
+        }
+        // Inside a word it is not a keyword.
+        assert!(ids(&engine, "classn 536-22-8921").is_empty());
+    }
+
+    #[test]
+    fn structural_context_counts_as_keyword() {
+        let engine = engine_all();
+        let ctx = engine.keyword_context("customer ssn");
+        let mut out = Vec::new();
+        engine.scan(b"536-22-8921", &ctx, &mut engine.scratch(), &mut out);
+        assert_eq!(out.len(), 1);
+        let ctx = engine.keyword_context("order id");
+        out.clear();
+        engine.scan(b"536-22-8921", &ctx, &mut engine.scratch(), &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn pem_block_once_at_begin() {
+        let engine = engine_all();
+        let ex = &Catalog::builtin().get("PKCS").unwrap().examples[0].clone();
+        let text = format!("line one\n{ex}\ntrailer\n");
+        let mut out = Vec::new();
+        engine.scan(text.as_bytes(), &KeywordContext::none(), &mut engine.scratch(), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].start, 9);
+        assert_eq!(&text[out[0].start..out[0].end], ex.as_str());
+        assert_eq!(engine.mask(&out[0], text.as_bytes()), "-----BEGIN RSA PRIVATE KEY-----********");
+    }
+
+    #[test]
+    fn selection_recommended_excludes_twin() {
+        let engine = EngineBuilder::new().build().unwrap();
+        assert!(engine.identifiers().iter().all(|i| i.id != "CREDIT_CARD_NUMBER_(NO_KEYWORD)"));
+        assert!(ids(&engine, "x 4539227423747675").is_empty());
+        assert_eq!(ids(&engine, "visa 4539227423747675"), ["CREDIT_CARD_NUMBER"]);
+    }
+}

@@ -1,0 +1,201 @@
+//! Identifier definitions: what an identifier is, as data.
+
+use crate::mask::MaskStyle;
+use crate::validate::Validator;
+
+/// The category an identifier reports under (the contract's `category`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Category {
+    /// Secrets and keys.
+    Credentials,
+    /// Cards, bank accounts.
+    Financial,
+    /// Personal information, health included.
+    Personal,
+    /// A user-defined identifier.
+    Custom,
+}
+
+impl Category {
+    /// The contract spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Credentials => "CREDENTIALS",
+            Category::Financial => "FINANCIAL",
+            Category::Personal => "PERSONAL",
+            Category::Custom => "CUSTOM",
+        }
+    }
+
+    /// Parses the contract spelling.
+    pub fn parse(s: &str) -> Option<Category> {
+        Some(match s {
+            "CREDENTIALS" => Category::Credentials,
+            "FINANCIAL" => Category::Financial,
+            "PERSONAL" => Category::Personal,
+            "CUSTOM" => Category::Custom,
+            _ => return None,
+        })
+    }
+}
+
+/// A severity level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+}
+
+impl Severity {
+    /// The contract spelling (`LOW`, `MEDIUM`, `HIGH`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "LOW",
+            Severity::Medium => "MEDIUM",
+            Severity::High => "HIGH",
+        }
+    }
+
+    /// Parses `LOW`, `MEDIUM` or `HIGH` (any case).
+    pub fn parse(s: &str) -> Option<Severity> {
+        Some(match s.to_ascii_uppercase().as_str() {
+            "LOW" => Severity::Low,
+            "MEDIUM" => Severity::Medium,
+            "HIGH" => Severity::High,
+            _ => return None,
+        })
+    }
+
+    /// Macie's score: 1, 2, 3.
+    pub fn score(self) -> u8 {
+        match self {
+            Severity::Low => 1,
+            Severity::Medium => 2,
+            Severity::High => 3,
+        }
+    }
+}
+
+/// Severity by how many occurrences an object holds: Macie's tiers 1 | 2-99 | 100+.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeverityTiers(pub [Severity; 3]);
+
+impl SeverityTiers {
+    /// The severity for `count` occurrences (count >= 1).
+    pub fn for_count(&self, count: u64) -> Severity {
+        match count {
+            0 | 1 => self.0[0],
+            2..=99 => self.0[1],
+            _ => self.0[2],
+        }
+    }
+}
+
+/// How keywords decide whether a match is reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeywordRule {
+    /// Keywords play no part.
+    None,
+    /// A match is reported only with a keyword nearby (text within `max_distance`, or the
+    /// structural context: column name, JSON path).
+    Required,
+    /// With a keyword nearby the match is reported under this identifier; without one, under
+    /// the named twin (Macie's `CREDIT_CARD_NUMBER` / `CREDIT_CARD_NUMBER_(NO_KEYWORD)`).
+    Twin(String),
+}
+
+/// The characters a match may not be glued to: a match never starts or ends inside a longer
+/// run of the characters its pattern is made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenClass {
+    /// No boundary check.
+    None,
+    /// ASCII digits.
+    Digits,
+    /// ASCII letters and digits.
+    Alnum,
+    /// ASCII letters, digits, `+` and `/`.
+    Base64,
+}
+
+impl TokenClass {
+    /// Whether byte `b` belongs to the class.
+    pub fn contains(self, b: u8) -> bool {
+        match self {
+            TokenClass::None => false,
+            TokenClass::Digits => b.is_ascii_digit(),
+            TokenClass::Alnum => b.is_ascii_alphanumeric(),
+            TokenClass::Base64 => b.is_ascii_alphanumeric() || b == b'+' || b == b'/',
+        }
+    }
+
+    /// Parses the catalogue name.
+    pub fn parse(s: &str) -> Option<TokenClass> {
+        Some(match s {
+            "none" => TokenClass::None,
+            "digits" => TokenClass::Digits,
+            "alnum" => TokenClass::Alnum,
+            "base64" => TokenClass::Base64,
+            _ => return None,
+        })
+    }
+}
+
+/// How a regex match is extended after it is found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Extend {
+    /// The match is the regex match.
+    None,
+    /// The regex finds a `-----BEGIN X-----` line; the match runs to the matching
+    /// `-----END X-----` line, at most [`crate::MAX_MATCH_LEN`] bytes on.
+    PemBlock,
+}
+
+/// One identifier: a managed one from the catalogue or a custom one.
+#[derive(Clone, Debug)]
+pub struct Identifier {
+    /// The id reported in `detections[].type`.
+    pub id: String,
+    /// The category.
+    pub category: Category,
+    /// What it finds.
+    pub description: String,
+    /// The regex (None for a twin, which is reported by the identifier it is the twin of).
+    pub regex: Option<String>,
+    /// For a twin: the identifier whose matches it reports when no keyword is nearby.
+    pub twin_of: Option<String>,
+    /// Validator applied to each candidate.
+    pub validator: Option<Validator>,
+    /// Keywords, lowercase.
+    pub keywords: Vec<String>,
+    /// How keywords gate matches.
+    pub keyword_rule: KeywordRule,
+    /// Keyword proximity in bytes (30 for managed identifiers).
+    pub max_distance: usize,
+    /// Severity by count.
+    pub severity: SeverityTiers,
+    /// Values never reported (published examples), compared with spaces and hyphens removed.
+    pub ignore: Vec<String>,
+    /// Literals (case-insensitive) that every match contains; they drive the prefilter.
+    pub anchors: Vec<String>,
+    /// Boundary class.
+    pub token: TokenClass,
+    /// Extension of the regex match.
+    pub extend: Extend,
+    /// Masking style.
+    pub mask: MaskStyle,
+    /// In Macie's RECOMMENDED set (or our credential additions to it).
+    pub recommended: bool,
+    /// Texts that each give exactly one detection of this id.
+    pub examples: Vec<String>,
+    /// Texts that give no detection of this id.
+    pub negative_examples: Vec<String>,
+}

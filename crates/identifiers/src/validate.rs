@@ -1,0 +1,201 @@
+//! Check-digit and structure validators: pure functions over the matched bytes.
+//!
+//! Each validator is named in the catalogue (`validator = "luhn"`), so the data files stay
+//! declarative. [`Validator::check`] returns whether a regex candidate is a real item.
+
+/// A named validator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Validator {
+    /// Payment card: 13-19 digits, a known issuer prefix and length, Luhn.
+    CreditCard,
+    /// Luhn (mod 10) over the digits.
+    Luhn,
+    /// US SSN: area not 000, 666 or 900-999; group not 00; serial not 0000.
+    UsaSsn,
+    /// AWS secret access key: 40 base64 characters mixing upper, lower and digits or symbols.
+    AwsSecretKey,
+    /// PEM / armoured private key block: a body of base64 between BEGIN and END.
+    PemBlock,
+}
+
+impl Validator {
+    /// Looks a validator up by its catalogue name.
+    pub fn from_name(name: &str) -> Option<Validator> {
+        Some(match name {
+            "credit_card" => Validator::CreditCard,
+            "luhn" => Validator::Luhn,
+            "usa_ssn" => Validator::UsaSsn,
+            "aws_secret_key" => Validator::AwsSecretKey,
+            "pem_block" => Validator::PemBlock,
+            _ => return None,
+        })
+    }
+
+    /// Whether `value` (the matched bytes) passes.
+    pub fn check(self, value: &[u8]) -> bool {
+        match self {
+            Validator::CreditCard => credit_card(value),
+            Validator::Luhn => luhn(&digits(value)),
+            Validator::UsaSsn => usa_ssn(value),
+            Validator::AwsSecretKey => aws_secret_key(value),
+            Validator::PemBlock => pem_block(value),
+        }
+    }
+}
+
+/// The ASCII digits of `value`, as numbers 0-9, separators dropped.
+pub fn digits(value: &[u8]) -> Vec<u8> {
+    value
+        .iter()
+        .filter(|b| b.is_ascii_digit())
+        .map(|b| b - b'0')
+        .collect()
+}
+
+/// Luhn (ISO/IEC 7812-1) over digit values 0-9. Empty input fails.
+pub fn luhn(digits: &[u8]) -> bool {
+    if digits.is_empty() {
+        return false;
+    }
+    let mut sum = 0u32;
+    for (i, &d) in digits.iter().rev().enumerate() {
+        let mut d = u32::from(d);
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    sum % 10 == 0
+}
+
+fn prefix_num(d: &[u8], n: usize) -> u32 {
+    d.iter()
+        .take(n)
+        .fold(0u32, |acc, &x| acc * 10 + u32::from(x))
+}
+
+/// The issuer network a card number belongs to, by prefix and length.
+pub fn card_issuer(d: &[u8]) -> Option<&'static str> {
+    let len = d.len();
+    if !(13..=19).contains(&len) {
+        return None;
+    }
+    let p1 = prefix_num(d, 1);
+    let p2 = prefix_num(d, 2);
+    let p3 = prefix_num(d, 3);
+    let p4 = prefix_num(d, 4);
+    let p6 = prefix_num(d, 6);
+    if (p2 == 34 || p2 == 37) && len == 15 {
+        return Some("amex");
+    }
+    if p4 == 5019 && len == 16 {
+        return Some("dankort");
+    }
+    if ((51..=55).contains(&p2) || (2221..=2720).contains(&p4)) && len == 16 {
+        return Some("mastercard");
+    }
+    if p1 == 4 && matches!(len, 13 | 16 | 19) {
+        return Some("visa"); // includes Visa Electron (4026, 417500, 4508, 4844, 4913, 4917)
+    }
+    if (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || (622126..=622925).contains(&p6))
+        && (16..=19).contains(&len)
+    {
+        return Some("discover");
+    }
+    if ((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14..=19).contains(&len)
+    {
+        return Some("diners");
+    }
+    if (3528..=3589).contains(&p4) && (16..=19).contains(&len) {
+        return Some("jcb");
+    }
+    if p2 == 62 && (16..=19).contains(&len) {
+        return Some("unionpay");
+    }
+    None
+}
+
+fn credit_card(value: &[u8]) -> bool {
+    let d = digits(value);
+    card_issuer(&d).is_some() && luhn(&d)
+}
+
+fn usa_ssn(value: &[u8]) -> bool {
+    let d = digits(value);
+    if d.len() != 9 {
+        return false;
+    }
+    let area = prefix_num(&d, 3);
+    let group = prefix_num(&d[3..], 2);
+    let serial = prefix_num(&d[5..], 4);
+    area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
+}
+
+fn aws_secret_key(value: &[u8]) -> bool {
+    let upper = value.iter().any(u8::is_ascii_uppercase);
+    let lower = value.iter().any(u8::is_ascii_lowercase);
+    let other = value.iter().any(|b| b.is_ascii_digit() || *b == b'/' || *b == b'+');
+    value.len() == 40 && upper && lower && other
+}
+
+fn pem_block(value: &[u8]) -> bool {
+    // The body is everything after the BEGIN line up to the END line; it must carry at least
+    // some base64 (a placeholder like "...\n" is not a key).
+    let body_start = match memchr::memchr(b'\n', value) {
+        Some(i) => i + 1,
+        None => return false,
+    };
+    let body_end = memchr::memmem::rfind(value, b"-----END").unwrap_or(value.len());
+    if body_end <= body_start {
+        return false;
+    }
+    let body = &value[body_start..body_end];
+    let b64 = body
+        .iter()
+        .filter(|b| b.is_ascii_alphanumeric() || **b == b'+' || **b == b'/')
+        .count();
+    b64 >= 64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn luhn_known() {
+        assert!(luhn(&digits(b"4539578763621486")));
+        assert!(!luhn(&digits(b"4539578763621487")));
+        assert!(!luhn(&[]));
+    }
+
+    #[test]
+    fn issuers() {
+        assert_eq!(card_issuer(&digits(b"4539578763621486")), Some("visa"));
+        assert_eq!(card_issuer(&digits(b"2221000000000009")), Some("mastercard"));
+        assert_eq!(card_issuer(&digits(b"371449635398431")), Some("amex"));
+        assert_eq!(card_issuer(&digits(b"9999999999999995")), None);
+        // Amex prefix with a wrong length.
+        assert_eq!(card_issuer(&digits(b"3714496353984312")), None);
+    }
+
+    #[test]
+    fn ssn_parts() {
+        assert!(Validator::UsaSsn.check(b"123-45-6789"));
+        assert!(!Validator::UsaSsn.check(b"000-45-6789"));
+        assert!(!Validator::UsaSsn.check(b"666-45-6789"));
+        assert!(!Validator::UsaSsn.check(b"900-45-6789"));
+        assert!(!Validator::UsaSsn.check(b"123-00-6789"));
+        assert!(!Validator::UsaSsn.check(b"123-45-0000"));
+    }
+
+    #[test]
+    fn aws_secret_shape() {
+        assert!(Validator::AwsSecretKey.check(b"Tk3yP9sQ2mX7vL1nR8bW4cF6hJ0dG5aZ+e/uYiOp"));
+        // A hex SHA-1 is not a secret key.
+        assert!(!Validator::AwsSecretKey.check(b"da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+    }
+}
