@@ -84,7 +84,7 @@ impl EngineBuilder {
     }
 
     /// Adds identifiers that are always on (custom identifiers).
-    pub fn add(mut self, identifiers: impl IntoIterator<Item = Identifier>) -> EngineBuilder {
+    pub fn custom(mut self, identifiers: impl IntoIterator<Item = Identifier>) -> EngineBuilder {
         self.custom.extend(identifiers);
         self
     }
@@ -239,7 +239,8 @@ fn strip_separators(v: &[u8]) -> Vec<u8> {
 impl Engine {
     fn compile(all: Vec<Identifier>, on: &HashSet<String>) -> Result<Engine, Error> {
         // Reported identifiers: the enabled ones, in catalogue order.
-        let identifiers: Vec<Identifier> = all.iter().filter(|i| on.contains(&i.id)).cloned().collect();
+        let identifiers: Vec<Identifier> =
+            all.iter().filter(|i| on.contains(&i.id)).cloned().collect();
         let index_of = |id: &str| identifiers.iter().position(|i| i.id == id);
 
         let mut detectors = Vec::new();
@@ -343,7 +344,11 @@ impl Engine {
     /// A fresh scratch for one thread.
     pub fn scratch(&self) -> Scratch {
         Scratch {
-            caches: self.detectors.iter().map(|d| d.regex.create_cache()).collect(),
+            caches: self
+                .detectors
+                .iter()
+                .map(|d| d.regex.create_cache())
+                .collect(),
             windows: vec![Vec::new(); self.detectors.len()],
             keywords: vec![Vec::new(); self.detectors.len()],
         }
@@ -397,8 +402,10 @@ impl Engine {
                     match role {
                         Role::Anchor => {
                             let reach = self.detectors[d].max_len.unwrap_or(MAX_MATCH_LEN);
-                            scratch.windows[d]
-                                .push((m.start().saturating_sub(reach), (m.end() + reach).min(hay.len())));
+                            scratch.windows[d].push((
+                                m.start().saturating_sub(reach),
+                                (m.end() + reach).min(hay.len()),
+                            ));
                         }
                         Role::Keyword => {
                             if keyword_start_ok(hay, m.start()) {
@@ -578,10 +585,8 @@ fn keyword_near(kws: &[(usize, usize)], s: usize, e: usize, dist: usize, max_kw:
         }
         let gap = if ke <= s {
             s - ke
-        } else if ks >= e {
-            ks - e
         } else {
-            0
+            ks.saturating_sub(e)
         };
         if gap <= dist {
             return true;
@@ -610,13 +615,21 @@ mod tests {
     use super::*;
 
     fn engine_all() -> Engine {
-        EngineBuilder::new().selection(Selection::All).build().unwrap()
+        EngineBuilder::new()
+            .selection(Selection::All)
+            .build()
+            .unwrap()
     }
 
     fn ids(engine: &Engine, text: &str) -> Vec<String> {
         let mut out = Vec::new();
         let mut scratch = engine.scratch();
-        engine.scan(text.as_bytes(), &KeywordContext::none(), &mut scratch, &mut out);
+        engine.scan(
+            text.as_bytes(),
+            &KeywordContext::none(),
+            &mut scratch,
+            &mut out,
+        );
         out.iter()
             .map(|m| engine.identifiers()[m.identifier].id.clone())
             .collect()
@@ -630,11 +643,19 @@ mod tests {
         let mut checked = 0;
         for ident in catalog.identifiers() {
             assert!(
-                ident.examples.len() >= 2 || ident.regex.as_deref().is_some_and(|r| r.contains("OPENSSH") || r.contains("PGP")),
+                ident.examples.len() >= 2
+                    || ident
+                        .regex
+                        .as_deref()
+                        .is_some_and(|r| r.contains("OPENSSH") || r.contains("PGP")),
                 "{} needs at least two examples",
                 ident.id
             );
-            assert!(!ident.negative_examples.is_empty(), "{} needs negative examples", ident.id);
+            assert!(
+                !ident.negative_examples.is_empty(),
+                "{} needs negative examples",
+                ident.id
+            );
             for ex in &ident.examples {
                 let found = ids(&engine, ex);
                 let n = found.iter().filter(|i| **i == ident.id).count();
@@ -657,7 +678,10 @@ mod tests {
     #[test]
     fn twin_never_both() {
         let engine = engine_all();
-        assert_eq!(ids(&engine, "card 4539227423747675"), ["CREDIT_CARD_NUMBER"]);
+        assert_eq!(
+            ids(&engine, "card 4539227423747675"),
+            ["CREDIT_CARD_NUMBER"]
+        );
         assert_eq!(
             ids(&engine, "x 4539227423747675"),
             ["CREDIT_CARD_NUMBER_(NO_KEYWORD)"]
@@ -681,7 +705,12 @@ mod tests {
     #[test]
     fn keyword_variants_and_case() {
         let engine = engine_all();
-        for kw in ["Social Security", "social_security", "SOCIAL-SECURITY", "socialsecurity"] {
+        for kw in [
+            "Social Security",
+            "social_security",
+            "SOCIAL-SECURITY",
+            "socialsecurity",
+        ] {
             let text = format!("{kw}: 536-22-8921");
             assert_eq!(ids(&engine, &text), ["USA_SOCIAL_SECURITY_NUMBER"], "{kw}");
         }
@@ -708,18 +737,32 @@ mod tests {
         let ex = &Catalog::builtin().get("PKCS").unwrap().examples[0].clone();
         let text = format!("line one\n{ex}\ntrailer\n");
         let mut out = Vec::new();
-        engine.scan(text.as_bytes(), &KeywordContext::none(), &mut engine.scratch(), &mut out);
+        engine.scan(
+            text.as_bytes(),
+            &KeywordContext::none(),
+            &mut engine.scratch(),
+            &mut out,
+        );
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].start, 9);
         assert_eq!(&text[out[0].start..out[0].end], ex.as_str());
-        assert_eq!(engine.mask(&out[0], text.as_bytes()), "-----BEGIN RSA PRIVATE KEY-----********");
+        assert_eq!(
+            engine.mask(&out[0], text.as_bytes()),
+            "-----BEGIN RSA PRIVATE KEY-----********"
+        );
     }
 
     #[test]
     fn selection_recommended_excludes_twin() {
         let engine = EngineBuilder::new().build().unwrap();
-        assert!(engine.identifiers().iter().all(|i| i.id != "CREDIT_CARD_NUMBER_(NO_KEYWORD)"));
+        assert!(engine
+            .identifiers()
+            .iter()
+            .all(|i| i.id != "CREDIT_CARD_NUMBER_(NO_KEYWORD)"));
         assert!(ids(&engine, "x 4539227423747675").is_empty());
-        assert_eq!(ids(&engine, "visa 4539227423747675"), ["CREDIT_CARD_NUMBER"]);
+        assert_eq!(
+            ids(&engine, "visa 4539227423747675"),
+            ["CREDIT_CARD_NUMBER"]
+        );
     }
 }

@@ -4,8 +4,8 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MaskStyle {
-    /// Keep the first `keep_start` and last `keep_end` significant characters (digits or
-    /// alphanumerics); separators stay as they are; everything else becomes `*`.
+    /// Keep the first `keep_start` and last `keep_end` significant (alphanumeric) characters;
+    /// spaces and hyphens stay as they are; everything else becomes `*`.
     Keep {
         /// Significant characters kept at the start.
         keep_start: usize,
@@ -72,7 +72,7 @@ pub fn mask(value: &[u8], style: MaskStyle) -> String {
                         } else {
                             '*'
                         }
-                    } else if c.is_ascii_punctuation() || c == ' ' {
+                    } else if c == ' ' || c == '-' {
                         c
                     } else {
                         '*'

@@ -69,7 +69,7 @@ pub fn luhn(digits: &[u8]) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn prefix_num(d: &[u8], n: usize) -> u32 {
@@ -106,8 +106,7 @@ pub fn card_issuer(d: &[u8]) -> Option<&'static str> {
     {
         return Some("discover");
     }
-    if ((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14..=19).contains(&len)
-    {
+    if ((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14..=19).contains(&len) {
         return Some("diners");
     }
     if (3528..=3589).contains(&p4) && (16..=19).contains(&len) {
@@ -138,7 +137,9 @@ fn usa_ssn(value: &[u8]) -> bool {
 fn aws_secret_key(value: &[u8]) -> bool {
     let upper = value.iter().any(u8::is_ascii_uppercase);
     let lower = value.iter().any(u8::is_ascii_lowercase);
-    let other = value.iter().any(|b| b.is_ascii_digit() || *b == b'/' || *b == b'+');
+    let other = value
+        .iter()
+        .any(|b| b.is_ascii_digit() || *b == b'/' || *b == b'+');
     value.len() == 40 && upper && lower && other
 }
 
@@ -175,7 +176,10 @@ mod tests {
     #[test]
     fn issuers() {
         assert_eq!(card_issuer(&digits(b"4539578763621486")), Some("visa"));
-        assert_eq!(card_issuer(&digits(b"2221000000000009")), Some("mastercard"));
+        assert_eq!(
+            card_issuer(&digits(b"2221000000000009")),
+            Some("mastercard")
+        );
         assert_eq!(card_issuer(&digits(b"371449635398431")), Some("amex"));
         assert_eq!(card_issuer(&digits(b"9999999999999995")), None);
         // Amex prefix with a wrong length.

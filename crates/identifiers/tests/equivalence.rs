@@ -73,10 +73,18 @@ proptest! {
 #[test]
 fn planted_items_are_found() {
     // A sanity check that the property test exercises detections at all.
-    let engine = EngineBuilder::new().selection(Selection::All).build().unwrap();
+    let engine = EngineBuilder::new()
+        .selection(Selection::All)
+        .build()
+        .unwrap();
     let text = planted_items().join(" | ");
     let mut out = Vec::new();
-    engine.scan(text.as_bytes(), &KeywordContext::none(), &mut engine.scratch(), &mut out);
+    engine.scan(
+        text.as_bytes(),
+        &KeywordContext::none(),
+        &mut engine.scratch(),
+        &mut out,
+    );
     let ids: std::collections::BTreeSet<_> = out
         .iter()
         .map(|m| engine.identifiers()[m.identifier].id.as_str())

@@ -1,0 +1,680 @@
+//! JSON and JSON Lines. Every string and number is a chunk located by record index, JSON path
+//! and line; the element names on its path are its keyword context.
+//!
+//! Written by hand rather than with `serde_json`: serde's visitors see no byte positions, and
+//! scanning needs the line and path of every scalar, a nesting limit with a reason code, and
+//! streaming without holding the document in memory. The grammar is RFC 8259.
+
+use std::io::{self, Read};
+
+use super::{text, Chunk, Limits, TextSink};
+use crate::detect::Format;
+use crate::location::{Locator, StreamPos};
+use crate::reason::{Reason, ReasonCode};
+
+#[derive(Debug)]
+enum Fault {
+    Io(io::Error),
+    /// Unexpected end of input.
+    Eof,
+    /// Syntax error.
+    Syntax(&'static str),
+    /// Nesting over the limit.
+    Depth,
+}
+
+impl From<io::Error> for Fault {
+    fn from(e: io::Error) -> Fault {
+        Fault::Io(e)
+    }
+}
+
+/// A byte source that tracks the stream position of the next byte.
+struct Src<R> {
+    r: R,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    eof: bool,
+    at: StreamPos,
+}
+
+impl<R: Read> Src<R> {
+    fn new(r: R) -> Src<R> {
+        Src {
+            r,
+            buf: vec![0; 64 * 1024],
+            pos: 0,
+            len: 0,
+            eof: false,
+            at: StreamPos::start(),
+        }
+    }
+
+    fn peek(&mut self) -> Result<Option<u8>, Fault> {
+        if self.pos == self.len {
+            if self.eof {
+                return Ok(None);
+            }
+            loop {
+                match self.r.read(&mut self.buf) {
+                    Ok(n) => {
+                        self.len = n;
+                        break;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(Fault::Io(e)),
+                }
+            }
+            self.pos = 0;
+            if self.len == 0 {
+                self.eof = true;
+                return Ok(None);
+            }
+        }
+        Ok(Some(self.buf[self.pos]))
+    }
+
+    fn bump(&mut self) {
+        let b = self.buf[self.pos];
+        self.pos += 1;
+        self.at.offset += 1;
+        if b == b'\n' {
+            self.at.line += 1;
+            self.at.column0 = 0;
+        } else {
+            self.at.column0 += 1;
+        }
+    }
+
+    fn next(&mut self) -> Result<u8, Fault> {
+        match self.peek()? {
+            Some(b) => {
+                self.bump();
+                Ok(b)
+            }
+            None => Err(Fault::Eof),
+        }
+    }
+
+    fn skip_ws(&mut self) -> Result<(), Fault> {
+        while let Some(b) = self.peek()? {
+            if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+                self.bump();
+            } else {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Skips to just past the next newline (or the end).
+    fn skip_line(&mut self) -> Result<(), Fault> {
+        while let Some(b) = self.peek()? {
+            self.bump();
+            if b == b'\n' {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The unread rest, as a reader, with its position.
+    fn into_rest(self) -> (StreamPos, impl Read) {
+        let rest = self.buf[self.pos..self.len].to_vec();
+        (self.at, io::Cursor::new(rest).chain(self.r))
+    }
+}
+
+/// A JSON path being walked: rendered `$.a.b[0]`, and the element names for keywords.
+#[derive(Default)]
+struct Path {
+    elems: Vec<Elem>,
+    names: String,
+    rendered: String,
+}
+
+enum Elem {
+    Key { name: String, names_len: usize },
+    Index(u64),
+}
+
+impl Path {
+    fn push_key(&mut self, name: &str) {
+        let names_len = self.names.len();
+        if !self.names.is_empty() {
+            self.names.push('\n');
+        }
+        self.names.push_str(name);
+        self.elems.push(Elem::Key {
+            name: name.to_string(),
+            names_len,
+        });
+    }
+
+    fn push_index(&mut self, i: u64) {
+        self.elems.push(Elem::Index(i));
+    }
+
+    fn set_index(&mut self, i: u64) {
+        if let Some(Elem::Index(x)) = self.elems.last_mut() {
+            *x = i;
+        }
+    }
+
+    fn pop(&mut self) {
+        if let Some(Elem::Key { names_len, .. }) = self.elems.pop() {
+            self.names.truncate(names_len);
+        }
+    }
+
+    fn render(&mut self) -> &str {
+        use std::fmt::Write;
+        self.rendered.clear();
+        self.rendered.push('$');
+        for e in &self.elems {
+            match e {
+                Elem::Index(i) => {
+                    let _ = write!(self.rendered, "[{i}]");
+                }
+                Elem::Key { name, .. } => {
+                    let plain = name
+                        .bytes()
+                        .next()
+                        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                    if plain {
+                        self.rendered.push('.');
+                        self.rendered.push_str(name);
+                    } else {
+                        self.rendered.push_str("['");
+                        for c in name.chars() {
+                            if c == '\'' || c == '\\' {
+                                self.rendered.push('\\');
+                            }
+                            self.rendered.push(c);
+                        }
+                        self.rendered.push_str("']");
+                    }
+                }
+            }
+        }
+        &self.rendered
+    }
+}
+
+struct Parser<'s, R> {
+    src: Src<R>,
+    path: Path,
+    max_depth: usize,
+    max_field: usize,
+    record: u64,
+    sink: Option<&'s mut dyn TextSink>,
+    member: &'s [String],
+    scratch: Vec<u8>,
+}
+
+impl<R: Read> Parser<'_, R> {
+    fn value(&mut self, depth: usize) -> Result<(), Fault> {
+        self.src.skip_ws()?;
+        match self.src.peek()?.ok_or(Fault::Eof)? {
+            b'{' => {
+                if depth >= self.max_depth {
+                    return Err(Fault::Depth);
+                }
+                self.src.bump();
+                self.src.skip_ws()?;
+                if self.src.peek()? == Some(b'}') {
+                    self.src.bump();
+                    return Ok(());
+                }
+                loop {
+                    self.src.skip_ws()?;
+                    if self.src.next()? != b'"' {
+                        return Err(Fault::Syntax("expected a string key"));
+                    }
+                    let mut key = std::mem::take(&mut self.scratch);
+                    key.clear();
+                    self.string_into(&mut key, None)?;
+                    let name = String::from_utf8_lossy(&key).into_owned();
+                    self.scratch = key;
+                    self.src.skip_ws()?;
+                    if self.src.next()? != b':' {
+                        return Err(Fault::Syntax("expected ':'"));
+                    }
+                    self.path.push_key(&name);
+                    let r = self.value(depth + 1);
+                    self.path.pop();
+                    r?;
+                    self.src.skip_ws()?;
+                    match self.src.next()? {
+                        b',' => continue,
+                        b'}' => return Ok(()),
+                        _ => return Err(Fault::Syntax("expected ',' or '}'")),
+                    }
+                }
+            }
+            b'[' => {
+                if depth >= self.max_depth {
+                    return Err(Fault::Depth);
+                }
+                self.src.bump();
+                self.src.skip_ws()?;
+                if self.src.peek()? == Some(b']') {
+                    self.src.bump();
+                    return Ok(());
+                }
+                self.path.push_index(0);
+                let mut i = 0u64;
+                let r = loop {
+                    self.path.set_index(i);
+                    if let Err(e) = self.value(depth + 1) {
+                        break Err(e);
+                    }
+                    self.src.skip_ws()?;
+                    match self.src.next()? {
+                        b',' => i += 1,
+                        b']' => break Ok(()),
+                        _ => break Err(Fault::Syntax("expected ',' or ']'")),
+                    }
+                };
+                self.path.pop();
+                r
+            }
+            b'"' => {
+                self.src.bump();
+                let start = self.src.at;
+                let mut s = std::mem::take(&mut self.scratch);
+                s.clear();
+                let r = self.string_into(&mut s, Some(start));
+                if r.is_ok() {
+                    self.emit(&s, start);
+                }
+                self.scratch = s;
+                r
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = self.src.at;
+                let mut s = std::mem::take(&mut self.scratch);
+                s.clear();
+                let r = self.number_into(&mut s);
+                if r.is_ok() {
+                    self.emit(&s, start);
+                }
+                self.scratch = s;
+                r
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => Err(Fault::Syntax("unexpected character")),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), Fault> {
+        for &w in word {
+            if self.src.next()? != w {
+                return Err(Fault::Syntax("invalid literal"));
+            }
+        }
+        Ok(())
+    }
+
+    fn number_into(&mut self, s: &mut Vec<u8>) -> Result<(), Fault> {
+        // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+        let take = |src: &mut Src<R>, s: &mut Vec<u8>| -> Result<Option<u8>, Fault> {
+            let b = src.peek()?;
+            if let Some(b) = b {
+                src.bump();
+                s.push(b);
+            }
+            Ok(b)
+        };
+        let digits = |src: &mut Src<R>, s: &mut Vec<u8>| -> Result<usize, Fault> {
+            let mut n = 0;
+            while let Some(b) = src.peek()? {
+                if !b.is_ascii_digit() {
+                    break;
+                }
+                src.bump();
+                s.push(b);
+                n += 1;
+            }
+            Ok(n)
+        };
+        if self.src.peek()? == Some(b'-') {
+            take(&mut self.src, s)?;
+        }
+        match self.src.peek()? {
+            Some(b'0') => {
+                take(&mut self.src, s)?;
+            }
+            Some(b'1'..=b'9') => {
+                digits(&mut self.src, s)?;
+            }
+            _ => return Err(Fault::Syntax("invalid number")),
+        }
+        if self.src.peek()? == Some(b'.') {
+            take(&mut self.src, s)?;
+            if digits(&mut self.src, s)? == 0 {
+                return Err(Fault::Syntax("invalid number"));
+            }
+        }
+        if matches!(self.src.peek()?, Some(b'e' | b'E')) {
+            take(&mut self.src, s)?;
+            if matches!(self.src.peek()?, Some(b'+' | b'-')) {
+                take(&mut self.src, s)?;
+            }
+            if digits(&mut self.src, s)? == 0 {
+                return Err(Fault::Syntax("invalid number"));
+            }
+        }
+        match self.src.peek()? {
+            None => Ok(()),
+            Some(b' ' | b'\t' | b'\r' | b'\n' | b',' | b']' | b'}') => Ok(()),
+            Some(_) => Err(Fault::Syntax("invalid number")),
+        }
+    }
+
+    /// Reads a string body (after the opening quote) into `s`, unescaped. With `start`, a
+    /// string longer than the field cap is scanned in pieces.
+    fn string_into(&mut self, s: &mut Vec<u8>, mut start: Option<StreamPos>) -> Result<(), Fault> {
+        loop {
+            let b = self.src.next()?;
+            match b {
+                b'"' => return Ok(()),
+                b'\\' => {
+                    let e = self.src.next()?;
+                    match e {
+                        b'"' => s.push(b'"'),
+                        b'\\' => s.push(b'\\'),
+                        b'/' => s.push(b'/'),
+                        b'b' => s.push(8),
+                        b'f' => s.push(12),
+                        b'n' => s.push(b'\n'),
+                        b'r' => s.push(b'\r'),
+                        b't' => s.push(b'\t'),
+                        b'u' => {
+                            let mut cp = self.hex4()?;
+                            if (0xD800..0xDC00).contains(&cp) {
+                                // A surrogate pair, if the low half follows.
+                                if self.src.peek()? == Some(b'\\') {
+                                    self.src.bump();
+                                    if self.src.next()? != b'u' {
+                                        return Err(Fault::Syntax("invalid escape"));
+                                    }
+                                    let lo = self.hex4()?;
+                                    if (0xDC00..0xE000).contains(&lo) {
+                                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                                    }
+                                }
+                            }
+                            let c = char::from_u32(cp).unwrap_or('\u{FFFD}');
+                            let mut tmp = [0u8; 4];
+                            s.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+                        }
+                        _ => return Err(Fault::Syntax("invalid escape")),
+                    }
+                }
+                _ => s.push(b),
+            }
+            if let Some(st) = start {
+                if s.len() >= self.max_field {
+                    self.emit(s, st);
+                    s.clear();
+                    start = Some(self.src.at);
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, Fault> {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            let b = self.src.next()?;
+            let d = (b as char)
+                .to_digit(16)
+                .ok_or(Fault::Syntax("invalid \\u escape"))?;
+            v = v * 16 + d;
+        }
+        Ok(v)
+    }
+
+    fn emit(&mut self, text: &[u8], start: StreamPos) {
+        let Some(sink) = self.sink.as_deref_mut() else {
+            return;
+        };
+        if text.is_empty() {
+            return;
+        }
+        let context = if self.path.names.is_empty() {
+            None
+        } else {
+            Some(self.path.names.clone())
+        };
+        let record = self.record;
+        let member = self.member;
+        let json_path = self.path.render();
+        sink.chunk(&Chunk {
+            text,
+            report: 0..text.len(),
+            context: context.as_deref(),
+            locator: Locator::Record {
+                record,
+                json_path,
+                start,
+            },
+            member,
+        });
+    }
+}
+
+/// Whether `head` looks like JSON (`Format::Json`) or JSON Lines (`Format::Jsonl`): it must
+/// parse as JSON up to its end.
+pub(crate) fn sniff(head: &[u8], jsonl_name: bool) -> Option<Format> {
+    let first = head.iter().find(|b| !b.is_ascii_whitespace())?;
+    if *first != b'{' && *first != b'[' {
+        return None;
+    }
+    let mut p = Parser {
+        src: Src::new(head),
+        path: Path::default(),
+        max_depth: usize::MAX,
+        max_field: usize::MAX,
+        record: 0,
+        sink: None,
+        member: &[],
+        scratch: Vec::new(),
+    };
+    // Deep nesting is still JSON: cap the recursion, and call it JSON.
+    p.max_depth = 512;
+    let line0 = {
+        let _ = p.src.skip_ws();
+        p.src.at.line
+    };
+    match p.value(0) {
+        Ok(()) => {}
+        Err(Fault::Eof) | Err(Fault::Depth) => {
+            return Some(if jsonl_name {
+                Format::Jsonl
+            } else {
+                Format::Json
+            })
+        }
+        Err(_) => return None,
+    }
+    let single_line = p.src.at.line == line0;
+    if p.src.skip_ws().is_err() {
+        return Some(Format::Json);
+    }
+    let next = p.src.peek().ok().flatten();
+    let more_lines = p.src.at.line > line0;
+    match next {
+        None => Some(if jsonl_name {
+            Format::Jsonl
+        } else {
+            Format::Json
+        }),
+        Some(b'{' | b'[') if single_line && more_lines => Some(Format::Jsonl),
+        Some(_) if jsonl_name => Some(Format::Jsonl),
+        Some(b'{' | b'[' | b'"') => Some(Format::Json),
+        Some(_) => None,
+    }
+}
+
+pub(crate) fn extract(
+    reader: impl Read,
+    jsonl: bool,
+    limits: &Limits,
+    member: &[String],
+    sink: &mut dyn TextSink,
+) -> io::Result<Vec<Reason>> {
+    let mut reasons: Vec<Reason> = Vec::new();
+    let mut p = Parser {
+        src: Src::new(reader),
+        path: Path::default(),
+        max_depth: limits.json_max_depth,
+        max_field: limits.max_field_len.max(1024),
+        record: 0,
+        sink: Some(sink),
+        member,
+        scratch: Vec::new(),
+    };
+    let mut malformed_lines = 0u64;
+    let mut first_bad_line = 0u64;
+    loop {
+        let r = p.src.skip_ws();
+        if let Err(Fault::Io(e)) = r {
+            return Err(e);
+        }
+        match p.src.peek() {
+            Ok(None) => break,
+            Ok(Some(_)) => {}
+            Err(Fault::Io(e)) => return Err(e),
+            Err(_) => break,
+        }
+        if jsonl {
+            p.record = p.src.at.line - 1;
+        }
+        let line = p.src.at.line;
+        let result = p.value(0).and_then(|()| {
+            if jsonl {
+                // Only spaces may follow a record on its line.
+                while let Some(b) = p.src.peek()? {
+                    match b {
+                        b' ' | b'\t' | b'\r' => p.src.bump(),
+                        b'\n' => break,
+                        _ => return Err(Fault::Syntax("text after the record")),
+                    }
+                }
+            }
+            Ok(())
+        });
+        match result {
+            Ok(()) => {
+                if !jsonl {
+                    p.record += 1;
+                }
+            }
+            Err(Fault::Io(e)) => return Err(e),
+            Err(Fault::Depth) => {
+                reasons.push(Reason::new(
+                    ReasonCode::JsonNestingLevelOverLimit,
+                    format!(
+                        "record at line {line} nests deeper than {} levels; the rest of it was not read",
+                        limits.json_max_depth
+                    ),
+                ));
+                if !jsonl {
+                    return Ok(reasons);
+                }
+                skip_line(&mut p.src)?;
+            }
+            Err(fault) => {
+                let what = match fault {
+                    Fault::Eof => "unexpected end of input",
+                    Fault::Syntax(s) => s,
+                    _ => "invalid JSON",
+                };
+                if jsonl {
+                    if malformed_lines == 0 {
+                        first_bad_line = p.src.at.line;
+                    }
+                    malformed_lines += 1;
+                    if p.src.at.line == line {
+                        skip_line(&mut p.src)?;
+                    }
+                    continue;
+                }
+                let at = p.src.at;
+                reasons.push(Reason::new(
+                    ReasonCode::MalformedFile,
+                    format!(
+                        "invalid JSON at line {} column {}: {what}; the rest was scanned as text",
+                        at.line,
+                        at.column0 + 1
+                    ),
+                ));
+                // Scan what is left as plain text, so that nothing is silently lost.
+                let Parser { src, sink, .. } = p;
+                let (pos, rest) = src.into_rest();
+                if let Some(sink) = sink {
+                    text::stream(rest, pos, limits, member, sink)?;
+                }
+                return Ok(reasons);
+            }
+        }
+    }
+    if malformed_lines > 0 {
+        reasons.push(Reason::new(
+            ReasonCode::MalformedFile,
+            format!(
+                "{malformed_lines} line(s) are not valid JSON (first at line {first_bad_line}); they were not scanned"
+            ),
+        ));
+    }
+    Ok(reasons)
+}
+
+fn skip_line<R: Read>(src: &mut Src<R>) -> io::Result<()> {
+    match src.skip_line() {
+        Ok(()) => Ok(()),
+        Err(Fault::Io(e)) => Err(e),
+        Err(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing() {
+        assert_eq!(sniff(b"{\"a\":1}", false), Some(Format::Json));
+        assert_eq!(sniff(b"{\"a\":1}\n{\"a\":2}\n", false), Some(Format::Jsonl));
+        assert_eq!(
+            sniff(b"[\n {\"a\":1},\n {\"a\":2}\n]\n", false),
+            Some(Format::Json)
+        );
+        assert_eq!(sniff(b"{\n \"a\": 1\n}\n", false), Some(Format::Json));
+        assert_eq!(sniff(b"{\"a\": \"cut", false), Some(Format::Json));
+        assert_eq!(sniff(b"[2024-01-01] log", false), None);
+        assert_eq!(sniff(b"{not json}", false), None);
+        assert_eq!(sniff(b"hello", false), None);
+    }
+
+    #[test]
+    fn paths_render() {
+        let mut p = Path::default();
+        p.push_key("customer");
+        p.push_key("cards");
+        p.push_index(1);
+        p.push_key("odd key");
+        assert_eq!(p.render(), "$.customer.cards[1]['odd key']");
+        assert_eq!(p.names, "customer\ncards\nodd key");
+        p.pop();
+        p.pop();
+        p.pop();
+        assert_eq!(p.names, "customer");
+    }
+}

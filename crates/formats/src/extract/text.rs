@@ -1,0 +1,90 @@
+//! Running text: logs, source, config. Read in bounded buffers that overlap, so that no match
+//! is split and memory stays bounded whatever the file size.
+
+use std::io::{self, Read};
+
+use encoding_rs_io::DecodeReaderBytesBuilder;
+
+use super::{Chunk, Limits, TextSink, LOOKBEHIND, OVERLAP_AHEAD};
+use crate::detect::TextEncoding;
+use crate::location::{Locator, StreamPos};
+
+/// Extracts text in `encoding` from `reader`.
+pub(crate) fn extract(
+    reader: impl Read,
+    encoding: TextEncoding,
+    limits: &Limits,
+    member: &[String],
+    sink: &mut dyn TextSink,
+) -> io::Result<()> {
+    let enc = match encoding {
+        TextEncoding::Utf8 => return stream(reader, StreamPos::start(), limits, member, sink),
+        TextEncoding::Utf16Le => encoding_rs::UTF_16LE,
+        TextEncoding::Utf16Be => encoding_rs::UTF_16BE,
+        TextEncoding::Latin1 => encoding_rs::WINDOWS_1252,
+    };
+    let decoded = DecodeReaderBytesBuilder::new()
+        .encoding(Some(enc))
+        .bom_override(true)
+        .build(reader);
+    stream(decoded, StreamPos::start(), limits, member, sink)
+}
+
+/// Streams `reader` to `sink` in overlapping chunks; `start` is where its first byte lies.
+pub(crate) fn stream(
+    mut reader: impl Read,
+    start: StreamPos,
+    limits: &Limits,
+    member: &[String],
+    sink: &mut dyn TextSink,
+) -> io::Result<()> {
+    let cap = limits.buffer_len.max(4 * (OVERLAP_AHEAD + LOOKBEHIND));
+    let mut buf: Vec<u8> = Vec::with_capacity(cap);
+    let mut pos = start;
+    let mut report_from = 0usize;
+    loop {
+        let want = cap - buf.len();
+        let got = match (&mut reader).take(want as u64).read_to_end(&mut buf) {
+            Ok(n) => n,
+            Err(e) => {
+                // Scan what was read, then report the failure.
+                if report_from < buf.len() {
+                    emit(sink, &buf, report_from..buf.len(), pos, member);
+                }
+                return Err(e);
+            }
+        };
+        let eof = got < want;
+        let report_to = if eof {
+            buf.len()
+        } else {
+            buf.len() - OVERLAP_AHEAD
+        };
+        if report_from < report_to || (eof && report_from == 0 && buf.is_empty()) {
+            emit(sink, &buf, report_from..report_to, pos, member);
+        }
+        if eof {
+            return Ok(());
+        }
+        let keep_from = report_to - LOOKBEHIND;
+        pos = pos.advance(&buf[..keep_from]);
+        buf.drain(..keep_from);
+        report_from = report_to - keep_from;
+    }
+}
+
+fn emit(
+    sink: &mut dyn TextSink,
+    text: &[u8],
+    report: std::ops::Range<usize>,
+    start: StreamPos,
+    member: &[String],
+) {
+    sink.chunk(&Chunk {
+        text,
+        report,
+        context: None,
+        locator: Locator::Stream { start },
+        member,
+    });
+}

@@ -1,0 +1,223 @@
+//! Scans one object: runs the engine over each extracted chunk and aggregates detections per
+//! identifier into a result record.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use trawl_formats::{extract, Chunk, Extraction, Format, Limits, LineCursor, Reason, TextSink};
+use trawl_identifiers::{Engine, KeywordContext, Match, Scratch, Severity};
+
+use crate::record::{
+    CellOut, Detection, ObjectInfo, Occurrence, ReasonOut, ResultRecord, RESULT_SCHEMA,
+};
+use crate::source::ObjectRef;
+
+/// Per-run options that shape result records.
+#[derive(Clone, Debug)]
+pub struct RecordOptions {
+    /// Occurrences listed per detection type (0 = all). The count stays exact.
+    pub max_occurrences: usize,
+    /// Add raw values to occurrences.
+    pub reveal: bool,
+    /// The run id.
+    pub run_id: String,
+    /// The job id, when run as a job.
+    pub job_id: Option<String>,
+}
+
+#[derive(Default)]
+struct Acc {
+    count: u64,
+    occurrences: Vec<Occurrence>,
+}
+
+/// Per-thread state for scanning objects: the engine's scratch and a cache of keyword
+/// contexts (column names and JSON paths repeat).
+pub struct ObjectScanner<'e> {
+    engine: &'e Engine,
+    scratch: Scratch,
+    contexts: HashMap<String, KeywordContext>,
+    matches: Vec<Match>,
+}
+
+struct ScanSink<'a, 'e> {
+    scanner: &'a mut ObjectScanner<'e>,
+    opts: &'a RecordOptions,
+    accs: HashMap<usize, Acc>,
+    bytes_scanned: u64,
+}
+
+impl TextSink for ScanSink<'_, '_> {
+    fn chunk(&mut self, chunk: &Chunk<'_>) {
+        self.bytes_scanned += chunk.report.len() as u64;
+        let s = &mut *self.scanner;
+        let engine = s.engine;
+        let none = KeywordContext::none();
+        let ctx = match chunk.context {
+            None => &none,
+            Some(c) => {
+                if !s.contexts.contains_key(c) {
+                    if s.contexts.len() > 10_000 {
+                        s.contexts.clear();
+                    }
+                    s.contexts.insert(c.to_string(), engine.keyword_context(c));
+                }
+                s.contexts.get(c).unwrap_or(&none)
+            }
+        };
+        s.matches.clear();
+        engine.scan(chunk.text, ctx, &mut s.scratch, &mut s.matches);
+        let mut cursor = LineCursor::default();
+        for m in &s.matches {
+            if !chunk.report.contains(&m.start) {
+                continue;
+            }
+            let acc = self.accs.entry(m.identifier).or_default();
+            acc.count += 1;
+            let max = self.opts.max_occurrences;
+            if max != 0 && acc.occurrences.len() >= max {
+                continue;
+            }
+            let loc = chunk.locator.locate(chunk.text, m.start, &mut cursor);
+            let mut member = chunk.member.to_vec();
+            member.extend(loc.member);
+            acc.occurrences.push(Occurrence {
+                member,
+                line: loc.line,
+                column: loc.column,
+                offset: loc.offset,
+                length: (m.end - m.start) as u64,
+                cell: loc.cell.map(|c| CellOut {
+                    row: c.row,
+                    column: c.column,
+                    column_name: c.column_name,
+                    sheet: c.sheet,
+                    reference: c.reference,
+                }),
+                record: loc.record,
+                json_path: loc.json_path,
+                page: loc.page,
+                masked: engine.mask(m, chunk.text),
+                value: self
+                    .opts
+                    .reveal
+                    .then(|| String::from_utf8_lossy(&chunk.text[m.start..m.end]).into_owned()),
+            });
+        }
+    }
+}
+
+fn object_info(obj: &ObjectRef) -> ObjectInfo {
+    ObjectInfo {
+        storage: obj.storage.as_str().to_string(),
+        bucket: obj.bucket.clone(),
+        key: obj.key.clone(),
+        uri: obj.uri.clone(),
+        size: obj.size,
+        last_modified: obj.last_modified.clone(),
+        etag: obj.etag.clone(),
+        version_id: obj.version_id.clone(),
+        encryption: obj.encryption.clone(),
+    }
+}
+
+fn reasons_out(reasons: &[Reason]) -> Vec<ReasonOut> {
+    reasons
+        .iter()
+        .map(|r| ReasonOut {
+            code: r.code.as_str().to_string(),
+            member: r.member.clone(),
+            message: r.message.clone(),
+        })
+        .collect()
+}
+
+/// A record for an object that could not be read at all.
+pub fn skipped_record(obj: &ObjectRef, reasons: &[Reason], opts: &RecordOptions) -> ResultRecord {
+    ResultRecord {
+        schema: RESULT_SCHEMA.to_string(),
+        run_id: opts.run_id.clone(),
+        job_id: opts.job_id.clone(),
+        object: object_info(obj),
+        status: "SKIPPED".to_string(),
+        reasons: reasons_out(reasons),
+        format: trawl_formats::format_from_name(&obj.key).name().to_string(),
+        bytes_scanned: 0,
+        severity: None,
+        detections: Vec::new(),
+    }
+}
+
+impl<'e> ObjectScanner<'e> {
+    /// A scanner for one thread.
+    pub fn new(engine: &'e Engine) -> ObjectScanner<'e> {
+        ObjectScanner {
+            engine,
+            scratch: engine.scratch(),
+            contexts: HashMap::new(),
+            matches: Vec::new(),
+        }
+    }
+
+    /// Scans one object's content into a result record.
+    pub fn scan(
+        &mut self,
+        obj: &ObjectRef,
+        reader: &mut dyn Read,
+        limits: &Limits,
+        opts: &RecordOptions,
+    ) -> ResultRecord {
+        let engine = self.engine;
+        let mut sink = ScanSink {
+            scanner: self,
+            opts,
+            accs: HashMap::new(),
+            bytes_scanned: 0,
+        };
+        let Extraction { format, reasons } = extract(reader, &obj.key, limits, &mut sink);
+        let ScanSink {
+            accs,
+            bytes_scanned,
+            ..
+        } = sink;
+        let mut detections: Vec<(Severity, Detection)> = accs
+            .into_iter()
+            .map(|(idx, acc)| {
+                let ident = &engine.identifiers()[idx];
+                let sev = ident.severity.for_count(acc.count);
+                (
+                    sev,
+                    Detection {
+                        kind: ident.id.clone(),
+                        category: ident.category.as_str().to_string(),
+                        count: acc.count,
+                        severity: sev.as_str().to_string(),
+                        occurrences: acc.occurrences,
+                    },
+                )
+            })
+            .collect();
+        detections.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.kind.cmp(&b.1.kind)));
+        let severity = detections.first().map(|d| d.0.as_str().to_string());
+        let unsupported = matches!(format, Format::Unsupported(_) | Format::Binary);
+        let status = if reasons.is_empty() {
+            "COMPLETE"
+        } else if bytes_scanned > 0 && !unsupported {
+            "PARTIAL"
+        } else {
+            "SKIPPED"
+        };
+        ResultRecord {
+            schema: RESULT_SCHEMA.to_string(),
+            run_id: opts.run_id.clone(),
+            job_id: opts.job_id.clone(),
+            object: object_info(obj),
+            status: status.to_string(),
+            reasons: reasons_out(&reasons),
+            format: format.name().to_string(),
+            bytes_scanned,
+            severity,
+            detections: detections.into_iter().map(|d| d.1).collect(),
+        }
+    }
+}

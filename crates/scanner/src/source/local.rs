@@ -1,0 +1,108 @@
+//! Local files and directories. Every regular file under a directory target is listed,
+//! dotfiles included; ignore files are not honoured; symbolic links are not followed.
+
+use std::fs::{self, File, Metadata};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::{ObjectReader, ObjectRef, Storage};
+
+/// A problem listing a target, reported by the pipeline and counted in the summary.
+#[derive(Debug)]
+pub struct WalkError {
+    /// The path concerned.
+    pub path: PathBuf,
+    /// What happened.
+    pub error: io::Error,
+}
+
+fn rfc3339(meta: &Metadata) -> Option<String> {
+    let t = meta.modified().ok()?;
+    let dt: chrono::DateTime<chrono::Utc> = t.into();
+    Some(dt.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+fn object(path: &Path, key: String, meta: &Metadata) -> ObjectRef {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    ObjectRef {
+        storage: Storage::Local,
+        bucket: None,
+        key,
+        uri: format!("file://{}", abs.to_string_lossy()),
+        size: meta.len(),
+        last_modified: rfc3339(meta),
+        etag: None,
+        version_id: None,
+        encryption: None,
+        path: Some(path.to_path_buf()),
+    }
+}
+
+fn key_of(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Walks `target` (a file or directory), calling `found` for each regular file and `failed`
+/// for each path that could not be listed. Returns an error only when `target` itself cannot
+/// be read.
+pub fn walk(
+    target: &Path,
+    found: &mut dyn FnMut(ObjectRef),
+    failed: &mut dyn FnMut(WalkError),
+) -> io::Result<()> {
+    let meta = fs::metadata(target)?;
+    if meta.is_file() {
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| target.to_string_lossy().into_owned());
+        found(object(target, name, &meta));
+        return Ok(());
+    }
+    if !meta.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file or directory",
+        ));
+    }
+    for entry in walkdir::WalkDir::new(target)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        match entry {
+            Ok(e) => {
+                if !e.file_type().is_file() {
+                    continue;
+                }
+                let rel = e.path().strip_prefix(target).unwrap_or(e.path());
+                match e.metadata() {
+                    Ok(m) => found(object(e.path(), key_of(rel), &m)),
+                    Err(err) => failed(WalkError {
+                        path: e.path().to_path_buf(),
+                        error: err.into(),
+                    }),
+                }
+            }
+            Err(err) => {
+                let path = err.path().map(Path::to_path_buf).unwrap_or_default();
+                failed(WalkError {
+                    path,
+                    error: err.into(),
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Opens a local object.
+pub fn open(obj: &ObjectRef) -> io::Result<ObjectReader> {
+    let path = obj
+        .path
+        .as_ref()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "object has no local path"))?;
+    Ok(Box::new(File::open(path)?))
+}
