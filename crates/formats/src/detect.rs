@@ -126,6 +126,58 @@ fn is_utf8_prefix(head: &[u8]) -> bool {
     }
 }
 
+/// Whether `head` looks like UTF-16 without a BOM: ASCII text with a NUL in every other byte.
+fn utf16_without_bom(head: &[u8]) -> Option<TextEncoding> {
+    let sample = &head[..head.len().min(1024) & !1];
+    if sample.len() < 8 {
+        return None;
+    }
+    let pairs = sample.len() / 2;
+    let (mut even0, mut odd0) = (0usize, 0usize);
+    for pair in sample.chunks_exact(2) {
+        even0 += usize::from(pair[0] == 0);
+        odd0 += usize::from(pair[1] == 0);
+    }
+    if even0 * 10 >= pairs * 9 && odd0 * 10 <= pairs {
+        Some(TextEncoding::Utf16Be)
+    } else if odd0 * 10 >= pairs * 9 && even0 * 10 <= pairs {
+        Some(TextEncoding::Utf16Le)
+    } else {
+        None
+    }
+}
+
+/// Extensions of text formats: a few NUL bytes in such a file do not make it binary.
+fn text_extension(ext: &str) -> bool {
+    matches!(
+        ext,
+        "csv" | "tsv" | "tab" | "txt" | "log" | "json" | "jsonl" | "ndjson" | "xml" | "html"
+            | "htm" | "md" | "yaml" | "yml"
+    )
+}
+
+fn mostly_control(head: &[u8]) -> bool {
+    let control = head
+        .iter()
+        .filter(|b| **b < 0x20 && !matches!(**b, b'\t' | b'\n' | b'\r' | 0x0c))
+        .count();
+    control * 10 > head.len() * 3
+}
+
+/// Decodes a head for sniffing (lossy; a cut character at the end is harmless).
+fn decoded_head(head: &[u8], encoding: TextEncoding) -> std::borrow::Cow<'_, [u8]> {
+    let enc = match encoding {
+        TextEncoding::Utf8 => {
+            return std::borrow::Cow::Borrowed(head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head))
+        }
+        TextEncoding::Utf16Le => encoding_rs::UTF_16LE,
+        TextEncoding::Utf16Be => encoding_rs::UTF_16BE,
+        TextEncoding::Latin1 => encoding_rs::WINDOWS_1252,
+    };
+    let (text, _, _) = enc.decode(head);
+    std::borrow::Cow::Owned(text.into_owned().into_bytes())
+}
+
 /// Detects the format of content that starts with `head` (up to [`HEAD_LEN`] bytes; all of it
 /// for a small object) and is called `name`.
 pub fn detect(head: &[u8], name: &str) -> Detected {
@@ -138,20 +190,25 @@ pub fn detect(head: &[u8], name: &str) -> Detected {
         TextEncoding::Utf16Le
     } else if head.starts_with(b"\xfe\xff") {
         TextEncoding::Utf16Be
-    } else if memchr::memchr(0, head).is_some() {
+    } else if let Some(e) = utf16_without_bom(head) {
+        e
+    } else if memchr::memchr(0, head).is_some() && (!text_extension(&ext) || mostly_control(head))
+    {
         return text(Format::Binary, TextEncoding::Utf8);
     } else if is_utf8_prefix(head) {
         TextEncoding::Utf8
     } else {
         TextEncoding::Latin1
     };
-    if encoding == TextEncoding::Utf8 {
-        let body = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
-        if let Some(kind) = json::sniff(body, matches!(ext.as_str(), "jsonl" | "ndjson")) {
-            return text(kind, encoding);
-        }
+    let jsonl_name = matches!(ext.as_str(), "jsonl" | "ndjson");
+    let sniffed = json::sniff(&decoded_head(head, encoding), jsonl_name);
+    if let Some(kind) = sniffed {
+        return text(kind, encoding);
     }
     let format = match ext.as_str() {
+        // Named JSON but not valid JSON: the JSON extractor reports where it breaks.
+        "json" | "geojson" => Format::Json,
+        "jsonl" | "ndjson" => Format::Jsonl,
         "csv" => Format::Csv,
         "tsv" | "tab" => Format::Tsv,
         _ => Format::Txt,
@@ -208,6 +265,9 @@ mod tests {
         );
         assert_eq!(detect(b"PK\x03\x04rest", "a.zip").format.name(), "zip");
         assert_eq!(detect(b"hello", "README").format, Format::Txt);
+        assert_eq!(detect(b" ", "x.json").format, Format::Json);
+        assert_eq!(detect(b"a,b\n1,\0,2\n", "nul.csv").format, Format::Csv);
+        assert_eq!(detect(b"\0\0\0\x01\x02\x03a,b", "nul.csv").format, Format::Binary);
     }
 
     #[test]

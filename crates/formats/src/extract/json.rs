@@ -7,8 +7,10 @@
 
 use std::io::{self, Read};
 
+use encoding_rs_io::DecodeReaderBytesBuilder;
+
 use super::{text, Chunk, Limits, TextSink};
-use crate::detect::Format;
+use crate::detect::{Format, TextEncoding};
 use crate::location::{Locator, StreamPos};
 use crate::reason::{Reason, ReasonCode};
 
@@ -37,6 +39,7 @@ struct Src<R> {
     len: usize,
     eof: bool,
     at: StreamPos,
+    after_cr: bool,
 }
 
 impl<R: Read> Src<R> {
@@ -48,6 +51,7 @@ impl<R: Read> Src<R> {
             len: 0,
             eof: false,
             at: StreamPos::start(),
+            after_cr: false,
         }
     }
 
@@ -79,12 +83,16 @@ impl<R: Read> Src<R> {
         let b = self.buf[self.pos];
         self.pos += 1;
         self.at.offset += 1;
-        if b == b'\n' {
-            self.at.line += 1;
-            self.at.column0 = 0;
-        } else {
-            self.at.column0 += 1;
+        // LF, CRLF and a lone CR each end a line.
+        match b {
+            b'\n' if self.after_cr => {}
+            b'\n' | b'\r' => {
+                self.at.line += 1;
+                self.at.column0 = 0;
+            }
+            _ => self.at.column0 += 1,
         }
+        self.after_cr = b == b'\r';
     }
 
     fn next(&mut self) -> Result<u8, Fault> {
@@ -112,7 +120,7 @@ impl<R: Read> Src<R> {
     fn skip_line(&mut self) -> Result<(), Fault> {
         while let Some(b) = self.peek()? {
             self.bump();
-            if b == b'\n' {
+            if b == b'\n' || b == b'\r' {
                 break;
             }
         }
@@ -416,6 +424,7 @@ impl<R: Read> Parser<'_, R> {
                         _ => return Err(Fault::Syntax("invalid escape")),
                     }
                 }
+                0..=0x1f => return Err(Fault::Syntax("unescaped control character in a string")),
                 _ => s.push(b),
             }
             if let Some(st) = start {
@@ -525,6 +534,35 @@ pub(crate) fn sniff(head: &[u8], jsonl_name: bool) -> Option<Format> {
 pub(crate) fn extract(
     reader: impl Read,
     jsonl: bool,
+    encoding: TextEncoding,
+    limits: &Limits,
+    member: &[String],
+    sink: &mut dyn TextSink,
+) -> io::Result<Vec<Reason>> {
+    let enc = match encoding {
+        TextEncoding::Utf8 => None,
+        TextEncoding::Utf16Le => Some(encoding_rs::UTF_16LE),
+        TextEncoding::Utf16Be => Some(encoding_rs::UTF_16BE),
+        TextEncoding::Latin1 => Some(encoding_rs::WINDOWS_1252),
+    };
+    match enc {
+        None => values(reader, jsonl, limits, member, sink),
+        Some(enc) => values(
+            DecodeReaderBytesBuilder::new()
+                .encoding(Some(enc))
+                .bom_override(true)
+                .build(reader),
+            jsonl,
+            limits,
+            member,
+            sink,
+        ),
+    }
+}
+
+fn values(
+    reader: impl Read,
+    jsonl: bool,
     limits: &Limits,
     member: &[String],
     sink: &mut dyn TextSink,
@@ -542,6 +580,16 @@ pub(crate) fn extract(
     };
     let mut malformed_lines = 0u64;
     let mut first_bad_line = 0u64;
+    let mut values_read = 0u64;
+    // A UTF-8 byte order mark is not content.
+    if p.src.peek().ok().flatten() == Some(0xef) {
+        for want in [0xefu8, 0xbb, 0xbf] {
+            match p.src.peek() {
+                Ok(Some(b)) if b == want => p.src.bump(),
+                _ => break,
+            }
+        }
+    }
     loop {
         let r = p.src.skip_ws();
         if let Err(Fault::Io(e)) = r {
@@ -559,11 +607,11 @@ pub(crate) fn extract(
         let line = p.src.at.line;
         let result = p.value(0).and_then(|()| {
             if jsonl {
-                // Only spaces may follow a record on its line.
+                // Only spaces, or another value, may follow a record on its line.
                 while let Some(b) = p.src.peek()? {
                     match b {
-                        b' ' | b'\t' | b'\r' => p.src.bump(),
-                        b'\n' => break,
+                        b' ' | b'\t' => p.src.bump(),
+                        b'\n' | b'\r' | b'{' | b'[' => break,
                         _ => return Err(Fault::Syntax("text after the record")),
                     }
                 }
@@ -572,6 +620,7 @@ pub(crate) fn extract(
         });
         match result {
             Ok(()) => {
+                values_read += 1;
                 if !jsonl {
                     p.record += 1;
                 }
@@ -624,6 +673,12 @@ pub(crate) fn extract(
                 return Ok(reasons);
             }
         }
+    }
+    if !jsonl && values_read == 0 && reasons.is_empty() {
+        reasons.push(Reason::new(
+            ReasonCode::MalformedFile,
+            "no JSON value in the file",
+        ));
     }
     if malformed_lines > 0 {
         reasons.push(Reason::new(

@@ -82,11 +82,24 @@ fn io_reason(e: &io::Error) -> Reason {
     Reason::new(code, format!("read failed: {e}"))
 }
 
-/// Reads the first bytes of `reader` (up to `HEAD_LEN`).
-fn read_head(reader: &mut dyn Read) -> io::Result<Vec<u8>> {
-    let mut head = Vec::with_capacity(HEAD_LEN);
-    reader.take(HEAD_LEN as u64).read_to_end(&mut head)?;
-    Ok(head)
+/// Reads the first bytes of `reader` (up to `HEAD_LEN`), keeping what was read before a
+/// failure.
+fn read_head(reader: &mut dyn Read) -> (Vec<u8>, Option<io::Error>) {
+    let mut head = vec![0u8; HEAD_LEN];
+    let mut len = 0;
+    while len < HEAD_LEN {
+        match reader.read(&mut head[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                head.truncate(len);
+                return (head, Some(e));
+            }
+        }
+    }
+    head.truncate(len);
+    (head, None)
 }
 
 /// Detects the format of `reader`'s content (named `name`) and extracts its text into `sink`.
@@ -97,18 +110,21 @@ pub fn extract(
     limits: &Limits,
     sink: &mut dyn TextSink,
 ) -> Extraction {
-    let head = match read_head(reader) {
-        Ok(h) => h,
-        Err(e) => {
+    let (head, head_error) = read_head(reader);
+    if head.is_empty() {
+        if let Some(e) = head_error {
             return Extraction {
-                format: Format::Binary,
+                format: crate::detect::format_from_name(name),
                 reasons: vec![io_reason(&e)],
-            }
+            };
         }
-    };
+    }
     let detected = detect(&head, name);
     let member: &[String] = &[];
-    let rest = io::Cursor::new(&head[..]).chain(reader);
+    // After a failed head read only the head is scanned; the failure is reported below.
+    let mut empty = io::empty();
+    let tail: &mut dyn Read = if head_error.is_some() { &mut empty } else { reader };
+    let rest = io::Cursor::new(&head[..]).chain(tail);
     let result: io::Result<Vec<Reason>> = match detected.format {
         Format::Unsupported(n) => Ok(vec![Reason::new(
             ReasonCode::UnsupportedFileType,
@@ -126,13 +142,23 @@ pub fn extract(
             csv::extract(rest, &head, tsv, detected.encoding, limits, member, sink)
         }
         Format::Json | Format::Jsonl => {
-            json::extract(rest, detected.format == Format::Jsonl, limits, member, sink)
+            json::extract(
+                rest,
+                detected.format == Format::Jsonl,
+                detected.encoding,
+                limits,
+                member,
+                sink,
+            )
         }
     };
-    let reasons = match result {
+    let mut reasons = match result {
         Ok(r) => r,
         Err(e) => vec![io_reason(&e)],
     };
+    if let Some(e) = head_error {
+        reasons.push(io_reason(&e));
+    }
     Extraction {
         format: detected.format,
         reasons,

@@ -1,0 +1,544 @@
+//! The `trawl` binary as a user runs it: fixtures in a temp dir, JSON Lines parsed into the
+//! contract's record types, exit codes checked.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use trawl_scanner::record::{Detection, ResultRecord};
+
+fn trawl() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_trawl"))
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+struct Run {
+    out: Output,
+    records: Vec<ResultRecord>,
+    raw: Vec<Value>,
+}
+
+impl Run {
+    fn code(&self) -> i32 {
+        self.out.status.code().unwrap_or(-1)
+    }
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out.stdout).into_owned()
+    }
+    fn record(&self, key: &str) -> &ResultRecord {
+        self.records
+            .iter()
+            .find(|r| r.object.key == key)
+            .unwrap_or_else(|| panic!("no record for {key}: {:?}", self.keys()))
+    }
+    fn keys(&self) -> Vec<String> {
+        self.records.iter().map(|r| r.object.key.clone()).collect()
+    }
+}
+
+/// Runs `trawl scan ARGS --format jsonl` and parses standard output.
+fn scan(args: &[&str]) -> Run {
+    let out = trawl()
+        .arg("scan")
+        .args(args)
+        .args(["--format", "jsonl"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let mut records = Vec::new();
+    let mut raw = Vec::new();
+    for line in stdout.lines() {
+        raw.push(serde_json::from_str::<Value>(line).unwrap());
+        records.push(serde_json::from_str::<ResultRecord>(line).unwrap());
+    }
+    Run { out, records, raw }
+}
+
+fn scan_dir(dir: &Path, extra: &[&str]) -> Run {
+    let mut args = vec![dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    scan(&args)
+}
+
+fn detection<'a>(r: &'a ResultRecord, kind: &str) -> &'a Detection {
+    r.detections
+        .iter()
+        .find(|d| d.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {}: {:?}", r.object.key, r.detections))
+}
+
+fn types(r: &ResultRecord) -> BTreeMap<String, u64> {
+    r.detections
+        .iter()
+        .map(|d| (d.kind.clone(), d.count))
+        .collect()
+}
+
+fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+const CARD: &str = "4539227423747675";
+const SECRET: &str = "Tk3yP9sQ2mX7vL1nR8bW4cF6hJ0dG5aZ+e/uYiOp";
+
+#[test]
+fn bundled_samples_give_one_complete_record_per_file() {
+    let samples = workspace().join("testdata/samples");
+    let run = scan_dir(&samples, &["--identifiers", "ALL"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let files = walk_count(&samples);
+    assert_eq!(run.records.len(), files);
+    let run_ids: std::collections::BTreeSet<_> = run.records.iter().map(|r| &r.run_id).collect();
+    assert_eq!(run_ids.len(), 1);
+    // Every contract field is present in every record and occurrence.
+    for raw in &run.raw {
+        for f in [
+            "schema", "run_id", "job_id", "object", "status", "reasons", "format",
+            "bytes_scanned", "severity", "detections",
+        ] {
+            assert!(raw.get(f).is_some(), "missing {f} in {raw}");
+        }
+        for f in [
+            "storage", "bucket", "key", "uri", "size", "last_modified", "etag", "version_id",
+            "encryption",
+        ] {
+            assert!(raw["object"].get(f).is_some(), "missing object.{f}");
+        }
+        for d in raw["detections"].as_array().unwrap() {
+            for o in d["occurrences"].as_array().unwrap() {
+                for f in [
+                    "member", "line", "column", "offset", "length", "cell", "record",
+                    "json_path", "page", "masked",
+                ] {
+                    assert!(o.get(f).is_some(), "missing occurrence.{f}");
+                }
+                assert!(o.get("value").is_none(), "raw value without --reveal");
+            }
+        }
+    }
+    for r in &run.records {
+        assert_eq!(r.schema, "trawl.result/v1");
+        assert_eq!(r.object.storage, "local");
+        assert_eq!(r.object.bucket, None);
+        assert!(r.object.uri.starts_with("file:///"), "{}", r.object.uri);
+        assert!(r.object.uri.ends_with(&r.object.key));
+        assert!(r.object.last_modified.as_deref().unwrap().ends_with('Z'));
+    }
+    let app = run.record("app.log");
+    assert_eq!(app.status, "COMPLETE");
+    assert_eq!(app.format, "txt");
+    assert_eq!(app.severity.as_deref(), Some("HIGH"));
+    let key = detection(app, "AWS_ACCESS_KEY_ID");
+    assert_eq!(key.occurrences[0].line, Some(3));
+    assert_eq!(key.occurrences[0].masked, "AKIA************XCPE");
+    assert_eq!(detection(app, "AWS_CREDENTIALS").occurrences[0].line, Some(4));
+    // Documentation example keys are never reported.
+    assert!(run.record("config/deploy.env").detections.is_empty());
+    let csv = run.record("customers.csv");
+    assert_eq!(csv.format, "csv");
+    assert_eq!(detection(csv, "USA_SOCIAL_SECURITY_NUMBER").count, 2);
+    assert_eq!(detection(csv, "CREDIT_CARD_NUMBER").count, 2);
+    let png = run.record("logo.png");
+    assert_eq!(png.status, "SKIPPED");
+    assert_eq!(png.reasons[0].code, "UNSUPPORTED_FILE_TYPE_EXCEPTION");
+    let pem = run.record("keys/id_rsa");
+    let pkcs = detection(pem, "PKCS");
+    assert_eq!(pkcs.occurrences[0].line, Some(1));
+    assert_eq!(pkcs.occurrences[0].offset, Some(0));
+    assert_eq!(
+        pkcs.occurrences[0].length,
+        std::fs::read(samples.join("keys/id_rsa")).unwrap().len() as u64 - 1
+    );
+    assert_eq!(pkcs.occurrences[0].masked, "-----BEGIN RSA PRIVATE KEY-----********");
+    let utf16 = run.record("export-utf16.txt");
+    assert_eq!(detection(utf16, "USA_SOCIAL_SECURITY_NUMBER").occurrences[0].line, Some(2));
+    // The human summary goes to standard error.
+    assert!(run.stderr().contains("scanned"), "{}", run.stderr());
+}
+
+fn walk_count(dir: &Path) -> usize {
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let t = e.file_type().unwrap();
+        if t.is_dir() {
+            n += walk_count(&e.path());
+        } else if t.is_file() {
+            n += 1;
+        }
+    }
+    n
+}
+
+#[test]
+fn text_locations_masks_and_reveal() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "notes.txt",
+        format!("first line\nsecond: visa {CARD} ok\n\nssn 536-22-8921\n"),
+    );
+    let run = scan_dir(dir.path(), &[]);
+    let r = run.record("notes.txt");
+    let card = detection(r, "CREDIT_CARD_NUMBER");
+    let o = &card.occurrences[0];
+    assert_eq!((o.line, o.column, o.offset, o.length), (Some(2), Some(14), Some(24), 16));
+    assert_eq!(o.masked, "453922******7675");
+    assert_eq!(o.member, Vec::<String>::new());
+    assert_eq!((o.cell.as_ref(), o.record, o.json_path.as_ref(), o.page), (None, None, None, None));
+    assert_eq!(o.value, None);
+    let ssn = detection(r, "USA_SOCIAL_SECURITY_NUMBER");
+    assert_eq!(ssn.occurrences[0].line, Some(4));
+    assert_eq!(ssn.occurrences[0].column, Some(5));
+    assert_eq!(ssn.occurrences[0].masked, "***-**-8921");
+    assert!(!run.stdout().contains(CARD));
+
+    let run = scan_dir(dir.path(), &["--reveal"]);
+    let r = run.record("notes.txt");
+    assert_eq!(detection(r, "CREDIT_CARD_NUMBER").occurrences[0].value.as_deref(), Some(CARD));
+
+    // Human output never shows raw values, even with --reveal.
+    let out = trawl()
+        .args(["scan", dir.path().to_str().unwrap(), "--reveal"])
+        .output()
+        .unwrap();
+    let all = [out.stdout, out.stderr].concat();
+    assert!(!String::from_utf8_lossy(&all).contains(CARD));
+}
+
+#[test]
+fn keyword_rules_at_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let far = ".".repeat(31);
+    write(dir.path(), "a.txt", format!("card {far}{CARD}\n"));
+    write(dir.path(), "b.txt", format!("ssn {far}536-22-8921\n"));
+    write(dir.path(), "c.txt", "card 4111111111111111 and 5555555555554444\n");
+    write(dir.path(), "d.txt", format!("credit card {}\n", "4539227423747676"));
+    write(dir.path(), "e.txt", "SSN 666-22-8921 and ssn 536-00-8921\n");
+    write(dir.path(), "f.txt", format!("secret key: {SECRET}A\n"));
+    let run = scan_dir(dir.path(), &["--identifiers", "ALL"]);
+    // 31 characters away: the keyword does not count, so the twin reports the card.
+    assert_eq!(
+        types(run.record("a.txt")),
+        BTreeMap::from([("CREDIT_CARD_NUMBER_(NO_KEYWORD)".to_string(), 1)])
+    );
+    assert!(run.record("b.txt").detections.is_empty());
+    assert!(run.record("c.txt").detections.is_empty(), "published test numbers");
+    assert!(run.record("d.txt").detections.is_empty(), "Luhn failure");
+    assert!(run.record("e.txt").detections.is_empty(), "invalid SSN parts");
+    assert!(run.record("f.txt").detections.is_empty(), "41-character key");
+    // RECOMMENDED (the default) has no NO_KEYWORD twin.
+    let run = scan_dir(dir.path(), &[]);
+    assert!(run.record("a.txt").detections.is_empty());
+}
+
+#[test]
+fn csv_cells_with_header_keywords() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "people.csv",
+        format!("name,SSN,remarks\n\"Doe, J\",536-22-8921,\"multi\nline visa {CARD}\"\nRoe,412-67-3390,none\n"),
+    );
+    write(dir.path(), "semi.csv", format!("id;tax;card_no\n1;x;{CARD}\n"));
+    write(dir.path(), "tabs.tsv", "id\tssn\n1\t536228921\n");
+    let run = scan_dir(dir.path(), &[]);
+    let r = run.record("people.csv");
+    assert_eq!(r.format, "csv");
+    let ssn = detection(r, "USA_SOCIAL_SECURITY_NUMBER");
+    assert_eq!(ssn.count, 2);
+    let c = ssn.occurrences[0].cell.as_ref().unwrap();
+    assert_eq!((c.row, c.column, c.column_name.as_deref()), (2, 2, Some("SSN")));
+    assert_eq!((c.sheet.as_ref(), c.reference.as_ref()), (None, None));
+    let c = ssn.occurrences[1].cell.as_ref().unwrap();
+    // The quoted cell spanning two lines is still one row.
+    assert_eq!((c.row, c.column), (3, 2));
+    assert_eq!(ssn.occurrences[1].line, Some(4));
+    let card = detection(r, "CREDIT_CARD_NUMBER");
+    let c = card.occurrences[0].cell.as_ref().unwrap();
+    assert_eq!((c.row, c.column, c.column_name.as_deref()), (2, 3, Some("remarks")));
+    assert_eq!(card.occurrences[0].line, Some(3));
+    let semi = run.record("semi.csv");
+    let c = detection(semi, "CREDIT_CARD_NUMBER").occurrences[0].cell.clone().unwrap();
+    assert_eq!((c.row, c.column, c.column_name.as_deref()), (2, 3, Some("card_no")));
+    let tsv = run.record("tabs.tsv");
+    assert_eq!(tsv.format, "tsv");
+    assert_eq!(detection(tsv, "USA_SOCIAL_SECURITY_NUMBER").count, 1);
+}
+
+#[test]
+fn json_and_jsonl_records_and_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "doc.json",
+        format!(
+            "{{\n  \"customer\": {{\n    \"cards\": [\n      {{\"number\": \"0\"}},\n      {{\"number\": \"{CARD}\"}}\n    ],\n    \"odd key\": {{\"ssn\": 536228921}}\n  }}\n}}\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "events.log",
+        format!("{{\"id\": 1}}\n{{\"id\": 2, \"user\": {{\"ssn\": \"536-22-8921\"}}}}\n{{\"card\": \"{CARD}\"}}\n"),
+    );
+    let run = scan_dir(dir.path(), &[]);
+    let doc = run.record("doc.json");
+    assert_eq!(doc.format, "json");
+    let card = &detection(doc, "CREDIT_CARD_NUMBER").occurrences[0];
+    assert_eq!(card.record, Some(0));
+    assert_eq!(card.json_path.as_deref(), Some("$.customer.cards[1].number"));
+    assert_eq!(card.line, Some(5));
+    let ssn = &detection(doc, "USA_SOCIAL_SECURITY_NUMBER").occurrences[0];
+    assert_eq!(ssn.json_path.as_deref(), Some("$.customer['odd key'].ssn"));
+    assert_eq!(ssn.line, Some(7));
+
+    // JSON Lines by content, whatever the name.
+    let ev = run.record("events.log");
+    assert_eq!(ev.format, "jsonl");
+    let ssn = &detection(ev, "USA_SOCIAL_SECURITY_NUMBER").occurrences[0];
+    assert_eq!((ssn.record, ssn.line), (Some(1), Some(2)));
+    assert_eq!(ssn.json_path.as_deref(), Some("$.user.ssn"));
+    let card = &detection(ev, "CREDIT_CARD_NUMBER").occurrences[0];
+    assert_eq!((card.record, card.json_path.as_deref()), (Some(2), Some("$.card")));
+}
+
+#[test]
+fn malformed_and_deep_json() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "broken.json",
+        format!("{{\"ssn\": \"536-22-8921\", \"x\": tru\n \"card\": \"{CARD}\"\n"),
+    );
+    let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
+    write(dir.path(), "deep.json", deep);
+    write(
+        dir.path(),
+        "mixed.jsonl",
+        "{\"ssn\": \"536-22-8921\"}\nnot json at all\n{\"ssn\": \"412-67-3390\"}\n",
+    );
+    let run = scan_dir(dir.path(), &[]);
+    let b = run.record("broken.json");
+    assert_eq!(b.status, "PARTIAL");
+    assert_eq!(b.reasons[0].code, "MALFORMED_FILE");
+    // What came before the fault is reported, and the rest is scanned as text.
+    assert_eq!(detection(b, "USA_SOCIAL_SECURITY_NUMBER").count, 1);
+    assert_eq!(detection(b, "CREDIT_CARD_NUMBER").occurrences[0].line, Some(2));
+    let d = run.record("deep.json");
+    assert_eq!(d.reasons[0].code, "JSON_NESTING_LEVEL_OVER_LIMIT");
+    assert_eq!(d.status, "SKIPPED");
+    let m = run.record("mixed.jsonl");
+    assert_eq!(m.status, "PARTIAL");
+    assert_eq!(m.reasons[0].code, "MALFORMED_FILE");
+    assert_eq!(detection(m, "USA_SOCIAL_SECURITY_NUMBER").count, 2);
+}
+
+#[test]
+fn unsupported_binary_and_encodings() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "prog.bin", b"\x7fELF\x02\x01\x01\0\0\0\0\0ssn 536-22-8921");
+    write(dir.path(), "data.gz", b"\x1f\x8b\x08\0\0\0\0\0");
+    write(dir.path(), "latin1.txt", b"Num\xe9ro ssn 536-22-8921\n");
+    write(dir.path(), "empty.txt", b"");
+    write(dir.path(), ".hidden", format!("visa {CARD}\n"));
+    let run = scan_dir(dir.path(), &[]);
+    let bin = run.record("prog.bin");
+    assert_eq!((bin.status.as_str(), bin.format.as_str()), ("SKIPPED", "binary"));
+    assert_eq!(bin.reasons[0].code, "UNSUPPORTED_FILE_TYPE_EXCEPTION");
+    assert_eq!(bin.bytes_scanned, 0);
+    let gz = run.record("data.gz");
+    assert_eq!((gz.status.as_str(), gz.format.as_str()), ("SKIPPED", "gzip"));
+    let l1 = run.record("latin1.txt");
+    assert_eq!(l1.status, "COMPLETE");
+    assert_eq!(detection(l1, "USA_SOCIAL_SECURITY_NUMBER").count, 1);
+    let e = run.record("empty.txt");
+    assert_eq!((e.status.as_str(), e.bytes_scanned), ("COMPLETE", 0));
+    // Dotfiles get records too.
+    assert_eq!(detection(run.record(".hidden"), "CREDIT_CARD_NUMBER").count, 1);
+}
+
+#[test]
+fn max_occurrences_caps_the_list_not_the_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (0..150).map(|_| format!("visa {CARD}\n")).collect();
+    write(dir.path(), "many.txt", text);
+    let run = scan_dir(dir.path(), &["--max-occurrences", "2"]);
+    let d = detection(run.record("many.txt"), "CREDIT_CARD_NUMBER");
+    assert_eq!((d.count, d.occurrences.len()), (150, 2));
+    assert_eq!(d.severity, "HIGH");
+    let run = scan_dir(dir.path(), &["--max-occurrences", "0"]);
+    let d = detection(run.record("many.txt"), "CREDIT_CARD_NUMBER");
+    assert_eq!(d.occurrences.len(), 150);
+    assert_eq!(d.occurrences[149].line, Some(150));
+}
+
+#[test]
+fn exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "clean.txt", "nothing to see\n");
+    let clean = dir.path().join("clean.txt");
+    let run = scan(&[clean.to_str().unwrap(), "--fail-on", "LOW"]);
+    assert_eq!(run.code(), 0);
+    assert_eq!(run.records.len(), 1);
+    // A file target: the key is the file name.
+    assert_eq!(run.records[0].object.key, "clean.txt");
+    write(dir.path(), "hit.txt", format!("visa {CARD}\n"));
+    assert_eq!(scan_dir(dir.path(), &[]).code(), 0);
+    assert_eq!(scan_dir(dir.path(), &["--fail-on", "HIGH"]).code(), 1);
+    assert_eq!(scan_dir(dir.path(), &["--fail-on", "low"]).code(), 1);
+    // Usage errors.
+    assert_eq!(scan_dir(dir.path(), &["--no-such-flag"]).code(), 2);
+    assert_eq!(scan_dir(dir.path(), &["--fail-on", "SEVERE"]).code(), 2);
+    let bad = scan_dir(dir.path(), &["--identifiers", "INCLUDE:NOT_AN_ID"]);
+    assert_eq!(bad.code(), 2);
+    assert!(bad.stderr().contains("NOT_AN_ID"), "{}", bad.stderr());
+    // Nothing scanned.
+    let missing = scan(&["/definitely/not/here"]);
+    assert_eq!(missing.code(), 2);
+    assert!(missing.records.is_empty());
+    // One good target, one missing: the scan runs, the error is reported.
+    let half = scan(&[dir.path().to_str().unwrap(), "/definitely/not/here"]);
+    assert_eq!(half.code(), 0);
+    assert_eq!(half.records.len(), 2);
+    assert!(half.stderr().contains("/definitely/not/here"));
+}
+
+#[test]
+fn identifier_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "x.txt", format!("visa {CARD}\nssn 536-22-8921\n"));
+    let only = scan_dir(dir.path(), &["--identifiers", "INCLUDE:USA_SOCIAL_SECURITY_NUMBER"]);
+    assert_eq!(
+        types(only.record("x.txt")),
+        BTreeMap::from([("USA_SOCIAL_SECURITY_NUMBER".to_string(), 1)])
+    );
+    let but = scan_dir(dir.path(), &["--identifiers", "EXCLUDE:USA_SOCIAL_SECURITY_NUMBER"]);
+    assert_eq!(
+        types(but.record("x.txt")),
+        BTreeMap::from([("CREDIT_CARD_NUMBER".to_string(), 1)])
+    );
+    let none = scan_dir(dir.path(), &["--identifiers", "NONE"]);
+    assert!(none.record("x.txt").detections.is_empty());
+}
+
+#[test]
+fn matches_across_buffer_boundaries_are_found_once() {
+    // The text extractor reads 4 MiB buffers; plant items right around the boundaries.
+    let dir = tempfile::tempdir().unwrap();
+    let line = "2026-11-20T10:15:04Z INFO request id=8f14e45fceea167a status=200 bytes=5120\n";
+    let mut text = String::new();
+    let mut planted = Vec::new();
+    let mut n = 0;
+    while text.len() < 13 << 20 {
+        let mb = text.len() >> 20;
+        // Near every 4 MiB boundary (minus the 80 KiB overlap) and elsewhere.
+        let near = [4usize, 8, 12].iter().any(|b| {
+            let edge = (b << 20) - 80 * 1024;
+            text.len() + 200 > edge && text.len() < edge + 200
+        });
+        if near || (n % 20_000 == 0 && mb > 0) {
+            planted.push(text.lines().count() as u64 + 1);
+            text.push_str(&format!("visa {CARD}\n"));
+        }
+        text.push_str(line);
+        n += 1;
+    }
+    write(dir.path(), "big.log", &text);
+    let run = scan_dir(dir.path(), &["--max-occurrences", "0"]);
+    let d = detection(run.record("big.log"), "CREDIT_CARD_NUMBER");
+    let lines: Vec<u64> = d.occurrences.iter().map(|o| o.line.unwrap()).collect();
+    assert_eq!(lines, planted);
+    assert_eq!(run.record("big.log").bytes_scanned, text.len() as u64);
+    for o in &d.occurrences {
+        let off = o.offset.unwrap() as usize;
+        assert_eq!(&text[off..off + 16], CARD);
+        assert_eq!(o.column, Some(6));
+    }
+}
+
+#[test]
+fn summary_file_and_parallel_runs_agree() {
+    let samples = workspace().join("testdata/samples");
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.json");
+    let one = scan_dir(&samples, &["-j", "1", "--summary", summary.to_str().unwrap()]);
+    let two = scan_dir(&samples, &["-j", "2"]);
+    let norm = |run: &Run| {
+        let mut v: Vec<(String, BTreeMap<String, u64>)> = run
+            .records
+            .iter()
+            .map(|r| (r.object.key.clone(), types(r)))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(norm(&one), norm(&two));
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(summary).unwrap()).unwrap();
+    assert_eq!(s["objects"].as_u64(), Some(one.records.len() as u64));
+    assert!(s["occurrences_by_type"]["PKCS"].as_u64() == Some(1));
+}
+
+#[test]
+fn unreadable_files_are_reported_and_the_scan_goes_on() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "secret.txt", format!("visa {CARD}\n"));
+    write(dir.path(), "ok.txt", format!("visa {CARD}\n"));
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let readable_anyway = std::fs::read(&p).is_ok(); // root reads everything
+    let run = scan_dir(dir.path(), &[]);
+    assert_eq!(run.code(), 0);
+    assert_eq!(detection(run.record("ok.txt"), "CREDIT_CARD_NUMBER").count, 1);
+    let r = run.record("secret.txt");
+    if !readable_anyway {
+        assert_eq!(r.status, "SKIPPED");
+        assert_eq!(r.reasons[0].code, "PERMISSION_DENIED");
+    }
+}
+
+/// The shared real-world corpus: every file gets exactly one record and nothing crashes; for
+/// the formats this build reads, `extract` files are COMPLETE and `corrupt` ones carry a reason.
+#[test]
+fn real_world_corpus() {
+    let corpus = workspace().join("../shared/corpus/real");
+    let manifest = corpus.join("MANIFEST.tsv");
+    let Ok(text) = std::fs::read_to_string(&manifest) else {
+        eprintln!("skipping: {} not found", manifest.display());
+        return;
+    };
+    let run = scan_dir(&corpus, &["-q"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(run.records.len(), walk_count(&corpus));
+    let mut checked = 0;
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (path, format, expect) = (cols[0], cols[1], cols[9]);
+        let r = run.record(path);
+        if !matches!(format, "csv" | "tsv" | "json" | "jsonl") {
+            continue;
+        }
+        checked += 1;
+        match expect {
+            // 500 nested arrays: over the contract's 256-level limit, reported as such.
+            "extract" if path == "json/i_structure_500_nested_arrays.json" => {
+                assert_eq!(r.reasons[0].code, "JSON_NESTING_LEVEL_OVER_LIMIT")
+            }
+            "extract" => assert_eq!(r.status, "COMPLETE", "{path}: {:?}", r.reasons),
+            "corrupt" => assert!(!r.reasons.is_empty(), "{path}: no reason given"),
+            other => panic!("{path}: unexpected expectation {other}"),
+        }
+    }
+    assert!(checked > 100, "only {checked} corpus files checked");
+}
