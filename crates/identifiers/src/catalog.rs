@@ -1,4 +1,37 @@
-//! The managed catalogue (embedded TOML data, one file per category) and identifier selection.
+//! The managed catalogue (embedded TOML data, one file per area) and identifier selection.
+//!
+//! Each `[[identifier]]` entry has these fields (defaults in brackets):
+//!
+//! - `id`: Macie's id verbatim where Macie has one, else one in the same style. Unique.
+//! - `category`: `CREDENTIALS`, `FINANCIAL`, `PERSONAL` (health included) or `CUSTOM`.
+//! - `description`.
+//! - `regex`: the pattern (regex-automata syntax, bytes, Unicode off: `\d` is ASCII, `(?i)` is
+//!   ASCII case folding). It must not match the empty string. Keep its length bounded (no `*`
+//!   or `+`; use `{0,40}`) so the engine can search only windows around anchors and keywords.
+//! - `twin_of`: instead of `regex`, for an id that another entry reports (card NO_KEYWORD twin).
+//! - `reports_as`: this entry only detects; matches are reported under that listed id (a second
+//!   form of an identifier, e.g. a BBAN form of a country's bank account number).
+//! - `routes`: `{ DE = "GERMANY_BANK_ACCOUNT_NUMBER", ... }`: this entry only detects; each match
+//!   is reported under the id of the longest key its text starts with (dropped if none).
+//! - `validator`: a name from `validate/` (checksums, structure).
+//! - `keywords`: lowercase words; a keyword with spaces also matches with none, `_` or `-`.
+//! - `keyword`: `none` [default], `required` (a keyword within `max_distance` bytes on either
+//!   side, or in the column name / JSON path), `absent` (reported only with no keyword near: the
+//!   stricter no-keyword form), `twin` (with keyword: this id; without: the id in `twin`).
+//! - `max_distance` [30].
+//! - `severity`: three tiers for 1 | 2-99 | 100+ occurrences [`["HIGH","HIGH","HIGH"]`].
+//! - `ignore`: published example values never reported (compared with spaces and hyphens
+//!   removed).
+//! - `anchors`: literals (case-insensitive) that every match contains; the prefilter searches
+//!   for them. Use only distinctive ones (`AKIA`, `-----BEGIN`, `ghp_`); an identifier without
+//!   anchors and without a required keyword is searched over the whole text.
+//! - `token`: `none` [default], `digits`, `alnum`, `base64`, `word`: a match may not start or end
+//!   inside a longer run of these characters.
+//! - `extend`: `none` [default] or `pem_block`.
+//! - `mask`: `keep:START:END` [`keep:4:4`] or `block_header`.
+//! - `recommended`: in the RECOMMENDED selection [false].
+//! - `examples`, `negative_examples`: texts that give exactly one / no detection of the id(s)
+//!   this entry reports; at least two of each.
 
 use std::collections::BTreeSet;
 
@@ -13,8 +46,13 @@ use crate::validate::Validator;
 
 const BUILTIN: &[(&str, &str)] = &[
     ("credentials", include_str!("builtin/credentials.toml")),
+    ("secrets", include_str!("builtin/secrets.toml")),
     ("financial", include_str!("builtin/financial.toml")),
+    ("health", include_str!("builtin/health.toml")),
     ("personal", include_str!("builtin/personal.toml")),
+    ("personal_ids", include_str!("builtin/personal_ids.toml")),
+    ("personal_docs", include_str!("builtin/personal_docs.toml")),
+    ("personal_contact", include_str!("builtin/personal_contact.toml")),
 ];
 
 /// A set of identifier definitions.
@@ -38,6 +76,9 @@ struct Def {
     description: String,
     regex: Option<String>,
     twin_of: Option<String>,
+    reports_as: Option<String>,
+    #[serde(default)]
+    routes: std::collections::BTreeMap<String, String>,
     validator: Option<String>,
     #[serde(default)]
     keywords: Vec<String>,
@@ -107,6 +148,7 @@ impl Def {
         let keyword_rule = match self.keyword.as_str() {
             "none" => KeywordRule::None,
             "required" => KeywordRule::Required,
+            "absent" => KeywordRule::Absent,
             "twin" => KeywordRule::Twin(
                 self.twin
                     .clone()
@@ -119,6 +161,9 @@ impl Def {
         }
         if self.regex.is_none() == self.twin_of.is_none() {
             return Err(invalid(&id, "exactly one of regex and twin_of must be set"));
+        }
+        if self.reports_as.is_some() && !self.routes.is_empty() {
+            return Err(invalid(&id, "reports_as and routes exclude each other"));
         }
         if self.severity.len() != 3 {
             return Err(invalid(&id, "severity needs three tiers (1, 2-99, 100+)"));
@@ -142,6 +187,8 @@ impl Def {
             description: self.description,
             regex: self.regex,
             twin_of: self.twin_of,
+            reports_as: self.reports_as,
+            routes: self.routes.into_iter().collect(),
             validator,
             keywords: self.keywords.iter().map(|k| k.to_lowercase()).collect(),
             keyword_rule,
@@ -170,7 +217,11 @@ impl Catalog {
                 Err(e) => panic!("builtin catalogue {name} is invalid: {e}"),
             }
         }
-        Catalog { identifiers }
+        let catalog = Catalog { identifiers };
+        if let Err(e) = catalog.check() {
+            panic!("builtin catalogue is inconsistent: {e}");
+        }
+        catalog
     }
 
     /// Parses identifier definitions in the catalogue's TOML form.
@@ -180,9 +231,40 @@ impl Catalog {
         })
     }
 
-    /// All identifiers.
+    /// All entries, detector-only ones included.
     pub fn identifiers(&self) -> &[Identifier] {
         &self.identifiers
+    }
+
+    /// The identifiers a user can select and that detections name (no detector-only entries).
+    pub fn listed(&self) -> impl Iterator<Item = &Identifier> {
+        self.identifiers.iter().filter(|i| !i.is_detector_only())
+    }
+
+    /// Checks cross references: ids unique; twins, `reports_as` and routes name listed ids.
+    pub fn check(&self) -> Result<(), Error> {
+        let mut seen = BTreeSet::new();
+        for i in &self.identifiers {
+            if !seen.insert(i.id.as_str()) {
+                return Err(invalid(&i.id, "duplicate id"));
+            }
+        }
+        let listed: BTreeSet<&str> = self.listed().map(|i| i.id.as_str()).collect();
+        for i in &self.identifiers {
+            let mut refs: Vec<&str> = i.reported_ids();
+            if let KeywordRule::Twin(t) = &i.keyword_rule {
+                refs.push(t);
+            }
+            if let Some(t) = &i.twin_of {
+                refs.push(t);
+            }
+            for r in refs {
+                if !listed.contains(r) {
+                    return Err(invalid(&i.id, format!("refers to unknown identifier {r}")));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Looks one up by id.
@@ -190,9 +272,15 @@ impl Catalog {
         self.identifiers.iter().find(|i| i.id == id)
     }
 
+    /// Adds the entries of `other` (custom identifiers); ids must stay unique.
+    pub fn extend(&mut self, other: Catalog) -> Result<(), Error> {
+        self.identifiers.extend(other.identifiers);
+        self.check()
+    }
+
     /// The ids a selection turns on.
     pub fn select(&self, selection: &Selection) -> Result<BTreeSet<String>, Error> {
-        let all: BTreeSet<String> = self.identifiers.iter().map(|i| i.id.clone()).collect();
+        let all: BTreeSet<String> = self.listed().map(|i| i.id.clone()).collect();
         let check = |ids: &[String]| -> Result<(), Error> {
             for id in ids {
                 if !all.contains(id) {
@@ -203,8 +291,7 @@ impl Catalog {
         };
         Ok(match selection {
             Selection::Recommended => self
-                .identifiers
-                .iter()
+                .listed()
                 .filter(|i| i.recommended)
                 .map(|i| i.id.clone())
                 .collect(),

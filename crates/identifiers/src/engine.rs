@@ -114,6 +114,9 @@ struct Detector {
     max_len: Option<usize>,
     /// Reported when the keyword rule is satisfied (or there is none).
     report: Option<IdentifierIndex>,
+    /// Route keys (longest first) and the identifier each reports as; when non-empty, the
+    /// match's prefix picks the identifier instead of `report`.
+    routes: Vec<(Vec<u8>, Option<IdentifierIndex>)>,
     /// Reported when a twin rule finds no keyword.
     twin_report: Option<IdentifierIndex>,
     rule: KeywordRule,
@@ -262,12 +265,22 @@ impl Engine {
             let Some(pattern) = &ident.regex else {
                 continue;
             };
-            let report = index_of(&ident.id);
+            let report = match &ident.reports_as {
+                Some(r) => index_of(r),
+                None if ident.routes.is_empty() => index_of(&ident.id),
+                None => None,
+            };
+            let mut routes: Vec<(Vec<u8>, Option<IdentifierIndex>)> = ident
+                .routes
+                .iter()
+                .map(|(k, id)| (k.as_bytes().to_vec(), index_of(id)))
+                .collect();
+            routes.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
             let twin_report = match &ident.keyword_rule {
                 KeywordRule::Twin(t) => index_of(t),
                 _ => None,
             };
-            if report.is_none() && twin_report.is_none() {
+            if report.is_none() && twin_report.is_none() && routes.iter().all(|r| r.1.is_none()) {
                 continue;
             }
             let (regex, max_len) = compile_regex(&ident.id, pattern)?;
@@ -296,6 +309,7 @@ impl Engine {
                 regex,
                 max_len: max_len.map(|m| m.min(MAX_MATCH_LEN)),
                 report,
+                routes,
                 twin_report,
                 rule: ident.keyword_rule.clone(),
                 has_anchors: !ident.anchors.is_empty() && max_len.is_some(),
@@ -555,18 +569,33 @@ impl Engine {
             }
         }
         let near = || ctx || keyword_near(kws, s, *e, det.max_distance, self.max_keyword_len);
+        let report = if det.routes.is_empty() {
+            det.report
+        } else {
+            det.routes
+                .iter()
+                .find(|(k, _)| value.starts_with(k))
+                .and_then(|r| r.1)
+        };
         match &det.rule {
-            KeywordRule::None => det.report,
+            KeywordRule::None => report,
+            KeywordRule::Absent => {
+                if near() {
+                    None
+                } else {
+                    report
+                }
+            }
             KeywordRule::Required => {
                 if near() {
-                    det.report
+                    report
                 } else {
                     None
                 }
             }
             KeywordRule::Twin(_) => {
                 if near() {
-                    det.report
+                    report
                 } else {
                     det.twin_report
                 }
@@ -656,16 +685,17 @@ mod tests {
                 "{} needs negative examples",
                 ident.id
             );
+            let expected = ident.reported_ids();
             for ex in &ident.examples {
                 let found = ids(&engine, ex);
-                let n = found.iter().filter(|i| **i == ident.id).count();
+                let n = found.iter().filter(|i| expected.contains(&i.as_str())).count();
                 assert_eq!(n, 1, "{}: example {ex:?} gave {found:?}", ident.id);
                 checked += 1;
             }
             for ex in &ident.negative_examples {
                 let found = ids(&engine, ex);
                 assert!(
-                    !found.contains(&ident.id),
+                    !found.iter().any(|i| expected.contains(&i.as_str())),
                     "{}: negative example {ex:?} gave {found:?}",
                     ident.id
                 );

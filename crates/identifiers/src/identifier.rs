@@ -108,6 +108,10 @@ pub enum KeywordRule {
     /// With a keyword nearby the match is reported under this identifier; without one, under
     /// the named twin (Macie's `CREDIT_CARD_NUMBER` / `CREDIT_CARD_NUMBER_(NO_KEYWORD)`).
     Twin(String),
+    /// A match is reported only with no keyword nearby (the stricter no-keyword form of an
+    /// identifier whose keyword form is another entry, such as phone numbers without a
+    /// keyword that must carry a country code).
+    Absent,
 }
 
 /// The characters a match may not be glued to: a match never starts or ends inside a longer
@@ -123,6 +127,8 @@ pub enum TokenClass {
     Alnum,
     /// ASCII letters, digits, `+` and `/`.
     Base64,
+    /// ASCII letters, digits and `_`.
+    Word,
 }
 
 impl TokenClass {
@@ -133,6 +139,7 @@ impl TokenClass {
             TokenClass::Digits => b.is_ascii_digit(),
             TokenClass::Alnum => b.is_ascii_alphanumeric(),
             TokenClass::Base64 => b.is_ascii_alphanumeric() || b == b'+' || b == b'/',
+            TokenClass::Word => b.is_ascii_alphanumeric() || b == b'_',
         }
     }
 
@@ -143,6 +150,7 @@ impl TokenClass {
             "digits" => TokenClass::Digits,
             "alnum" => TokenClass::Alnum,
             "base64" => TokenClass::Base64,
+            "word" => TokenClass::Word,
             _ => return None,
         })
     }
@@ -172,6 +180,12 @@ pub struct Identifier {
     pub regex: Option<String>,
     /// For a twin: the identifier whose matches it reports when no keyword is nearby.
     pub twin_of: Option<String>,
+    /// A detector-only entry: its matches are reported under this identifier.
+    pub reports_as: Option<String>,
+    /// A detector-only entry whose matches are reported under the identifier named for the
+    /// longest route key the matched text starts with (`DE` -> `GERMANY_BANK_ACCOUNT_NUMBER`);
+    /// a match that starts with no key is dropped.
+    pub routes: Vec<(String, String)>,
     /// Validator applied to each candidate.
     pub validator: Option<Validator>,
     /// Keywords, lowercase.
@@ -198,4 +212,23 @@ pub struct Identifier {
     pub examples: Vec<String>,
     /// Texts that give no detection of this id.
     pub negative_examples: Vec<String>,
+}
+
+impl Identifier {
+    /// Whether this entry only detects, reporting under other ids (`reports_as`, `routes`).
+    /// Such entries are not listed and cannot be selected by their own id.
+    pub fn is_detector_only(&self) -> bool {
+        self.reports_as.is_some() || !self.routes.is_empty()
+    }
+
+    /// The ids this entry's examples are expected to produce.
+    pub fn reported_ids(&self) -> Vec<&str> {
+        if let Some(r) = &self.reports_as {
+            vec![r.as_str()]
+        } else if !self.routes.is_empty() {
+            self.routes.iter().map(|(_, id)| id.as_str()).collect()
+        } else {
+            vec![self.id.as_str()]
+        }
+    }
 }

@@ -1,48 +1,6 @@
-//! Check-digit and structure validators: pure functions over the matched bytes.
-//!
-//! Each validator is named in the catalogue (`validator = "luhn"`), so the data files stay
-//! declarative. [`Validator::check`] returns whether a regex candidate is a real item.
+//! Core validators: Luhn, payment cards, US SSN, AWS secret keys, PEM blocks.
 
-/// A named validator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Validator {
-    /// Payment card: 13-19 digits, a known issuer prefix and length, Luhn.
-    CreditCard,
-    /// Luhn (mod 10) over the digits.
-    Luhn,
-    /// US SSN: area not 000, 666 or 900-999; group not 00; serial not 0000.
-    UsaSsn,
-    /// AWS secret access key: 40 base64 characters mixing upper, lower and digits or symbols.
-    AwsSecretKey,
-    /// PEM / armoured private key block: a body of base64 between BEGIN and END.
-    PemBlock,
-}
-
-impl Validator {
-    /// Looks a validator up by its catalogue name.
-    pub fn from_name(name: &str) -> Option<Validator> {
-        Some(match name {
-            "credit_card" => Validator::CreditCard,
-            "luhn" => Validator::Luhn,
-            "usa_ssn" => Validator::UsaSsn,
-            "aws_secret_key" => Validator::AwsSecretKey,
-            "pem_block" => Validator::PemBlock,
-            _ => return None,
-        })
-    }
-
-    /// Whether `value` (the matched bytes) passes.
-    pub fn check(self, value: &[u8]) -> bool {
-        match self {
-            Validator::CreditCard => credit_card(value),
-            Validator::Luhn => luhn(&digits(value)),
-            Validator::UsaSsn => usa_ssn(value),
-            Validator::AwsSecretKey => aws_secret_key(value),
-            Validator::PemBlock => pem_block(value),
-        }
-    }
-}
+use super::Check;
 
 /// The ASCII digits of `value`, as numbers 0-9, separators dropped.
 pub fn digits(value: &[u8]) -> Vec<u8> {
@@ -118,12 +76,12 @@ pub fn card_issuer(d: &[u8]) -> Option<&'static str> {
     None
 }
 
-fn credit_card(value: &[u8]) -> bool {
+pub(crate) fn credit_card(value: &[u8]) -> bool {
     let d = digits(value);
     card_issuer(&d).is_some() && luhn(&d)
 }
 
-fn usa_ssn(value: &[u8]) -> bool {
+pub(crate) fn usa_ssn(value: &[u8]) -> bool {
     let d = digits(value);
     if d.len() != 9 {
         return false;
@@ -134,7 +92,7 @@ fn usa_ssn(value: &[u8]) -> bool {
     area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
 }
 
-fn aws_secret_key(value: &[u8]) -> bool {
+pub(crate) fn aws_secret_key(value: &[u8]) -> bool {
     let upper = value.iter().any(u8::is_ascii_uppercase);
     let lower = value.iter().any(u8::is_ascii_lowercase);
     let other = value
@@ -143,7 +101,7 @@ fn aws_secret_key(value: &[u8]) -> bool {
     value.len() == 40 && upper && lower && other
 }
 
-fn pem_block(value: &[u8]) -> bool {
+pub(crate) fn pem_block(value: &[u8]) -> bool {
     // The body is everything after the BEGIN line up to the END line; it must carry at least
     // some base64 (a placeholder like "...\n" is not a key).
     let body_start = match memchr::memchr(b'\n', value) {
@@ -161,6 +119,15 @@ fn pem_block(value: &[u8]) -> bool {
         .count();
     b64 >= 64
 }
+
+/// The validators this file provides, by catalogue name.
+pub(crate) const VALIDATORS: &[(&str, Check)] = &[
+    ("credit_card", credit_card),
+    ("luhn", |v| luhn(&digits(v))),
+    ("usa_ssn", usa_ssn),
+    ("aws_secret_key", aws_secret_key),
+    ("pem_block", pem_block),
+];
 
 #[cfg(test)]
 mod tests {
@@ -188,18 +155,18 @@ mod tests {
 
     #[test]
     fn ssn_parts() {
-        assert!(Validator::UsaSsn.check(b"123-45-6789"));
-        assert!(!Validator::UsaSsn.check(b"000-45-6789"));
-        assert!(!Validator::UsaSsn.check(b"666-45-6789"));
-        assert!(!Validator::UsaSsn.check(b"900-45-6789"));
-        assert!(!Validator::UsaSsn.check(b"123-00-6789"));
-        assert!(!Validator::UsaSsn.check(b"123-45-0000"));
+        assert!(usa_ssn(b"123-45-6789"));
+        assert!(!usa_ssn(b"000-45-6789"));
+        assert!(!usa_ssn(b"666-45-6789"));
+        assert!(!usa_ssn(b"900-45-6789"));
+        assert!(!usa_ssn(b"123-00-6789"));
+        assert!(!usa_ssn(b"123-45-0000"));
     }
 
     #[test]
     fn aws_secret_shape() {
-        assert!(Validator::AwsSecretKey.check(b"Tk3yP9sQ2mX7vL1nR8bW4cF6hJ0dG5aZ+e/uYiOp"));
+        assert!(aws_secret_key(b"Tk3yP9sQ2mX7vL1nR8bW4cF6hJ0dG5aZ+e/uYiOp"));
         // A hex SHA-1 is not a secret key.
-        assert!(!Validator::AwsSecretKey.check(b"da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+        assert!(!aws_secret_key(b"da39a3ee5e6b4b0d3255bfef95601890afd80709"));
     }
 }

@@ -1,0 +1,94 @@
+//! Check-digit and structure validators: pure functions over the matched bytes.
+//!
+//! Each validator is named in the catalogue (`validator = "luhn"`), so the data files stay
+//! declarative. Validators live in one file per area; each file exports a `VALIDATORS` table
+//! of `(name, function)`, and [`Validator::from_name`] searches them all.
+
+mod contact;
+mod core;
+mod documents;
+mod financial;
+mod health;
+mod national;
+mod secrets;
+
+pub use self::core::{card_issuer, digits, luhn};
+
+/// A validator function: whether the matched bytes are a real item.
+pub type Check = fn(&[u8]) -> bool;
+
+/// Every area's table.
+const TABLES: &[&[(&str, Check)]] = &[
+    core::VALIDATORS,
+    financial::VALIDATORS,
+    health::VALIDATORS,
+    national::VALIDATORS,
+    documents::VALIDATORS,
+    contact::VALIDATORS,
+    secrets::VALIDATORS,
+];
+
+/// A named validator.
+#[derive(Clone, Copy)]
+pub struct Validator {
+    name: &'static str,
+    check: Check,
+}
+
+impl std::fmt::Debug for Validator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Validator({})", self.name)
+    }
+}
+
+impl PartialEq for Validator {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Validator {}
+
+impl Validator {
+    /// Looks a validator up by its catalogue name.
+    pub fn from_name(name: &str) -> Option<Validator> {
+        TABLES
+            .iter()
+            .flat_map(|t| t.iter())
+            .find(|(n, _)| *n == name)
+            .map(|&(name, check)| Validator { name, check })
+    }
+
+    /// The catalogue name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Whether `value` (the matched bytes) passes.
+    pub fn check(&self, value: &[u8]) -> bool {
+        (self.check)(value)
+    }
+
+    /// Every validator name, for listings and tests.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        TABLES.iter().flat_map(|t| t.iter()).map(|(n, _)| *n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_found() {
+        let mut names: Vec<_> = Validator::names().collect();
+        let n = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), n, "duplicate validator names");
+        for name in names {
+            assert_eq!(Validator::from_name(name).unwrap().name(), name);
+        }
+        assert!(Validator::from_name("no_such").is_none());
+    }
+}

@@ -1,0 +1,6 @@
+//! Validators: national.
+
+use super::Check;
+
+/// The validators this file provides, by catalogue name.
+pub(crate) const VALIDATORS: &[(&str, Check)] = &[];
