@@ -105,13 +105,28 @@ fn bundled_samples_give_one_complete_record_per_file() {
     // Every contract field is present in every record and occurrence.
     for raw in &run.raw {
         for f in [
-            "schema", "run_id", "job_id", "object", "status", "reasons", "format",
-            "bytes_scanned", "severity", "detections",
+            "schema",
+            "run_id",
+            "job_id",
+            "object",
+            "status",
+            "reasons",
+            "format",
+            "bytes_scanned",
+            "severity",
+            "detections",
         ] {
             assert!(raw.get(f).is_some(), "missing {f} in {raw}");
         }
         for f in [
-            "storage", "bucket", "key", "uri", "size", "last_modified", "etag", "version_id",
+            "storage",
+            "bucket",
+            "key",
+            "uri",
+            "size",
+            "last_modified",
+            "etag",
+            "version_id",
             "encryption",
         ] {
             assert!(raw["object"].get(f).is_some(), "missing object.{f}");
@@ -119,8 +134,16 @@ fn bundled_samples_give_one_complete_record_per_file() {
         for d in raw["detections"].as_array().unwrap() {
             for o in d["occurrences"].as_array().unwrap() {
                 for f in [
-                    "member", "line", "column", "offset", "length", "cell", "record",
-                    "json_path", "page", "masked",
+                    "member",
+                    "line",
+                    "column",
+                    "offset",
+                    "length",
+                    "cell",
+                    "record",
+                    "json_path",
+                    "page",
+                    "masked",
                 ] {
                     assert!(o.get(f).is_some(), "missing occurrence.{f}");
                 }
@@ -143,7 +166,10 @@ fn bundled_samples_give_one_complete_record_per_file() {
     let key = detection(app, "AWS_ACCESS_KEY_ID");
     assert_eq!(key.occurrences[0].line, Some(3));
     assert_eq!(key.occurrences[0].masked, "AKIA************XCPE");
-    assert_eq!(detection(app, "AWS_CREDENTIALS").occurrences[0].line, Some(4));
+    assert_eq!(
+        detection(app, "AWS_CREDENTIALS").occurrences[0].line,
+        Some(4)
+    );
     // Documentation example keys are never reported.
     assert!(run.record("config/deploy.env").detections.is_empty());
     let csv = run.record("customers.csv");
@@ -161,9 +187,15 @@ fn bundled_samples_give_one_complete_record_per_file() {
         pkcs.occurrences[0].length,
         std::fs::read(samples.join("keys/id_rsa")).unwrap().len() as u64 - 1
     );
-    assert_eq!(pkcs.occurrences[0].masked, "-----BEGIN RSA PRIVATE KEY-----********");
+    assert_eq!(
+        pkcs.occurrences[0].masked,
+        "-----BEGIN RSA PRIVATE KEY-----********"
+    );
     let utf16 = run.record("export-utf16.txt");
-    assert_eq!(detection(utf16, "USA_SOCIAL_SECURITY_NUMBER").occurrences[0].line, Some(2));
+    assert_eq!(
+        detection(utf16, "USA_SOCIAL_SECURITY_NUMBER").occurrences[0].line,
+        Some(2)
+    );
     // The human summary goes to standard error.
     assert!(run.stderr().contains("scanned"), "{}", run.stderr());
 }
@@ -194,10 +226,16 @@ fn text_locations_masks_and_reveal() {
     let r = run.record("notes.txt");
     let card = detection(r, "CREDIT_CARD_NUMBER");
     let o = &card.occurrences[0];
-    assert_eq!((o.line, o.column, o.offset, o.length), (Some(2), Some(14), Some(24), 16));
+    assert_eq!(
+        (o.line, o.column, o.offset, o.length),
+        (Some(2), Some(14), Some(24), 16)
+    );
     assert_eq!(o.masked, "453922******7675");
     assert_eq!(o.member, Vec::<String>::new());
-    assert_eq!((o.cell.as_ref(), o.record, o.json_path.as_ref(), o.page), (None, None, None, None));
+    assert_eq!(
+        (o.cell.as_ref(), o.record, o.json_path.as_ref(), o.page),
+        (None, None, None, None)
+    );
     assert_eq!(o.value, None);
     let ssn = detection(r, "USA_SOCIAL_SECURITY_NUMBER");
     assert_eq!(ssn.occurrences[0].line, Some(4));
@@ -207,7 +245,12 @@ fn text_locations_masks_and_reveal() {
 
     let run = scan_dir(dir.path(), &["--reveal"]);
     let r = run.record("notes.txt");
-    assert_eq!(detection(r, "CREDIT_CARD_NUMBER").occurrences[0].value.as_deref(), Some(CARD));
+    assert_eq!(
+        detection(r, "CREDIT_CARD_NUMBER").occurrences[0]
+            .value
+            .as_deref(),
+        Some(CARD)
+    );
 
     // Human output never shows raw values, even with --reveal.
     let out = trawl()
@@ -224,8 +267,16 @@ fn keyword_rules_at_the_cli() {
     let far = ".".repeat(31);
     write(dir.path(), "a.txt", format!("card {far}{CARD}\n"));
     write(dir.path(), "b.txt", format!("ssn {far}536-22-8921\n"));
-    write(dir.path(), "c.txt", "card 4111111111111111 and 5555555555554444\n");
-    write(dir.path(), "d.txt", format!("credit card {}\n", "4539227423747676"));
+    write(
+        dir.path(),
+        "c.txt",
+        "card 4111111111111111 and 5555555555554444\n",
+    );
+    write(
+        dir.path(),
+        "d.txt",
+        format!("credit card {}\n", "4539227423747676"),
+    );
     write(dir.path(), "e.txt", "SSN 666-22-8921 and ssn 536-00-8921\n");
     write(dir.path(), "f.txt", format!("secret key: {SECRET}A\n"));
     let run = scan_dir(dir.path(), &["--identifiers", "ALL"]);
@@ -235,10 +286,19 @@ fn keyword_rules_at_the_cli() {
         BTreeMap::from([("CREDIT_CARD_NUMBER_(NO_KEYWORD)".to_string(), 1)])
     );
     assert!(run.record("b.txt").detections.is_empty());
-    assert!(run.record("c.txt").detections.is_empty(), "published test numbers");
+    assert!(
+        run.record("c.txt").detections.is_empty(),
+        "published test numbers"
+    );
     assert!(run.record("d.txt").detections.is_empty(), "Luhn failure");
-    assert!(run.record("e.txt").detections.is_empty(), "invalid SSN parts");
-    assert!(run.record("f.txt").detections.is_empty(), "41-character key");
+    assert!(
+        run.record("e.txt").detections.is_empty(),
+        "invalid SSN parts"
+    );
+    assert!(
+        run.record("f.txt").detections.is_empty(),
+        "41-character key"
+    );
     // RECOMMENDED (the default) has no NO_KEYWORD twin.
     let run = scan_dir(dir.path(), &[]);
     assert!(run.record("a.txt").detections.is_empty());
@@ -252,7 +312,11 @@ fn csv_cells_with_header_keywords() {
         "people.csv",
         format!("name,SSN,remarks\n\"Doe, J\",536-22-8921,\"multi\nline visa {CARD}\"\nRoe,412-67-3390,none\n"),
     );
-    write(dir.path(), "semi.csv", format!("id;tax;card_no\n1;x;{CARD}\n"));
+    write(
+        dir.path(),
+        "semi.csv",
+        format!("id;tax;card_no\n1;x;{CARD}\n"),
+    );
     write(dir.path(), "tabs.tsv", "id\tssn\n1\t536228921\n");
     let run = scan_dir(dir.path(), &[]);
     let r = run.record("people.csv");
@@ -260,7 +324,10 @@ fn csv_cells_with_header_keywords() {
     let ssn = detection(r, "USA_SOCIAL_SECURITY_NUMBER");
     assert_eq!(ssn.count, 2);
     let c = ssn.occurrences[0].cell.as_ref().unwrap();
-    assert_eq!((c.row, c.column, c.column_name.as_deref()), (2, 2, Some("SSN")));
+    assert_eq!(
+        (c.row, c.column, c.column_name.as_deref()),
+        (2, 2, Some("SSN"))
+    );
     assert_eq!((c.sheet.as_ref(), c.reference.as_ref()), (None, None));
     let c = ssn.occurrences[1].cell.as_ref().unwrap();
     // The quoted cell spanning two lines is still one row.
@@ -268,11 +335,20 @@ fn csv_cells_with_header_keywords() {
     assert_eq!(ssn.occurrences[1].line, Some(4));
     let card = detection(r, "CREDIT_CARD_NUMBER");
     let c = card.occurrences[0].cell.as_ref().unwrap();
-    assert_eq!((c.row, c.column, c.column_name.as_deref()), (2, 3, Some("remarks")));
+    assert_eq!(
+        (c.row, c.column, c.column_name.as_deref()),
+        (2, 3, Some("remarks"))
+    );
     assert_eq!(card.occurrences[0].line, Some(3));
     let semi = run.record("semi.csv");
-    let c = detection(semi, "CREDIT_CARD_NUMBER").occurrences[0].cell.clone().unwrap();
-    assert_eq!((c.row, c.column, c.column_name.as_deref()), (2, 3, Some("card_no")));
+    let c = detection(semi, "CREDIT_CARD_NUMBER").occurrences[0]
+        .cell
+        .clone()
+        .unwrap();
+    assert_eq!(
+        (c.row, c.column, c.column_name.as_deref()),
+        (2, 3, Some("card_no"))
+    );
     let tsv = run.record("tabs.tsv");
     assert_eq!(tsv.format, "tsv");
     assert_eq!(detection(tsv, "USA_SOCIAL_SECURITY_NUMBER").count, 1);
@@ -298,7 +374,10 @@ fn json_and_jsonl_records_and_paths() {
     assert_eq!(doc.format, "json");
     let card = &detection(doc, "CREDIT_CARD_NUMBER").occurrences[0];
     assert_eq!(card.record, Some(0));
-    assert_eq!(card.json_path.as_deref(), Some("$.customer.cards[1].number"));
+    assert_eq!(
+        card.json_path.as_deref(),
+        Some("$.customer.cards[1].number")
+    );
     assert_eq!(card.line, Some(5));
     let ssn = &detection(doc, "USA_SOCIAL_SECURITY_NUMBER").occurrences[0];
     assert_eq!(ssn.json_path.as_deref(), Some("$.customer['odd key'].ssn"));
@@ -311,7 +390,10 @@ fn json_and_jsonl_records_and_paths() {
     assert_eq!((ssn.record, ssn.line), (Some(1), Some(2)));
     assert_eq!(ssn.json_path.as_deref(), Some("$.user.ssn"));
     let card = &detection(ev, "CREDIT_CARD_NUMBER").occurrences[0];
-    assert_eq!((card.record, card.json_path.as_deref()), (Some(2), Some("$.card")));
+    assert_eq!(
+        (card.record, card.json_path.as_deref()),
+        (Some(2), Some("$.card"))
+    );
 }
 
 #[test]
@@ -335,7 +417,10 @@ fn malformed_and_deep_json() {
     assert_eq!(b.reasons[0].code, "MALFORMED_FILE");
     // What came before the fault is reported, and the rest is scanned as text.
     assert_eq!(detection(b, "USA_SOCIAL_SECURITY_NUMBER").count, 1);
-    assert_eq!(detection(b, "CREDIT_CARD_NUMBER").occurrences[0].line, Some(2));
+    assert_eq!(
+        detection(b, "CREDIT_CARD_NUMBER").occurrences[0].line,
+        Some(2)
+    );
     let d = run.record("deep.json");
     assert_eq!(d.reasons[0].code, "JSON_NESTING_LEVEL_OVER_LIMIT");
     assert_eq!(d.status, "SKIPPED");
@@ -348,25 +433,38 @@ fn malformed_and_deep_json() {
 #[test]
 fn unsupported_binary_and_encodings() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "prog.bin", b"\x7fELF\x02\x01\x01\0\0\0\0\0ssn 536-22-8921");
+    write(
+        dir.path(),
+        "prog.bin",
+        b"\x7fELF\x02\x01\x01\0\0\0\0\0ssn 536-22-8921",
+    );
     write(dir.path(), "data.gz", b"\x1f\x8b\x08\0\0\0\0\0");
     write(dir.path(), "latin1.txt", b"Num\xe9ro ssn 536-22-8921\n");
     write(dir.path(), "empty.txt", b"");
     write(dir.path(), ".hidden", format!("visa {CARD}\n"));
     let run = scan_dir(dir.path(), &[]);
     let bin = run.record("prog.bin");
-    assert_eq!((bin.status.as_str(), bin.format.as_str()), ("SKIPPED", "binary"));
+    assert_eq!(
+        (bin.status.as_str(), bin.format.as_str()),
+        ("SKIPPED", "binary")
+    );
     assert_eq!(bin.reasons[0].code, "UNSUPPORTED_FILE_TYPE_EXCEPTION");
     assert_eq!(bin.bytes_scanned, 0);
     let gz = run.record("data.gz");
-    assert_eq!((gz.status.as_str(), gz.format.as_str()), ("SKIPPED", "gzip"));
+    assert_eq!(
+        (gz.status.as_str(), gz.format.as_str()),
+        ("SKIPPED", "gzip")
+    );
     let l1 = run.record("latin1.txt");
     assert_eq!(l1.status, "COMPLETE");
     assert_eq!(detection(l1, "USA_SOCIAL_SECURITY_NUMBER").count, 1);
     let e = run.record("empty.txt");
     assert_eq!((e.status.as_str(), e.bytes_scanned), ("COMPLETE", 0));
     // Dotfiles get records too.
-    assert_eq!(detection(run.record(".hidden"), "CREDIT_CARD_NUMBER").count, 1);
+    assert_eq!(
+        detection(run.record(".hidden"), "CREDIT_CARD_NUMBER").count,
+        1
+    );
 }
 
 #[test]
@@ -418,13 +516,23 @@ fn exit_codes() {
 #[test]
 fn identifier_selection() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "x.txt", format!("visa {CARD}\nssn 536-22-8921\n"));
-    let only = scan_dir(dir.path(), &["--identifiers", "INCLUDE:USA_SOCIAL_SECURITY_NUMBER"]);
+    write(
+        dir.path(),
+        "x.txt",
+        format!("visa {CARD}\nssn 536-22-8921\n"),
+    );
+    let only = scan_dir(
+        dir.path(),
+        &["--identifiers", "INCLUDE:USA_SOCIAL_SECURITY_NUMBER"],
+    );
     assert_eq!(
         types(only.record("x.txt")),
         BTreeMap::from([("USA_SOCIAL_SECURITY_NUMBER".to_string(), 1)])
     );
-    let but = scan_dir(dir.path(), &["--identifiers", "EXCLUDE:USA_SOCIAL_SECURITY_NUMBER"]);
+    let but = scan_dir(
+        dir.path(),
+        &["--identifiers", "EXCLUDE:USA_SOCIAL_SECURITY_NUMBER"],
+    );
     assert_eq!(
         types(but.record("x.txt")),
         BTreeMap::from([("CREDIT_CARD_NUMBER".to_string(), 1)])
@@ -473,7 +581,10 @@ fn summary_file_and_parallel_runs_agree() {
     let samples = workspace().join("testdata/samples");
     let dir = tempfile::tempdir().unwrap();
     let summary = dir.path().join("summary.json");
-    let one = scan_dir(&samples, &["-j", "1", "--summary", summary.to_str().unwrap()]);
+    let one = scan_dir(
+        &samples,
+        &["-j", "1", "--summary", summary.to_str().unwrap()],
+    );
     let two = scan_dir(&samples, &["-j", "2"]);
     let norm = |run: &Run| {
         let mut v: Vec<(String, BTreeMap<String, u64>)> = run
@@ -500,7 +611,10 @@ fn unreadable_files_are_reported_and_the_scan_goes_on() {
     let readable_anyway = std::fs::read(&p).is_ok(); // root reads everything
     let run = scan_dir(dir.path(), &[]);
     assert_eq!(run.code(), 0);
-    assert_eq!(detection(run.record("ok.txt"), "CREDIT_CARD_NUMBER").count, 1);
+    assert_eq!(
+        detection(run.record("ok.txt"), "CREDIT_CARD_NUMBER").count,
+        1
+    );
     let r = run.record("secret.txt");
     if !readable_anyway {
         assert_eq!(r.status, "SKIPPED");
@@ -541,4 +655,205 @@ fn real_world_corpus() {
         }
     }
     assert!(checked > 100, "only {checked} corpus files checked");
+}
+
+#[test]
+fn custom_identifiers_from_toml_yaml_and_macie_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    write(
+        &data,
+        "staff.txt",
+        "employee EMP-123456\nEMP-654321 employee\nemployee EMP-000000 (test)\nbadge B-12345\nbadge B-22222 badge B-33333\n",
+    );
+    write(&data, "staff.csv", "name,employee_no\nAda,EMP-111111\n");
+    let toml = write(
+        dir.path(),
+        "ids.toml",
+        "[[custom_identifier]]\nname = \"EMPLOYEE_ID\"\nregex = \"EMP-[0-9]{6}\"\nkeywords = [\"employee\"]\nmaximum_match_distance = 20\nignore_words = [\"000000\"]\nseverity_levels = [{ occurrences_threshold = 1, severity = \"LOW\" }, { occurrences_threshold = 2, severity = \"HIGH\" }]\n",
+    );
+    let macie = write(
+        dir.path(),
+        "badge.json",
+        r#"{"arn": "arn:aws:macie2:eu-west-1:111122223333:custom-data-identifier/abc", "id": "abc",
+            "name": "BADGE", "regex": "B-[0-9]{5}", "keywords": ["badge"], "maximumMatchDistance": 10,
+            "ignoreWords": [], "severityLevels": [{"occurrencesThreshold": 2, "severity": "MEDIUM"}],
+            "createdAt": "2024-05-01T10:00:00Z", "deleted": false, "tags": {}}"#,
+    );
+    let run = scan_dir(
+        &data,
+        &[
+            "--identifiers",
+            "NONE",
+            "--identifiers-file",
+            toml.to_str().unwrap(),
+            "--identifiers-file",
+            macie.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let r = run.record("staff.txt");
+    let emp = detection(r, "EMPLOYEE_ID");
+    // Keyword must precede; ignore word drops EMP-000000.
+    assert_eq!(
+        (emp.count, emp.category.as_str(), emp.severity.as_str()),
+        (1, "CUSTOM", "LOW")
+    );
+    assert_eq!(emp.occurrences[0].line, Some(1));
+    let badge = detection(r, "BADGE");
+    // B-12345 (line 4) and B-22222 (line 5) have "badge" within 10 of their end; B-33333 too.
+    assert_eq!((badge.count, badge.severity.as_str()), (3, "MEDIUM"));
+    // The column name counts as a preceding keyword in a CSV.
+    let csv = run.record("staff.csv");
+    assert_eq!(detection(csv, "EMPLOYEE_ID").count, 1);
+
+    // Below the lowest threshold there is no detection.
+    write(&data, "staff.txt", "badge B-12345\n");
+    let run = scan_dir(
+        &data,
+        &[
+            "--identifiers",
+            "NONE",
+            "--identifiers-file",
+            macie.to_str().unwrap(),
+        ],
+    );
+    assert!(run.record("staff.txt").detections.is_empty());
+
+    // YAML.
+    let yaml = write(
+        dir.path(),
+        "t.yaml",
+        "- name: TICKET\n  regex: 'TCK[0-9]{4}'\n",
+    );
+    write(&data, "staff.txt", "see TCK1234\n");
+    let run = scan_dir(
+        &data,
+        &[
+            "--identifiers",
+            "NONE",
+            "--identifiers-file",
+            yaml.to_str().unwrap(),
+        ],
+    );
+    let t = detection(run.record("staff.txt"), "TICKET");
+    assert_eq!(t.severity, "MEDIUM");
+}
+
+#[test]
+fn custom_identifier_errors_are_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("name = \"A\"\nregex = \"(?<=x)y\"", "look-around"),
+        (
+            "name = \"A\"\nregex = \"x\"\nmaximum_match_distance = 400",
+            "1 to 300",
+        ),
+        (
+            "name = \"A\"\nregex = \"x\"\nkeywords = [\"no\"]",
+            "3 to 90",
+        ),
+        (
+            "name = \"CREDIT_CARD_NUMBER\"\nregex = \"x\"",
+            "reuse a managed",
+        ),
+    ];
+    for (body, want) in cases {
+        let f = write(
+            dir.path(),
+            "c.toml",
+            format!("[[custom_identifier]]\n{body}\n"),
+        );
+        let run = scan(&[
+            dir.path().to_str().unwrap(),
+            "--identifiers-file",
+            f.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code(), 2, "{body}");
+        assert!(run.stderr().contains(want), "{body}: {}", run.stderr());
+        assert!(run.records.is_empty());
+    }
+}
+
+#[test]
+fn allow_lists_text_regex_and_whole_cell_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    write(
+        &data,
+        "a.txt",
+        format!("visa {CARD}\nvisa 5425852580973782\nssn 536-22-8921\n"),
+    );
+    write(
+        &data,
+        "b.csv",
+        format!("card,card_notes\n{CARD},\"paid with {CARD}\"\n"),
+    );
+    let list = write(
+        dir.path(),
+        "allow.txt",
+        format!("# ignored? no: a literal\n{CARD}\n\n"),
+    );
+    let run = scan_dir(&data, &["--allow-list", list.to_str().unwrap()]);
+    let a = run.record("a.txt");
+    assert_eq!(detection(a, "CREDIT_CARD_NUMBER").count, 1);
+    assert_eq!(
+        detection(a, "CREDIT_CARD_NUMBER").occurrences[0].line,
+        Some(2)
+    );
+    // In a CSV the entry suppresses only a match that is the whole cell.
+    let b = run.record("b.csv");
+    let d = detection(b, "CREDIT_CARD_NUMBER");
+    assert_eq!(d.count, 1);
+    assert_eq!(d.occurrences[0].cell.as_ref().unwrap().column, 2);
+    let run = scan_dir(
+        &data,
+        &[
+            "--allow-regex",
+            "536-[0-9]{2}-[0-9]{4}",
+            "--allow-regex",
+            "54[0-9]{14}",
+        ],
+    );
+    let a = run.record("a.txt");
+    assert_eq!(
+        types(a),
+        BTreeMap::from([("CREDIT_CARD_NUMBER".to_string(), 1)])
+    );
+    // A bad regex is a usage error with its reason.
+    let bad = scan_dir(&data, &["--allow-regex", "(?=x)"]);
+    assert_eq!(bad.code(), 2);
+    assert!(bad.stderr().contains("look-around"), "{}", bad.stderr());
+}
+
+#[test]
+fn identifiers_test_explains_drops() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = trawl()
+        .args(["identifiers", "test", "CREDIT_CARD_NUMBER"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            format!(
+                "visa {CARD}\nvisa 4539227423747676\nvisa 4111111111111111\n{}\norder {CARD}\n",
+                "-".repeat(40)
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("FOUND    line 1"), "{text}");
+    assert!(text.contains("failed checksum"), "{text}");
+    assert!(text.contains("published example"), "{text}");
+    assert!(text.contains("no keyword"), "{text}");
+    assert!(!text.contains(CARD), "raw value printed: {text}");
+    assert!(text.ends_with("1 found\n"), "{text}");
 }

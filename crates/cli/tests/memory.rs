@@ -25,7 +25,8 @@ fn two_gb_text_file_scans_under_200_mb() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2048);
     {
-        let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).unwrap());
+        let mut f =
+            std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).unwrap());
         let line = b"2026-11-20T10:15:04Z INFO request id=8f14e45fceea167a from 10.2.3.4 status=200 bytes=5120 took=12ms\n";
         let mut block = Vec::with_capacity(1 << 20);
         while block.len() + line.len() <= 1 << 20 {
@@ -40,10 +41,22 @@ fn two_gb_text_file_scans_under_200_mb() {
     }
     let before = children_max_rss_kb();
     let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
-        .args(["scan", path.to_str().unwrap(), "--format", "jsonl", "-q", "-j", "2"])
+        .args([
+            "scan",
+            path.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "-q",
+            "-j",
+            "2",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let peak_kb = children_max_rss_kb();
     assert!(peak_kb >= before);
     let rec: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -55,7 +68,13 @@ fn two_gb_text_file_scans_under_200_mb() {
         .collect();
     assert!(types.contains(&"USA_SOCIAL_SECURITY_NUMBER"), "{types:?}");
     assert!(types.contains(&"CREDIT_CARD_NUMBER"), "{types:?}");
-    assert_eq!(rec["bytes_scanned"].as_u64(), Some(std::fs::metadata(&path).unwrap().len()));
-    eprintln!("peak RSS scanning {mb} MiB: {:.1} MB", peak_kb as f64 / 1024.0);
+    assert_eq!(
+        rec["bytes_scanned"].as_u64(),
+        Some(std::fs::metadata(&path).unwrap().len())
+    );
+    eprintln!(
+        "peak RSS scanning {mb} MiB: {:.1} MB",
+        peak_kb as f64 / 1024.0
+    );
     assert!(peak_kb < 200 * 1024, "peak RSS {peak_kb} kB is over 200 MB");
 }

@@ -151,8 +151,20 @@ fn utf16_without_bom(head: &[u8]) -> Option<TextEncoding> {
 fn text_extension(ext: &str) -> bool {
     matches!(
         ext,
-        "csv" | "tsv" | "tab" | "txt" | "log" | "json" | "jsonl" | "ndjson" | "xml" | "html"
-            | "htm" | "md" | "yaml" | "yml"
+        "csv"
+            | "tsv"
+            | "tab"
+            | "txt"
+            | "log"
+            | "json"
+            | "jsonl"
+            | "ndjson"
+            | "xml"
+            | "html"
+            | "htm"
+            | "md"
+            | "yaml"
+            | "yml"
     )
 }
 
@@ -192,8 +204,7 @@ pub fn detect(head: &[u8], name: &str) -> Detected {
         TextEncoding::Utf16Be
     } else if let Some(e) = utf16_without_bom(head) {
         e
-    } else if memchr::memchr(0, head).is_some() && (!text_extension(&ext) || mostly_control(head))
-    {
+    } else if memchr::memchr(0, head).is_some() && (!text_extension(&ext) || mostly_control(head)) {
         return text(Format::Binary, TextEncoding::Utf8);
     } else if is_utf8_prefix(head) {
         TextEncoding::Utf8
@@ -267,7 +278,10 @@ mod tests {
         assert_eq!(detect(b"hello", "README").format, Format::Txt);
         assert_eq!(detect(b" ", "x.json").format, Format::Json);
         assert_eq!(detect(b"a,b\n1,\0,2\n", "nul.csv").format, Format::Csv);
-        assert_eq!(detect(b"\0\0\0\x01\x02\x03a,b", "nul.csv").format, Format::Binary);
+        assert_eq!(
+            detect(b"\0\0\0\x01\x02\x03a,b", "nul.csv").format,
+            Format::Binary
+        );
     }
 
     #[test]

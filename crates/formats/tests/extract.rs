@@ -4,7 +4,7 @@
 use std::io::{self, Read};
 
 use proptest::prelude::*;
-use trawl_formats::{extract, Chunk, LineCursor, Limits, Location, TextSink};
+use trawl_formats::{extract, Chunk, Limits, LineCursor, Location, TextSink};
 
 /// Finds every `NEEDLE` in reported ranges and records its location.
 #[derive(Default)]
@@ -55,7 +55,11 @@ fn run(data: &[u8], name: &str, n: usize, limits: &Limits) -> (Finder, Vec<Strin
     let mut f = Finder::default();
     let mut r = Trickle { data, n };
     let out = extract(&mut r, name, limits, &mut f);
-    let reasons = out.reasons.iter().map(|r| r.code.as_str().to_string()).collect();
+    let reasons = out
+        .reasons
+        .iter()
+        .map(|r| r.code.as_str().to_string())
+        .collect();
     (f, reasons, out.format.name().to_string())
 }
 
@@ -67,7 +71,11 @@ fn same_through_every_path(data: &[u8], name: &str) -> Finder {
         let (f, r, fmt) = run(data, name, n, &limits);
         assert_eq!(f.found, base.found, "{name}: read size {n}");
         assert_eq!(f.contexts, base.contexts, "{name}: read size {n}");
-        assert_eq!((r, fmt), (reasons.clone(), format.clone()), "{name}: read size {n}");
+        assert_eq!(
+            (r, fmt),
+            (reasons.clone(), format.clone()),
+            "{name}: read size {n}"
+        );
         assert_eq!(f.bytes, base.bytes);
     }
     base
@@ -77,7 +85,11 @@ fn same_through_every_path(data: &[u8], name: &str) -> Finder {
 fn text_through_every_path() {
     let data = b"one\ntwo NEEDLE\r\n\tNEEDLE three\nNEEDLENEEDLE";
     let f = same_through_every_path(data, "a.txt");
-    let lc: Vec<_> = f.found.iter().map(|l| (l.line, l.column, l.offset)).collect();
+    let lc: Vec<_> = f
+        .found
+        .iter()
+        .map(|l| (l.line, l.column, l.offset))
+        .collect();
     assert_eq!(
         lc,
         [
@@ -94,15 +106,14 @@ fn text_across_many_small_buffers() {
     // A tiny buffer forces many overlapping chunks; each needle is reported once, in place.
     let mut data = Vec::new();
     let mut expect = Vec::new();
-    let mut line = 1u64;
     for i in 0..60_000u64 {
+        let line = i + 1;
         if i % 997 == 0 {
             expect.push((line, data.len() as u64));
             data.extend_from_slice(b"NEEDLE\n");
         } else {
             data.extend_from_slice(format!("filler line {i} with some words\n").as_bytes());
         }
-        line += 1;
     }
     let limits = Limits {
         buffer_len: 1,
@@ -148,11 +159,18 @@ fn csv_through_every_path() {
 fn csv_encodings_and_delimiters() {
     let utf16: Vec<u8> = [0xff, 0xfe]
         .into_iter()
-        .chain("a;b\r\n1;NEEDLE\r\n".encode_utf16().flat_map(|u| u.to_le_bytes()))
+        .chain(
+            "a;b\r\n1;NEEDLE\r\n"
+                .encode_utf16()
+                .flat_map(|u| u.to_le_bytes()),
+        )
         .collect();
     let f = same_through_every_path(&utf16, "u.csv");
     let c = f.found[0].cell.as_ref().unwrap();
-    assert_eq!((c.row, c.column, c.column_name.as_deref()), (2, 2, Some("b")));
+    assert_eq!(
+        (c.row, c.column, c.column_name.as_deref()),
+        (2, 2, Some("b"))
+    );
 }
 
 #[test]
@@ -182,7 +200,13 @@ fn jsonl_records_and_bad_lines() {
     let recs: Vec<_> = f
         .found
         .iter()
-        .map(|l| (l.record.unwrap(), l.json_path.clone().unwrap(), l.line.unwrap()))
+        .map(|l| {
+            (
+                l.record.unwrap(),
+                l.json_path.clone().unwrap(),
+                l.line.unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         recs,

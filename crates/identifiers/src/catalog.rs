@@ -39,7 +39,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind};
 use crate::identifier::{
-    Category, Extend, Identifier, KeywordRule, Severity, SeverityTiers, TokenClass,
+    Category, Extend, Identifier, KeywordRule, Severity, SeverityRule, TokenClass,
 };
 use crate::mask::MaskStyle;
 use crate::validate::Validator;
@@ -52,7 +52,10 @@ const BUILTIN: &[(&str, &str)] = &[
     ("personal", include_str!("builtin/personal.toml")),
     ("personal_ids", include_str!("builtin/personal_ids.toml")),
     ("personal_docs", include_str!("builtin/personal_docs.toml")),
-    ("personal_contact", include_str!("builtin/personal_contact.toml")),
+    (
+        "personal_contact",
+        include_str!("builtin/personal_contact.toml"),
+    ),
 ];
 
 /// A set of identifier definitions.
@@ -193,7 +196,9 @@ impl Def {
             keywords: self.keywords.iter().map(|k| k.to_lowercase()).collect(),
             keyword_rule,
             max_distance: self.max_distance,
-            severity: SeverityTiers(tiers),
+            keyword_before: false,
+            ignore_words: Vec::new(),
+            severity: SeverityRule::Tiers(tiers),
             ignore: self.ignore,
             anchors: self.anchors,
             token,

@@ -5,21 +5,24 @@
 //! keyword variant; each pattern remembers which detectors it serves and in which role. Stage 2
 //! runs a detector's regex only inside windows where a match can lie: around its anchors, or,
 //! for a keyword-gated detector without anchors, within reach of its keywords. Detectors with
-//! neither (card numbers, whose twin needs no keyword) search the whole buffer. Stage 3 checks
-//! token boundaries, ignore values, validators and keyword proximity.
+//! neither (card numbers, IBANs: no keyword needed, nothing distinctive to anchor on) are
+//! searched together: one multi-pattern regex over the whole buffer finds where any of them may
+//! match, and each then runs in those windows. Stage 3 checks token boundaries, ignore values
+//! and words, validators, keyword proximity and the allow list.
 //!
 //! The windows are exact supersets: every match of a regex whose maximum length is bounded lies
-//! inside the window of the anchor it contains, or of a keyword within reach. So the engine finds
-//! what running every regex over the whole buffer finds ([`Engine::scan_exhaustive`] does that,
-//! and a property test compares the two).
+//! inside the window of the anchor it contains, of a keyword within reach, or of the combined
+//! regex's match that it starts in. So the engine finds what running every regex over the whole
+//! buffer finds ([`Engine::scan_exhaustive`] does that, and a property test compares the two).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::Input;
 
+use crate::allow::AllowList;
 use crate::catalog::{Catalog, Selection};
 use crate::error::{Error, ErrorKind};
 use crate::identifier::{Extend, Identifier, KeywordRule, TokenClass};
@@ -32,6 +35,9 @@ pub const MAX_MATCH_LEN: usize = 64 * 1024;
 /// How far before a match the engine looks (keywords, boundaries). Streaming callers keep at
 /// least this much context before the first byte whose matches they report.
 pub const MAX_LOOKBEHIND: usize = 1024;
+
+/// The longest custom-identifier keyword distance (Macie's limit).
+pub const MAX_CUSTOM_DISTANCE: usize = 300;
 
 /// Index of an enabled identifier in [`Engine::identifiers`].
 pub type IdentifierIndex = usize;
@@ -47,12 +53,69 @@ pub struct Match {
     pub identifier: IdentifierIndex,
 }
 
+/// Why a regex candidate was not reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Drop {
+    /// It starts or ends inside a longer run of its characters.
+    Boundary,
+    /// A BEGIN line without its END line.
+    IncompleteBlock,
+    /// A published example value.
+    IgnoredExample,
+    /// It contains an ignore word.
+    IgnoreWord,
+    /// The checksum or structure validator failed.
+    Validator,
+    /// No keyword within reach.
+    NoKeyword,
+    /// A keyword is near, and this form is for text without one.
+    KeywordPresent,
+    /// The allow list covers it.
+    AllowListed,
+    /// The identifier it would be reported as is not enabled (or no route fits).
+    NotEnabled,
+}
+
+impl Drop {
+    /// A short explanation.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Drop::Boundary => "inside a longer run of characters",
+            Drop::IncompleteBlock => "no END line",
+            Drop::IgnoredExample => "published example value",
+            Drop::IgnoreWord => "contains an ignore word",
+            Drop::Validator => "failed checksum or structure check",
+            Drop::NoKeyword => "no keyword nearby",
+            Drop::KeywordPresent => "keyword nearby (the keyword form applies)",
+            Drop::AllowListed => "allow-listed",
+            Drop::NotEnabled => "identifier not enabled",
+        }
+    }
+}
+
+/// A regex candidate and what became of it ([`Engine::explain`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    /// Start offset.
+    pub start: usize,
+    /// End offset (after extension).
+    pub end: usize,
+    /// The catalogue entry whose regex found it.
+    pub entry: String,
+    /// The identifier it is reported as, or why it was dropped.
+    pub outcome: Result<IdentifierIndex, Drop>,
+    /// The candidate, masked.
+    pub masked: String,
+}
+
 /// Builds an [`Engine`] from a catalogue and a selection.
 #[derive(Clone, Debug)]
 pub struct EngineBuilder {
     catalog: Catalog,
     selection: Selection,
     custom: Vec<Identifier>,
+    allow: AllowList,
 }
 
 impl Default for EngineBuilder {
@@ -68,6 +131,7 @@ impl EngineBuilder {
             catalog: Catalog::builtin(),
             selection: Selection::Recommended,
             custom: Vec::new(),
+            allow: AllowList::default(),
         }
     }
 
@@ -89,16 +153,29 @@ impl EngineBuilder {
         self
     }
 
+    /// Matches the allow list covers are not reported.
+    pub fn allow_list(mut self, allow: AllowList) -> EngineBuilder {
+        self.allow = allow;
+        self
+    }
+
     /// Compiles the engine.
     pub fn build(self) -> Result<Engine, Error> {
         let enabled = self.catalog.select(&self.selection)?;
         let mut all: Vec<Identifier> = self.catalog.identifiers().to_vec();
         let mut on: HashSet<String> = enabled.into_iter().collect();
+        let known: HashSet<String> = all.iter().map(|i| i.id.clone()).collect();
         for c in self.custom {
+            if known.contains(&c.id) || on.contains(&c.id) {
+                return Err(Error::new(ErrorKind::Invalid {
+                    id: c.id.clone(),
+                    message: "a custom identifier may not reuse a managed or custom id".into(),
+                }));
+            }
             on.insert(c.id.clone());
             all.push(c);
         }
-        Engine::compile(all, &on)
+        Engine::compile(all, &on, self.allow)
     }
 }
 
@@ -108,8 +185,22 @@ enum Role {
     Keyword,
 }
 
+/// How a detector's search windows are found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    /// Around its anchors.
+    Anchors,
+    /// Around keywords when they gate it, else the whole buffer (unbounded or context).
+    Keywords,
+    /// Where the combined regex of all such detectors matched.
+    Batch,
+    /// The whole buffer.
+    Everywhere,
+}
+
 #[derive(Debug)]
 struct Detector {
+    entry: String,
     regex: Regex,
     max_len: Option<usize>,
     /// Reported when the keyword rule is satisfied (or there is none).
@@ -120,13 +211,24 @@ struct Detector {
     /// Reported when a twin rule finds no keyword.
     twin_report: Option<IdentifierIndex>,
     rule: KeywordRule,
-    has_anchors: bool,
+    reach: Reach,
     validator: Option<crate::validate::Validator>,
     ignore: HashSet<Vec<u8>>,
+    ignore_words: Vec<Vec<u8>>,
     token: TokenClass,
     extend: Extend,
     max_distance: usize,
+    keyword_before: bool,
     keywords: Vec<Vec<u8>>,
+    mask: crate::mask::MaskStyle,
+}
+
+/// The combined regex over every [`Reach::Batch`] detector.
+#[derive(Debug)]
+struct Batch {
+    regex: Regex,
+    /// The longest match of any member.
+    max_len: usize,
 }
 
 /// The compiled engine. Built once, shared by reference across threads; each thread passes
@@ -139,12 +241,16 @@ pub struct Engine {
     /// For each AC pattern: the detectors it serves and how.
     triggers: Vec<Vec<(usize, Role)>>,
     max_keyword_len: usize,
+    batch: Option<Batch>,
+    allow: AllowList,
 }
 
 /// Per-thread working memory for [`Engine::scan`].
 #[derive(Debug, Default)]
 pub struct Scratch {
     caches: Vec<meta::Cache>,
+    batch_cache: Option<meta::Cache>,
+    batch_windows: Vec<(usize, usize)>,
     windows: Vec<Vec<(usize, usize)>>,
     keywords: Vec<Vec<(usize, usize)>>,
 }
@@ -202,14 +308,24 @@ fn keyword_start_ok(hay: &[u8], start: usize) -> bool {
     prev.is_ascii_lowercase() && hay[start].is_ascii_uppercase()
 }
 
-fn compile_regex(id: &str, pattern: &str) -> Result<(Regex, Option<usize>), Error> {
+fn syntax_config() -> syntax::Config {
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
+fn meta_config() -> meta::Config {
+    Regex::config()
+        .utf8_empty(false)
+        .nfa_size_limit(Some(16 << 20))
+}
+
+/// Compiles an identifier's regex; returns it with its longest possible match.
+pub(crate) fn compile_regex(id: &str, pattern: &str) -> Result<(Regex, Option<usize>), Error> {
     let err = |message: String| {
         Error::new(ErrorKind::Regex {
             id: id.to_string(),
             message,
         })
     };
-    let syn = syntax::Config::new().unicode(false).utf8(false);
     let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
@@ -221,12 +337,8 @@ fn compile_regex(id: &str, pattern: &str) -> Result<(Regex, Option<usize>), Erro
         return Err(err("the pattern matches the empty string".into()));
     }
     let regex = Regex::builder()
-        .syntax(syn)
-        .configure(
-            Regex::config()
-                .utf8_empty(false)
-                .nfa_size_limit(Some(8 << 20)),
-        )
+        .syntax(syntax_config())
+        .configure(meta_config())
         .build(pattern)
         .map_err(|e| err(e.to_string()))?;
     Ok((regex, max_len))
@@ -239,28 +351,52 @@ fn strip_separators(v: &[u8]) -> Vec<u8> {
         .collect()
 }
 
+fn merge(wins: &mut Vec<(usize, usize)>) {
+    wins.sort_unstable();
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(wins.len());
+    for &(s, e) in wins.iter() {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    *wins = out;
+}
+
 impl Engine {
-    fn compile(all: Vec<Identifier>, on: &HashSet<String>) -> Result<Engine, Error> {
+    fn compile(
+        all: Vec<Identifier>,
+        on: &HashSet<String>,
+        allow: AllowList,
+    ) -> Result<Engine, Error> {
         // Reported identifiers: the enabled ones, in catalogue order.
-        let identifiers: Vec<Identifier> =
-            all.iter().filter(|i| on.contains(&i.id)).cloned().collect();
-        let index_of = |id: &str| identifiers.iter().position(|i| i.id == id);
+        let identifiers: Vec<Identifier> = all
+            .iter()
+            .filter(|i| !i.is_detector_only() && on.contains(&i.id))
+            .cloned()
+            .collect();
+        let positions: HashMap<&str, usize> = identifiers
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.id.as_str(), i))
+            .collect();
+        let index_of = |id: &str| positions.get(id).copied();
 
         let mut detectors = Vec::new();
         let mut patterns: Vec<String> = Vec::new();
+        let mut pattern_index: HashMap<String, usize> = HashMap::new();
         let mut triggers: Vec<Vec<(usize, Role)>> = Vec::new();
         let mut add_pattern = |p: String, d: usize, role: Role| {
-            let idx = match patterns.iter().position(|x| *x == p) {
-                Some(i) => i,
-                None => {
-                    patterns.push(p);
-                    triggers.push(Vec::new());
-                    patterns.len() - 1
-                }
-            };
+            let idx = *pattern_index.entry(p.clone()).or_insert_with(|| {
+                patterns.push(p);
+                triggers.push(Vec::new());
+                patterns.len() - 1
+            });
             triggers[idx].push((d, role));
         };
         let mut max_keyword_len = 0;
+        let mut batch_patterns: Vec<String> = Vec::new();
+        let mut batch_max = 0usize;
         for ident in &all {
             let Some(pattern) = &ident.regex else {
                 continue;
@@ -305,24 +441,44 @@ impl Engine {
                     add_pattern(v, d, Role::Keyword);
                 }
             }
+            let max_len = max_len.map(|m| m.min(MAX_MATCH_LEN));
+            let reach = if !ident.anchors.is_empty() && max_len.is_some() {
+                Reach::Anchors
+            } else if ident.keyword_rule == KeywordRule::Required {
+                Reach::Keywords
+            } else if let Some(m) = max_len {
+                batch_patterns.push(pattern.clone());
+                batch_max = batch_max.max(m);
+                Reach::Batch
+            } else {
+                Reach::Everywhere
+            };
             detectors.push(Detector {
+                entry: ident.id.clone(),
                 regex,
-                max_len: max_len.map(|m| m.min(MAX_MATCH_LEN)),
+                max_len,
                 report,
                 routes,
                 twin_report,
                 rule: ident.keyword_rule.clone(),
-                has_anchors: !ident.anchors.is_empty() && max_len.is_some(),
+                reach,
                 validator: ident.validator,
                 ignore: ident
                     .ignore
                     .iter()
                     .map(|v| strip_separators(v.as_bytes()))
                     .collect(),
+                ignore_words: ident
+                    .ignore_words
+                    .iter()
+                    .map(|w| w.as_bytes().to_vec())
+                    .collect(),
                 token: ident.token,
                 extend: ident.extend,
                 max_distance: ident.max_distance,
+                keyword_before: ident.keyword_before,
                 keywords,
+                mask: ident.mask,
             });
         }
         let ac = if patterns.is_empty() {
@@ -341,12 +497,32 @@ impl Engine {
                     })?,
             )
         };
+        let batch = if batch_patterns.is_empty() {
+            None
+        } else {
+            let regex = Regex::builder()
+                .syntax(syntax_config())
+                .configure(meta_config())
+                .build_many(&batch_patterns)
+                .map_err(|e| {
+                    Error::new(ErrorKind::Regex {
+                        id: "(combined)".into(),
+                        message: e.to_string(),
+                    })
+                })?;
+            Some(Batch {
+                regex,
+                max_len: batch_max,
+            })
+        };
         Ok(Engine {
             identifiers,
             detectors,
             ac,
             triggers,
             max_keyword_len,
+            batch,
+            allow,
         })
     }
 
@@ -363,6 +539,8 @@ impl Engine {
                 .iter()
                 .map(|d| d.regex.create_cache())
                 .collect(),
+            batch_cache: self.batch.as_ref().map(|b| b.regex.create_cache()),
+            batch_windows: Vec::new(),
             windows: vec![Vec::new(); self.detectors.len()],
             keywords: vec![Vec::new(); self.detectors.len()],
         }
@@ -393,11 +571,34 @@ impl Engine {
         mask(&hay[m.start..m.end], self.identifiers[m.identifier].mask)
     }
 
-    /// Finds every detection in `hay`, sorted by start, appended to `out`.
+    /// Finds every detection in running text `hay`, sorted by start, appended to `out`.
     pub fn scan(
         &self,
         hay: &[u8],
         context: &KeywordContext,
+        scratch: &mut Scratch,
+        out: &mut Vec<Match>,
+    ) {
+        self.scan_impl(hay, context, false, scratch, out);
+    }
+
+    /// Like [`Engine::scan`] for one structured field (a CSV cell, a JSON value): an allow-list
+    /// entry suppresses a match only when it covers the whole field.
+    pub fn scan_field(
+        &self,
+        hay: &[u8],
+        context: &KeywordContext,
+        scratch: &mut Scratch,
+        out: &mut Vec<Match>,
+    ) {
+        self.scan_impl(hay, context, true, scratch, out);
+    }
+
+    fn scan_impl(
+        &self,
+        hay: &[u8],
+        context: &KeywordContext,
+        field: bool,
         scratch: &mut Scratch,
         out: &mut Vec<Match>,
     ) {
@@ -430,6 +631,27 @@ impl Engine {
                 }
             }
         }
+        scratch.batch_windows.clear();
+        if let (Some(batch), Some(cache)) = (&self.batch, scratch.batch_cache.as_mut()) {
+            // Every member's match starts inside some combined match (leftmost-first search
+            // reports the earliest start of any pattern), so it lies in [start, end + max).
+            let mut input = Input::new(hay);
+            while let Some(m) = batch.regex.search_with(cache, &input) {
+                scratch
+                    .batch_windows
+                    .push((m.start(), (m.end() + batch.max_len).min(hay.len())));
+                let next = if m.end() > m.start() {
+                    m.end()
+                } else {
+                    m.end() + 1
+                };
+                if next > hay.len() {
+                    break;
+                }
+                input.set_start(next);
+            }
+            merge(&mut scratch.batch_windows);
+        }
         let first = out.len();
         for (d, det) in self.detectors.iter().enumerate() {
             let ctx = context.has(d);
@@ -437,6 +659,8 @@ impl Engine {
                 caches,
                 windows,
                 keywords,
+                batch_windows,
+                ..
             } = scratch;
             let kws = &mut keywords[d];
             kws.sort_unstable();
@@ -445,64 +669,102 @@ impl Engine {
                 continue;
             }
             let wins = &mut windows[d];
-            if det.has_anchors {
-                if wins.is_empty() {
-                    continue;
-                }
-            } else if gated && det.max_len.is_some() {
-                let reach = det.max_distance + det.max_len.unwrap_or(0);
-                wins.extend(
-                    kws.iter()
-                        .map(|&(s, e)| (s.saturating_sub(reach), (e + reach).min(hay.len()))),
-                );
-            } else {
-                wins.push((0, hay.len()));
-            }
-            wins.sort_unstable();
-            let mut cur: Option<(usize, usize)> = None;
-            let run = |s: usize, e: usize, cache: &mut meta::Cache, out: &mut Vec<Match>| {
-                self.search_range(d, hay, s, e, ctx, kws, cache, out);
-            };
-            for &(s, e) in wins.iter() {
-                match cur {
-                    Some((cs, ce)) if s <= ce => cur = Some((cs, ce.max(e))),
-                    Some((cs, ce)) => {
-                        run(cs, ce, &mut caches[d], out);
-                        cur = Some((s, e));
+            match det.reach {
+                Reach::Anchors => {
+                    if wins.is_empty() {
+                        continue;
                     }
-                    None => cur = Some((s, e)),
                 }
+                Reach::Keywords if gated && det.max_len.is_some() => {
+                    let reach = det.max_distance + det.max_len.unwrap_or(0);
+                    wins.extend(
+                        kws.iter()
+                            .map(|&(s, e)| (s.saturating_sub(reach), (e + reach).min(hay.len()))),
+                    );
+                }
+                Reach::Batch => {
+                    if batch_windows.is_empty() {
+                        continue;
+                    }
+                    wins.extend_from_slice(batch_windows);
+                }
+                Reach::Keywords | Reach::Everywhere => wins.push((0, hay.len())),
             }
-            if let Some((cs, ce)) = cur {
-                run(cs, ce, &mut caches[d], out);
+            merge(wins);
+            for &(s, e) in wins.iter() {
+                self.search_range(d, hay, s, e, ctx, field, kws, &mut caches[d], &mut |c| {
+                    if let Ok(identifier) = c.outcome {
+                        out.push(Match {
+                            start: c.start,
+                            end: c.end,
+                            identifier,
+                        });
+                    }
+                });
             }
         }
         out[first..].sort_unstable();
     }
 
+    fn naive_keywords(det: &Detector, hay: &[u8], lower: &[u8]) -> Vec<(usize, usize)> {
+        let mut kws = Vec::new();
+        for k in &det.keywords {
+            let mut at = 0;
+            while let Some(p) = memchr::memmem::find(&lower[at..], k) {
+                let s = at + p;
+                if keyword_start_ok(hay, s) {
+                    kws.push((s, s + k.len()));
+                }
+                at = s + 1;
+            }
+        }
+        kws.sort_unstable();
+        kws.dedup();
+        kws
+    }
+
     /// The reference the engine must equal: every detector's regex over the whole buffer,
     /// keywords found by a plain substring search. Slow; for tests and audits.
     pub fn scan_exhaustive(&self, hay: &[u8], context: &KeywordContext, out: &mut Vec<Match>) {
-        let lower = hay.to_ascii_lowercase();
         let first = out.len();
-        for (d, det) in self.detectors.iter().enumerate() {
-            let mut kws = Vec::new();
-            for k in &det.keywords {
-                let mut at = 0;
-                while let Some(p) = memchr::memmem::find(&lower[at..], k) {
-                    let s = at + p;
-                    if keyword_start_ok(hay, s) {
-                        kws.push((s, s + k.len()));
-                    }
-                    at = s + 1;
-                }
+        for c in self.explain(hay, context, false) {
+            if let Ok(identifier) = c.outcome {
+                out.push(Match {
+                    start: c.start,
+                    end: c.end,
+                    identifier,
+                });
             }
-            kws.sort_unstable();
-            kws.dedup();
-            let mut cache = det.regex.create_cache();
-            self.search_range(d, hay, 0, hay.len(), context.has(d), &kws, &mut cache, out);
         }
         out[first..].sort_unstable();
+    }
+
+    /// Every regex candidate in `hay` (whole-buffer search, no prefilter) with what became of
+    /// it: the identifier it is reported as, or why it was dropped.
+    pub fn explain(&self, hay: &[u8], context: &KeywordContext, field: bool) -> Vec<Candidate> {
+        let lower = hay.to_ascii_lowercase();
+        let mut out = Vec::new();
+        for (d, det) in self.detectors.iter().enumerate() {
+            let kws = Self::naive_keywords(det, hay, &lower);
+            let mut cache = det.regex.create_cache();
+            self.search_range(
+                d,
+                hay,
+                0,
+                hay.len(),
+                context.has(d),
+                field,
+                &kws,
+                &mut cache,
+                &mut |mut c| {
+                    c.entry = det.entry.clone();
+                    c.masked = mask(&hay[c.start..c.end], det.mask);
+                    out.push(c)
+                },
+            );
+        }
+        out.sort_by_key(|c| (c.start, c.end));
+        out
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -513,9 +775,10 @@ impl Engine {
         start: usize,
         end: usize,
         ctx: bool,
+        field: bool,
         kws: &[(usize, usize)],
         cache: &mut meta::Cache,
-        out: &mut Vec<Match>,
+        emit: &mut dyn FnMut(Candidate),
     ) {
         let det = &self.detectors[d];
         let mut input = Input::new(hay).range(start..end);
@@ -523,24 +786,22 @@ impl Engine {
             let (s, mut e) = (m.start(), m.end());
             // Advance past this match (never loop on an empty one).
             let next = if e > s { e } else { e + 1 };
-            if next > end {
-                input.set_start(end);
-            } else {
-                input.set_start(next);
-            }
-            if let Some(r) = self.confirm(det, hay, s, &mut e, ctx, kws) {
-                out.push(Match {
-                    start: s,
-                    end: e,
-                    identifier: r,
-                });
-            }
-            if next > end {
+            let outcome = self.confirm(det, hay, s, &mut e, ctx, field, kws);
+            emit(Candidate {
+                start: s,
+                end: e,
+                entry: String::new(),
+                outcome,
+                masked: String::new(),
+            });
+            if next >= end {
                 break;
             }
+            input.set_start(next);
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn confirm(
         &self,
         det: &Detector,
@@ -548,27 +809,41 @@ impl Engine {
         s: usize,
         e: &mut usize,
         ctx: bool,
+        field: bool,
         kws: &[(usize, usize)],
-    ) -> Option<IdentifierIndex> {
+    ) -> Result<IdentifierIndex, Drop> {
         if s > 0 && det.token.contains(hay[s - 1]) {
-            return None;
+            return Err(Drop::Boundary);
         }
         if *e < hay.len() && det.token.contains(hay[*e]) {
-            return None;
+            return Err(Drop::Boundary);
         }
         if det.extend == Extend::PemBlock {
-            *e = pem_end(hay, s, *e)?;
+            *e = pem_end(hay, s, *e).ok_or(Drop::IncompleteBlock)?;
         }
         let value = &hay[s..*e];
         if !det.ignore.is_empty() && det.ignore.contains(&strip_separators(value)) {
-            return None;
+            return Err(Drop::IgnoredExample);
+        }
+        if det
+            .ignore_words
+            .iter()
+            .any(|w| memchr::memmem::find(value, w).is_some())
+        {
+            return Err(Drop::IgnoreWord);
         }
         if let Some(v) = det.validator {
             if !v.check(value) {
-                return None;
+                return Err(Drop::Validator);
             }
         }
-        let near = || ctx || keyword_near(kws, s, *e, det.max_distance, self.max_keyword_len);
+        let near = || {
+            ctx || if det.keyword_before {
+                keyword_before(kws, s, *e, det.max_distance)
+            } else {
+                keyword_near(kws, s, *e, det.max_distance, self.max_keyword_len)
+            }
+        };
         let report = if det.routes.is_empty() {
             det.report
         } else {
@@ -577,30 +852,34 @@ impl Engine {
                 .find(|(k, _)| value.starts_with(k))
                 .and_then(|r| r.1)
         };
-        match &det.rule {
+        let reported = match &det.rule {
             KeywordRule::None => report,
             KeywordRule::Absent => {
                 if near() {
-                    None
-                } else {
-                    report
+                    return Err(Drop::KeywordPresent);
                 }
+                report
             }
             KeywordRule::Required => {
-                if near() {
-                    report
-                } else {
-                    None
+                if !near() {
+                    return Err(Drop::NoKeyword);
                 }
+                report
             }
             KeywordRule::Twin(_) => {
                 if near() {
                     report
                 } else {
-                    det.twin_report
+                    Some(det.twin_report.ok_or(Drop::NoKeyword)?)
                 }
             }
+        };
+        let reported = reported.ok_or(Drop::NotEnabled)?;
+        let covered = if field { hay } else { value };
+        if self.allow.covers(covered) {
+            return Err(Drop::AllowListed);
         }
+        Ok(reported)
     }
 }
 
@@ -622,6 +901,13 @@ fn keyword_near(kws: &[(usize, usize)], s: usize, e: usize, dist: usize, max_kw:
         }
     }
     false
+}
+
+/// Custom-identifier rule: a keyword ends at or before the match start, and the match ends
+/// within `dist` bytes of the keyword's end.
+fn keyword_before(kws: &[(usize, usize)], s: usize, e: usize, dist: usize) -> bool {
+    kws.iter()
+        .any(|&(_, ke)| ke <= s && e.saturating_sub(ke) <= dist)
 }
 
 /// The end of a PEM-style block whose BEGIN line is `hay[s..e]`: one past the `-----` that
@@ -688,7 +974,10 @@ mod tests {
             let expected = ident.reported_ids();
             for ex in &ident.examples {
                 let found = ids(&engine, ex);
-                let n = found.iter().filter(|i| expected.contains(&i.as_str())).count();
+                let n = found
+                    .iter()
+                    .filter(|i| expected.contains(&i.as_str()))
+                    .count();
                 assert_eq!(n, 1, "{}: example {ex:?} gave {found:?}", ident.id);
                 checked += 1;
             }

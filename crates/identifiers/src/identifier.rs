@@ -81,17 +81,30 @@ impl Severity {
     }
 }
 
-/// Severity by how many occurrences an object holds: Macie's tiers 1 | 2-99 | 100+.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SeverityTiers(pub [Severity; 3]);
+/// Severity by how many occurrences of a type an object holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SeverityRule {
+    /// Macie's managed tiers: 1 | 2-99 | 100+.
+    Tiers([Severity; 3]),
+    /// A custom identifier's levels: ascending `(occurrences_threshold, severity)`; fewer
+    /// occurrences than the lowest threshold give no detection.
+    Thresholds(Vec<(u64, Severity)>),
+}
 
-impl SeverityTiers {
-    /// The severity for `count` occurrences (count >= 1).
-    pub fn for_count(&self, count: u64) -> Severity {
-        match count {
-            0 | 1 => self.0[0],
-            2..=99 => self.0[1],
-            _ => self.0[2],
+impl SeverityRule {
+    /// The severity for `count` occurrences, or None when the count is below every threshold.
+    pub fn for_count(&self, count: u64) -> Option<Severity> {
+        match self {
+            SeverityRule::Tiers(t) => Some(match count {
+                0 | 1 => t[0],
+                2..=99 => t[1],
+                _ => t[2],
+            }),
+            SeverityRule::Thresholds(levels) => levels
+                .iter()
+                .rev()
+                .find(|(threshold, _)| count >= *threshold)
+                .map(|(_, s)| *s),
         }
     }
 }
@@ -194,8 +207,13 @@ pub struct Identifier {
     pub keyword_rule: KeywordRule,
     /// Keyword proximity in bytes (30 for managed identifiers).
     pub max_distance: usize,
+    /// Custom-identifier proximity: a keyword must end before the match starts, and
+    /// `max_distance` runs from the keyword's end to the match's end.
+    pub keyword_before: bool,
+    /// Case-sensitive words: a match containing one is dropped (custom identifiers).
+    pub ignore_words: Vec<String>,
     /// Severity by count.
-    pub severity: SeverityTiers,
+    pub severity: SeverityRule,
     /// Values never reported (published examples), compared with spaces and hyphens removed.
     pub ignore: Vec<String>,
     /// Literals (case-insensitive) that every match contains; they drive the prefilter.

@@ -21,19 +21,23 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod allow;
 mod catalog;
+mod custom;
 mod engine;
 mod error;
 mod identifier;
 pub mod mask;
 pub mod validate;
 
+pub use allow::AllowList;
 pub use catalog::{Catalog, Selection};
+pub use custom::parse_custom_identifiers;
 pub use engine::{
-    keyword_variants, Engine, EngineBuilder, IdentifierIndex, KeywordContext, Match, Scratch,
-    MAX_LOOKBEHIND, MAX_MATCH_LEN,
+    keyword_variants, Candidate, Drop, Engine, EngineBuilder, IdentifierIndex, KeywordContext,
+    Match, Scratch, MAX_CUSTOM_DISTANCE, MAX_LOOKBEHIND, MAX_MATCH_LEN,
 };
 pub use error::{Error, ErrorKind};
 pub use identifier::{
-    Category, Extend, Identifier, KeywordRule, Severity, SeverityTiers, TokenClass,
+    Category, Extend, Identifier, KeywordRule, Severity, SeverityRule, TokenClass,
 };

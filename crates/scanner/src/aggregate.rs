@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::io::Read;
 
-use trawl_formats::{extract, Chunk, Extraction, Format, Limits, LineCursor, Reason, TextSink};
+use trawl_formats::{
+    extract, Chunk, Extraction, Format, Limits, LineCursor, Locator, Reason, TextSink,
+};
 use trawl_identifiers::{Engine, KeywordContext, Match, Scratch, Severity};
 
 use crate::record::{
@@ -66,7 +68,10 @@ impl TextSink for ScanSink<'_, '_> {
             }
         };
         s.matches.clear();
-        engine.scan(chunk.text, ctx, &mut s.scratch, &mut s.matches);
+        match chunk.locator {
+            Locator::Stream { .. } => engine.scan(chunk.text, ctx, &mut s.scratch, &mut s.matches),
+            _ => engine.scan_field(chunk.text, ctx, &mut s.scratch, &mut s.matches),
+        }
         let mut cursor = LineCursor::default();
         for m in &s.matches {
             if !chunk.report.contains(&m.start) {
@@ -182,10 +187,11 @@ impl<'e> ObjectScanner<'e> {
         } = sink;
         let mut detections: Vec<(Severity, Detection)> = accs
             .into_iter()
-            .map(|(idx, acc)| {
+            .filter_map(|(idx, acc)| {
                 let ident = &engine.identifiers()[idx];
-                let sev = ident.severity.for_count(acc.count);
-                (
+                // A custom identifier below its lowest occurrence threshold gives no detection.
+                let sev = ident.severity.for_count(acc.count)?;
+                Some((
                     sev,
                     Detection {
                         kind: ident.id.clone(),
@@ -194,7 +200,7 @@ impl<'e> ObjectScanner<'e> {
                         severity: sev.as_str().to_string(),
                         occurrences: acc.occurrences,
                     },
-                )
+                ))
             })
             .collect();
         detections.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.kind.cmp(&b.1.kind)));

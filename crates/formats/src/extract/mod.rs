@@ -123,7 +123,11 @@ pub fn extract(
     let member: &[String] = &[];
     // After a failed head read only the head is scanned; the failure is reported below.
     let mut empty = io::empty();
-    let tail: &mut dyn Read = if head_error.is_some() { &mut empty } else { reader };
+    let tail: &mut dyn Read = if head_error.is_some() {
+        &mut empty
+    } else {
+        reader
+    };
     let rest = io::Cursor::new(&head[..]).chain(tail);
     let result: io::Result<Vec<Reason>> = match detected.format {
         Format::Unsupported(n) => Ok(vec![Reason::new(
@@ -141,16 +145,14 @@ pub fn extract(
             let tsv = detected.format == Format::Tsv;
             csv::extract(rest, &head, tsv, detected.encoding, limits, member, sink)
         }
-        Format::Json | Format::Jsonl => {
-            json::extract(
-                rest,
-                detected.format == Format::Jsonl,
-                detected.encoding,
-                limits,
-                member,
-                sink,
-            )
-        }
+        Format::Json | Format::Jsonl => json::extract(
+            rest,
+            detected.format == Format::Jsonl,
+            detected.encoding,
+            limits,
+            member,
+            sink,
+        ),
     };
     let mut reasons = match result {
         Ok(r) => r,
