@@ -1,6 +1,516 @@
-//! Validators: financial.
+//! Validators: financial (bank accounts, IBAN, national BBANs, card expiry, magnetic stripe).
 
+use super::core::{digits, luhn};
 use super::Check;
 
+/// IBAN countries Macie covers: country code, total length, BBAN structure (SWIFT IBAN
+/// registry notation: `n` digits, `a` upper-case letters, `c` upper-case letters or digits).
+const IBAN_COUNTRIES: &[(&[u8; 2], usize, &str)] = &[
+    (b"AD", 24, "4n4n12c"),
+    (b"AE", 23, "3n16n"),
+    (b"AL", 28, "8n16c"),
+    (b"BA", 20, "3n3n8n2n"),
+    (b"BG", 22, "4a4n2n8c"),
+    (b"BR", 29, "8n5n10n1a1c"),
+    (b"CH", 21, "5n12c"),
+    (b"CR", 22, "4n14n"),
+    (b"CY", 28, "3n5n16c"),
+    (b"CZ", 24, "4n6n10n"),
+    (b"DE", 22, "8n10n"),
+    (b"DK", 18, "4n9n1n"),
+    (b"DO", 28, "4c20n"),
+    (b"EE", 20, "2n2n11n1n"),
+    (b"EG", 29, "4n4n17n"),
+    (b"ES", 24, "4n4n1n1n10n"),
+    (b"FI", 18, "3n11n"),
+    (b"FO", 18, "4n9n1n"),
+    (b"FR", 27, "5n5n11c2n"),
+    (b"GB", 22, "4a6n8n"),
+    (b"GE", 22, "2a16n"),
+    (b"GL", 18, "4n9n1n"),
+    (b"GR", 27, "3n4n16c"),
+    (b"HR", 21, "7n10n"),
+    (b"HU", 28, "3n4n1n15n1n"),
+    (b"IE", 22, "4a6n8n"),
+    (b"IS", 26, "4n2n6n10n"),
+    (b"IT", 27, "1a5n5n12c"),
+    (b"JO", 30, "4a4n18c"),
+    (b"LI", 21, "5n12c"),
+    (b"LT", 20, "5n11n"),
+    (b"MC", 27, "5n5n11c2n"),
+    (b"ME", 22, "3n13n2n"),
+    (b"MK", 19, "3n10c2n"),
+    (b"MR", 27, "5n5n11n2n"),
+    (b"MT", 31, "4a5n18c"),
+    (b"MU", 30, "4a2n2n12n3n3a"),
+    (b"NL", 18, "4a10n"),
+    (b"PL", 28, "8n16n"),
+    (b"PT", 25, "4n4n11n2n"),
+    (b"RS", 22, "3n13n2n"),
+    (b"SE", 24, "3n16n1n"),
+    (b"SI", 19, "5n8n2n"),
+    (b"SK", 24, "4n6n10n"),
+    (b"SM", 27, "1a5n5n12c"),
+    (b"SN", 28, "2a22n"),
+    (b"TL", 23, "3n14n2n"),
+    (b"TN", 24, "2n3n13n2n"),
+    (b"TR", 26, "5n1n16c"),
+    (b"UA", 29, "6n19c"),
+    (b"VG", 24, "4a16n"),
+    (b"XK", 20, "4n10n2n"),
+];
+
+/// Whether `bban` follows a registry structure like `4a6n8n`.
+fn bban_matches(bban: &[u8], spec: &str) -> bool {
+    let mut pos = 0usize;
+    let mut count = 0usize;
+    for c in spec.bytes() {
+        if c.is_ascii_digit() {
+            count = count * 10 + usize::from(c - b'0');
+            continue;
+        }
+        let Some(part) = bban.get(pos..pos + count) else {
+            return false;
+        };
+        let ok = part.iter().all(|b| match c {
+            b'n' => b.is_ascii_digit(),
+            b'a' => b.is_ascii_uppercase(),
+            _ => b.is_ascii_digit() || b.is_ascii_uppercase(),
+        });
+        if !ok {
+            return false;
+        }
+        pos += count;
+        count = 0;
+    }
+    pos == bban.len()
+}
+
+/// The bytes of `value` without separators, if every separator (space or hyphen) is the same.
+fn compact(value: &[u8]) -> Option<Vec<u8>> {
+    let mut sep = None;
+    let mut out = Vec::with_capacity(value.len());
+    for &b in value {
+        if b == b' ' || b == b'-' {
+            match sep {
+                None => sep = Some(b),
+                Some(s) if s != b => return None,
+                Some(_) => {}
+            }
+        } else {
+            out.push(b);
+        }
+    }
+    Some(out)
+}
+
+/// ISO 7064 mod 97-10 over an alphanumeric string (letters A=10 .. Z=35); None on other bytes.
+fn mod97(s: impl IntoIterator<Item = u8>) -> Option<u32> {
+    let mut r = 0u32;
+    for b in s {
+        let v = match b {
+            b'0'..=b'9' => u32::from(b - b'0'),
+            b'A'..=b'Z' => u32::from(b - b'A') + 10,
+            _ => return None,
+        };
+        r = if v >= 10 {
+            (r * 100 + v) % 97
+        } else {
+            (r * 10 + v) % 97
+        };
+    }
+    Some(r)
+}
+
+/// IBAN of one of Macie's 52 countries: length and BBAN structure per the registry, check
+/// digits 02-98, mod-97 == 1. Separators (spaces or hyphens) must all be the same.
+pub(crate) fn iban(value: &[u8]) -> bool {
+    let Some(s) = compact(value) else {
+        return false;
+    };
+    if s.len() < 5 {
+        return false;
+    }
+    let Some(&(_, len, spec)) = IBAN_COUNTRIES.iter().find(|(cc, _, _)| s[..2] == cc[..]) else {
+        return false;
+    };
+    if s.len() != len || !bban_matches(&s[4..], spec) {
+        return false;
+    }
+    if !s[2].is_ascii_digit() || !s[3].is_ascii_digit() {
+        return false;
+    }
+    let check = (s[2] - b'0') * 10 + (s[3] - b'0');
+    if !(2..=98).contains(&check) {
+        return false;
+    }
+    mod97(s[4..].iter().chain(&s[..4]).copied()) == Some(1)
+}
+
+/// Whether every digit is the same (000000000, 111111111): placeholders, not accounts.
+fn all_same(d: &[u8]) -> bool {
+    d.windows(2).all(|w| w[0] == w[1])
+}
+
+/// US / Canadian bank account number: 9-17 digits, not a placeholder.
+pub(crate) fn bank_account_number(value: &[u8]) -> bool {
+    let d = digits(value);
+    (9..=17).contains(&d.len()) && d.len() == value.len() && !all_same(&d)
+}
+
+/// French RIB: banque (5) guichet (5) compte (11, letters map to digits) clé (2);
+/// clé = 97 - (89 banque + 15 guichet + 3 compte) mod 97.
+pub(crate) fn france_rib(value: &[u8]) -> bool {
+    let s: Vec<u8> = value.iter().copied().filter(|b| *b != b' ').collect();
+    if s.len() != 23 {
+        return false;
+    }
+    let mut n = Vec::with_capacity(23);
+    for &b in &s {
+        let v = match b {
+            b'0'..=b'9' => b - b'0',
+            // A,J -> 1; B,K,S -> 2; ... I,R,Z -> 9 (S..Z shifted by one).
+            b'A'..=b'I' => b - b'A' + 1,
+            b'J'..=b'R' => b - b'J' + 1,
+            b'S'..=b'Z' => b - b'S' + 2,
+            _ => return false,
+        };
+        n.push(v);
+    }
+    if !s[..10].iter().chain(&s[21..]).all(u8::is_ascii_digit) {
+        return false;
+    }
+    let num = |d: &[u8]| d.iter().fold(0u64, |a, &x| a * 10 + u64::from(x));
+    let (banque, guichet, compte, cle) =
+        (num(&n[..5]), num(&n[5..10]), num(&n[10..21]), num(&n[21..]));
+    if banque == 0 || compte == 0 {
+        return false;
+    }
+    let r = (89 * banque + 15 * guichet + 3 * (compte % 97)) % 97;
+    97 - r == cle
+}
+
+/// German domestic account: Bankleitzahl (8 digits, first 1-8) and Kontonummer (up to 10
+/// digits, not all zero). Account check digits depend on ~150 bank-specific methods, which
+/// are not checked.
+pub(crate) fn germany_bban(value: &[u8]) -> bool {
+    let d = digits(value);
+    if !(12..=18).contains(&d.len()) {
+        return false;
+    }
+    let (blz, konto) = d.split_at(8);
+    (1..=8).contains(&blz[0]) && konto.iter().any(|&x| x != 0) && !all_same(&d)
+}
+
+/// Odd-position values of the Italian CIN (and codice fiscale) check character, for 0-9 / A-Z.
+const CIN_ODD: [u8; 26] = [
+    1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
+];
+
+/// Italian BBAN: CIN (check letter) ABI (5) CAB (5) conto (12 alphanumerics).
+pub(crate) fn italy_bban(value: &[u8]) -> bool {
+    let s: Vec<u8> = value
+        .iter()
+        .copied()
+        .filter(|b| *b != b' ' && *b != b'-')
+        .collect();
+    if s.len() != 23 || !s[0].is_ascii_uppercase() {
+        return false;
+    }
+    let mut total = 0u32;
+    for (i, &b) in s[1..].iter().enumerate() {
+        let v = match b {
+            b'0'..=b'9' => b - b'0',
+            b'A'..=b'Z' => b - b'A',
+            _ => return false,
+        };
+        total += u32::from(if i % 2 == 0 {
+            CIN_ODD[usize::from(v)]
+        } else {
+            v
+        });
+    }
+    s[12..].iter().any(|&b| b != b'0') && u32::from(s[0] - b'A') == total % 26
+}
+
+/// Spanish CCC: entidad (4) oficina (4) two control digits, cuenta (10).
+pub(crate) fn spain_ccc(value: &[u8]) -> bool {
+    let d = digits(value);
+    if d.len() != 20 {
+        return false;
+    }
+    const W: [u32; 10] = [1, 2, 4, 8, 5, 10, 9, 7, 3, 6];
+    let dc = |ds: &[u8]| -> u8 {
+        let s: u32 = ds.iter().zip(W).map(|(&x, w)| u32::from(x) * w).sum();
+        match 11 - s % 11 {
+            11 => 0,
+            10 => 1,
+            x => x as u8,
+        }
+    };
+    let mut first = vec![0, 0];
+    first.extend_from_slice(&d[..8]);
+    d[10..].iter().any(|&x| x != 0) && dc(&first) == d[8] && dc(&d[10..]) == d[9]
+}
+
+/// UK sort code and account number: 6 + 8 digits, neither all zero. (The banks' modulus
+/// checks are table-driven per sort-code range and are not applied.)
+pub(crate) fn uk_bban(value: &[u8]) -> bool {
+    let d = digits(value);
+    d.len() == 14 && d[..6].iter().any(|&x| x != 0) && d[6..].iter().any(|&x| x != 0)
+}
+
+/// Whether `y` (2 or 4 digits) is a plausible card expiry year.
+fn year_ok(y: &[u8]) -> bool {
+    match y.len() {
+        2 => true,
+        4 => y[0] == 2 && y[1] == 0,
+        _ => false,
+    }
+}
+
+fn month_ok(m: &[u8]) -> bool {
+    let v = m.iter().fold(0u32, |a, &x| a * 10 + u32::from(x));
+    !m.is_empty() && m.len() <= 2 && (1..=12).contains(&v)
+}
+
+/// Card expiry: a month and a year only (a full date with a day is not an expiry).
+pub(crate) fn card_expiration(value: &[u8]) -> bool {
+    let groups: Vec<Vec<u8>> = value
+        .split(|b| !b.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .map(|g| g.iter().map(|b| b - b'0').collect())
+        .collect();
+    let Some(&first) = value.first() else {
+        return false;
+    };
+    if first.is_ascii_alphabetic() {
+        let lower = value.to_ascii_lowercase();
+        if lower.starts_with(b"exp") {
+            // Key-value pair: the regex fixed the month and year fields.
+            return groups.len() == 2;
+        }
+        // Month name and year.
+        return groups.len() == 1 && year_ok(&groups[0]);
+    }
+    match groups.as_slice() {
+        [a, b] if a.len() == 4 => year_ok(a) && month_ok(b),
+        [a, b] => month_ok(a) && year_ok(b),
+        _ => false,
+    }
+}
+
+/// Magnetic stripe track 1 (`%B<PAN>^NAME^YYMM...?`) or track 2 (`;<PAN>=YYMM...?`): the PAN
+/// passes Luhn and the expiry month is 01-12.
+pub(crate) fn magnetic_stripe(value: &[u8]) -> bool {
+    let (body, sep) = match value {
+        [b'%', b'B', rest @ ..] => (rest, b'^'),
+        [b';', rest @ ..] => (rest, b'='),
+        _ => return false,
+    };
+    let Some(p) = body.iter().position(|&b| b == sep) else {
+        return false;
+    };
+    let pan = &body[..p];
+    if !(13..=19).contains(&pan.len()) || !pan.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut rest = &body[p + 1..];
+    if sep == b'^' {
+        let Some(q) = rest.iter().position(|&b| b == b'^') else {
+            return false;
+        };
+        rest = &rest[q + 1..];
+    }
+    let Some(yymm) = rest.get(..4) else {
+        return false;
+    };
+    if !yymm.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let mm = digits(&yymm[2..]);
+    luhn(&digits(pan)) && month_ok(&mm)
+}
+
+/// Card security code: three or four digits only (dates and card-number groups are dropped).
+pub(crate) fn security_code(value: &[u8]) -> bool {
+    (3..=4).contains(&value.len()) && value.iter().all(u8::is_ascii_digit)
+}
+
 /// The validators this file provides, by catalogue name.
-pub(crate) const VALIDATORS: &[(&str, Check)] = &[];
+pub(crate) const VALIDATORS: &[(&str, Check)] = &[
+    ("iban", iban),
+    ("bank_account_number", bank_account_number),
+    ("france_rib", france_rib),
+    ("germany_bban", germany_bban),
+    ("italy_bban", italy_bban),
+    ("spain_ccc", spain_ccc),
+    ("uk_bban", uk_bban),
+    ("card_expiration", card_expiration),
+    ("magnetic_stripe", magnetic_stripe),
+    ("security_code", security_code),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iban_registry_examples() {
+        for v in [
+            "DE89370400440532013000",
+            "GB29NWBK60161331926819",
+            "GB29 NWBK 6016 1331 9268 19",
+            "FR1420041010050500013M02606",
+            "ES91-2100-0418-4502-0005-1332",
+            "IT60X0542811101000000123456",
+            "NL91ABNA0417164300",
+            "MT84MALT011000012345MTLCAST001S",
+            "MU17BOMM0101101030300200000MUR",
+            "SN08SN0100152000048500003035",
+            "XK051212012345678906",
+            "TL380080012345678910157",
+            "VG96VPVG0000012345678901",
+            "TR330006100519786457841326",
+        ] {
+            assert!(iban(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn iban_rejects() {
+        for v in [
+            "DE88370400440532013000",      // check digits
+            "DE8937040044053201300",       // length
+            "BE68539007547034",            // country not covered
+            "GB29 NWBK-6016 1331 9268 19", // mixed separators
+            "GB2960161331926819NWBK",      // BBAN structure
+            "DE00370400440532013000",      // check digits out of range
+            "NL91abna0417164300",          // lower case
+            "",
+            "DE",
+            "DE8",
+        ] {
+            assert!(!iban(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn all_iban_countries_consistent() {
+        assert_eq!(IBAN_COUNTRIES.len(), 52);
+        for (cc, len, spec) in IBAN_COUNTRIES {
+            let mut n = 0usize;
+            let mut total = 0usize;
+            for c in spec.bytes() {
+                if c.is_ascii_digit() {
+                    n = n * 10 + usize::from(c - b'0');
+                } else {
+                    total += n;
+                    n = 0;
+                }
+            }
+            assert_eq!(total + 4, *len, "{}", String::from_utf8_lossy(&cc[..]));
+        }
+    }
+
+    #[test]
+    fn bank_account() {
+        assert!(bank_account_number(b"004512398765"));
+        assert!(bank_account_number(b"123456789"));
+        assert!(!bank_account_number(b"12345678"));
+        assert!(!bank_account_number(b"123456789012345678"));
+        assert!(!bank_account_number(b"000000000"));
+    }
+
+    #[test]
+    fn rib() {
+        assert!(france_rib(b"20041 01005 0500013M026 06"));
+        assert!(france_rib(b"30004008230001023456728"));
+        assert!(!france_rib(b"30004008230001023456729"));
+        assert!(!france_rib(b"3000400823000102345672"));
+        assert!(!france_rib(b"3000400823000102345672\xff"));
+    }
+
+    #[test]
+    fn germany() {
+        assert!(germany_bban(b"370400440532013000"));
+        assert!(germany_bban(b"370 400 44 532013000"));
+        assert!(!germany_bban(b"070400440532013000"));
+        assert!(!germany_bban(b"370400440000000000"));
+        assert!(!germany_bban(b"37040044"));
+    }
+
+    #[test]
+    fn italy() {
+        assert!(italy_bban(b"X 05428 11101 000000123456"));
+        assert!(italy_bban(b"Y0306909606100000063271"));
+        assert!(!italy_bban(b"Z0306909606100000063271"));
+        assert!(!italy_bban(b"Y030690960610000006327"));
+        assert!(!italy_bban(b"10306909606100000063271"));
+    }
+
+    #[test]
+    fn spain() {
+        assert!(spain_ccc(b"2100 0418 45 0200051332"));
+        assert!(spain_ccc(b"0049-1500-04-2510345678"));
+        assert!(!spain_ccc(b"0049-1500-05-2510345678"));
+        assert!(!spain_ccc(b"0049150004251034567"));
+    }
+
+    #[test]
+    fn uk() {
+        assert!(uk_bban(b"60-16-13 31926819"));
+        assert!(!uk_bban(b"00-00-00 31926819"));
+        assert!(!uk_bban(b"60-16-13 00000000"));
+        assert!(!uk_bban(b"60-16-13 3192681"));
+    }
+
+    #[test]
+    fn expiration() {
+        for v in [
+            "02/26",
+            "2/26",
+            "02/2026",
+            "12-29",
+            "2026-02",
+            "Feb 2026",
+            "february 26",
+            "expM=02 expY=2026",
+        ] {
+            assert!(card_expiration(v.as_bytes()), "{v}");
+        }
+        for v in [
+            "13/26",
+            "00/26",
+            "02/3026",
+            "12/25/2026",
+            "2026-02-14",
+            "Feb 14, 2026",
+            "",
+        ] {
+            assert!(!card_expiration(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn cvv() {
+        assert!(security_code(b"417"));
+        assert!(security_code(b"8342"));
+        assert!(!security_code(b"12/2027"));
+        assert!(!security_code(b"4539 2274"));
+        assert!(!security_code(b"41"));
+    }
+
+    #[test]
+    fn stripe() {
+        assert!(magnetic_stripe(
+            b"%B4539227423747675^DOE/JANE^2912101000000000000000?"
+        ));
+        assert!(magnetic_stripe(b";4539227423747675=29121010000000000?"));
+        assert!(!magnetic_stripe(b";4539227423747676=29121010000000000?"));
+        assert!(!magnetic_stripe(b";4539227423747675=29131010000000000?"));
+        assert!(!magnetic_stripe(b"%B4539227423747675^DOE/JANE^29"));
+        assert!(!magnetic_stripe(b";"));
+        assert!(!magnetic_stripe(b""));
+    }
+}
