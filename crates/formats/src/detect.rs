@@ -19,6 +19,18 @@ pub enum Format {
     Json,
     /// JSON Lines.
     Jsonl,
+    /// gzip (one or more members).
+    Gzip,
+    /// bzip2.
+    Bzip2,
+    /// xz.
+    Xz,
+    /// Zstandard.
+    Zstd,
+    /// tar (ustar, GNU, PAX, v7).
+    Tar,
+    /// zip.
+    Zip,
     /// A recognised container or binary format with no extractor yet; the contract name.
     Unsupported(&'static str),
     /// Binary content of no recognised kind.
@@ -34,6 +46,12 @@ impl Format {
             Format::Tsv => "tsv",
             Format::Json => "json",
             Format::Jsonl => "jsonl",
+            Format::Gzip => "gzip",
+            Format::Bzip2 => "bzip2",
+            Format::Xz => "xz",
+            Format::Zstd => "zstd",
+            Format::Tar => "tar",
+            Format::Zip => "zip",
             Format::Unsupported(n) => n,
             Format::Binary => "binary",
         }
@@ -70,52 +88,104 @@ fn extension(name: &str) -> String {
     }
 }
 
-fn magic(head: &[u8], ext: &str) -> Option<&'static str> {
+fn magic(head: &[u8], ext: &str) -> Option<Format> {
+    use Format::Unsupported as U;
     let starts = |m: &[u8]| head.starts_with(m);
     if starts(b"\x1f\x8b") {
-        return Some("gzip");
+        return Some(Format::Gzip);
     }
     if starts(b"PK\x03\x04") || starts(b"PK\x05\x06") || starts(b"PK\x07\x08") {
         return Some(match ext {
-            "xlsx" | "xlsm" => "xlsx",
-            "xlsb" => "xlsb",
-            "docx" | "docm" => "docx",
-            "pptx" | "pptm" => "pptx",
-            "ods" => "ods",
-            _ => "zip",
+            "xlsx" | "xlsm" => U("xlsx"),
+            "xlsb" => U("xlsb"),
+            "docx" | "docm" => U("docx"),
+            "pptx" | "pptm" => U("pptx"),
+            "ods" => U("ods"),
+            _ => Format::Zip,
         });
     }
     if starts(b"%PDF-") {
-        return Some("pdf");
+        return Some(U("pdf"));
     }
     if starts(b"BZh") && head.len() > 3 && head[3].is_ascii_digit() {
-        return Some("bzip2");
+        return Some(Format::Bzip2);
     }
     if starts(b"\xfd7zXZ\x00") {
-        return Some("xz");
+        return Some(Format::Xz);
     }
     if starts(b"\x28\xb5\x2f\xfd") {
-        return Some("zstd");
+        return Some(Format::Zstd);
     }
     if starts(b"7z\xbc\xaf\x27\x1c") {
-        return Some("7z");
+        return Some(U("7z"));
     }
     if starts(b"Obj\x01") {
-        return Some("avro");
+        return Some(U("avro"));
     }
     if starts(b"PAR1") {
-        return Some("parquet");
+        return Some(U("parquet"));
     }
     if starts(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
         return Some(match ext {
-            "xls" => "xls",
-            _ => "doc",
+            "xls" => U("xls"),
+            _ => U("doc"),
         });
     }
     if head.len() > 262 && &head[257..262] == b"ustar" {
-        return Some("tar");
+        return Some(Format::Tar);
+    }
+    if tar_header_checksum_ok(head) {
+        return Some(Format::Tar);
     }
     None
+}
+
+/// Whether `head` starts with a tar header whose checksum is right (old v7 tars carry no
+/// magic).
+fn tar_header_checksum_ok(head: &[u8]) -> bool {
+    let Some(h) = head.get(..512) else {
+        return false;
+    };
+    let Some(field) = h.get(148..156) else {
+        return false;
+    };
+    let text: String = field
+        .iter()
+        .skip_while(|b| **b == b' ' || **b == 0)
+        .take_while(|b| (b'0'..=b'7').contains(*b))
+        .map(|b| *b as char)
+        .collect();
+    let Ok(stored) = u32::from_str_radix(text.trim(), 8) else {
+        return false;
+    };
+    // The name must be present and the header not all zeros.
+    if h[0] == 0 {
+        return false;
+    }
+    let sum: u32 = h
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u32::from(*b)
+            }
+        })
+        .sum();
+    // Historic tars summed signed bytes; accept either.
+    let signed: i64 = h
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                i64::from(*b as i8)
+            }
+        })
+        .sum();
+    sum == stored || signed == i64::from(stored)
 }
 
 /// Whether `head` is valid UTF-8, allowing a character cut at the end.
@@ -196,7 +266,7 @@ pub fn detect(head: &[u8], name: &str) -> Detected {
     let ext = extension(name);
     let text = |format, encoding| Detected { format, encoding };
     if let Some(m) = magic(head, &ext) {
-        return text(Format::Unsupported(m), TextEncoding::Utf8);
+        return text(m, TextEncoding::Utf8);
     }
     let encoding = if head.starts_with(b"\xff\xfe") {
         TextEncoding::Utf16Le
@@ -230,9 +300,7 @@ pub fn detect(head: &[u8], name: &str) -> Detected {
 /// The format a name suggests, for objects whose content could not be read.
 pub fn format_from_name(name: &str) -> Format {
     let ext = extension(name);
-    if let Some(m) = magic(b"", &ext) {
-        return Format::Unsupported(m);
-    }
+
     match ext.as_str() {
         "csv" => Format::Csv,
         "tsv" | "tab" => Format::Tsv,
@@ -241,9 +309,12 @@ pub fn format_from_name(name: &str) -> Format {
         "txt" | "log" | "md" | "yaml" | "yml" | "ini" | "conf" | "cfg" | "env" | "toml" => {
             Format::Txt
         }
-        "gz" | "tgz" => Format::Unsupported("gzip"),
-        "zip" => Format::Unsupported("zip"),
-        "tar" => Format::Unsupported("tar"),
+        "gz" | "tgz" => Format::Gzip,
+        "bz2" | "tbz" | "tbz2" => Format::Bzip2,
+        "xz" | "txz" => Format::Xz,
+        "zst" => Format::Zstd,
+        "zip" | "zipx" | "jar" => Format::Zip,
+        "tar" => Format::Tar,
         "pdf" => Format::Unsupported("pdf"),
         "xlsx" => Format::Unsupported("xlsx"),
         "docx" => Format::Unsupported("docx"),

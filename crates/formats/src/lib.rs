@@ -30,10 +30,14 @@
 
 mod detect;
 mod extract;
+mod limits;
 mod location;
 mod reason;
 
 pub use detect::{detect, format_from_name, Detected, Format, TextEncoding, HEAD_LEN};
-pub use extract::{extract, Chunk, Extraction, Limits, TextSink, LOOKBEHIND, OVERLAP_AHEAD};
+pub use extract::{
+    extract, extract_seekable, Chunk, Extraction, Limits, ReadSeek, TextSink, LOOKBEHIND,
+    OVERLAP_AHEAD,
+};
 pub use location::{Cell, LineCursor, Location, Locator, StreamPos};
 pub use reason::{Reason, ReasonCode};

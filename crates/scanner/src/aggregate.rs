@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::io::Read;
 
 use trawl_formats::{
-    extract, Chunk, Extraction, Format, Limits, LineCursor, Locator, Reason, TextSink,
+    extract, extract_seekable, Chunk, Extraction, Format, Limits, LineCursor, Locator, ReadSeek,
+    Reason, TextSink,
 };
 use trawl_identifiers::{Engine, KeywordContext, Match, Scratch, Severity};
 
@@ -164,13 +165,38 @@ impl<'e> ObjectScanner<'e> {
         }
     }
 
-    /// Scans one object's content into a result record.
+    /// Scans one object's content (a stream) into a result record.
     pub fn scan(
         &mut self,
         obj: &ObjectRef,
         reader: &mut dyn Read,
         limits: &Limits,
         opts: &RecordOptions,
+    ) -> ResultRecord {
+        self.scan_with(obj, limits, opts, |limits, sink| {
+            extract(reader, &obj.key, limits, sink)
+        })
+    }
+
+    /// Scans one object's content that can seek (a local file) into a result record.
+    pub fn scan_seekable(
+        &mut self,
+        obj: &ObjectRef,
+        reader: &mut dyn ReadSeek,
+        limits: &Limits,
+        opts: &RecordOptions,
+    ) -> ResultRecord {
+        self.scan_with(obj, limits, opts, |limits, sink| {
+            extract_seekable(reader, &obj.key, Some(obj.size), limits, sink)
+        })
+    }
+
+    fn scan_with(
+        &mut self,
+        obj: &ObjectRef,
+        limits: &Limits,
+        opts: &RecordOptions,
+        run: impl FnOnce(&Limits, &mut dyn TextSink) -> Extraction,
     ) -> ResultRecord {
         let engine = self.engine;
         let mut sink = ScanSink {
@@ -179,7 +205,7 @@ impl<'e> ObjectScanner<'e> {
             accs: HashMap::new(),
             bytes_scanned: 0,
         };
-        let Extraction { format, reasons } = extract(reader, &obj.key, limits, &mut sink);
+        let Extraction { format, reasons } = run(limits, &mut sink);
         let ScanSink {
             accs,
             bytes_scanned,

@@ -76,12 +76,12 @@ pub fn scan_object(
     obj: &ObjectRef,
     config: &ScanConfig,
 ) -> ResultRecord {
-    let mut reader = match local::open(obj) {
+    let mut file = match local::open_file(obj) {
         Ok(r) => r,
         Err(e) => return skipped_record(obj, &[open_reason(&e)], &config.record),
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
-        scanner.scan(obj, &mut reader, &config.limits, &config.record)
+        scanner.scan_seekable(obj, &mut file, &config.limits, &config.record)
     }));
     match result {
         Ok(r) => r,

@@ -1,38 +1,18 @@
 //! Extractors: one module per format. Each pushes text chunks with locators to a [`TextSink`].
 
+pub(crate) mod archive;
 pub(crate) mod csv;
 pub(crate) mod json;
 pub(crate) mod text;
 
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
 
 use crate::detect::{detect, Format, HEAD_LEN};
+pub use crate::limits::Limits;
+use crate::limits::{limit_of, Budget};
 use crate::location::Locator;
 use crate::reason::{Reason, ReasonCode};
-
-/// Extraction limits. Defaults follow Amazon Macie's quotas where one applies.
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// JSON nesting deeper than this gives `JSON_NESTING_LEVEL_OVER_LIMIT` (default 256).
-    pub json_max_depth: usize,
-    /// A single field (CSV cell, JSON string) longer than this is scanned in pieces of this
-    /// size, so that memory stays bounded (default 16 MiB).
-    pub max_field_len: usize,
-    /// The read buffer for running text (default 4 MiB). Peak memory per stream is about this
-    /// plus [`OVERLAP_AHEAD`].
-    pub buffer_len: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            json_max_depth: 256,
-            max_field_len: 16 << 20,
-            buffer_len: 4 << 20,
-        }
-    }
-}
 
 /// How many bytes past the last reported position a stream chunk always holds (so a match
 /// that starts in the reported range, PEM blocks included, is seen whole with its keywords).
@@ -74,17 +54,106 @@ pub struct Extraction {
     pub reasons: Vec<Reason>,
 }
 
-fn io_reason(e: &io::Error) -> Reason {
-    let code = match e.kind() {
-        io::ErrorKind::PermissionDenied => ReasonCode::PermissionDenied,
-        _ => ReasonCode::ReadError,
-    };
-    Reason::new(code, format!("read failed: {e}"))
+/// A reader that can also seek (a local file, a spooled member).
+pub trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek + ?Sized> ReadSeek for T {}
+
+/// Content to extract: a stream, or something that can seek (which formats with a directory
+/// at the end, like zip, need; a stream is spooled for them).
+pub(crate) enum Input<'r> {
+    Stream(&'r mut dyn Read),
+    Seek(&'r mut dyn ReadSeek),
+}
+
+/// The state of one object's extraction, handed down through archive layers.
+pub(crate) struct Ctx<'a> {
+    pub(crate) limits: &'a Limits,
+    pub(crate) budget: &'a Budget,
+    pub(crate) sink: &'a mut dyn TextSink,
+    pub(crate) reasons: Vec<Reason>,
+    /// Path of the content being read, outermost first (empty for the object itself).
+    pub(crate) member: Vec<String>,
+    /// Archive and compression layers above the content being read.
+    pub(crate) depth: usize,
+}
+
+impl Ctx<'_> {
+    /// Records a reason about the content being read.
+    pub(crate) fn reason(&mut self, code: ReasonCode, message: impl Into<String>) {
+        let global = matches!(
+            code,
+            ReasonCode::ArchiveTotalBytesExtractedOverLimit
+                | ReasonCode::ArchiveTotalDocumentsProcessedOverLimit
+                | ReasonCode::TimeCutOffReached
+        );
+        // A limit for the whole object is reported once.
+        if global && self.reasons.iter().any(|r| r.code == code) {
+            return;
+        }
+        self.reasons.push(Reason {
+            code,
+            member: self.member.clone(),
+            message: message.into(),
+        });
+    }
+
+    /// Records an I/O failure, or the limit that caused it.
+    pub(crate) fn io_failure(&mut self, e: &io::Error) {
+        match limit_of(e) {
+            Some(code) => {
+                let message = match code {
+                    ReasonCode::TimeCutOffReached => "the time budget for this object was spent".to_string(),
+                    ReasonCode::ArchiveTotalBytesExtractedOverLimit => format!(
+                        "decompressed content over the limit ({} bytes per object, {} per member, or a {}:1 expansion ratio)",
+                        self.limits.max_total_bytes, self.limits.max_member_bytes, self.limits.max_ratio
+                    ),
+                    _ => e.to_string(),
+                };
+                self.reason(code, message)
+            }
+            None => {
+                let r = io_reason(e);
+                self.reason(r.code, r.message)
+            }
+        }
+    }
+
+    /// Whether a limit for the whole object has been hit (stop reading more members).
+    pub(crate) fn exhausted(&self) -> bool {
+        matches!(
+            self.budget.tripped(),
+            Some(
+                ReasonCode::ArchiveTotalBytesExtractedOverLimit
+                    | ReasonCode::ArchiveTotalDocumentsProcessedOverLimit
+                    | ReasonCode::TimeCutOffReached
+            )
+        )
+    }
+
+    /// Runs `f` for a member one layer down, with its name on the member path. Returns false
+    /// (and records why) when the member is too deep to read.
+    pub(crate) fn enter<T>(&mut self, name: &str, f: impl FnOnce(&mut Self) -> T) -> Option<T> {
+        self.member.push(name.to_string());
+        self.depth += 1;
+        let out = if self.depth > self.limits.max_depth {
+            let limit = self.limits.max_depth;
+            self.reason(
+                ReasonCode::ArchiveNestingLevelOverLimit,
+                format!("nested deeper than {limit} archive or compression levels; not read"),
+            );
+            None
+        } else {
+            Some(f(self))
+        };
+        self.depth -= 1;
+        self.member.pop();
+        out
+    }
 }
 
 /// Reads the first bytes of `reader` (up to `HEAD_LEN`), keeping what was read before a
 /// failure.
-fn read_head(reader: &mut dyn Read) -> (Vec<u8>, Option<io::Error>) {
+pub(crate) fn read_head(reader: &mut dyn Read) -> (Vec<u8>, Option<io::Error>) {
     let mut head = vec![0u8; HEAD_LEN];
     let mut len = 0;
     while len < HEAD_LEN {
@@ -102,67 +171,216 @@ fn read_head(reader: &mut dyn Read) -> (Vec<u8>, Option<io::Error>) {
     (head, None)
 }
 
-/// Detects the format of `reader`'s content (named `name`) and extracts its text into `sink`.
-/// Never fails: trouble becomes a reason in the result.
+impl<'r> Input<'r> {
+    fn stream(self) -> &'r mut dyn Read {
+        match self {
+            Input::Stream(r) => r,
+            Input::Seek(r) => r,
+        }
+    }
+}
+
+/// Detects and extracts one piece of content (the object, or a member of an archive) of
+/// `size` bytes if known. Returns the detected format.
+pub(crate) fn content(
+    ctx: &mut Ctx<'_>,
+    input: Input<'_>,
+    name: &str,
+    size: Option<u64>,
+) -> Format {
+    match input {
+        Input::Seek(r) => {
+            let (head, error) = read_head(r);
+            if error.is_none() && r.seek(SeekFrom::Start(0)).is_ok() {
+                return after_head(ctx, &head, None, Input::Seek(r), name, size);
+            }
+            let mut empty = io::empty();
+            let tail: &mut dyn Read = if error.is_some() { &mut empty } else { r };
+            let mut rest = io::Cursor::new(&head[..]).chain(tail);
+            after_head(ctx, &head, error, Input::Stream(&mut rest), name, size)
+        }
+        Input::Stream(r) => {
+            let (head, error) = read_head(r);
+            let mut empty = io::empty();
+            // After a failed head read only the head is scanned; the failure is reported.
+            let tail: &mut dyn Read = if error.is_some() { &mut empty } else { r };
+            let mut rest = io::Cursor::new(&head[..]).chain(tail);
+            after_head(ctx, &head, error, Input::Stream(&mut rest), name, size)
+        }
+    }
+}
+
+/// `rest` yields the whole content again, head included.
+fn after_head(
+    ctx: &mut Ctx<'_>,
+    head: &[u8],
+    head_error: Option<io::Error>,
+    rest: Input<'_>,
+    name: &str,
+    size: Option<u64>,
+) -> Format {
+    if head.is_empty() {
+        if let Some(e) = head_error {
+            ctx.io_failure(&e);
+            return crate::detect::format_from_name(name);
+        }
+    }
+    let mut detected = detect(head, name);
+    // Content not recognised, under an archive's name: let that extractor say what is wrong.
+    let by_name = crate::detect::format_from_name(name);
+    if matches!(
+        by_name,
+        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd | Format::Tar | Format::Zip
+    ) {
+        match detected.format {
+            Format::Binary => detected.format = by_name,
+            Format::Txt => ctx.reason(
+                ReasonCode::MalformedFile,
+                format!(
+                    "named as {} content but it is text; scanned as text",
+                    by_name.name()
+                ),
+            ),
+            _ => {}
+        }
+    }
+    let result = dispatch(ctx, detected, head, rest, name, size);
+    if let Err(e) = result {
+        ctx.io_failure(&e);
+    }
+    if let Some(e) = head_error {
+        ctx.io_failure(&e);
+    }
+    detected.format
+}
+
+fn dispatch(
+    ctx: &mut Ctx<'_>,
+    detected: crate::detect::Detected,
+    head: &[u8],
+    rest: Input<'_>,
+    name: &str,
+    size: Option<u64>,
+) -> io::Result<()> {
+    let enc = detected.encoding;
+    match detected.format {
+        Format::Txt => text::extract(rest.stream(), enc, ctx.limits, &ctx.member, ctx.sink),
+        Format::Csv | Format::Tsv => {
+            let tsv = detected.format == Format::Tsv;
+            let r = csv::extract(
+                rest.stream(),
+                head,
+                tsv,
+                enc,
+                ctx.limits,
+                &ctx.member,
+                ctx.sink,
+            )?;
+            ctx.add(r);
+            Ok(())
+        }
+        Format::Json | Format::Jsonl => {
+            let jsonl = detected.format == Format::Jsonl;
+            let r = json::extract(rest.stream(), jsonl, enc, ctx.limits, &ctx.member, ctx.sink)?;
+            ctx.add(r);
+            Ok(())
+        }
+        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd => {
+            archive::decompress(ctx, detected.format, rest.stream(), head, name, size)
+        }
+        Format::Tar => archive::tar(ctx, rest.stream()),
+        Format::Zip => archive::zip(ctx, rest),
+        Format::Unsupported(n) => {
+            unsupported(ctx, &format!("no extractor for {n} content"));
+            Ok(())
+        }
+        Format::Binary => {
+            unsupported(ctx, "binary content of no supported format");
+            Ok(())
+        }
+    }
+}
+
+/// Content no extractor reads: the object is unsupported, or its archive is partial.
+pub(crate) fn unsupported(ctx: &mut Ctx<'_>, message: &str) {
+    if ctx.depth == 0 {
+        ctx.reason(ReasonCode::UnsupportedFileType, message);
+    } else {
+        ctx.reason(ReasonCode::ArchiveContainsUnprocessedFiles, message);
+    }
+}
+
+impl Ctx<'_> {
+    /// Adds an extractor's reasons, placing them at the current member.
+    pub(crate) fn add(&mut self, reasons: Vec<Reason>) {
+        for mut r in reasons {
+            if r.member.is_empty() {
+                r.member = self.member.clone();
+            }
+            self.reasons.push(r);
+        }
+    }
+}
+
+fn io_reason(e: &io::Error) -> Reason {
+    match e.kind() {
+        io::ErrorKind::PermissionDenied => {
+            Reason::new(ReasonCode::PermissionDenied, format!("read failed: {e}"))
+        }
+        // Decoders report corrupt or truncated content this way.
+        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof => {
+            Reason::new(
+                ReasonCode::MalformedFile,
+                format!("malformed or truncated content: {e}"),
+            )
+        }
+        _ => Reason::new(ReasonCode::ReadError, format!("read failed: {e}")),
+    }
+}
+
+/// Detects the format of `reader`'s content (named `name`) and extracts its text into `sink`,
+/// recursing into archives and compressed layers. Never fails: trouble becomes a reason in the
+/// result.
 pub fn extract(
     reader: &mut dyn Read,
     name: &str,
     limits: &Limits,
     sink: &mut dyn TextSink,
 ) -> Extraction {
-    let (head, head_error) = read_head(reader);
-    if head.is_empty() {
-        if let Some(e) = head_error {
-            return Extraction {
-                format: crate::detect::format_from_name(name),
-                reasons: vec![io_reason(&e)],
-            };
-        }
-    }
-    let detected = detect(&head, name);
-    let member: &[String] = &[];
-    // After a failed head read only the head is scanned; the failure is reported below.
-    let mut empty = io::empty();
-    let tail: &mut dyn Read = if head_error.is_some() {
-        &mut empty
-    } else {
-        reader
+    run(Input::Stream(reader), name, None, limits, sink)
+}
+
+/// Like [`extract`] for content that can seek (a local file): zip and other formats with a
+/// directory at the end are read in place rather than spooled. `size` is its length.
+pub fn extract_seekable(
+    reader: &mut dyn ReadSeek,
+    name: &str,
+    size: Option<u64>,
+    limits: &Limits,
+    sink: &mut dyn TextSink,
+) -> Extraction {
+    run(Input::Seek(reader), name, size, limits, sink)
+}
+
+fn run(
+    input: Input<'_>,
+    name: &str,
+    size: Option<u64>,
+    limits: &Limits,
+    sink: &mut dyn TextSink,
+) -> Extraction {
+    let budget = Budget::new(limits);
+    let mut ctx = Ctx {
+        limits,
+        budget: &budget,
+        sink,
+        reasons: Vec::new(),
+        member: Vec::new(),
+        depth: 0,
     };
-    let rest = io::Cursor::new(&head[..]).chain(tail);
-    let result: io::Result<Vec<Reason>> = match detected.format {
-        Format::Unsupported(n) => Ok(vec![Reason::new(
-            ReasonCode::UnsupportedFileType,
-            format!("no extractor for {n} content"),
-        )]),
-        Format::Binary => Ok(vec![Reason::new(
-            ReasonCode::UnsupportedFileType,
-            "binary content of no supported format",
-        )]),
-        Format::Txt => {
-            text::extract(rest, detected.encoding, limits, member, sink).map(|()| vec![])
-        }
-        Format::Csv | Format::Tsv => {
-            let tsv = detected.format == Format::Tsv;
-            csv::extract(rest, &head, tsv, detected.encoding, limits, member, sink)
-        }
-        Format::Json | Format::Jsonl => json::extract(
-            rest,
-            detected.format == Format::Jsonl,
-            detected.encoding,
-            limits,
-            member,
-            sink,
-        ),
-    };
-    let mut reasons = match result {
-        Ok(r) => r,
-        Err(e) => vec![io_reason(&e)],
-    };
-    if let Some(e) = head_error {
-        reasons.push(io_reason(&e));
-    }
+    let format = content(&mut ctx, input, name, size);
     Extraction {
-        format: detected.format,
-        reasons,
+        format,
+        reasons: ctx.reasons,
     }
 }

@@ -98,11 +98,16 @@ pub fn walk(
     Ok(())
 }
 
-/// Opens a local object.
+/// Opens a local object as a stream.
 pub fn open(obj: &ObjectRef) -> io::Result<ObjectReader> {
+    Ok(Box::new(open_file(obj)?))
+}
+
+/// Opens a local object as a file (it can seek).
+pub fn open_file(obj: &ObjectRef) -> io::Result<File> {
     let path = obj
         .path
         .as_ref()
         .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "object has no local path"))?;
-    Ok(Box::new(File::open(path)?))
+    File::open(path)
 }

@@ -1,0 +1,320 @@
+//! Compression layers and archives: gzip (multi-member), bzip2, xz, zstd, tar, zip. Each layer
+//! adds one level of nesting and one element to the member path; every member is read with its
+//! own extractor, through a counting reader that enforces the byte, ratio and time limits.
+
+use std::io::{self, Read, Seek, SeekFrom, Write};
+
+use super::{content, unsupported, Ctx, Input};
+use crate::detect::Format;
+use crate::limits::{Compressed, Counting, Tally};
+use crate::reason::ReasonCode;
+
+/// The name of what a compression layer holds: the gzip header's name, else the outer name
+/// without its compression suffix (`.tgz` gives `.tar`).
+fn inner_name(format: Format, head: &[u8], outer: &str) -> String {
+    if format == Format::Gzip {
+        if let Some(n) = gzip_header_name(head) {
+            return n;
+        }
+    }
+    let base = outer.rsplit(['/', '\\']).next().unwrap_or(outer);
+    let lower = base.to_ascii_lowercase();
+    for (suffix, replacement) in [
+        (".tgz", ".tar"),
+        (".taz", ".tar"),
+        (".tbz2", ".tar"),
+        (".tbz", ".tar"),
+        (".txz", ".tar"),
+        (".tzst", ".tar"),
+        (".gzip", ""),
+        (".gz", ""),
+        (".bz2", ""),
+        (".xz", ""),
+        (".zstd", ""),
+        (".zst", ""),
+    ] {
+        if lower.ends_with(suffix) && base.len() > suffix.len() {
+            return format!("{}{replacement}", &base[..base.len() - suffix.len()]);
+        }
+    }
+    base.to_string()
+}
+
+/// The original file name stored in a gzip header (FNAME), if any.
+fn gzip_header_name(head: &[u8]) -> Option<String> {
+    const FEXTRA: u8 = 4;
+    const FNAME: u8 = 8;
+    let flags = *head.get(3)?;
+    if flags & FNAME == 0 {
+        return None;
+    }
+    let mut at = 10usize;
+    if flags & FEXTRA != 0 {
+        let xlen = u16::from_le_bytes([*head.get(10)?, *head.get(11)?]) as usize;
+        at = 12 + xlen;
+    }
+    let rest = head.get(at..)?;
+    let end = memchr::memchr(0, rest)?;
+    // ISO 8859-1 by the format's definition.
+    let name: String = rest[..end].iter().map(|&b| b as char).collect();
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(&name).to_string();
+    (!base.is_empty()).then_some(base)
+}
+
+/// A compression layer: decompress and read what is inside as its own content.
+pub(crate) fn decompress(
+    ctx: &mut Ctx<'_>,
+    format: Format,
+    reader: &mut dyn Read,
+    head: &[u8],
+    name: &str,
+    size: Option<u64>,
+) -> io::Result<()> {
+    let inner = inner_name(format, head, name);
+    let _ = size;
+    let (tally, compressed) = Tally::new(reader);
+    let reader = io::BufReader::with_capacity(64 * 1024, tally);
+    let mut decoder: Box<dyn Read + '_> = match format {
+        Format::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
+        Format::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(reader)),
+        Format::Xz => Box::new(xz2::bufread::XzDecoder::new_multi_decoder(reader)),
+        Format::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(reader)?),
+        _ => return Ok(()),
+    };
+    ctx.enter(&inner, |ctx| {
+        let mut counted = Counting::new(&mut decoder, ctx.budget, ctx.limits, compressed);
+        content(ctx, Input::Stream(&mut counted), &inner, None);
+    });
+    Ok(())
+}
+
+fn too_many_members(ctx: &mut Ctx<'_>) {
+    let n = ctx.limits.max_members;
+    ctx.reason(
+        ReasonCode::ArchiveTotalDocumentsProcessedOverLimit,
+        format!("more than {n} archive members; the rest were not read"),
+    );
+}
+
+fn member_too_big(ctx: &mut Ctx<'_>, name: &str, declared: u64) {
+    let limit = ctx.limits.max_member_bytes;
+    ctx.enter(name, |ctx| {
+        ctx.reason(
+            ReasonCode::ArchiveTotalBytesExtractedOverLimit,
+            format!(
+                "declared size {declared} bytes is over the {limit}-byte member limit; not read"
+            ),
+        )
+    });
+}
+
+/// A tar archive, read as a stream.
+pub(crate) fn tar(ctx: &mut Ctx<'_>, reader: &mut dyn Read) -> io::Result<()> {
+    let mut archive = tar::Archive::new(reader);
+    let entries = match archive.entries() {
+        Ok(e) => e,
+        Err(e) => {
+            ctx.reason(ReasonCode::MalformedFile, format!("tar: {e}"));
+            return Ok(());
+        }
+    };
+    for entry in entries {
+        if ctx.exhausted() {
+            break;
+        }
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                if let Some(code) = crate::limits::limit_of(&e) {
+                    let _ = code;
+                    ctx.io_failure(&e);
+                } else {
+                    ctx.reason(
+                        ReasonCode::MalformedFile,
+                        format!("tar: {e}; the rest of the archive was not read"),
+                    );
+                }
+                break;
+            }
+        };
+        let kind = entry.header().entry_type();
+        if !(kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse()) {
+            continue;
+        }
+        let path = entry
+            .path()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| String::from_utf8_lossy(&entry.path_bytes()).into_owned());
+        if !ctx.budget.add_member(ctx.limits) {
+            too_many_members(ctx);
+            break;
+        }
+        let declared = entry.size();
+        if declared > ctx.limits.max_member_bytes {
+            member_too_big(ctx, &path, declared);
+            continue;
+        }
+        ctx.enter(&path, |ctx| {
+            let mut counted =
+                Counting::new(&mut entry, ctx.budget, ctx.limits, Compressed::Unknown);
+            content(ctx, Input::Stream(&mut counted), &path, Some(declared));
+        });
+    }
+    Ok(())
+}
+
+/// A member held for random access: in memory when small, else in a temporary file.
+pub(crate) enum Spool {
+    Memory(io::Cursor<Vec<u8>>),
+    File(std::fs::File),
+}
+
+impl Read for Spool {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Spool::Memory(c) => c.read(buf),
+            Spool::File(f) => f.read(buf),
+        }
+    }
+}
+
+impl Seek for Spool {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        match self {
+            Spool::Memory(c) => c.seek(pos),
+            Spool::File(f) => f.seek(pos),
+        }
+    }
+}
+
+/// Reads `reader` into a spool (its bytes are already counted by the caller's limits).
+pub(crate) fn spool(ctx: &Ctx<'_>, reader: &mut dyn Read) -> io::Result<Spool> {
+    let limit = ctx.limits.spool_in_memory;
+    let mut buf = Vec::new();
+    reader.take(limit + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 <= limit {
+        return Ok(Spool::Memory(io::Cursor::new(buf)));
+    }
+    let mut f = tempfile::tempfile()?;
+    f.write_all(&buf)?;
+    drop(buf);
+    io::copy(reader, &mut f)?;
+    f.seek(SeekFrom::Start(0))?;
+    Ok(Spool::File(f))
+}
+
+/// A zip archive (spooled first when it is a stream).
+pub(crate) fn zip(ctx: &mut Ctx<'_>, input: Input<'_>) -> io::Result<()> {
+    match input {
+        Input::Seek(r) => zip_archive(ctx, r),
+        Input::Stream(r) => {
+            let mut s = spool(ctx, r)?;
+            zip_archive(ctx, &mut s)
+        }
+    }
+}
+
+fn zip_archive<R: Read + Seek>(ctx: &mut Ctx<'_>, reader: R) -> io::Result<()> {
+    let mut archive = match zip::ZipArchive::new(reader) {
+        Ok(a) => a,
+        Err(zip::result::ZipError::Io(e)) => return Err(e),
+        Err(e) => {
+            ctx.reason(ReasonCode::MalformedFile, format!("zip: {e}"));
+            return Ok(());
+        }
+    };
+    for i in 0..archive.len() {
+        if ctx.exhausted() {
+            break;
+        }
+        let (name, encrypted, is_dir, declared, compressed, method) = match archive.by_index_raw(i)
+        {
+            Ok(f) => (
+                f.name()
+                    .map(|n| n.into_owned())
+                    .unwrap_or_else(|_| String::from_utf8_lossy(f.name_raw()).into_owned()),
+                f.encrypted(),
+                f.is_dir(),
+                f.size(),
+                f.compressed_size(),
+                f.compression(),
+            ),
+            Err(e) => {
+                ctx.reason(ReasonCode::MalformedFile, format!("zip entry {i}: {e}"));
+                continue;
+            }
+        };
+        if is_dir {
+            continue;
+        }
+        if !ctx.budget.add_member(ctx.limits) {
+            too_many_members(ctx);
+            break;
+        }
+        if encrypted {
+            ctx.enter(&name, |ctx| {
+                ctx.reason(
+                    ReasonCode::EncryptedContent,
+                    "encrypted zip entry (password protected); not read",
+                )
+            });
+            continue;
+        }
+        use zip::CompressionMethod as M;
+        let readable = matches!(
+            method,
+            M::Stored | M::Deflated | M::Deflate64 | M::Bzip2 | M::Zstd | M::Lzma | M::Xz | M::Ppmd
+        );
+        if !readable {
+            ctx.enter(&name, |ctx| {
+                unsupported(
+                    ctx,
+                    &format!("zip compression method {method:?} is not supported"),
+                )
+            });
+            continue;
+        }
+        if declared > ctx.limits.max_member_bytes {
+            member_too_big(ctx, &name, declared);
+            continue;
+        }
+        match archive.by_index(i) {
+            Ok(mut file) => {
+                ctx.enter(&name, |ctx| {
+                    let mut counted = Counting::new(
+                        &mut file,
+                        ctx.budget,
+                        ctx.limits,
+                        Compressed::Known(compressed),
+                    );
+                    content(ctx, Input::Stream(&mut counted), &name, Some(declared));
+                });
+            }
+            Err(zip::result::ZipError::UnsupportedArchive(m)) => {
+                ctx.enter(&name, |ctx| unsupported(ctx, &format!("zip: {m}")));
+            }
+            Err(e) => {
+                ctx.enter(&name, |ctx| {
+                    ctx.reason(ReasonCode::MalformedFile, format!("zip: {e}"))
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inner_names() {
+        assert_eq!(inner_name(Format::Gzip, b"", "logs/app.log.gz"), "app.log");
+        assert_eq!(inner_name(Format::Gzip, b"", "x.tgz"), "x.tar");
+        assert_eq!(inner_name(Format::Bzip2, b"", "x.tar.bz2"), "x.tar");
+        assert_eq!(inner_name(Format::Zstd, b"", "noext"), "noext");
+        let mut head = vec![0x1f, 0x8b, 8, 8, 0, 0, 0, 0, 0, 3];
+        head.extend_from_slice(b"orig.csv\0");
+        assert_eq!(inner_name(Format::Gzip, &head, "y.gz"), "orig.csv");
+    }
+}

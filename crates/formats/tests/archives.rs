@@ -1,0 +1,337 @@
+//! Archives and compression layers: member paths, nesting, and every guard, on fixtures
+//! generated here (and a few from the shared real-world corpus).
+
+use std::io::{Cursor, Write};
+use std::path::Path;
+
+use trawl_formats::{extract, extract_seekable, Chunk, Limits, LineCursor, Location, TextSink};
+
+#[derive(Default)]
+struct Finder {
+    found: Vec<Location>,
+    members: Vec<Vec<String>>,
+}
+
+impl TextSink for Finder {
+    fn chunk(&mut self, c: &Chunk<'_>) {
+        let mut cursor = LineCursor::default();
+        let mut at = 0;
+        while let Some(p) = c.text[at..].windows(6).position(|w| w == b"NEEDLE") {
+            let pos = at + p;
+            if c.report.contains(&pos) {
+                self.found.push(c.locator.locate(c.text, pos, &mut cursor));
+                self.members.push(c.member.to_vec());
+            }
+            at = pos + 1;
+        }
+    }
+}
+
+struct Out {
+    finder: Finder,
+    format: String,
+    reasons: Vec<(String, Vec<String>)>,
+}
+
+fn run_with(data: &[u8], name: &str, limits: &Limits) -> Out {
+    let mut finder = Finder::default();
+    let e = extract(&mut Cursor::new(data), name, limits, &mut finder);
+    Out {
+        finder,
+        format: e.format.name().to_string(),
+        reasons: e
+            .reasons
+            .iter()
+            .map(|r| (r.code.as_str().to_string(), r.member.clone()))
+            .collect(),
+    }
+}
+
+fn run(data: &[u8], name: &str) -> Out {
+    run_with(data, name, &Limits::default())
+}
+
+fn gzip(data: &[u8], name: Option<&str>) -> Vec<u8> {
+    let mut b = flate2::GzBuilder::new();
+    if let Some(n) = name {
+        b = b.filename(n);
+    }
+    let mut e = b.write(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn tar(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, *data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (i, (name, data)) in files.iter().enumerate() {
+        let method = if i % 2 == 0 {
+            zip::CompressionMethod::Deflated
+        } else {
+            zip::CompressionMethod::Stored
+        };
+        let opts = zip::write::SimpleFileOptions::default().compression_method(method);
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn gzip_member_named_from_header_or_outer_name() {
+    let text = b"one\ntwo NEEDLE\n";
+    let out = run(&gzip(text, Some("orig.log")), "x.gz");
+    assert_eq!(out.format, "gzip");
+    assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+    assert_eq!(out.finder.members, [strings(&["orig.log"])]);
+    assert_eq!(out.finder.found[0].line, Some(2));
+    let out = run(&gzip(text, None), "dir/app.log.gz");
+    assert_eq!(out.finder.members, [strings(&["app.log"])]);
+    // Multi-member gzip: both members are read.
+    let mut two = gzip(b"NEEDLE 1\n", None);
+    two.extend(gzip(b"NEEDLE 2\n", None));
+    assert_eq!(run(&two, "m.gz").finder.found.len(), 2);
+}
+
+#[test]
+fn other_compressions() {
+    let text = b"a\nb NEEDLE\n";
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    bz.write_all(text).unwrap();
+    let out = run(&bz.finish().unwrap(), "t.txt.bz2");
+    assert_eq!(
+        (out.format.as_str(), out.finder.members.clone()),
+        ("bzip2", vec![strings(&["t.txt"])])
+    );
+    let mut xz = xz2::write::XzEncoder::new(Vec::new(), 1);
+    xz.write_all(text).unwrap();
+    let out = run(&xz.finish().unwrap(), "t.txt.xz");
+    assert_eq!((out.format.as_str(), out.finder.found.len()), ("xz", 1));
+    let z = zstd::encode_all(&text[..], 1).unwrap();
+    let out = run(&z, "t.txt.zst");
+    assert_eq!((out.format.as_str(), out.finder.found.len()), ("zstd", 1));
+}
+
+#[test]
+fn tar_gz_members_and_locations() {
+    let t = tar(&[
+        ("docs/a.txt", b"x\ny\nz NEEDLE\n"),
+        ("data/b.csv", b"id,secret\n1,NEEDLE\n"),
+        ("data/c.json", br#"{"k": ["NEEDLE"]}"#),
+    ]);
+    let out = run(&gzip(&t, None), "backup.tgz");
+    assert_eq!(out.format, "gzip");
+    assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+    assert_eq!(
+        out.finder.members,
+        [
+            strings(&["backup.tar", "docs/a.txt"]),
+            strings(&["backup.tar", "data/b.csv"]),
+            strings(&["backup.tar", "data/c.json"]),
+        ]
+    );
+    assert_eq!(out.finder.found[0].line, Some(3));
+    let cell = out.finder.found[1].cell.clone().unwrap();
+    assert_eq!(
+        (cell.row, cell.column, cell.column_name.as_deref()),
+        (2, 2, Some("secret"))
+    );
+    assert_eq!(out.finder.found[2].json_path.as_deref(), Some("$.k[0]"));
+}
+
+#[test]
+fn zip_members_nested_and_unsupported() {
+    let inner = zip(&[("deep.txt", b"NEEDLE deep\n")]);
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    let z = zip(&[
+        ("a.txt", b"NEEDLE a\n"),
+        ("inner.zip", &inner),
+        ("img.png", png),
+        ("dir/b.txt", b"\nNEEDLE b\n"),
+    ]);
+    for seekable in [false, true] {
+        let mut finder = Finder::default();
+        let e = if seekable {
+            extract_seekable(
+                &mut Cursor::new(&z),
+                "outer.zip",
+                None,
+                &Limits::default(),
+                &mut finder,
+            )
+        } else {
+            extract(
+                &mut Cursor::new(&z),
+                "outer.zip",
+                &Limits::default(),
+                &mut finder,
+            )
+        };
+        assert_eq!(e.format.name(), "zip");
+        assert_eq!(
+            finder.members,
+            [
+                strings(&["a.txt"]),
+                strings(&["inner.zip", "deep.txt"]),
+                strings(&["dir/b.txt"])
+            ]
+        );
+        assert_eq!(e.reasons.len(), 1);
+        assert_eq!(
+            e.reasons[0].code.as_str(),
+            "ARCHIVE_CONTAINS_UNPROCESSED_FILES"
+        );
+        assert_eq!(e.reasons[0].member, strings(&["img.png"]));
+    }
+}
+
+#[test]
+fn nesting_deeper_than_ten_is_not_read_but_what_is_above_is() {
+    // Level k (1..=11) holds "NEEDLE k" and the zip of level k+1.
+    let mut current = zip(&[("level11.txt", b"NEEDLE 11\n")]);
+    for k in (1..=10).rev() {
+        let text = format!("NEEDLE {k}\n");
+        current = zip(&[
+            (&format!("level{k}.txt"), text.as_bytes()),
+            (&format!("nest{}.zip", k + 1), &current),
+        ]);
+    }
+    let out = run(&current, "nest1.zip");
+    // Ten levels of text are read; the eleventh is not.
+    assert_eq!(out.finder.found.len(), 10);
+    let deepest = out.finder.members.iter().map(|m| m.len()).max().unwrap();
+    assert_eq!(deepest, 10);
+    assert_eq!(out.reasons.len(), 1, "{:?}", out.reasons);
+    assert_eq!(out.reasons[0].0, "ARCHIVE_NESTING_LEVEL_OVER_LIMIT");
+    assert_eq!(out.reasons[0].1.len(), 11);
+    assert_eq!(
+        out.reasons[0].1.last().map(String::as_str),
+        Some("level11.txt")
+    );
+}
+
+#[test]
+fn gzip_bomb_stops_at_the_limit() {
+    // 300 MiB of one letter compress to about 300 KiB: a ratio only a bomb has.
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![b'a'; 1 << 20];
+    e.write_all(b"NEEDLE first\n").unwrap();
+    for _ in 0..300 {
+        e.write_all(&zeros).unwrap();
+    }
+    let bomb = e.finish().unwrap();
+    let out = run(&bomb, "bomb.txt.gz");
+    assert_eq!(
+        out.reasons[0].0, "ARCHIVE_TOTAL_BYTES_EXTRACTED_OVER_LIMIT",
+        "{:?}",
+        out.reasons
+    );
+    // An absolute limit applies too.
+    let limits = Limits {
+        max_total_bytes: 10 << 20,
+        ..Limits::default()
+    };
+    let text: Vec<u8> = b"NEEDLE line\n".repeat(2 << 20);
+    let out = run_with(&gzip(&text, None), "big.gz", &limits);
+    assert_eq!(out.reasons[0].0, "ARCHIVE_TOTAL_BYTES_EXTRACTED_OVER_LIMIT");
+    // What came before the limit was scanned.
+    assert!(out.finder.found.len() > 100_000);
+}
+
+#[test]
+fn member_count_limit() {
+    let files: Vec<(String, Vec<u8>)> = (0..10)
+        .map(|i| (format!("f{i}.txt"), b"NEEDLE\n".to_vec()))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    let limits = Limits {
+        max_members: 4,
+        ..Limits::default()
+    };
+    let out = run_with(&zip(&refs), "many.zip", &limits);
+    assert_eq!(out.finder.found.len(), 4);
+    assert_eq!(
+        out.reasons[0].0,
+        "ARCHIVE_TOTAL_DOCUMENTS_PROCESSED_OVER_LIMIT"
+    );
+}
+
+#[test]
+fn truncated_archives_keep_what_was_read() {
+    let big: Vec<u8> = (0..20_000)
+        .flat_map(|i| format!("line {i} NEEDLE\n").into_bytes())
+        .collect();
+    let t = tar(&[("a.txt", b"NEEDLE a\n"), ("b.txt", &big)]);
+    let gz = gzip(&t, None);
+    let cut = &gz[..gz.len() / 2];
+    let out = run(cut, "cut.tar.gz");
+    assert!(
+        out.reasons.iter().any(|r| r.0 == "MALFORMED_FILE"),
+        "{:?}",
+        out.reasons
+    );
+    assert!(out.finder.found.len() > 1000);
+    assert_eq!(out.finder.members[0], strings(&["cut.tar", "a.txt"]));
+    // A zip cut short has no central directory: malformed, nothing read.
+    let z = zip(&[("a.txt", b"NEEDLE\n")]);
+    let out = run(&z[..z.len() - 30], "cut.zip");
+    assert_eq!(out.reasons[0].0, "MALFORMED_FILE");
+}
+
+#[test]
+fn time_budget() {
+    let limits = Limits {
+        time_budget: Some(std::time::Duration::ZERO),
+        ..Limits::default()
+    };
+    let out = run_with(&gzip(b"NEEDLE\n", None), "t.gz", &limits);
+    assert_eq!(out.reasons[0].0, "TIME_CUT_OFF_REACHED");
+}
+
+fn corpus(rel: &str) -> Option<Vec<u8>> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/real")
+        .join(rel);
+    std::fs::read(p).ok()
+}
+
+#[test]
+fn encrypted_member_beside_a_plain_one() {
+    let Some(data) = corpus("zip/testZipEncrypted.zip") else {
+        eprintln!("skipping: shared corpus not found");
+        return;
+    };
+    let out = run(&data, "testZipEncrypted.zip");
+    assert_eq!(out.reasons.len(), 1, "{:?}", out.reasons);
+    assert_eq!(out.reasons[0].0, "ENCRYPTED_CONTENT");
+    assert_eq!(out.reasons[0].1, strings(&["encrypted.txt"]));
+}
+
+#[test]
+fn quines_terminate() {
+    for name in ["zip/droste.zip", "gz/quine.gz"] {
+        let Some(data) = corpus(name) else {
+            return;
+        };
+        let out = run(&data, name);
+        assert!(!out.reasons.is_empty(), "{name}");
+    }
+}
