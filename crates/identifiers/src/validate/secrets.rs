@@ -244,7 +244,69 @@ pub(crate) fn secret_token(value: &[u8]) -> bool {
     if PLACEHOLDER_PARTS.iter().any(|p| contains_ci(value, p)) {
         return false;
     }
-    longest_repeat(value) < 5 && longest_sequence(value) < 6 && entropy(value) >= 3.0
+    // Binary parts of real tokens base64-encode to runs like AAAAA; only a run covering a
+    // quarter of the value marks a placeholder.
+    longest_repeat(value) * 4 <= value.len() && longest_sequence(value) < 6 && entropy(value) >= 3.0
+}
+
+/// A random-looking token that mixes upper case, lower case and digits (base62 / base64
+/// tokens): rejects hex digests and words near a keyword.
+pub(crate) fn mixed_token(value: &[u8]) -> bool {
+    value.iter().any(u8::is_ascii_uppercase)
+        && value.iter().any(u8::is_ascii_lowercase)
+        && value.iter().any(u8::is_ascii_digit)
+        && secret_token(value)
+}
+
+/// Discord bot token: the first part is the bot's user id (a 17-20 digit snowflake) in base64.
+pub(crate) fn discord_bot_token(value: &[u8]) -> bool {
+    let first = value.split(|b| *b == b'.').next().unwrap_or_default();
+    let Some(id) = b64_decode(first) else {
+        return false;
+    };
+    (17..=20).contains(&id.len()) && id.iter().all(u8::is_ascii_digit) && secret_token(value)
+}
+
+// ---------------------------------------------------------------------------------------------
+// age secret keys (Bech32, BIP 173).
+
+const BECH32_CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+
+fn bech32_polymod(values: &[u8]) -> u32 {
+    const GEN: [u32; 5] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3];
+    let mut chk: u32 = 1;
+    for &v in values {
+        let top = chk >> 25;
+        chk = ((chk & 0x01ff_ffff) << 5) ^ u32::from(v);
+        for (i, g) in GEN.iter().enumerate() {
+            if (top >> i) & 1 == 1 {
+                chk ^= g;
+            }
+        }
+    }
+    chk
+}
+
+/// `AGE-SECRET-KEY-1...`: a Bech32 string whose checksum verifies.
+pub(crate) fn age_secret_key(value: &[u8]) -> bool {
+    let lower = value.to_ascii_lowercase();
+    let Some(sep) = memchr::memrchr(b'1', &lower) else {
+        return false;
+    };
+    let (hrp, data) = (&lower[..sep], &lower[sep + 1..]);
+    if hrp.is_empty() || data.len() < 6 {
+        return false;
+    }
+    let mut values: Vec<u8> = hrp.iter().map(|c| c >> 5).collect();
+    values.push(0);
+    values.extend(hrp.iter().map(|c| c & 31));
+    for c in data {
+        match BECH32_CHARSET.iter().position(|x| x == c) {
+            Some(p) => values.push(p as u8),
+            None => return false,
+        }
+    }
+    bech32_polymod(&values) == 1
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -537,6 +599,9 @@ pub(crate) const VALIDATORS: &[(&str, Check)] = &[
     ("url_password", url_password),
     ("email_address", email_address),
     ("ip_address", ip_address),
+    ("mixed_token", mixed_token),
+    ("discord_bot_token", discord_bot_token),
+    ("age_secret_key", age_secret_key),
 ];
 
 #[cfg(test)]
