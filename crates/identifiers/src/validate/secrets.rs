@@ -273,7 +273,13 @@ pub(crate) fn discord_bot_token(value: &[u8]) -> bool {
 const BECH32_CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
 fn bech32_polymod(values: &[u8]) -> u32 {
-    const GEN: [u32; 5] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3];
+    const GEN: [u32; 5] = [
+        0x3b6a_57b2,
+        0x2650_8e6d,
+        0x1ea1_19fa,
+        0x3d42_33dd,
+        0x2a14_62b3,
+    ];
     let mut chk: u32 = 1;
     for &v in values {
         let top = chk >> 25;
@@ -377,14 +383,17 @@ fn json_object(v: &[u8]) -> bool {
 /// `"alg":"none"`.
 pub(crate) fn json_web_token(value: &[u8]) -> bool {
     let mut parts = value.split(|b| *b == b'.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return false;
     };
     let Some(header) = b64_decode(h) else {
         return false;
     };
-    if !json_object(&header) || !contains_ci(&header, b"\"alg\"") || contains_ci(&header, b"\"enc\"")
+    if !json_object(&header)
+        || !contains_ci(&header, b"\"alg\"")
+        || contains_ci(&header, b"\"enc\"")
     {
         return false;
     }
@@ -532,10 +541,43 @@ pub(crate) fn email_address(value: &[u8]) -> bool {
     }
     let tld = labels[labels.len() - 1];
     const NOT_TLDS: &[&[u8]] = &[
-        b"png", b"jpg", b"jpeg", b"gif", b"svg", b"webp", b"bmp", b"ico", b"tif", b"tiff",
-        b"css", b"scss", b"js", b"mjs", b"jsx", b"tsx", b"json", b"txt", b"html", b"htm",
-        b"map", b"lock", b"yaml", b"yml", b"xml", b"pdf", b"woff", b"woff2", b"ttf", b"eot",
-        b"example", b"test", b"invalid", b"localhost", b"local", b"internal", b"lan",
+        b"png",
+        b"jpg",
+        b"jpeg",
+        b"gif",
+        b"svg",
+        b"webp",
+        b"bmp",
+        b"ico",
+        b"tif",
+        b"tiff",
+        b"css",
+        b"scss",
+        b"js",
+        b"mjs",
+        b"jsx",
+        b"tsx",
+        b"json",
+        b"txt",
+        b"html",
+        b"htm",
+        b"map",
+        b"lock",
+        b"yaml",
+        b"yml",
+        b"xml",
+        b"pdf",
+        b"woff",
+        b"woff2",
+        b"ttf",
+        b"eot",
+        b"example",
+        b"test",
+        b"invalid",
+        b"localhost",
+        b"local",
+        b"internal",
+        b"lan",
     ];
     if NOT_TLDS.contains(&tld) {
         return false;
@@ -546,9 +588,8 @@ pub(crate) fn email_address(value: &[u8]) -> bool {
 
 fn ipv4_public(ip: Ipv4Addr) -> bool {
     let o = ip.octets();
-    let private = o[0] == 10
-        || (o[0] == 172 && (16..=31).contains(&o[1]))
-        || (o[0] == 192 && o[1] == 168);
+    let private =
+        o[0] == 10 || (o[0] == 172 && (16..=31).contains(&o[1])) || (o[0] == 192 && o[1] == 168);
     let shared = o[0] == 100 && (64..=127).contains(&o[1]);
     let documentation = (o[0] == 192 && o[1] == 0 && o[2] == 2)
         || (o[0] == 198 && o[1] == 51 && o[2] == 100)
@@ -639,7 +680,9 @@ mod tests {
             b"Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
         ));
         // No colon ("deployVq8nT2w").
-        assert!(!http_basic_auth(b"Authorization: Basic ZGVwbG95VnE4blQydw=="));
+        assert!(!http_basic_auth(
+            b"Authorization: Basic ZGVwbG95VnE4blQydw=="
+        ));
         // Binary.
         assert!(!http_basic_auth(b"Authorization: Basic AAECAwQFBgcICQ=="));
         assert!(!http_basic_auth(b"Authorization: Basic"));
