@@ -676,11 +676,18 @@ impl Engine {
                     }
                 }
                 Reach::Keywords if gated && det.max_len.is_some() => {
-                    let reach = det.max_distance + det.max_len.unwrap_or(0);
-                    wins.extend(
-                        kws.iter()
-                            .map(|&(s, e)| (s.saturating_sub(reach), (e + reach).min(hay.len()))),
-                    );
+                    // A keyword window holds every match near its keyword. Its start is backed
+                    // off by two more match lengths, so that the search is in step with a
+                    // whole-buffer search by the time it reaches the keyword's reach (a regex
+                    // whose matches can overlap at different starts tokenises by position).
+                    let max_len = det.max_len.unwrap_or(0);
+                    let reach = det.max_distance + max_len;
+                    wins.extend(kws.iter().map(|&(s, e)| {
+                        (
+                            s.saturating_sub(reach + 2 * max_len),
+                            (e + reach).min(hay.len()),
+                        )
+                    }));
                 }
                 Reach::Batch => {
                     if batch_windows.is_empty() {
