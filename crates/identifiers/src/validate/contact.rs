@@ -7,7 +7,10 @@ use super::Check;
 /// trunk `0` (also the `(0)` written after a country code).
 fn national_number(value: &[u8], country_code: &[u8]) -> Vec<u8> {
     let d = digits(value);
-    let trimmed = value.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    let trimmed = value
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
     let mut rest: &[u8] = &d;
     if value.get(trimmed) == Some(&b'+') && d.len() >= country_code.len() {
         rest = &rest[country_code.len()..];
@@ -28,7 +31,10 @@ pub(crate) fn germany_phone(value: &[u8]) -> bool {
 /// (9 or 10 digits).
 pub(crate) fn italy_phone(value: &[u8]) -> bool {
     let d = digits(value);
-    let trimmed = value.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    let trimmed = value
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
     let n: &[u8] = if value.get(trimmed) == Some(&b'+') && d.len() > 2 {
         &d[2..]
     } else {
@@ -45,10 +51,9 @@ pub(crate) fn italy_phone(value: &[u8]) -> bool {
 /// 9 digits starting with 9 (mobile).
 pub(crate) fn brazil_phone(value: &[u8]) -> bool {
     const DDD: &[u8] = &[
-        11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22, 24, 27, 28, 31, 32, 33, 34, 35, 37, 38, 41,
-        42, 43, 44, 45, 46, 47, 48, 49, 51, 53, 54, 55, 61, 62, 63, 64, 65, 66, 67, 68, 69, 71,
-        73, 74, 75, 77, 79, 81, 82, 83, 84, 85, 86, 87, 88, 89, 91, 92, 93, 94, 95, 96, 97, 98,
-        99,
+        11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22, 24, 27, 28, 31, 32, 33, 34, 35, 37, 38, 41, 42,
+        43, 44, 45, 46, 47, 48, 49, 51, 53, 54, 55, 61, 62, 63, 64, 65, 66, 67, 68, 69, 71, 73, 74,
+        75, 77, 79, 81, 82, 83, 84, 85, 86, 87, 88, 89, 91, 92, 93, 94, 95, 96, 97, 98, 99,
     ];
     let n = national_number(value, &[5, 5]);
     if n.len() < 10 {
@@ -114,13 +119,63 @@ pub(crate) fn lat_long(value: &[u8]) -> bool {
 /// that start non-name phrases (places, organisations, dates, form labels).
 pub(crate) fn name_words(value: &[u8]) -> bool {
     const STOP: &[&[u8]] = &[
-        b"the", b"and", b"street", b"road", b"avenue", b"inc", b"ltd", b"llc", b"gmbh", b"corp",
-        b"company", b"bank", b"university", b"hospital", b"department", b"date", b"birth",
-        b"number", b"phone", b"email", b"address", b"city", b"country", b"id", b"type", b"file",
-        b"user", b"account", b"product", b"project", b"server", b"table", b"field", b"value",
-        b"monday", b"tuesday", b"wednesday", b"thursday", b"friday", b"saturday", b"sunday",
-        b"january", b"february", b"march", b"april", b"june", b"july", b"august", b"september",
-        b"october", b"november", b"december", b"unknown", b"none", b"null", b"test", b"example",
+        b"the",
+        b"and",
+        b"street",
+        b"road",
+        b"avenue",
+        b"inc",
+        b"ltd",
+        b"llc",
+        b"gmbh",
+        b"corp",
+        b"company",
+        b"bank",
+        b"university",
+        b"hospital",
+        b"department",
+        b"date",
+        b"birth",
+        b"number",
+        b"phone",
+        b"email",
+        b"address",
+        b"city",
+        b"country",
+        b"id",
+        b"type",
+        b"file",
+        b"user",
+        b"account",
+        b"product",
+        b"project",
+        b"server",
+        b"table",
+        b"field",
+        b"value",
+        b"monday",
+        b"tuesday",
+        b"wednesday",
+        b"thursday",
+        b"friday",
+        b"saturday",
+        b"sunday",
+        b"january",
+        b"february",
+        b"march",
+        b"april",
+        b"june",
+        b"july",
+        b"august",
+        b"september",
+        b"october",
+        b"november",
+        b"december",
+        b"unknown",
+        b"none",
+        b"null",
+        b"test",
+        b"example",
     ];
     let mut words = 0;
     for w in value.split(|&b| b == b' ') {

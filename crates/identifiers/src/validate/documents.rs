@@ -78,7 +78,8 @@ pub(crate) fn uk_drivers_license(value: &[u8]) -> bool {
         return false;
     }
     let initials = &v[11..13];
-    if !initials[0].is_ascii_uppercase() || !(initials[1].is_ascii_uppercase() || initials[1] == b'9')
+    if !initials[0].is_ascii_uppercase()
+        || !(initials[1].is_ascii_uppercase() || initials[1] == b'9')
     {
         return false;
     }
@@ -168,6 +169,14 @@ pub(crate) fn india_drivers_license(value: &[u8]) -> bool {
     let d: Vec<u8> = v[2..].iter().map(|b| b - b'0').collect();
     let year = num(&d[2..6]);
     (1950..=2099).contains(&year) && num(&d[6..]) != 0
+}
+
+/// German driving licence number: 11 characters (authority, serial, check digit, issue)
+/// whose serial part carries at least one letter (an all-digit run is some other number).
+pub(crate) fn germany_drivers_license(value: &[u8]) -> bool {
+    value.len() == 11
+        && value.iter().all(u8::is_ascii_alphanumeric)
+        && value[..9].iter().any(u8::is_ascii_alphabetic)
 }
 
 /// ICAO 9303 character value: digits as themselves, A=10 ... Z=35, `<` = 0.
@@ -260,26 +269,90 @@ pub(crate) fn vin(value: &[u8]) -> bool {
 /// ASCII-folded accents), lowercase input.
 fn month_from_name(name: &[u8]) -> Option<u32> {
     const NAMES: &[(&str, u32)] = &[
-        ("january", 1), ("jan", 1), ("januar", 1), ("janvier", 1), ("enero", 1),
-        ("gennaio", 1), ("janeiro", 1), ("jänner", 1),
-        ("february", 2), ("feb", 2), ("februar", 2), ("février", 2), ("fevrier", 2),
-        ("febrero", 2), ("febbraio", 2), ("fevereiro", 2),
-        ("march", 3), ("mar", 3), ("märz", 3), ("maerz", 3), ("marz", 3), ("mars", 3),
-        ("marzo", 3), ("março", 3), ("marco", 3),
-        ("april", 4), ("apr", 4), ("avril", 4), ("abril", 4), ("aprile", 4),
-        ("may", 5), ("mai", 5), ("mayo", 5), ("maggio", 5), ("maio", 5),
-        ("june", 6), ("jun", 6), ("juni", 6), ("juin", 6), ("junio", 6), ("giugno", 6),
+        ("january", 1),
+        ("jan", 1),
+        ("januar", 1),
+        ("janvier", 1),
+        ("enero", 1),
+        ("gennaio", 1),
+        ("janeiro", 1),
+        ("jänner", 1),
+        ("february", 2),
+        ("feb", 2),
+        ("februar", 2),
+        ("février", 2),
+        ("fevrier", 2),
+        ("febrero", 2),
+        ("febbraio", 2),
+        ("fevereiro", 2),
+        ("march", 3),
+        ("mar", 3),
+        ("märz", 3),
+        ("maerz", 3),
+        ("marz", 3),
+        ("mars", 3),
+        ("marzo", 3),
+        ("março", 3),
+        ("marco", 3),
+        ("april", 4),
+        ("apr", 4),
+        ("avril", 4),
+        ("abril", 4),
+        ("aprile", 4),
+        ("may", 5),
+        ("mai", 5),
+        ("mayo", 5),
+        ("maggio", 5),
+        ("maio", 5),
+        ("june", 6),
+        ("jun", 6),
+        ("juni", 6),
+        ("juin", 6),
+        ("junio", 6),
+        ("giugno", 6),
         ("junho", 6),
-        ("july", 7), ("jul", 7), ("juli", 7), ("juillet", 7), ("julio", 7), ("luglio", 7),
+        ("july", 7),
+        ("jul", 7),
+        ("juli", 7),
+        ("juillet", 7),
+        ("julio", 7),
+        ("luglio", 7),
         ("julho", 7),
-        ("august", 8), ("aug", 8), ("août", 8), ("aout", 8), ("agosto", 8),
-        ("september", 9), ("sep", 9), ("sept", 9), ("septembre", 9), ("septiembre", 9),
-        ("setiembre", 9), ("settembre", 9), ("setembro", 9),
-        ("october", 10), ("oct", 10), ("oktober", 10), ("octobre", 10), ("octubre", 10),
-        ("ottobre", 10), ("outubro", 10), ("okt", 10),
-        ("november", 11), ("nov", 11), ("novembre", 11), ("noviembre", 11), ("novembro", 11),
-        ("december", 12), ("dec", 12), ("dezember", 12), ("décembre", 12), ("decembre", 12),
-        ("diciembre", 12), ("dicembre", 12), ("dezembro", 12), ("dez", 12),
+        ("august", 8),
+        ("aug", 8),
+        ("août", 8),
+        ("aout", 8),
+        ("agosto", 8),
+        ("september", 9),
+        ("sep", 9),
+        ("sept", 9),
+        ("septembre", 9),
+        ("septiembre", 9),
+        ("setiembre", 9),
+        ("settembre", 9),
+        ("setembro", 9),
+        ("october", 10),
+        ("oct", 10),
+        ("oktober", 10),
+        ("octobre", 10),
+        ("octubre", 10),
+        ("ottobre", 10),
+        ("outubro", 10),
+        ("okt", 10),
+        ("november", 11),
+        ("nov", 11),
+        ("novembre", 11),
+        ("noviembre", 11),
+        ("novembro", 11),
+        ("december", 12),
+        ("dec", 12),
+        ("dezember", 12),
+        ("décembre", 12),
+        ("decembre", 12),
+        ("diciembre", 12),
+        ("dicembre", 12),
+        ("dezembro", 12),
+        ("dez", 12),
     ];
     let name = name.strip_suffix(b".").unwrap_or(name);
     NAMES
@@ -381,6 +454,7 @@ pub(crate) const VALIDATORS: &[(&str, Check)] = &[
     ("sweden_personnummer", sweden_personnummer),
     ("finland_hetu", finland_hetu),
     ("india_drivers_license", india_drivers_license),
+    ("germany_drivers_license", germany_drivers_license),
     ("germany_passport", germany_passport),
     ("vin", vin),
     ("date_of_birth", date_of_birth),
@@ -436,6 +510,13 @@ mod tests {
         assert!(!india_drivers_license(b"QQ14 20110062821"));
         assert!(!india_drivers_license(b"MH14 18110062821"));
         assert!(!india_drivers_license(b"MH14 2011006282"));
+    }
+
+    #[test]
+    fn german_licence() {
+        assert!(germany_drivers_license(b"B072RRE2I55"));
+        assert!(!germany_drivers_license(b"20110062821"));
+        assert!(!germany_drivers_license(b"B072RRE2I5"));
     }
 
     #[test]
