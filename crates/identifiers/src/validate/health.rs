@@ -215,7 +215,7 @@ pub(crate) const VALIDATORS: &[(&str, Check)] = &[
     ("canada_health_number", canada_health_number),
     ("ehic_number", ehic_number),
     ("finland_ehic_number", finland_ehic_number),
-    ("france_nir", france_nir),
+    ("france_health_nir", france_nir),
     ("nhs_number", nhs_number),
     ("npi", npi),
     ("ndc", ndc),
