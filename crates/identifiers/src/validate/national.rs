@@ -37,6 +37,24 @@ fn weighted(d: &[u8], w: &[u32]) -> u32 {
     d.iter().zip(w).map(|(&x, &w)| u32::from(x) * w).sum()
 }
 
+/// The digit-group lengths of a separated digit run ("459 876 125" gives 3, 3, 3): None when
+/// anything but digits and one kind of separator from `seps` appears, or a group is empty.
+fn groups(value: &[u8], seps: &[u8]) -> Option<Vec<usize>> {
+    let mut sep = None;
+    let mut out = vec![0usize];
+    for &b in value {
+        if b.is_ascii_digit() {
+            *out.last_mut()? += 1;
+        } else if seps.contains(&b) && *out.last()? > 0 && sep.is_none_or(|s| s == b) {
+            sep = Some(b);
+            out.push(0);
+        } else {
+            return None;
+        }
+    }
+    (*out.last()? > 0).then_some(out)
+}
+
 // ---------------------------------------------------------------------------------------------
 // National ids
 // ---------------------------------------------------------------------------------------------
@@ -198,10 +216,11 @@ pub(crate) fn verhoeff(d: &[u8]) -> bool {
     c == 0
 }
 
-/// India Aadhaar: 12 digits, first not 0 or 1, Verhoeff check digit.
+/// India Aadhaar: 12 digits (4-4-4 groups or none), first not 0 or 1, Verhoeff check digit.
 pub(crate) fn india_aadhaar(value: &[u8]) -> bool {
     let d = digits(value);
-    d.len() == 12 && d[0] >= 2 && !all_same(&d) && verhoeff(&d)
+    let shape = groups(value, b" -");
+    matches!(shape.as_deref(), Some([12] | [4, 4, 4])) && d[0] >= 2 && !all_same(&d) && verhoeff(&d)
 }
 
 /// Italy codice fiscale: 16 characters with the check letter (odd/even position tables, mod
@@ -375,16 +394,19 @@ pub(crate) fn uk_nino(value: &[u8]) -> bool {
     c[2..8].iter().all(u8::is_ascii_digit) && matches!(c[8], b'A'..=b'D')
 }
 
-/// Canada UCI / client id: 8 or 10 digits, not all one digit.
+/// Canada UCI / client id: NNNN-NNNN, NN-NNNN-NNNN, or 8 or 10 digits; not all one digit.
 pub(crate) fn canada_uci(value: &[u8]) -> bool {
-    let d = digits(value);
-    only_digits_and(value, b"- ") && matches!(d.len(), 8 | 10) && !all_same(&d)
+    let shape = groups(value, b"-");
+    matches!(shape.as_deref(), Some([8] | [10] | [4, 4] | [2, 4, 4])) && !all_same(&digits(value))
 }
 
-/// Canada SIN: 9 digits, Luhn, first digit not 0 or 8.
+/// Canada SIN: 9 digits (3-3-3 groups or none), Luhn, first digit not 0 or 8.
 pub(crate) fn canada_sin(value: &[u8]) -> bool {
     let d = digits(value);
-    d.len() == 9 && d[0] != 0 && d[0] != 8 && luhn(&d)
+    matches!(groups(value, b" -").as_deref(), Some([9] | [3, 3, 3]))
+        && d[0] != 0
+        && d[0] != 8
+        && luhn(&d)
 }
 
 /// Spain NUSS: 2-digit province, 8-digit number, 2-digit control = base mod 97 (base is
@@ -448,11 +470,12 @@ pub(crate) fn argentina_cuit_org(value: &[u8]) -> bool {
 }
 
 /// Australia TFN: 9 digits (weights 1,4,3,7,5,8,6,9,10) or 8 (10,7,8,4,6,3,5,1), sum mod 11 = 0.
+/// Groups: none, 3-3-3 or 3-3-2.
 pub(crate) fn australia_tfn(value: &[u8]) -> bool {
     let d = digits(value);
-    let w: &[u32] = match d.len() {
-        9 => &[1, 4, 3, 7, 5, 8, 6, 9, 10],
-        8 => &[10, 7, 8, 4, 6, 3, 5, 1],
+    let w: &[u32] = match groups(value, b" -").as_deref() {
+        Some([9] | [3, 3, 3]) => &[1, 4, 3, 7, 5, 8, 6, 9, 10],
+        Some([8] | [3, 3, 2]) => &[10, 7, 8, 4, 6, 3, 5, 1],
         _ => return false,
     };
     !all_same(&d) && weighted(&d, w).is_multiple_of(11)
@@ -539,9 +562,11 @@ pub(crate) fn france_spi(value: &[u8]) -> bool {
 /// Germany Steuer-IdNr: 11 digits, first not 0; in the first ten exactly one digit occurs
 /// twice or three times (three times never in a row) and the others at most once; ISO 7064
 /// MOD 11,10 check digit.
+/// Groups: none or 2-3-3-3.
 pub(crate) fn germany_steuer_id(value: &[u8]) -> bool {
     let d = digits(value);
-    if d.len() != 11 || d[0] == 0 {
+    let shape = groups(value, b" ");
+    if !matches!(shape.as_deref(), Some([11] | [2, 3, 3, 3])) || d[0] == 0 {
         return false;
     }
     let body = &d[..10];
@@ -656,10 +681,11 @@ pub(crate) fn mexico_rfc_org(value: &[u8]) -> bool {
 }
 
 /// UK UTR: 10 digits; the first is the check digit over the other nine (weights
-/// 6,7,8,9,10,5,4,3,2, mod 11 mapped through "21987654321"). A trailing K is allowed.
+/// 6,7,8,9,10,5,4,3,2, mod 11 mapped through "21987654321"). Groups: none or 5-5.
 pub(crate) fn uk_utr(value: &[u8]) -> bool {
     let d = digits(value);
-    if d.len() != 10 || all_same(&d[1..]) {
+    let shape = groups(value, b" ");
+    if !matches!(shape.as_deref(), Some([10] | [5, 5])) || all_same(&d[1..]) {
         return false;
     }
     let r = weighted(&d[1..], &[6, 7, 8, 9, 10, 5, 4, 3, 2]) % 11;
@@ -667,10 +693,11 @@ pub(crate) fn uk_utr(value: &[u8]) -> bool {
     d[0] == expected
 }
 
-/// USA ITIN: 9 digits, first 9, group (4th-5th digits) 50-65, 70-88, 90-92 or 94-99.
+/// USA ITIN: 9 digits (3-2-4 groups or none), first 9, group (4th-5th digits) 50-65, 70-88,
+/// 90-92 or 94-99.
 pub(crate) fn usa_itin(value: &[u8]) -> bool {
     let d = digits(value);
-    if d.len() != 9 || d[0] != 9 {
+    if !matches!(groups(value, b" -").as_deref(), Some([9] | [3, 2, 4])) || d[0] != 9 {
         return false;
     }
     let group = d[3] * 10 + d[4];
@@ -947,6 +974,17 @@ mod tests {
         assert!(canada_uci(b"8374-6152"));
         assert!(!canada_uci(b"0000-0000"));
         assert!(!canada_uci(b"123456789"));
+        assert!(!canada_uci(b"1129-3847-56"));
+        assert!(!canada_uci(b"6061-2634-7895-2143"));
+        assert!(!canada_uci(b"11--2938-4756"));
+        assert!(!canada_sin(b"519 238-471"));
+        assert!(!canada_sin(b"5192 38 471"));
+        assert!(!australia_tfn(b"459 876 125 12"));
+        assert!(!usa_itin(b"9127-8-3456"));
+        assert_eq!(groups(b"459 876 125", b" -"), Some(vec![3, 3, 3]));
+        assert_eq!(groups(b"459  876", b" -"), None);
+        assert_eq!(groups(b"459 876-125", b" -"), None);
+        assert_eq!(groups(b"459 ", b" -"), None);
         // python-stdnum's TFN example and the 8-digit form.
         assert!(australia_tfn(b"876 543 210"));
         assert!(australia_tfn(b"123 456 782"));
