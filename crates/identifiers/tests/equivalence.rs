@@ -40,7 +40,12 @@ fn planted_items() -> Vec<String> {
 
 fn engine() -> &'static trawl_identifiers::Engine {
     static ENGINE: std::sync::OnceLock<trawl_identifiers::Engine> = std::sync::OnceLock::new();
-    ENGINE.get_or_init(|| EngineBuilder::new().selection(Selection::All).build().unwrap())
+    ENGINE.get_or_init(|| {
+        EngineBuilder::new()
+            .selection(Selection::All)
+            .build()
+            .unwrap()
+    })
 }
 
 fn filler() -> impl Strategy<Value = String> {
