@@ -220,6 +220,9 @@ struct Detector {
     max_distance: usize,
     keyword_before: bool,
     keywords: Vec<Vec<u8>>,
+    /// Keywords searched around each candidate (detectors whose keywords do not gate where
+    /// they search: the global prefilter need not carry them).
+    local_keywords: Option<AhoCorasick>,
     mask: crate::mask::MaskStyle,
 }
 
@@ -240,6 +243,10 @@ pub struct Engine {
     ac: Option<AhoCorasick>,
     /// For each AC pattern: the detectors it serves and how.
     triggers: Vec<Vec<(usize, Role)>>,
+    /// Every detector's keywords, for structural context (column names, JSON paths).
+    context_ac: Option<AhoCorasick>,
+    /// For each context pattern: the detectors whose keyword it is.
+    context_triggers: Vec<Vec<usize>>,
     max_keyword_len: usize,
     batch: Option<Batch>,
     allow: AllowList,
@@ -316,6 +323,7 @@ fn meta_config() -> meta::Config {
     Regex::config()
         .utf8_empty(false)
         .nfa_size_limit(Some(16 << 20))
+        .hybrid_cache_capacity(16 << 20)
 }
 
 /// Compiles an identifier's regex; returns it with its longest possible match.
@@ -394,6 +402,9 @@ impl Engine {
             });
             triggers[idx].push((d, role));
         };
+        let mut context_patterns: Vec<String> = Vec::new();
+        let mut context_index: HashMap<String, usize> = HashMap::new();
+        let mut context_triggers: Vec<Vec<usize>> = Vec::new();
         let mut max_keyword_len = 0;
         let mut batch_patterns: Vec<String> = Vec::new();
         let mut batch_max = 0usize;
@@ -431,6 +442,7 @@ impl Engine {
                 add_pattern(a.to_lowercase(), d, Role::Anchor);
             }
             let mut keywords = Vec::new();
+            let gating = ident.keyword_rule == KeywordRule::Required;
             for k in &ident.keywords {
                 for v in keyword_variants(k) {
                     if v.is_empty() {
@@ -438,9 +450,33 @@ impl Engine {
                     }
                     max_keyword_len = max_keyword_len.max(v.len());
                     keywords.push(v.as_bytes().to_vec());
-                    add_pattern(v, d, Role::Keyword);
+                    let ci = *context_index.entry(v.clone()).or_insert_with(|| {
+                        context_patterns.push(v.clone());
+                        context_triggers.push(Vec::new());
+                        context_patterns.len() - 1
+                    });
+                    context_triggers[ci].push(d);
+                    if gating {
+                        add_pattern(v, d, Role::Keyword);
+                    }
                 }
             }
+            let local_keywords = if gating || keywords.is_empty() {
+                None
+            } else {
+                Some(
+                    AhoCorasickBuilder::new()
+                        .ascii_case_insensitive(true)
+                        .match_kind(MatchKind::Standard)
+                        .build(&keywords)
+                        .map_err(|e| {
+                            Error::new(ErrorKind::Invalid {
+                                id: ident.id.clone(),
+                                message: e.to_string(),
+                            })
+                        })?,
+                )
+            };
             let max_len = max_len.map(|m| m.min(MAX_MATCH_LEN));
             let reach = if !ident.anchors.is_empty() && max_len.is_some() {
                 Reach::Anchors
@@ -478,6 +514,7 @@ impl Engine {
                 max_distance: ident.max_distance,
                 keyword_before: ident.keyword_before,
                 keywords,
+                local_keywords,
                 mask: ident.mask,
             });
         }
@@ -488,6 +525,8 @@ impl Engine {
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
+                    // A full DFA: a few instructions a byte, where the NFAs take tens.
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                     .build(&patterns)
                     .map_err(|e| {
                         Error::new(ErrorKind::Invalid {
@@ -497,7 +536,17 @@ impl Engine {
                     })?,
             )
         };
+        let batch_members: Vec<usize> = detectors
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.reach == Reach::Batch)
+            .map(|(i, _)| i)
+            .collect();
         let batch = if batch_patterns.is_empty() {
+            None
+        } else if let [only] = batch_members[..] {
+            // One unanchored detector: its own search over the buffer is the combined search.
+            detectors[only].reach = Reach::Everywhere;
             None
         } else {
             let regex = Regex::builder()
@@ -515,11 +564,29 @@ impl Engine {
                 max_len: batch_max,
             })
         };
+        let context_ac = if context_patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&context_patterns)
+                    .map_err(|e| {
+                        Error::new(ErrorKind::Invalid {
+                            id: "(keywords)".into(),
+                            message: e.to_string(),
+                        })
+                    })?,
+            )
+        };
         Ok(Engine {
             identifiers,
             detectors,
             ac,
             triggers,
+            context_ac,
+            context_triggers,
             max_keyword_len,
             batch,
             allow,
@@ -549,7 +616,7 @@ impl Engine {
     /// Which detectors find a keyword in `context` (a column name, JSON path element names).
     pub fn keyword_context(&self, context: &str) -> KeywordContext {
         let mut kc = KeywordContext::default();
-        let Some(ac) = &self.ac else {
+        let Some(ac) = &self.context_ac else {
             return kc;
         };
         let hay = context.as_bytes();
@@ -557,10 +624,8 @@ impl Engine {
             if !keyword_start_ok(hay, m.start()) {
                 continue;
             }
-            for &(d, role) in &self.triggers[m.pattern().as_usize()] {
-                if let Role::Keyword = role {
-                    kc.set(d);
-                }
+            for &d in &self.context_triggers[m.pattern().as_usize()] {
+                kc.set(d);
             }
         }
         kc
@@ -829,6 +894,11 @@ impl Engine {
             *e = pem_end(hay, s, *e).ok_or(Drop::IncompleteBlock)?;
         }
         let value = &hay[s..*e];
+        if let Some(v) = det.validator {
+            if !v.check(value) {
+                return Err(Drop::Validator);
+            }
+        }
         if !det.ignore.is_empty() && det.ignore.contains(&strip_separators(value)) {
             return Err(Drop::IgnoredExample);
         }
@@ -839,13 +909,19 @@ impl Engine {
         {
             return Err(Drop::IgnoreWord);
         }
-        if let Some(v) = det.validator {
-            if !v.check(value) {
-                return Err(Drop::Validator);
-            }
-        }
         let near = || {
-            ctx || if det.keyword_before {
+            if ctx {
+                return true;
+            }
+            let local;
+            let kws = match &det.local_keywords {
+                Some(ac) => {
+                    local = self.keywords_around(ac, hay, s, *e, det.max_distance);
+                    &local[..]
+                }
+                None => kws,
+            };
+            if det.keyword_before {
                 keyword_before(kws, s, *e, det.max_distance)
             } else {
                 keyword_near(kws, s, *e, det.max_distance, self.max_keyword_len)
@@ -887,6 +963,28 @@ impl Engine {
             return Err(Drop::AllowListed);
         }
         Ok(reported)
+    }
+}
+
+impl Engine {
+    /// Keyword occurrences that could be within `dist` of `[s, e)`, sorted.
+    fn keywords_around(
+        &self,
+        ac: &AhoCorasick,
+        hay: &[u8],
+        s: usize,
+        e: usize,
+        dist: usize,
+    ) -> Vec<(usize, usize)> {
+        let from = s.saturating_sub(dist + self.max_keyword_len);
+        let to = (e + dist + self.max_keyword_len).min(hay.len());
+        let mut out: Vec<(usize, usize)> = ac
+            .find_overlapping_iter(&hay[from..to])
+            .map(|m| (from + m.start(), from + m.end()))
+            .filter(|&(ks, _)| keyword_start_ok(hay, ks))
+            .collect();
+        out.sort_unstable();
+        out
     }
 }
 

@@ -6,6 +6,7 @@ use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use crossbeam_channel::bounded;
@@ -117,6 +118,10 @@ pub fn run(
     let (obj_tx, obj_rx) = bounded::<ObjectRef>(1024);
     let (out_tx, out_rx) = bounded::<Msg>(256);
     let mut sink_error: Option<io::Error> = None;
+    // Scanners are reused across objects: their regex caches (lazy DFAs) are costly to warm
+    // up, and rayon may split the bridged stream into one job per object.
+    let scanners: Mutex<Vec<ObjectScanner<'_>>> = Mutex::new(Vec::new());
+    let scanners = &scanners;
     std::thread::scope(|s| {
         let walk_tx = out_tx.clone();
         let cancel = &cancel;
@@ -141,16 +146,18 @@ pub fn run(
         let pool = &pool;
         s.spawn(move || {
             pool.install(|| {
-                obj_rx.into_iter().par_bridge().for_each_init(
-                    || ObjectScanner::new(engine),
-                    |scanner, obj| {
-                        if cancel.load(Ordering::Relaxed) {
-                            return;
-                        }
-                        let rec = scan_object(scanner, &obj, config);
-                        let _ = work_tx.send(Msg::Record(Box::new(rec)));
-                    },
-                )
+                obj_rx.into_iter().par_bridge().for_each(|obj| {
+                    if cancel.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let taken = scanners.lock().ok().and_then(|mut v| v.pop());
+                    let mut scanner = taken.unwrap_or_else(|| ObjectScanner::new(engine));
+                    let rec = scan_object(&mut scanner, &obj, config);
+                    if let Ok(mut v) = scanners.lock() {
+                        v.push(scanner);
+                    }
+                    let _ = work_tx.send(Msg::Record(Box::new(rec)));
+                })
             });
         });
         drop(out_tx);
