@@ -31,6 +31,34 @@ pub enum Format {
     Tar,
     /// zip.
     Zip,
+    /// 7z.
+    SevenZ,
+    /// XML.
+    Xml,
+    /// HTML.
+    Html,
+    /// E-mail message (RFC 5322).
+    Eml,
+    /// PDF.
+    Pdf,
+    /// Excel 2007+ workbook.
+    Xlsx,
+    /// Excel binary workbook.
+    Xlsb,
+    /// Excel 97-2003 workbook.
+    Xls,
+    /// OpenDocument spreadsheet.
+    Ods,
+    /// Word 2007+ document.
+    Docx,
+    /// PowerPoint 2007+ presentation.
+    Pptx,
+    /// Word 97-2003 document.
+    Doc,
+    /// Apache Parquet.
+    Parquet,
+    /// Apache Avro object container file.
+    Avro,
     /// A recognised container or binary format with no extractor yet; the contract name.
     Unsupported(&'static str),
     /// Binary content of no recognised kind.
@@ -52,6 +80,20 @@ impl Format {
             Format::Zstd => "zstd",
             Format::Tar => "tar",
             Format::Zip => "zip",
+            Format::SevenZ => "7z",
+            Format::Xml => "xml",
+            Format::Html => "html",
+            Format::Eml => "eml",
+            Format::Pdf => "pdf",
+            Format::Xlsx => "xlsx",
+            Format::Xlsb => "xlsb",
+            Format::Xls => "xls",
+            Format::Ods => "ods",
+            Format::Docx => "docx",
+            Format::Pptx => "pptx",
+            Format::Doc => "doc",
+            Format::Parquet => "parquet",
+            Format::Avro => "avro",
             Format::Unsupported(n) => n,
             Format::Binary => "binary",
         }
@@ -89,23 +131,22 @@ fn extension(name: &str) -> String {
 }
 
 fn magic(head: &[u8], ext: &str) -> Option<Format> {
-    use Format::Unsupported as U;
     let starts = |m: &[u8]| head.starts_with(m);
     if starts(b"\x1f\x8b") {
         return Some(Format::Gzip);
     }
     if starts(b"PK\x03\x04") || starts(b"PK\x05\x06") || starts(b"PK\x07\x08") {
         return Some(match ext {
-            "xlsx" | "xlsm" => U("xlsx"),
-            "xlsb" => U("xlsb"),
-            "docx" | "docm" => U("docx"),
-            "pptx" | "pptm" => U("pptx"),
-            "ods" => U("ods"),
+            "xlsx" | "xlsm" => Format::Xlsx,
+            "xlsb" => Format::Xlsb,
+            "docx" | "docm" => Format::Docx,
+            "pptx" | "pptm" => Format::Pptx,
+            "ods" => Format::Ods,
             _ => Format::Zip,
         });
     }
     if starts(b"%PDF-") {
-        return Some(U("pdf"));
+        return Some(Format::Pdf);
     }
     if starts(b"BZh") && head.len() > 3 && head[3].is_ascii_digit() {
         return Some(Format::Bzip2);
@@ -117,18 +158,18 @@ fn magic(head: &[u8], ext: &str) -> Option<Format> {
         return Some(Format::Zstd);
     }
     if starts(b"7z\xbc\xaf\x27\x1c") {
-        return Some(U("7z"));
+        return Some(Format::SevenZ);
     }
     if starts(b"Obj\x01") {
-        return Some(U("avro"));
+        return Some(Format::Avro);
     }
     if starts(b"PAR1") {
-        return Some(U("parquet"));
+        return Some(Format::Parquet);
     }
     if starts(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
         return Some(match ext {
-            "xls" => U("xls"),
-            _ => U("doc"),
+            "xls" | "xlt" => Format::Xls,
+            _ => Format::Doc,
         });
     }
     if head.len() > 262 && &head[257..262] == b"ustar" {
@@ -286,6 +327,12 @@ pub fn detect(head: &[u8], name: &str) -> Detected {
     if let Some(kind) = sniffed {
         return text(kind, encoding);
     }
+    if let Some(markup) = crate::extract::markup::sniff(&decoded_head(head, encoding), &ext) {
+        return text(markup, encoding);
+    }
+    if crate::extract::eml::sniff(&decoded_head(head, encoding), &ext) {
+        return text(Format::Eml, encoding);
+    }
     let format = match ext.as_str() {
         // Named JSON but not valid JSON: the JSON extractor reports where it breaks.
         "json" | "geojson" => Format::Json,
@@ -315,11 +362,20 @@ pub fn format_from_name(name: &str) -> Format {
         "zst" => Format::Zstd,
         "zip" | "zipx" | "jar" => Format::Zip,
         "tar" => Format::Tar,
-        "pdf" => Format::Unsupported("pdf"),
-        "xlsx" => Format::Unsupported("xlsx"),
-        "docx" => Format::Unsupported("docx"),
-        "parquet" => Format::Unsupported("parquet"),
-        "avro" => Format::Unsupported("avro"),
+        "7z" => Format::SevenZ,
+        "xml" => Format::Xml,
+        "html" | "htm" => Format::Html,
+        "eml" => Format::Eml,
+        "pdf" => Format::Pdf,
+        "xlsx" | "xlsm" => Format::Xlsx,
+        "xlsb" => Format::Xlsb,
+        "xls" => Format::Xls,
+        "ods" => Format::Ods,
+        "docx" => Format::Docx,
+        "pptx" => Format::Pptx,
+        "doc" => Format::Doc,
+        "parquet" => Format::Parquet,
+        "avro" => Format::Avro,
         _ => Format::Binary,
     }
 }

@@ -90,6 +90,13 @@ pub enum Locator<'a> {
         /// 1-based line where the cell's text starts.
         line: u64,
     },
+    /// Text of one page (PDF): line, column and offset within the page's extracted text.
+    Page {
+        /// 1-based page.
+        page: u64,
+        /// Where the chunk's first byte lies in the page's text.
+        start: StreamPos,
+    },
     /// A scalar inside a JSON record.
     Record {
         /// 0-based record index.
@@ -138,6 +145,16 @@ impl Locator<'_> {
                     line: Some(line),
                     column: Some(column),
                     offset: Some(start.offset + pos as u64),
+                    ..Location::default()
+                }
+            }
+            Locator::Page { page, start } => {
+                let (line, column) = within_line(*start);
+                Location {
+                    line: Some(line),
+                    column: Some(column),
+                    offset: Some(start.offset + pos as u64),
+                    page: Some(*page),
                     ..Location::default()
                 }
             }

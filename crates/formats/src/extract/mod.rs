@@ -2,7 +2,13 @@
 
 pub(crate) mod archive;
 pub(crate) mod csv;
+pub(crate) mod data;
+pub(crate) mod eml;
 pub(crate) mod json;
+pub(crate) mod markup;
+pub(crate) mod office;
+pub(crate) mod pdf;
+pub(crate) mod sevenz;
 pub(crate) mod text;
 
 use std::io::{self, Read, Seek, SeekFrom};
@@ -290,6 +296,18 @@ fn dispatch(
         }
         Format::Tar => archive::tar(ctx, rest.stream()),
         Format::Zip => archive::zip(ctx, rest),
+        Format::SevenZ => sevenz::extract(ctx, rest, name),
+        Format::Xml | Format::Html => markup::extract(ctx, detected.format, rest.stream(), enc),
+        Format::Eml => eml::extract(ctx, rest.stream(), name),
+        Format::Pdf => pdf::extract(ctx, rest, name),
+        Format::Xlsx
+        | Format::Xlsb
+        | Format::Xls
+        | Format::Ods
+        | Format::Docx
+        | Format::Pptx
+        | Format::Doc => office::extract(ctx, detected.format, rest, name),
+        Format::Parquet | Format::Avro => data::extract(ctx, detected.format, rest, name),
         Format::Unsupported(n) => {
             unsupported(ctx, &format!("no extractor for {n} content"));
             Ok(())
