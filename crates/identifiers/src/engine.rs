@@ -18,6 +18,7 @@
 use std::collections::{HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex_automata::hybrid;
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::Input;
@@ -35,6 +36,9 @@ pub const MAX_MATCH_LEN: usize = 64 * 1024;
 /// How far before a match the engine looks (keywords, boundaries). Streaming callers keep at
 /// least this much context before the first byte whose matches they report.
 pub const MAX_LOOKBEHIND: usize = 1024;
+
+/// Up to this many distinct gating keywords are searched by the one-pass prefilter.
+const KEYWORDS_IN_PREFILTER: usize = 256;
 
 /// The longest custom-identifier keyword distance (Macie's limit).
 pub const MAX_CUSTOM_DISTANCE: usize = 300;
@@ -179,10 +183,16 @@ impl EngineBuilder {
     }
 }
 
+/// What a prefilter pattern stands for, for one detector. Literal lengths give a hit's start
+/// (the prefilter reports where matches end).
 #[derive(Clone, Copy, Debug)]
 enum Role {
-    Anchor,
-    Keyword,
+    /// One of the detector's anchors, this long.
+    Anchor(usize),
+    /// One of the detector's (gating) keywords, this long.
+    Keyword(usize),
+    /// The detector's own regex (an unanchored detector), at most this long.
+    Unanchored(usize),
 }
 
 /// How a detector's search windows are found.
@@ -192,7 +202,7 @@ enum Reach {
     Anchors,
     /// Around keywords when they gate it, else the whole buffer (unbounded or context).
     Keywords,
-    /// Where the combined regex of all such detectors matched.
+    /// Where the prefilter found a match of its regex ending.
     Batch,
     /// The whole buffer.
     Everywhere,
@@ -226,29 +236,24 @@ struct Detector {
     mask: crate::mask::MaskStyle,
 }
 
-/// The combined regex over every [`Reach::Batch`] detector.
-#[derive(Debug)]
-struct Batch {
-    regex: Regex,
-    /// The longest match of any member.
-    max_len: usize,
-}
-
 /// The compiled engine. Built once, shared by reference across threads; each thread passes
 /// its own [`Scratch`].
 #[derive(Debug)]
 pub struct Engine {
     identifiers: Vec<Identifier>,
     detectors: Vec<Detector>,
-    ac: Option<AhoCorasick>,
-    /// For each AC pattern: the detectors it serves and how.
+    prefilter: Option<hybrid::dfa::DFA>,
+    /// For each prefilter pattern: the detectors it serves and how.
     triggers: Vec<Vec<(usize, Role)>>,
+    /// Gating keywords when there are too many for the prefilter.
+    keyword_ac: Option<AhoCorasick>,
+    /// For each of those keywords: (detector, keyword length).
+    keyword_triggers: Vec<Vec<(usize, usize)>>,
     /// Every detector's keywords, for structural context (column names, JSON paths).
     context_ac: Option<AhoCorasick>,
     /// For each context pattern: the detectors whose keyword it is.
     context_triggers: Vec<Vec<usize>>,
     max_keyword_len: usize,
-    batch: Option<Batch>,
     allow: AllowList,
 }
 
@@ -256,7 +261,7 @@ pub struct Engine {
 #[derive(Debug, Default)]
 pub struct Scratch {
     caches: Vec<meta::Cache>,
-    batch_cache: Option<meta::Cache>,
+    prefilter_cache: Option<hybrid::dfa::Cache>,
     batch_windows: Vec<(usize, usize)>,
     windows: Vec<Vec<(usize, usize)>>,
     keywords: Vec<Vec<(usize, usize)>>,
@@ -352,11 +357,28 @@ pub(crate) fn compile_regex(id: &str, pattern: &str) -> Result<(Regex, Option<us
     Ok((regex, max_len))
 }
 
+/// A case-insensitive literal as a prefilter pattern.
+fn literal(text: &str) -> String {
+    format!("(?i:{})", regex_syntax::escape(text))
+}
+
 fn strip_separators(v: &[u8]) -> Vec<u8> {
     v.iter()
         .copied()
         .filter(|b| *b != b' ' && *b != b'-')
         .collect()
+}
+
+/// Appends a window, folding it into the last one when they overlap (hits arrive in
+/// ascending order of end, so most folds happen here and `merge` has little left to do).
+fn push_window(wins: &mut Vec<(usize, usize)>, w: (usize, usize)) {
+    if let Some(last) = wins.last_mut() {
+        if w.0 >= last.0 && w.0 <= last.1 {
+            last.1 = last.1.max(w.1);
+            return;
+        }
+    }
+    wins.push(w);
 }
 
 fn merge(wins: &mut Vec<(usize, usize)>) {
@@ -406,8 +428,7 @@ impl Engine {
         let mut context_index: HashMap<String, usize> = HashMap::new();
         let mut context_triggers: Vec<Vec<usize>> = Vec::new();
         let mut max_keyword_len = 0;
-        let mut batch_patterns: Vec<String> = Vec::new();
-        let mut batch_max = 0usize;
+        let mut gating_keywords: Vec<(String, usize)> = Vec::new();
         for ident in &all {
             let Some(pattern) = &ident.regex else {
                 continue;
@@ -439,7 +460,7 @@ impl Engine {
                         message: "empty anchor".into(),
                     }));
                 }
-                add_pattern(a.to_lowercase(), d, Role::Anchor);
+                add_pattern(literal(a), d, Role::Anchor(a.len()));
             }
             let mut keywords = Vec::new();
             let gating = ident.keyword_rule == KeywordRule::Required;
@@ -457,7 +478,7 @@ impl Engine {
                     });
                     context_triggers[ci].push(d);
                     if gating {
-                        add_pattern(v, d, Role::Keyword);
+                        gating_keywords.push((v.clone(), d));
                     }
                 }
             }
@@ -483,8 +504,7 @@ impl Engine {
             } else if ident.keyword_rule == KeywordRule::Required {
                 Reach::Keywords
             } else if let Some(m) = max_len {
-                batch_patterns.push(pattern.clone());
-                batch_max = batch_max.max(m);
+                add_pattern(pattern.clone(), d, Role::Unanchored(m));
                 Reach::Batch
             } else {
                 Reach::Everywhere
@@ -518,51 +538,69 @@ impl Engine {
                 mask: ident.mask,
             });
         }
-        let ac = if patterns.is_empty() {
-            None
+        // Gating keywords join the one-pass prefilter while they are few; a large set (ALL)
+        // goes to an Aho-Corasick automaton instead, which stays fast with thousands of them.
+        let distinct: std::collections::BTreeSet<&str> =
+            gating_keywords.iter().map(|(v, _)| v.as_str()).collect();
+        let mut keyword_ac = None;
+        let mut keyword_triggers: Vec<Vec<(usize, usize)>> = Vec::new();
+        if distinct.len() <= KEYWORDS_IN_PREFILTER {
+            for (v, d) in &gating_keywords {
+                let idx = *pattern_index.entry(literal(v)).or_insert_with(|| {
+                    patterns.push(literal(v));
+                    triggers.push(Vec::new());
+                    patterns.len() - 1
+                });
+                triggers[idx].push((*d, Role::Keyword(v.len())));
+            }
         } else {
-            Some(
+            let words: Vec<&str> = distinct.iter().copied().collect();
+            let index: HashMap<&str, usize> =
+                words.iter().enumerate().map(|(i, w)| (*w, i)).collect();
+            keyword_triggers = vec![Vec::new(); words.len()];
+            for (v, d) in &gating_keywords {
+                if let Some(&i) = index.get(v.as_str()) {
+                    keyword_triggers[i].push((*d, v.len()));
+                }
+            }
+            keyword_ac = Some(
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
-                    // A full DFA: a few instructions a byte, where the NFAs take tens.
                     .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                    .build(&patterns)
+                    .build(&words)
                     .map_err(|e| {
                         Error::new(ErrorKind::Invalid {
+                            id: "(keywords)".into(),
+                            message: e.to_string(),
+                        })
+                    })?,
+            );
+        }
+        let prefilter = if patterns.is_empty() {
+            None
+        } else {
+            // One lazy DFA reports, in one pass, where every anchor, gating keyword and
+            // unanchored detector's regex matches end (overlapping, all patterns at once).
+            Some(
+                hybrid::dfa::DFA::builder()
+                    .syntax(syntax_config())
+                    .thompson(
+                        regex_automata::nfa::thompson::Config::new().nfa_size_limit(Some(64 << 20)),
+                    )
+                    .configure(
+                        hybrid::dfa::DFA::config()
+                            .match_kind(regex_automata::MatchKind::All)
+                            .cache_capacity(16 << 20),
+                    )
+                    .build_many(&patterns)
+                    .map_err(|e| {
+                        Error::new(ErrorKind::Regex {
                             id: "(prefilter)".into(),
                             message: e.to_string(),
                         })
                     })?,
             )
-        };
-        let batch_members: Vec<usize> = detectors
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.reach == Reach::Batch)
-            .map(|(i, _)| i)
-            .collect();
-        let batch = if batch_patterns.is_empty() {
-            None
-        } else if let [only] = batch_members[..] {
-            // One unanchored detector: its own search over the buffer is the combined search.
-            detectors[only].reach = Reach::Everywhere;
-            None
-        } else {
-            let regex = Regex::builder()
-                .syntax(syntax_config())
-                .configure(meta_config())
-                .build_many(&batch_patterns)
-                .map_err(|e| {
-                    Error::new(ErrorKind::Regex {
-                        id: "(combined)".into(),
-                        message: e.to_string(),
-                    })
-                })?;
-            Some(Batch {
-                regex,
-                max_len: batch_max,
-            })
         };
         let context_ac = if context_patterns.is_empty() {
             None
@@ -583,12 +621,13 @@ impl Engine {
         Ok(Engine {
             identifiers,
             detectors,
-            ac,
+            prefilter,
             triggers,
+            keyword_ac,
+            keyword_triggers,
             context_ac,
             context_triggers,
             max_keyword_len,
-            batch,
             allow,
         })
     }
@@ -606,7 +645,7 @@ impl Engine {
                 .iter()
                 .map(|d| d.regex.create_cache())
                 .collect(),
-            batch_cache: self.batch.as_ref().map(|b| b.regex.create_cache()),
+            prefilter_cache: self.prefilter.as_ref().map(|p| p.create_cache()),
             batch_windows: Vec::new(),
             windows: vec![Vec::new(); self.detectors.len()],
             keywords: vec![Vec::new(); self.detectors.len()],
@@ -676,46 +715,76 @@ impl Engine {
         for k in scratch.keywords.iter_mut() {
             k.clear();
         }
-        if let Some(ac) = &self.ac {
+        if let Some(ac) = &self.keyword_ac {
             for m in ac.find_overlapping_iter(hay) {
-                for &(d, role) in &self.triggers[m.pattern().as_usize()] {
-                    match role {
-                        Role::Anchor => {
-                            let reach = self.detectors[d].max_len.unwrap_or(MAX_MATCH_LEN);
-                            scratch.windows[d].push((
-                                m.start().saturating_sub(reach),
-                                (m.end() + reach).min(hay.len()),
-                            ));
-                        }
-                        Role::Keyword => {
-                            if keyword_start_ok(hay, m.start()) {
-                                scratch.keywords[d].push((m.start(), m.end()));
-                            }
-                        }
-                    }
+                if !keyword_start_ok(hay, m.start()) {
+                    continue;
+                }
+                for &(d, _) in &self.keyword_triggers[m.pattern().as_usize()] {
+                    scratch.keywords[d].push((m.start(), m.end()));
                 }
             }
         }
         scratch.batch_windows.clear();
-        if let (Some(batch), Some(cache)) = (&self.batch, scratch.batch_cache.as_mut()) {
-            // Every member's match starts inside some combined match (leftmost-first search
-            // reports the earliest start of any pattern), so it lies in [start, end + max).
-            let mut input = Input::new(hay);
-            while let Some(m) = batch.regex.search_with(cache, &input) {
-                scratch
-                    .batch_windows
-                    .push((m.start(), (m.end() + batch.max_len).min(hay.len())));
-                let next = if m.end() > m.start() {
-                    m.end()
-                } else {
-                    m.end() + 1
-                };
-                if next > hay.len() {
+        let mut everywhere = false;
+        if let (Some(pf), Some(cache)) = (&self.prefilter, scratch.prefilter_cache.as_mut()) {
+            let input = Input::new(hay);
+            let mut state = hybrid::dfa::OverlappingState::start();
+            loop {
+                if pf
+                    .try_search_overlapping_fwd(cache, &input, &mut state)
+                    .is_err()
+                {
+                    // The lazy DFA gave up: search every detector everywhere instead.
+                    everywhere = true;
                     break;
                 }
-                input.set_start(next);
+                let Some(hm) = state.get_match() else {
+                    break;
+                };
+                let end = hm.offset();
+                for &(d, role) in &self.triggers[hm.pattern().as_usize()] {
+                    match role {
+                        Role::Anchor(len) => {
+                            let reach = self.detectors[d].max_len.unwrap_or(MAX_MATCH_LEN);
+                            let start = end.saturating_sub(len);
+                            push_window(
+                                &mut scratch.windows[d],
+                                (start.saturating_sub(reach), (end + reach).min(hay.len())),
+                            );
+                        }
+                        Role::Keyword(len) => {
+                            let start = end.saturating_sub(len);
+                            if keyword_start_ok(hay, start) {
+                                scratch.keywords[d].push((start, end));
+                            }
+                        }
+                        Role::Unanchored(max_len) => {
+                            // Every match of the detector's regex ends at a reported end.
+                            push_window(
+                                &mut scratch.batch_windows,
+                                (end.saturating_sub(max_len), end),
+                            );
+                        }
+                    }
+                }
             }
             merge(&mut scratch.batch_windows);
+        }
+        if everywhere {
+            // Whole-buffer search of every detector: slower, the same answer.
+            let first = out.len();
+            for c in self.explain(hay, context, field) {
+                if let Ok(identifier) = c.outcome {
+                    out.push(Match {
+                        start: c.start,
+                        end: c.end,
+                        identifier,
+                    });
+                }
+            }
+            out[first..].sort_unstable();
+            return;
         }
         let first = out.len();
         for (d, det) in self.detectors.iter().enumerate() {
