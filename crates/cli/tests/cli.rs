@@ -622,8 +622,33 @@ fn unreadable_files_are_reported_and_the_scan_goes_on() {
     }
 }
 
+/// Corpus files where this build falls short of MANIFEST.tsv, with why. Keep this list short
+/// and honest: each entry is a known gap, reported in the issue notes.
+const CORPUS_KNOWN_GAPS: &[(&str, &str)] = &[
+    ("json/i_structure_500_nested_arrays.json", "500 levels: over the contract's 256-level limit, reported as JSON_NESTING_LEVEL_OVER_LIMIT"),
+    ("tar/go_gnu-multi-hdrs.tar", "tar crate rejects repeated GNU long-name headers"),
+    ("tar/go_pax-multi-hdrs.tar", "tar crate rejects repeated PAX headers"),
+    ("tar/go_sparse-formats.tar", "tar crate rejects this old-GNU sparse layout"),
+    ("tar/la_tar_empty_with_gnulabel.tar", "tar crate rejects a GNU volume label header"),
+    ("tar/go_pax-bad-hdr-file.tar", "tar crate accepts the malformed PAX record"),
+    ("tar/go_pax-nul-path.tar", "tar crate accepts a NUL inside a PAX path"),
+    ("zip/go_comment-truncated.zip", "zip crate recovers the archive"),
+    ("zip/zip2_invalid_cde_number_of_files_allocation_smaller_offset.zip", "zip crate recovers the archive"),
+    ("zip/go_test-baddirsz.zip", "zip crate recovers the entries despite the wrong directory size, as Go does"),
+    ("zip/la_encryption_header.zip", "PKWARE strong (central directory) encryption is not recognised as encryption"),
+    ("zip/la_sfx.exe", "zip appended to an executable stub is not detected"),
+    ("zip/go_readme.notzip", "not recognised as a broken zip (no zip magic, no zip name)"),
+    ("gz/bad-varint-bug.avro.gz", "needs the Avro extractor"),
+    ("zst/duckdb_broken_test.csv.zst", "zstd decoder ends the broken stream without an error"),
+];
+
+/// Formats whose corpus files are checked strictly against MANIFEST.tsv.
+const CORPUS_STRICT_FORMATS: &[&str] = &[
+    "csv", "tsv", "json", "jsonl", "gz", "bz2", "xz", "zst", "tar", "tar+gzip", "zip",
+];
+
 /// The shared real-world corpus: every file gets exactly one record and nothing crashes; for
-/// the formats this build reads, `extract` files are COMPLETE and `corrupt` ones carry a reason.
+/// the formats this build reads, each file gives what MANIFEST.tsv expects.
 #[test]
 fn real_world_corpus() {
     let corpus = workspace().join("../shared/corpus/real");
@@ -632,29 +657,69 @@ fn real_world_corpus() {
         eprintln!("skipping: {} not found", manifest.display());
         return;
     };
+    let started = std::time::Instant::now();
     let run = scan_dir(&corpus, &["-q"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert_eq!(run.records.len(), walk_count(&corpus));
+    // Bounded time: the whole corpus (bombs and quines included) in well under a minute.
+    assert!(
+        started.elapsed().as_secs() < 120,
+        "corpus took {:?}",
+        started.elapsed()
+    );
     let mut checked = 0;
+    let mut failures = Vec::new();
     for line in text.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
         let (path, format, expect) = (cols[0], cols[1], cols[9]);
         let r = run.record(path);
-        if !matches!(format, "csv" | "tsv" | "json" | "jsonl") {
+        if !CORPUS_STRICT_FORMATS.contains(&format) {
+            continue;
+        }
+        if CORPUS_KNOWN_GAPS.iter().any(|(p, _)| *p == path) {
             continue;
         }
         checked += 1;
-        match expect {
-            // 500 nested arrays: over the contract's 256-level limit, reported as such.
-            "extract" if path == "json/i_structure_500_nested_arrays.json" => {
-                assert_eq!(r.reasons[0].code, "JSON_NESTING_LEVEL_OVER_LIMIT")
-            }
-            "extract" => assert_eq!(r.status, "COMPLETE", "{path}: {:?}", r.reasons),
-            "corrupt" => assert!(!r.reasons.is_empty(), "{path}: no reason given"),
-            other => panic!("{path}: unexpected expectation {other}"),
+        let codes: Vec<&str> = r.reasons.iter().map(|x| x.code.as_str()).collect();
+        let limit = |c: &&str| {
+            matches!(
+                *c,
+                "ARCHIVE_TOTAL_BYTES_EXTRACTED_OVER_LIMIT"
+                    | "ARCHIVE_NESTING_LEVEL_OVER_LIMIT"
+                    | "ARCHIVE_TOTAL_DOCUMENTS_PROCESSED_OVER_LIMIT"
+                    | "OOXML_UNCOMPRESSED_RATIO_EXCEEDS_LIMIT"
+                    | "JSON_NESTING_LEVEL_OVER_LIMIT"
+            )
+        };
+        let ok = match expect {
+            // Members no extractor reads (images, say) are not errors of the archive.
+            "extract" => codes
+                .iter()
+                .all(|c| *c == "ARCHIVE_CONTAINS_UNPROCESSED_FILES"),
+            "corrupt" => codes
+                .iter()
+                .any(|c| limit(c) || matches!(*c, "MALFORMED_FILE" | "READ_ERROR")),
+            "bomb-guard" => codes.iter().any(|c| limit(c) || *c == "MALFORMED_FILE"),
+            "metadata-only-encrypted" => codes.contains(&"ENCRYPTED_CONTENT"),
+            "unsupported" => codes.iter().any(|c| {
+                matches!(
+                    *c,
+                    "UNSUPPORTED_FILE_TYPE_EXCEPTION" | "ARCHIVE_CONTAINS_UNPROCESSED_FILES"
+                )
+            }),
+            other => panic!("{path}: unknown expectation {other}"),
+        };
+        if !ok {
+            failures.push(format!("{path} [{expect}]: {} {:?}", r.status, r.reasons));
         }
     }
-    assert!(checked > 100, "only {checked} corpus files checked");
+    assert!(
+        failures.is_empty(),
+        "{} corpus files:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(checked > 250, "only {checked} corpus files checked");
 }
 
 #[test]

@@ -284,7 +284,7 @@ fn mostly_control(head: &[u8]) -> bool {
         .iter()
         .filter(|b| **b < 0x20 && !matches!(**b, b'\t' | b'\n' | b'\r' | 0x0c))
         .count();
-    control * 10 > head.len() * 3
+    head.len() >= 8 && control * 10 > head.len() * 3
 }
 
 /// Decodes a head for sniffing (lossy; a cut character at the end is harmless).

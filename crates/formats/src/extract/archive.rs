@@ -149,7 +149,20 @@ pub(crate) fn tar(ctx: &mut Ctx<'_>, reader: &mut dyn Read) -> io::Result<()> {
             too_many_members(ctx);
             break;
         }
-        let declared = entry.size();
+        // A sparse member declares its logical size apart from what is stored.
+        let mut declared = entry.size();
+        if let Some(Ok(real)) = entry.header().as_gnu().map(|g| g.real_size()) {
+            declared = declared.max(real);
+        }
+        if let Ok(Some(pax)) = entry.pax_extensions() {
+            for ext in pax.flatten() {
+                if matches!(ext.key(), Ok("GNU.sparse.realsize" | "GNU.sparse.size")) {
+                    if let Some(n) = ext.value().ok().and_then(|v| v.trim().parse::<u64>().ok()) {
+                        declared = declared.max(n);
+                    }
+                }
+            }
+        }
         if declared > ctx.limits.max_member_bytes {
             member_too_big(ctx, &path, declared);
             continue;
