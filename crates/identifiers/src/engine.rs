@@ -1179,6 +1179,59 @@ mod tests {
         assert!(extra >= 43, "only {extra} identifiers beyond Macie's");
     }
 
+    /// RECOMMENDED is Macie's recommended set (35 ids) plus every credential type.
+    #[test]
+    fn recommended_is_macies_plus_credentials() {
+        let macie = [
+            "AWS_CREDENTIALS",
+            "HTTP_BASIC_AUTH_HEADER",
+            "OPENSSH_PRIVATE_KEY",
+            "PGP_PRIVATE_KEY",
+            "PKCS",
+            "PUTTY_PRIVATE_KEY",
+            "CREDIT_CARD_MAGNETIC_STRIPE",
+            "CREDIT_CARD_NUMBER",
+            "CANADA_DRIVERS_LICENSE",
+            "DRIVERS_LICENSE",
+            "UK_DRIVERS_LICENSE",
+            "UK_ELECTORAL_ROLL_NUMBER",
+            "FRANCE_NATIONAL_IDENTIFICATION_NUMBER",
+            "GERMANY_NATIONAL_IDENTIFICATION_NUMBER",
+            "ITALY_NATIONAL_IDENTIFICATION_NUMBER",
+            "SPAIN_DNI_NUMBER",
+            "UK_NATIONAL_INSURANCE_NUMBER",
+            "CANADA_PASSPORT_NUMBER",
+            "FRANCE_PASSPORT_NUMBER",
+            "GERMANY_PASSPORT_NUMBER",
+            "ITALY_PASSPORT_NUMBER",
+            "SPAIN_PASSPORT_NUMBER",
+            "UK_PASSPORT_NUMBER",
+            "USA_PASSPORT_NUMBER",
+            "CANADA_SOCIAL_INSURANCE_NUMBER",
+            "SPAIN_SOCIAL_SECURITY_NUMBER",
+            "USA_SOCIAL_SECURITY_NUMBER",
+            "AUSTRALIA_TAX_FILE_NUMBER",
+            "BRAZIL_CPF_NUMBER",
+            "FRANCE_TAX_IDENTIFICATION_NUMBER",
+            "GERMANY_TAX_IDENTIFICATION_NUMBER",
+            "SPAIN_NIE_NUMBER",
+            "SPAIN_NIF_NUMBER",
+            "SPAIN_TAX_IDENTIFICATION_NUMBER",
+            "USA_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
+        ];
+        assert_eq!(macie.len(), 35);
+        let catalog = Catalog::builtin();
+        let recommended = catalog.select(&Selection::Recommended).unwrap();
+        for id in macie {
+            assert!(recommended.contains(id), "{id} is not in RECOMMENDED");
+        }
+        for i in catalog.listed() {
+            let expected =
+                macie.contains(&i.id.as_str()) || i.category == crate::Category::Credentials;
+            assert_eq!(recommended.contains(&i.id), expected, "{}", i.id);
+        }
+    }
+
     #[test]
     fn twin_never_both() {
         let engine = engine_all();
