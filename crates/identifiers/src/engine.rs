@@ -429,7 +429,31 @@ impl Engine {
         let mut context_triggers: Vec<Vec<usize>> = Vec::new();
         let mut max_keyword_len = 0;
         let mut gating_keywords: Vec<(String, usize)> = Vec::new();
-        for ident in &all {
+        // Compile the regexes of the entries that will be used, in parallel: it is most of
+        // the engine's start-up.
+        let used: Vec<bool> = all
+            .iter()
+            .map(|ident| {
+                let reports = |id: &str| positions.contains_key(id);
+                ident.regex.is_some()
+                    && (match &ident.reports_as {
+                        Some(r) => reports(r),
+                        None if ident.routes.is_empty() => reports(&ident.id),
+                        None => ident.routes.iter().any(|(_, id)| reports(id)),
+                    } || matches!(&ident.keyword_rule, KeywordRule::Twin(t) if reports(t)))
+            })
+            .collect();
+        let mut compiled: Vec<Option<Result<(Regex, Option<usize>), Error>>> = {
+            use rayon::prelude::*;
+            all.par_iter()
+                .zip(used.par_iter())
+                .map(|(ident, &used)| match (&ident.regex, used) {
+                    (Some(pattern), true) => Some(compile_regex(&ident.id, pattern)),
+                    _ => None,
+                })
+                .collect()
+        };
+        for (n, ident) in all.iter().enumerate() {
             let Some(pattern) = &ident.regex else {
                 continue;
             };
@@ -451,7 +475,10 @@ impl Engine {
             if report.is_none() && twin_report.is_none() && routes.iter().all(|r| r.1.is_none()) {
                 continue;
             }
-            let (regex, max_len) = compile_regex(&ident.id, pattern)?;
+            let (regex, max_len) = match compiled[n].take() {
+                Some(r) => r?,
+                None => compile_regex(&ident.id, pattern)?,
+            };
             let d = detectors.len();
             for a in &ident.anchors {
                 if a.is_empty() {
@@ -487,6 +514,7 @@ impl Engine {
             } else {
                 Some(
                     AhoCorasickBuilder::new()
+                        .start_kind(aho_corasick::StartKind::Unanchored)
                         .ascii_case_insensitive(true)
                         .match_kind(MatchKind::Standard)
                         .build(&keywords)
@@ -565,6 +593,7 @@ impl Engine {
             }
             keyword_ac = Some(
                 AhoCorasickBuilder::new()
+                    .start_kind(aho_corasick::StartKind::Unanchored)
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
                     .kind(Some(aho_corasick::AhoCorasickKind::DFA))
@@ -607,6 +636,7 @@ impl Engine {
         } else {
             Some(
                 AhoCorasickBuilder::new()
+                    .start_kind(aho_corasick::StartKind::Unanchored)
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
                     .build(&context_patterns)
