@@ -331,8 +331,11 @@ fn meta_config() -> meta::Config {
         .hybrid_cache_capacity(16 << 20)
 }
 
+/// A compiled regex and its longest possible match (None: unbounded).
+type CompiledRegex = (Regex, Option<usize>);
+
 /// Compiles an identifier's regex; returns it with its longest possible match.
-pub(crate) fn compile_regex(id: &str, pattern: &str) -> Result<(Regex, Option<usize>), Error> {
+pub(crate) fn compile_regex(id: &str, pattern: &str) -> Result<CompiledRegex, Error> {
     let err = |message: String| {
         Error::new(ErrorKind::Regex {
             id: id.to_string(),
@@ -443,7 +446,7 @@ impl Engine {
                     } || matches!(&ident.keyword_rule, KeywordRule::Twin(t) if reports(t)))
             })
             .collect();
-        let mut compiled: Vec<Option<Result<(Regex, Option<usize>), Error>>> = {
+        let mut compiled: Vec<Option<Result<CompiledRegex, Error>>> = {
             use rayon::prelude::*;
             all.par_iter()
                 .zip(used.par_iter())
