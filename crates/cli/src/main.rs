@@ -170,6 +170,54 @@ struct ScanArgs {
     /// No human summary on standard error.
     #[arg(short, long)]
     quiet: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Extraction limits (defaults from Amazon Macie's quotas).
+#[derive(clap::Args, Clone)]
+struct LimitArgs {
+    /// Archive and compression levels read (deeper content: ARCHIVE_NESTING_LEVEL_OVER_LIMIT).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    max_depth: usize,
+    /// Archive members read per object.
+    #[arg(long, default_value_t = 1_000_000, value_name = "N")]
+    max_members: u64,
+    /// Decompressed bytes per object.
+    #[arg(long, default_value_t = 10_000_000_000, value_name = "BYTES")]
+    max_extracted_bytes: u64,
+    /// Decompressed bytes per archive member.
+    #[arg(long, default_value_t = 3_000_000_000, value_name = "BYTES")]
+    max_member_bytes: u64,
+    /// Expansion ratio (decompressed / compressed) that stops a member past 100 MiB.
+    #[arg(long, default_value_t = 1000, value_name = "RATIO")]
+    max_expansion_ratio: u64,
+    /// JSON nesting levels read.
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    max_json_depth: usize,
+    /// Seconds per object (TIME_CUT_OFF_REACHED past it); none by default.
+    #[arg(long, value_name = "SECONDS")]
+    time_budget: Option<f64>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Result<Limits> {
+        let time_budget = match self.time_budget {
+            None => None,
+            Some(s) if s.is_finite() && s >= 0.0 => Some(std::time::Duration::from_secs_f64(s)),
+            Some(s) => anyhow::bail!("--time-budget: {s} is not a number of seconds"),
+        };
+        Ok(Limits {
+            max_depth: self.max_depth,
+            max_members: self.max_members,
+            max_total_bytes: self.max_extracted_bytes,
+            max_member_bytes: self.max_member_bytes,
+            max_ratio: self.max_expansion_ratio,
+            json_max_depth: self.max_json_depth,
+            time_budget,
+            ..Limits::default()
+        })
+    }
 }
 
 fn main() -> ExitCode {
@@ -333,7 +381,7 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
         .context("building the identifier engine")?;
     let config = ScanConfig {
         threads: args.threads,
-        limits: Limits::default(),
+        limits: args.limits.limits()?,
         record: RecordOptions {
             max_occurrences: args.max_occurrences,
             reveal: args.reveal,

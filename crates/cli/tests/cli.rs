@@ -922,3 +922,34 @@ fn identifiers_test_explains_drops() {
     assert!(!text.contains(CARD), "raw value printed: {text}");
     assert!(text.ends_with("1 found\n"), "{text}");
 }
+
+#[test]
+fn limits_from_the_command_line() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    // A gzip of a gzip of text: two layers.
+    let inner = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(format!("visa {CARD}\n").as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(&inner).unwrap();
+    write(dir.path(), "two.txt.gz.gz", e.finish().unwrap());
+    let run = scan_dir(dir.path(), &[]);
+    let r = run.record("two.txt.gz.gz");
+    assert_eq!(r.format, "gzip");
+    let o = &detection(r, "CREDIT_CARD_NUMBER").occurrences[0];
+    assert_eq!(o.member, ["two.txt.gz", "two.txt"]);
+    let run = scan_dir(dir.path(), &["--max-depth", "1"]);
+    let r = run.record("two.txt.gz.gz");
+    assert!(r.detections.is_empty());
+    assert_eq!(r.reasons[0].code, "ARCHIVE_NESTING_LEVEL_OVER_LIMIT");
+    assert_eq!(r.reasons[0].member, ["two.txt.gz", "two.txt"]);
+    let run = scan_dir(dir.path(), &["--time-budget", "0"]);
+    assert_eq!(
+        run.record("two.txt.gz.gz").reasons[0].code,
+        "TIME_CUT_OFF_REACHED"
+    );
+    assert_eq!(scan_dir(dir.path(), &["--time-budget", "-1"]).code(), 2);
+}
