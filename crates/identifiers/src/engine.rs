@@ -245,6 +245,10 @@ pub struct Engine {
     prefilter: Option<hybrid::dfa::DFA>,
     /// For each prefilter pattern: the detectors it serves and how.
     triggers: Vec<Vec<(usize, Role)>>,
+    /// Detectors that search the whole buffer whatever the prefilter saw.
+    always: Vec<usize>,
+    /// Detectors whose regex the prefilter runs (unanchored ones).
+    unanchored: Vec<usize>,
     /// Gating keywords when there are too many for the prefilter.
     keyword_ac: Option<AhoCorasick>,
     /// For each of those keywords: (detector, keyword length).
@@ -265,6 +269,10 @@ pub struct Scratch {
     batch_windows: Vec<(usize, usize)>,
     windows: Vec<Vec<(usize, usize)>>,
     keywords: Vec<Vec<(usize, usize)>>,
+    /// Detectors given windows or keywords by the last scan (so only they are cleared and
+    /// visited: a CSV cell costs little however many identifiers are on).
+    touched: Vec<usize>,
+    candidates: Vec<usize>,
 }
 
 /// Which detectors have a keyword in the structural context of a buffer (a CSV column name,
@@ -651,11 +659,28 @@ impl Engine {
                     })?,
             )
         };
+        let always = detectors
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| {
+                d.reach == Reach::Everywhere
+                    || (d.reach == Reach::Keywords && d.rule != KeywordRule::Required)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let unanchored = detectors
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.reach == Reach::Batch)
+            .map(|(i, _)| i)
+            .collect();
         Ok(Engine {
             identifiers,
             detectors,
             prefilter,
             triggers,
+            always,
+            unanchored,
             keyword_ac,
             keyword_triggers,
             context_ac,
@@ -682,6 +707,8 @@ impl Engine {
             batch_windows: Vec::new(),
             windows: vec![Vec::new(); self.detectors.len()],
             keywords: vec![Vec::new(); self.detectors.len()],
+            touched: Vec::new(),
+            candidates: Vec::new(),
         }
     }
 
@@ -742,18 +769,20 @@ impl Engine {
         if scratch.caches.len() != self.detectors.len() {
             *scratch = self.scratch();
         }
-        for w in scratch.windows.iter_mut() {
-            w.clear();
+        for &d in &scratch.touched {
+            scratch.windows[d].clear();
+            scratch.keywords[d].clear();
         }
-        for k in scratch.keywords.iter_mut() {
-            k.clear();
-        }
+        scratch.touched.clear();
         if let Some(ac) = &self.keyword_ac {
             for m in ac.find_overlapping_iter(hay) {
                 if !keyword_start_ok(hay, m.start()) {
                     continue;
                 }
                 for &(d, _) in &self.keyword_triggers[m.pattern().as_usize()] {
+                    if scratch.keywords[d].is_empty() && scratch.windows[d].is_empty() {
+                        scratch.touched.push(d);
+                    }
                     scratch.keywords[d].push((m.start(), m.end()));
                 }
             }
@@ -777,6 +806,12 @@ impl Engine {
                 };
                 let end = hm.offset();
                 for &(d, role) in &self.triggers[hm.pattern().as_usize()] {
+                    if !matches!(role, Role::Unanchored(_))
+                        && scratch.keywords[d].is_empty()
+                        && scratch.windows[d].is_empty()
+                    {
+                        scratch.touched.push(d);
+                    }
                     match role {
                         Role::Anchor(len) => {
                             let reach = self.detectors[d].max_len.unwrap_or(MAX_MATCH_LEN);
@@ -820,7 +855,30 @@ impl Engine {
             return;
         }
         let first = out.len();
-        for (d, det) in self.detectors.iter().enumerate() {
+        // Visit only the detectors that can match: those given windows or keywords, those that
+        // search everywhere, the unanchored ones where the prefilter saw them, and those whose
+        // keyword the structural context holds.
+        let mut candidates = std::mem::take(&mut scratch.candidates);
+        candidates.clear();
+        candidates.extend_from_slice(&scratch.touched);
+        candidates.extend_from_slice(&self.always);
+        if !scratch.batch_windows.is_empty() {
+            candidates.extend_from_slice(&self.unanchored);
+        }
+        for (w, bits) in context.bits.iter().enumerate() {
+            let mut b = *bits;
+            while b != 0 {
+                let i = b.trailing_zeros() as usize;
+                candidates.push(w * 64 + i);
+                b &= b - 1;
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        for &d in &candidates {
+            let Some(det) = self.detectors.get(d) else {
+                continue;
+            };
             let ctx = context.has(d);
             let Scratch {
                 caches,
@@ -877,6 +935,12 @@ impl Engine {
                 });
             }
         }
+        for &d in &candidates {
+            scratch.windows[d].clear();
+            scratch.keywords[d].clear();
+        }
+        scratch.touched.clear();
+        scratch.candidates = candidates;
         out[first..].sort_unstable();
     }
 
