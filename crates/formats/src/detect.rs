@@ -163,7 +163,7 @@ fn magic(head: &[u8], ext: &str) -> Option<Format> {
     if starts(b"Obj\x01") {
         return Some(Format::Avro);
     }
-    if starts(b"PAR1") {
+    if starts(b"PAR1") || starts(b"PARE") {
         return Some(Format::Parquet);
     }
     if starts(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
