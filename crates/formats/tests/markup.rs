@@ -316,3 +316,194 @@ fn check_corpus(prefixes: &[&str]) {
 fn corpus_xml_html() {
     check_corpus(&["xml/", "html/"]);
 }
+
+// ---------------------------------------------------------------- e-mail
+
+fn b64(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::new();
+    for c in data.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                s.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
+fn zip_of(name: &str, data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    w.start_file(name, zip::write::SimpleFileOptions::default())
+        .unwrap();
+    w.write_all(data).unwrap();
+    w.finish().unwrap().into_inner()
+}
+
+fn message() -> Vec<u8> {
+    let zip = zip_of("inner.csv", b"name,card\nx,NEEDLE\n");
+    format!(
+        "From: a@example.com\r\nTo: b@example.com\r\nSubject: =?UTF-8?B?{}?=\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XX\"\r\n\r\npreamble\r\n--XX\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nHello caf=C3=A9\r\nline two NEEDLE\r\n--XX\r\nContent-Type: text/csv; name=\"data.csv\"\r\nContent-Disposition: attachment; filename=\"data.csv\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--XX\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--XX--\r\n",
+        b64("subject NEEDLE".as_bytes()),
+        b64(b"id,secret\n1,NEEDLE\n"),
+        b64(&zip),
+    )
+    .into_bytes()
+}
+
+#[test]
+fn eml_headers_bodies_and_attachments() {
+    let msg = message();
+    let o = run(&msg, "mail.eml");
+    assert_eq!(o.format, "eml");
+    assert!(o.reasons.is_empty(), "{:?}", o.reasons);
+    let t = o.text();
+    assert!(t.contains("Subject: subject NEEDLE"), "{t}");
+    assert!(t.contains("Hello café"), "{t}");
+    assert_eq!(o.finder.found.len(), 4, "{:?}", o.finder.found);
+    // The decoded subject, on the header's line.
+    assert_eq!(o.finder.found[0].line, Some(3));
+    assert!(o.finder.members[0].is_empty());
+    // The body: the part starts on file line 13; its second decoded line.
+    assert_eq!(o.finder.found[1].line, Some(14));
+    // The csv attachment is read as csv.
+    assert_eq!(o.finder.members[2], vec!["data.csv".to_string()]);
+    let cell = o.finder.found[2].cell.clone().unwrap();
+    assert_eq!((cell.row, cell.column), (2, 2));
+    assert_eq!(cell.column_name.as_deref(), Some("secret"));
+    // The zip part has no name: part_N, then the zip member.
+    assert_eq!(
+        o.finder.members[3],
+        vec!["part_2".to_string(), "inner.csv".to_string()]
+    );
+}
+
+#[test]
+fn eml_sniffed_by_headers() {
+    let o = run(
+        b"Received: from x\nFrom: a@b.c\nSubject: hi\n\nbody NEEDLE\n",
+        "msg",
+    );
+    assert_eq!(o.format, "eml");
+    assert_eq!(lines(&o), vec![5]);
+    let o = run(b"From: me\nhello there\n", "notes");
+    assert_eq!(o.format, "txt");
+}
+
+#[test]
+fn eml_garbled_never_panics() {
+    let msg = message();
+    for cut in (0..msg.len()).step_by(7) {
+        let _ = run(&msg[..cut], "m.eml");
+    }
+    let mut state = 0x9e37_79b9u32;
+    for _ in 0..200 {
+        let mut b = msg.clone();
+        for _ in 0..6 {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let i = (state >> 8) as usize % b.len();
+            b[i] = (state >> 16) as u8;
+        }
+        let _ = run(&b, "m.eml");
+    }
+}
+
+// ---------------------------------------------------------------- PDF
+
+fn pdf(pages: &[&str]) -> Vec<u8> {
+    use lopdf::content::{Content, Operation};
+    use lopdf::{dictionary, Document, Object, Stream};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font_id = doc.add_object(dictionary! {
+        "Type" => "Font",
+        "Subtype" => "Type1",
+        "BaseFont" => "Courier",
+    });
+    let resources_id = doc.add_object(dictionary! {
+        "Font" => dictionary! { "F1" => font_id },
+    });
+    let mut kids = Vec::new();
+    for text in pages {
+        let content = Content {
+            operations: vec![
+                Operation::new("BT", vec![]),
+                Operation::new("Tf", vec!["F1".into(), 24.into()]),
+                Operation::new("Td", vec![100.into(), 600.into()]),
+                Operation::new("Tj", vec![Object::string_literal(*text)]),
+                Operation::new("ET", vec![]),
+            ],
+        };
+        let content_id = doc.add_object(Stream::new(dictionary! {}, content.encode().unwrap()));
+        let page_id = doc.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => pages_id,
+            "Contents" => content_id,
+        });
+        kids.push(page_id.into());
+    }
+    let count = kids.len() as i64;
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages",
+            "Kids" => kids,
+            "Count" => count,
+            "Resources" => resources_id,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        }),
+    );
+    let catalog_id = doc.add_object(dictionary! {
+        "Type" => "Catalog",
+        "Pages" => pages_id,
+    });
+    doc.trailer.set("Root", catalog_id);
+    doc.compress();
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn pdf_text_per_page() {
+    let data = pdf(&["first page", "second NEEDLE page", "third"]);
+    let o = run(&data, "doc.pdf");
+    assert_eq!(o.format, "pdf");
+    assert!(o.reasons.is_empty(), "{:?}", o.reasons);
+    assert_eq!(o.finder.found.len(), 1, "{}", o.text());
+    assert_eq!(o.finder.found[0].page, Some(2));
+    assert_eq!(o.finder.found[0].line, Some(1));
+    assert!(o.text().contains("first page"), "{}", o.text());
+}
+
+#[test]
+fn pdf_encrypted_and_broken() {
+    let data = pdf(&["NEEDLE"]);
+    // An Encrypt entry in the trailer.
+    let o = run(
+        b"%PDF-1.4\n1 0 obj <</Type/Catalog>> endobj\ntrailer <</Root 1 0 R /Encrypt 2 0 R>>\n%%EOF\n",
+        "e.pdf",
+    );
+    assert_eq!(o.codes(), vec!["ENCRYPTED_CONTENT"], "{:?}", o.reasons);
+    let o = run(b"%PDF-1.4\ngarbage", "g.pdf");
+    assert_eq!(o.codes(), vec!["MALFORMED_FILE"]);
+    for cut in (0..data.len()).step_by(13) {
+        let _ = run(&data[..cut], "t.pdf");
+    }
+    let mut state = 0x1357_9bdfu32;
+    for _ in 0..200 {
+        let mut b = data.clone();
+        for _ in 0..4 {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let i = (state >> 8) as usize % b.len();
+            b[i] = (state >> 16) as u8;
+        }
+        let _ = run(&b, "x.pdf");
+    }
+}
