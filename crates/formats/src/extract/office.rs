@@ -589,7 +589,7 @@ fn text_parts(archive: &Package<'_>, format: Format) -> Vec<String> {
     };
     let mut parts = Vec::new();
     if format == Format::Docx {
-        let main = main_document(archive, &names).unwrap_or_else(|| "word/document.xml".into());
+        let main = main_document(&names).unwrap_or_else(|| "word/document.xml".into());
         let dir = match main.rfind('/') {
             Some(i) => main[..=i].to_string(),
             None => String::new(),
@@ -611,9 +611,8 @@ fn text_parts(archive: &Package<'_>, format: Format) -> Vec<String> {
     parts
 }
 
-/// The main document part named by the package relationships.
-fn main_document(archive: &Package<'_>, names: &[String]) -> Option<String> {
-    let _ = archive;
+/// The main document part: `word/document.xml`, else a part named `document.xml`.
+fn main_document(names: &[String]) -> Option<String> {
     let candidates = ["word/document.xml", "word/document2.xml"];
     candidates
         .iter()
