@@ -167,8 +167,13 @@ fn magic(head: &[u8], ext: &str) -> Option<Format> {
         return Some(Format::Parquet);
     }
     if starts(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
+        // An OLE container: legacy Office, or an encrypted OOXML file (which keeps its name).
         return Some(match ext {
             "xls" | "xlt" => Format::Xls,
+            "xlsx" | "xlsm" => Format::Xlsx,
+            "xlsb" => Format::Xlsb,
+            "docx" | "docm" => Format::Docx,
+            "pptx" | "pptm" => Format::Pptx,
             _ => Format::Doc,
         });
     }

@@ -231,16 +231,38 @@ fn after_head(
             return crate::detect::format_from_name(name);
         }
     }
+    // An empty member holds nothing to scan and nothing wrong (an empty object still goes to
+    // its extractor, which may say a JSON or XML file without content is malformed).
+    if head.is_empty() && head_error.is_none() && ctx.depth > 0 {
+        return crate::detect::format_from_name(name);
+    }
     let mut detected = detect(head, name);
     // Content not recognised, under an archive's name: let that extractor say what is wrong.
     let by_name = crate::detect::format_from_name(name);
     if matches!(
         by_name,
-        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd | Format::Tar | Format::Zip
+        Format::Gzip
+            | Format::Bzip2
+            | Format::Xz
+            | Format::Zstd
+            | Format::Tar
+            | Format::Zip
+            | Format::SevenZ
+            | Format::Pdf
+            | Format::Xlsx
+            | Format::Xlsb
+            | Format::Xls
+            | Format::Ods
+            | Format::Docx
+            | Format::Pptx
+            | Format::Doc
+            | Format::Parquet
+            | Format::Avro
     ) {
         match detected.format {
             Format::Binary => detected.format = by_name,
-            Format::Txt => ctx.reason(
+            // Only for the object itself: inside archives, names are often wrong and harmless.
+            Format::Txt if ctx.depth == 0 => ctx.reason(
                 ReasonCode::MalformedFile,
                 format!(
                     "named as {} content but it is text; scanned as text",
