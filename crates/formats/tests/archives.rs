@@ -335,3 +335,21 @@ fn quines_terminate() {
         assert!(!out.reasons.is_empty(), "{name}");
     }
 }
+
+/// Fuzz regression (extract target, out-of-memory): binary content named `.xz` whose header the
+/// liblzma auto decoder read as legacy .lzma asking for a 4 GiB dictionary. Only the .xz stream
+/// format is decoded now, under a memory limit.
+#[test]
+fn fuzz_regression_xz_huge_dictionary() {
+    // The artifact without its first byte (the fuzz target's name selector).
+    let mut data = vec![0x00u8];
+    data.extend(std::iter::repeat_n(0xffu8, 45));
+    data.extend_from_slice(&[0x5b, 0x40, 0x00, 0x00]);
+    let out = run(&data, "a.xz");
+    assert_eq!(out.format, "xz");
+    assert!(
+        out.reasons.iter().any(|r| r.0 == "MALFORMED_FILE"),
+        "{:?}",
+        out.reasons
+    );
+}

@@ -61,6 +61,9 @@ fn gzip_header_name(head: &[u8]) -> Option<String> {
     (!base.is_empty()).then_some(base)
 }
 
+/// Most memory the xz decoder may use (dictionaries of real files are at most 64 MiB).
+const XZ_MEMORY_LIMIT: u64 = 256 << 20;
+
 /// A compression layer: decompress and read what is inside as its own content.
 pub(crate) fn decompress(
     ctx: &mut Ctx<'_>,
@@ -77,7 +80,14 @@ pub(crate) fn decompress(
     let mut decoder: Box<dyn Read + '_> = match format {
         Format::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
         Format::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(reader)),
-        Format::Xz => Box::new(xz2::bufread::XzDecoder::new_multi_decoder(reader)),
+        Format::Xz => {
+            // The .xz stream format only (not legacy .lzma, whose header can ask for a 4 GiB
+            // dictionary), with a memory limit on the decoder.
+            let stream =
+                xz2::stream::Stream::new_stream_decoder(XZ_MEMORY_LIMIT, xz2::stream::CONCATENATED)
+                    .map_err(io::Error::other)?;
+            Box::new(xz2::bufread::XzDecoder::new_stream(reader, stream))
+        }
         Format::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(reader)?),
         _ => return Ok(()),
     };
