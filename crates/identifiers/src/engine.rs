@@ -368,6 +368,28 @@ pub(crate) fn compile_regex(id: &str, pattern: &str) -> Result<CompiledRegex, Er
     Ok((regex, max_len))
 }
 
+/// An automaton over keyword variants: ASCII case-insensitive, overlapping, unanchored. `dfa`
+/// asks for a full DFA (a few instructions a byte) where the default NFA builds faster.
+fn keyword_automaton<P: AsRef<[u8]>>(
+    words: &[P],
+    dfa: bool,
+    id: &str,
+) -> Result<AhoCorasick, Error> {
+    let mut b = AhoCorasickBuilder::new();
+    b.start_kind(aho_corasick::StartKind::Unanchored)
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard);
+    if dfa {
+        b.kind(Some(aho_corasick::AhoCorasickKind::DFA));
+    }
+    b.build(words).map_err(|e| {
+        Error::new(ErrorKind::Invalid {
+            id: id.to_string(),
+            message: e.to_string(),
+        })
+    })
+}
+
 /// A case-insensitive literal as a prefilter pattern.
 fn literal(text: &str) -> String {
     format!("(?i:{})", regex_syntax::escape(text))
@@ -523,19 +545,7 @@ impl Engine {
             let local_keywords = if gating || keywords.is_empty() {
                 None
             } else {
-                Some(
-                    AhoCorasickBuilder::new()
-                        .start_kind(aho_corasick::StartKind::Unanchored)
-                        .ascii_case_insensitive(true)
-                        .match_kind(MatchKind::Standard)
-                        .build(&keywords)
-                        .map_err(|e| {
-                            Error::new(ErrorKind::Invalid {
-                                id: ident.id.clone(),
-                                message: e.to_string(),
-                            })
-                        })?,
-                )
+                Some(keyword_automaton(&keywords, false, &ident.id)?)
             };
             let max_len = max_len.map(|m| m.min(MAX_MATCH_LEN));
             let reach = if !ident.anchors.is_empty() && max_len.is_some() {
@@ -602,20 +612,7 @@ impl Engine {
                     keyword_triggers[i].push((*d, v.len()));
                 }
             }
-            keyword_ac = Some(
-                AhoCorasickBuilder::new()
-                    .start_kind(aho_corasick::StartKind::Unanchored)
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                    .build(&words)
-                    .map_err(|e| {
-                        Error::new(ErrorKind::Invalid {
-                            id: "(keywords)".into(),
-                            message: e.to_string(),
-                        })
-                    })?,
-            );
+            keyword_ac = Some(keyword_automaton(&words, true, "(keywords)")?);
         }
         let prefilter = if patterns.is_empty() {
             None
@@ -645,19 +642,7 @@ impl Engine {
         let context_ac = if context_patterns.is_empty() {
             None
         } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .start_kind(aho_corasick::StartKind::Unanchored)
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&context_patterns)
-                    .map_err(|e| {
-                        Error::new(ErrorKind::Invalid {
-                            id: "(keywords)".into(),
-                            message: e.to_string(),
-                        })
-                    })?,
-            )
+            Some(keyword_automaton(&context_patterns, false, "(keywords)")?)
         };
         let always = detectors
             .iter()

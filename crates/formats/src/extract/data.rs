@@ -99,34 +99,13 @@ impl Path {
                 Elem::Index(i) => {
                     let _ = write!(self.rendered, "[{i}]");
                 }
-                Elem::Field { name, .. } => {
-                    let plain = name
-                        .bytes()
-                        .next()
-                        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-                        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-                    if plain {
-                        self.rendered.push('.');
-                        self.rendered.push_str(name);
-                    } else {
-                        quoted(&mut self.rendered, name);
-                    }
+                Elem::Field { name, .. } => super::json::push_path_name(&mut self.rendered, name),
+                Elem::Key { name, .. } => {
+                    super::json::push_quoted_path_name(&mut self.rendered, name)
                 }
-                Elem::Key { name, .. } => quoted(&mut self.rendered, name),
             }
         }
     }
-}
-
-fn quoted(out: &mut String, name: &str) {
-    out.push_str("['");
-    for c in name.chars() {
-        if c == '\'' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push_str("']");
 }
 
 /// Emits one value of `record` at the current path.

@@ -134,6 +134,34 @@ impl<R: Read> Src<R> {
     }
 }
 
+/// Appends a member name to a JSON path: `.name` when it is a plain identifier, else
+/// `['name']` with `'` and `\` escaped.
+pub(crate) fn push_path_name(out: &mut String, name: &str) {
+    let plain = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if plain {
+        out.push('.');
+        out.push_str(name);
+    } else {
+        push_quoted_path_name(out, name);
+    }
+}
+
+/// Appends `['name']` to a JSON path, `'` and `\` escaped (map keys are always quoted).
+pub(crate) fn push_quoted_path_name(out: &mut String, name: &str) {
+    out.push_str("['");
+    for c in name.chars() {
+        if c == '\'' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push_str("']");
+}
+
 /// A JSON path being walked: rendered `$.a.b[0]`, and the element names for keywords.
 #[derive(Default)]
 struct Path {
@@ -185,26 +213,7 @@ impl Path {
                 Elem::Index(i) => {
                     let _ = write!(self.rendered, "[{i}]");
                 }
-                Elem::Key { name, .. } => {
-                    let plain = name
-                        .bytes()
-                        .next()
-                        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-                        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-                    if plain {
-                        self.rendered.push('.');
-                        self.rendered.push_str(name);
-                    } else {
-                        self.rendered.push_str("['");
-                        for c in name.chars() {
-                            if c == '\'' || c == '\\' {
-                                self.rendered.push('\\');
-                            }
-                            self.rendered.push(c);
-                        }
-                        self.rendered.push_str("']");
-                    }
-                }
+                Elem::Key { name, .. } => push_path_name(&mut self.rendered, name),
             }
         }
         &self.rendered
