@@ -140,7 +140,7 @@ enum FailOn {
 struct ScanArgs {
     /// Files or directories to scan.
     #[arg(required = true, value_name = "TARGET")]
-    targets: Vec<PathBuf>,
+    targets: Vec<String>,
     /// Output format on standard output.
     #[arg(long, value_enum, default_value = "human")]
     format: OutputFormat,
@@ -388,8 +388,13 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
             run_id: trawl_scanner::new_run_id(),
             job_id: None,
         },
+        ..Default::default()
     };
-    let targets: Vec<Target> = args.targets.iter().cloned().map(Target::Local).collect();
+    let targets = args
+        .targets
+        .iter()
+        .map(|t| Target::parse(t).map_err(|e| anyhow::anyhow!("target {e}")))
+        .collect::<Result<Vec<Target>>>()?;
     let stdout = io::stdout();
     let out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut notice = |n: &Notice| match n {
@@ -398,7 +403,9 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
             w.path.display(),
             w.error
         ),
-        Notice::Target(p, e) => eprintln!("trawl: error: cannot scan {}: {e}", p.display()),
+        Notice::Target { target, error } => {
+            eprintln!("trawl: error: cannot scan {target}: {error}")
+        }
     };
     let summary: Summary = match args.format {
         OutputFormat::Jsonl => {

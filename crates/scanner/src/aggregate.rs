@@ -16,7 +16,7 @@ use crate::record::{
 use crate::source::ObjectRef;
 
 /// Per-run options that shape result records.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct RecordOptions {
     /// Occurrences listed per detection type (0 = all). The count stays exact.
     pub max_occurrences: usize,

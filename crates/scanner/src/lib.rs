@@ -14,6 +14,7 @@
 //!     threads: 0,
 //!     limits: Default::default(),
 //!     record: RecordOptions { max_occurrences: 1000, reveal: false, run_id: "r1".into(), job_id: None },
+//!     ..Default::default()
 //! };
 //! let mut sink = CollectSink::default();
 //! let targets = [pipeline::Target::Local("testdata/samples".into())];
@@ -28,6 +29,7 @@ pub mod aggregate;
 pub mod error;
 pub mod pipeline;
 pub mod record;
+pub mod scope;
 pub mod sink;
 pub mod source;
 pub mod summary;

@@ -6,7 +6,7 @@ use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crossbeam_channel::bounded;
@@ -17,8 +17,10 @@ use trawl_identifiers::Engine;
 use crate::aggregate::{skipped_record, ObjectScanner, RecordOptions};
 use crate::error::Error;
 use crate::record::ResultRecord;
+use crate::scope::Scope;
 use crate::sink::RecordSink;
 use crate::source::local::{self, WalkError};
+use crate::source::s3::S3Options;
 use crate::source::ObjectRef;
 use crate::summary::Summary;
 
@@ -30,14 +32,81 @@ const _: () = assert!(
 const _: () = assert!(trawl_formats::LOOKBEHIND >= trawl_identifiers::MAX_LOOKBEHIND);
 
 /// What to scan.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     /// A local file or directory.
     Local(PathBuf),
+    /// An S3 bucket (or every bucket the credentials can list) and a key prefix.
+    S3(S3Target),
+}
+
+/// An `s3://bucket/prefix` target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct S3Target {
+    /// The bucket; `None` for `s3://` alone (every bucket the credentials can list).
+    pub bucket: Option<String>,
+    /// Key prefix (may be empty).
+    pub prefix: String,
+}
+
+impl Target {
+    /// Parses a command-line target: `s3://bucket[/prefix]`, `s3://`, or a local path.
+    pub fn parse(s: &str) -> Result<Target, String> {
+        let Some(rest) = s.strip_prefix("s3://") else {
+            if s.is_empty() {
+                return Err("empty target".into());
+            }
+            return Ok(Target::Local(PathBuf::from(s)));
+        };
+        if rest.is_empty() {
+            return Ok(Target::S3(S3Target {
+                bucket: None,
+                prefix: String::new(),
+            }));
+        }
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        // S3's bucket naming rules (3-63 of a-z 0-9 . -); legacy buckets may have capitals
+        // and underscores, which we accept.
+        let ok_len = (3..=63).contains(&bucket.len());
+        let ok_chars = bucket
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+        if !ok_len || !ok_chars {
+            return Err(format!("{s}: {bucket:?} is not a valid S3 bucket name"));
+        }
+        Ok(Target::S3(S3Target {
+            bucket: Some(bucket.to_string()),
+            prefix: prefix.to_string(),
+        }))
+    }
+
+    /// How the target is written on the command line.
+    pub fn display(&self) -> String {
+        match self {
+            Target::Local(p) => p.display().to_string(),
+            Target::S3(t) => {
+                format!("s3://{}/{}", t.bucket.as_deref().unwrap_or(""), t.prefix)
+                    .trim_end_matches('/')
+                    .to_string()
+                    + if t.prefix.ends_with('/') { "/" } else { "" }
+            }
+        }
+    }
+}
+
+/// A predicate over listed objects, applied after the scope (a job's incremental run uses it to
+/// keep only new and changed objects).
+#[derive(Clone)]
+pub struct ObjectFilter(pub Arc<dyn Fn(&ObjectRef) -> bool + Send + Sync>);
+
+impl std::fmt::Debug for ObjectFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ObjectFilter(..)")
+    }
 }
 
 /// How to scan.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct ScanConfig {
     /// Worker threads (0 = one per core).
     pub threads: usize,
@@ -45,6 +114,14 @@ pub struct ScanConfig {
     pub limits: Limits,
     /// Record options (run id, occurrences, reveal).
     pub record: RecordOptions,
+    /// Which listed objects to scan.
+    pub scope: Scope,
+    /// A further predicate on listed objects (after the scope).
+    pub filter: Option<ObjectFilter>,
+    /// Set to stop the run early: listing stops, objects in flight finish, nothing new starts.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// S3 access options (for `s3://` targets).
+    pub s3: S3Options,
 }
 
 /// Something the run wants the user to know (printed by the CLI on standard error).
@@ -52,13 +129,20 @@ pub struct ScanConfig {
 pub enum Notice {
     /// A path under a target could not be listed.
     Walk(WalkError),
-    /// A whole target could not be scanned.
-    Target(PathBuf, io::Error),
+    /// A whole target could not be scanned (other targets go on).
+    Target {
+        /// The target as given.
+        target: String,
+        /// Why.
+        error: String,
+    },
 }
 
 enum Msg {
     Record(Box<ResultRecord>),
     Notice(Notice),
+    OutOfScope,
+    NotStarted,
 }
 
 fn open_reason(e: &io::Error) -> Reason {
@@ -115,6 +199,12 @@ pub fn run(
     summary.run_id = config.record.run_id.clone();
     sink.begin(&config.record.run_id).map_err(Error::Sink)?;
     let cancel = AtomicBool::new(false);
+    let external = config.cancel.clone();
+    let stopped = || {
+        cancel.load(Ordering::Relaxed)
+            || external.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
+    };
+    let stopped = &stopped;
     let (obj_tx, obj_rx) = bounded::<ObjectRef>(1024);
     let (out_tx, out_rx) = bounded::<Msg>(256);
     let mut sink_error: Option<io::Error> = None;
@@ -124,20 +214,42 @@ pub fn run(
     let scanners = &scanners;
     std::thread::scope(|s| {
         let walk_tx = out_tx.clone();
-        let cancel = &cancel;
         s.spawn(move || {
+            let seed = config.scope.sample_seed.unwrap_or_else(rand::random);
+            let wanted = |o: &ObjectRef| {
+                config.scope.admits(o)
+                    && config.scope.sampled(o, seed)
+                    && config.filter.as_ref().is_none_or(|f| (f.0)(o))
+            };
             for t in targets {
-                let Target::Local(path) = t;
+                let path = match t {
+                    Target::Local(path) => path,
+                    Target::S3(_) => {
+                        let _ = walk_tx.send(Msg::Notice(Notice::Target {
+                            target: t.display(),
+                            error: "S3 targets are not supported yet".into(),
+                        }));
+                        continue;
+                    }
+                };
                 let mut found = |o: ObjectRef| {
-                    if !cancel.load(Ordering::Relaxed) {
+                    if stopped() {
+                        return;
+                    }
+                    if wanted(&o) {
                         let _ = obj_tx.send(o);
+                    } else {
+                        let _ = walk_tx.send(Msg::OutOfScope);
                     }
                 };
                 let mut failed = |e: WalkError| {
                     let _ = walk_tx.send(Msg::Notice(Notice::Walk(e)));
                 };
                 if let Err(e) = local::walk(path, &mut found, &mut failed) {
-                    let _ = walk_tx.send(Msg::Notice(Notice::Target(path.clone(), e)));
+                    let _ = walk_tx.send(Msg::Notice(Notice::Target {
+                        target: t.display(),
+                        error: e.to_string(),
+                    }));
                 }
             }
             drop(obj_tx);
@@ -147,7 +259,8 @@ pub fn run(
         s.spawn(move || {
             pool.install(|| {
                 obj_rx.into_iter().par_bridge().for_each(|obj| {
-                    if cancel.load(Ordering::Relaxed) {
+                    if stopped() {
+                        let _ = work_tx.send(Msg::NotStarted);
                         return;
                     }
                     let taken = scanners.lock().ok().and_then(|mut v| v.pop());
@@ -173,11 +286,13 @@ pub fn run(
                         cancel.store(true, Ordering::Relaxed);
                     }
                 }
+                Msg::OutOfScope => summary.objects_out_of_scope += 1,
+                Msg::NotStarted => summary.objects_not_started += 1,
                 Msg::Notice(n) => {
                     match &n {
                         Notice::Walk(_) => summary.walk_errors += 1,
-                        Notice::Target(p, e) => {
-                            summary.target_errors.push(format!("{}: {e}", p.display()))
+                        Notice::Target { target, error } => {
+                            summary.target_errors.push(format!("{target}: {error}"))
                         }
                     }
                     notice(&n);
@@ -190,6 +305,7 @@ pub fn run(
     }
     sink.finish().map_err(Error::Sink)?;
     summary.elapsed_seconds = started.elapsed().as_secs_f64();
+    summary.cancelled = external.is_some_and(|c| c.load(Ordering::Relaxed));
     if summary.objects == 0 && !summary.target_errors.is_empty() {
         return Err(Error::NothingScanned(summary.target_errors.join("; ")));
     }

@@ -30,6 +30,12 @@ pub struct Summary {
     pub objects_by_type: BTreeMap<String, u64>,
     /// Objects skipped or partial, by reason code.
     pub reasons: BTreeMap<String, u64>,
+    /// Listed objects left out by the scope, the sample or the run's filter.
+    pub objects_out_of_scope: u64,
+    /// Listed objects not scanned because the run was cancelled.
+    pub objects_not_started: u64,
+    /// Whether the run was cancelled before it finished.
+    pub cancelled: bool,
     /// Paths that could not be listed.
     pub walk_errors: u64,
     /// Targets that could not be scanned at all, with why.

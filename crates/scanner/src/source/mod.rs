@@ -1,6 +1,7 @@
 //! Sources list objects and open them. They never parse content.
 
 pub mod local;
+pub mod s3;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -45,6 +46,10 @@ pub struct ObjectRef {
     pub version_id: Option<String>,
     /// Server-side encryption.
     pub encryption: Option<String>,
+    /// S3 storage class as listed (`STANDARD`, `GLACIER`, ...); `None` for local files.
+    pub storage_class: Option<String>,
+    /// Object tags, when they were fetched (only when the scope needs them).
+    pub tags: Option<Vec<(String, String)>>,
     /// Local path, for local objects.
     pub path: Option<PathBuf>,
 }
