@@ -83,7 +83,7 @@ pub fn write_summary(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     };
     writeln!(
         out,
-        "trawl: scanned {} files, {} ({} of content) in {:.2}s, {}/s",
+        "trawl: scanned {} objects, {} ({} of content) in {:.2}s, {}/s",
         s.objects,
         bytes(s.bytes),
         bytes(s.bytes_scanned),
@@ -116,6 +116,51 @@ pub fn write_summary(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     }
     if s.walk_errors > 0 {
         writeln!(out, "  paths that could not be listed: {}", s.walk_errors)?;
+    }
+    if s.objects_out_of_scope > 0 {
+        writeln!(
+            out,
+            "  out of scope or not sampled: {}",
+            s.objects_out_of_scope
+        )?;
+    }
+    if s.cancelled {
+        writeln!(
+            out,
+            "  cancelled: {} listed objects not scanned",
+            s.objects_not_started
+        )?;
+    }
+    for (name, b) in &s.buckets {
+        writeln!(
+            out,
+            "  bucket {name}: {} objects listed, {} scanned ({}, {} of content), {} with findings{}",
+            b.objects_listed,
+            b.objects,
+            bytes(b.bytes),
+            bytes(b.bytes_scanned),
+            b.objects_with_findings,
+            if b.objects_by_severity.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", join_counts(b.objects_by_severity.iter()))
+            }
+        )?;
+        if !b.skipped_by_reason.is_empty() {
+            writeln!(
+                out,
+                "    skipped: {}",
+                join_counts(b.skipped_by_reason.iter())
+            )?;
+        }
+        if !b.posture_findings.is_empty() {
+            writeln!(out, "    posture: {}", b.posture_findings.join(", "))?;
+        }
+    }
+    for p in &s.posture {
+        for u in &p.unchecked {
+            writeln!(out, "  posture of {} not checked: {u}", p.bucket)?;
+        }
     }
     for e in &s.target_errors {
         writeln!(out, "  target not scanned: {e}")?;

@@ -19,6 +19,7 @@ use trawl_scanner::sink::RecordSink;
 use trawl_scanner::summary::Summary;
 
 mod human;
+mod s3args;
 
 /// Exit statuses, as the output contract fixes them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,7 +139,7 @@ enum FailOn {
 
 #[derive(clap::Args)]
 struct ScanArgs {
-    /// Files or directories to scan.
+    /// Files, directories, `s3://bucket[/prefix]`, or `s3://` for every bucket.
     #[arg(required = true, value_name = "TARGET")]
     targets: Vec<String>,
     /// Output format on standard output.
@@ -172,6 +173,10 @@ struct ScanArgs {
     quiet: bool,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    scope: s3args::ScopeArgs,
+    #[command(flatten)]
+    s3: s3args::S3Args,
 }
 
 /// Extraction limits (defaults from Amazon Macie's quotas).
@@ -388,6 +393,8 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
             run_id: trawl_scanner::new_run_id(),
             job_id: None,
         },
+        scope: args.scope.scope()?,
+        s3: args.s3.options()?,
         ..Default::default()
     };
     let targets = args
@@ -406,6 +413,11 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
         Notice::Target { target, error } => {
             eprintln!("trawl: error: cannot scan {target}: {error}")
         }
+        Notice::Warning(w) => eprintln!("trawl: {w}"),
+        Notice::Posture(f) => eprintln!(
+            "trawl: posture: {} {} [{}]: {}",
+            f.bucket, f.finding_type, f.severity, f.description
+        ),
     };
     let summary: Summary = match args.format {
         OutputFormat::Jsonl => {

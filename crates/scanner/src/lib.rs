@@ -28,6 +28,7 @@
 pub mod aggregate;
 pub mod error;
 pub mod pipeline;
+pub mod posture;
 pub mod record;
 pub mod scope;
 pub mod sink;

@@ -9,18 +9,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crossbeam_channel::bounded;
+use crossbeam_channel::{bounded, Sender};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 use trawl_formats::{Limits, Reason, ReasonCode};
 use trawl_identifiers::Engine;
 
 use crate::aggregate::{skipped_record, ObjectScanner, RecordOptions};
 use crate::error::Error;
+use crate::posture;
 use crate::record::ResultRecord;
 use crate::scope::Scope;
 use crate::sink::RecordSink;
 use crate::source::local::{self, WalkError};
-use crate::source::s3::S3Options;
+use crate::source::s3::{self, S3Body, S3Options};
 use crate::source::ObjectRef;
 use crate::summary::Summary;
 
@@ -129,6 +130,10 @@ pub struct ScanConfig {
 pub enum Notice {
     /// A path under a target could not be listed.
     Walk(WalkError),
+    /// Something worth a warning (a plain-http endpoint, tags that could not be read).
+    Warning(String),
+    /// A bucket posture finding (with `--posture`).
+    Posture(posture::PostureFinding),
     /// A whole target could not be scanned (other targets go on).
     Target {
         /// The target as given.
@@ -141,6 +146,8 @@ pub enum Notice {
 enum Msg {
     Record(Box<ResultRecord>),
     Notice(Notice),
+    Listed(String, u64),
+    Posture(posture::PostureReport),
     OutOfScope,
     NotStarted,
 }
@@ -154,6 +161,30 @@ fn open_reason(e: &io::Error) -> Reason {
     Reason::new(code, format!("open failed: {e}"))
 }
 
+/// An object ready for a worker.
+pub enum Work {
+    /// A local file, opened by the worker.
+    Local(ObjectRef),
+    /// An S3 object whose body is streaming in.
+    S3(ObjectRef, S3Body),
+    /// An object that cannot be read: a SKIPPED record with this reason.
+    Skipped(ObjectRef, Reason),
+}
+
+fn guarded(obj: &ObjectRef, config: &ScanConfig, f: impl FnOnce() -> ResultRecord) -> ResultRecord {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(_) => skipped_record(
+            obj,
+            &[Reason::new(
+                ReasonCode::MalformedFile,
+                "internal error while extracting this object; it was not scanned",
+            )],
+            &config.record,
+        ),
+    }
+}
+
 /// Scans one object (opening it from its source) into a record. Never panics: an internal
 /// failure on hostile input becomes a SKIPPED record with `MALFORMED_FILE`.
 pub fn scan_object(
@@ -165,19 +196,139 @@ pub fn scan_object(
         Ok(r) => r,
         Err(e) => return skipped_record(obj, &[open_reason(&e)], &config.record),
     };
-    let result = catch_unwind(AssertUnwindSafe(|| {
+    guarded(obj, config, || {
         scanner.scan_seekable(obj, &mut file, &config.limits, &config.record)
-    }));
-    match result {
-        Ok(r) => r,
-        Err(_) => skipped_record(
-            obj,
-            &[Reason::new(
-                ReasonCode::MalformedFile,
-                "internal error while extracting this object; it was not scanned",
-            )],
-            &config.record,
-        ),
+    })
+}
+
+fn scan_work(scanner: &mut ObjectScanner<'_>, work: Work, config: &ScanConfig) -> ResultRecord {
+    match work {
+        Work::Local(obj) => scan_object(scanner, &obj, config),
+        Work::S3(obj, mut body) => guarded(&obj, config, || {
+            scanner.scan(&obj, &mut body, &config.limits, &config.record)
+        }),
+        Work::Skipped(obj, reason) => skipped_record(&obj, &[reason], &config.record),
+    }
+}
+
+/// Lists S3 targets and opens their objects, `concurrency` GETs in flight. Runs on the
+/// walker thread inside the I/O runtime; opened objects go to `opened` (a runtime task may not
+/// block on the workers' bounded queue), skipped ones straight to `obj_tx`.
+async fn feed_s3(
+    s3_targets: &[&S3Target],
+    config: &ScanConfig,
+    wanted: &(dyn Fn(&ObjectRef) -> bool + Sync),
+    stopped: &(dyn Fn() -> bool + Sync),
+    obj_tx: &Sender<Work>,
+    msg_tx: &Sender<Msg>,
+    opened: tokio::sync::mpsc::UnboundedSender<Work>,
+) {
+    let opts = Arc::new(config.s3.clone());
+    if let Ok(Some(w)) = s3::check_endpoint(&opts) {
+        let _ = msg_tx.send(Msg::Notice(Notice::Warning(w)));
+    }
+    let target_error = |t: &S3Target, error: String| {
+        let _ = msg_tx.send(Msg::Notice(Notice::Target {
+            target: Target::S3(t.clone()).display(),
+            error,
+        }));
+    };
+    let (client, sdk_config) = match s3::client(&opts).await {
+        Ok(c) => c,
+        Err(e) => {
+            for t in s3_targets {
+                target_error(t, e.clone());
+            }
+            return;
+        }
+    };
+    let concurrency = match opts.concurrency {
+        0 => s3::default_concurrency(rayon::current_num_threads().max(config.threads)),
+        n => n,
+    };
+    let permits = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let fetch_tags = config.scope.uses_tags();
+    let account = if opts.posture {
+        posture::caller_account(&sdk_config).await
+    } else {
+        None
+    };
+    for t in s3_targets {
+        let buckets = match &t.bucket {
+            Some(b) => vec![b.clone()],
+            None => match s3::list_buckets(&client, &opts.retry).await {
+                Ok(b) => b,
+                Err(e) => {
+                    target_error(t, format!("listing buckets: {e}"));
+                    continue;
+                }
+            },
+        };
+        for bucket in buckets {
+            if stopped() {
+                return;
+            }
+            let client = s3::client_for_bucket(&client, &bucket, &opts).await;
+            if opts.posture {
+                let report =
+                    posture::check(&client, &bucket, account.as_deref(), &opts.retry).await;
+                let _ = msg_tx.send(Msg::Posture(report));
+            }
+            let whole = S3Target {
+                bucket: Some(bucket.clone()),
+                prefix: t.prefix.clone(),
+            };
+            let mut lister = s3::Lister::new(&client, &bucket, &t.prefix, &opts);
+            loop {
+                let page = match lister.next_page().await {
+                    Ok(Some(p)) => p,
+                    Ok(None) => break,
+                    Err(e) => {
+                        target_error(&whole, e);
+                        break;
+                    }
+                };
+                let _ = msg_tx.send(Msg::Listed(bucket.clone(), page.len() as u64));
+                for s3::Listed { mut obj, readable } in page {
+                    if stopped() {
+                        return;
+                    }
+                    if fetch_tags {
+                        match s3::tags(&client, &obj, &opts.retry).await {
+                            Ok(tags) => obj.tags = Some(tags),
+                            Err(e) => {
+                                let _ = msg_tx.send(Msg::Notice(Notice::Warning(format!(
+                                    "{}: tags not read ({e}); tag criteria see none",
+                                    obj.uri
+                                ))));
+                                obj.tags = Some(Vec::new());
+                            }
+                        }
+                    }
+                    if !wanted(&obj) {
+                        let _ = msg_tx.send(Msg::OutOfScope);
+                        continue;
+                    }
+                    if !readable {
+                        // Archived: no GET is sent.
+                        let reason = s3::archived_reason(&obj);
+                        let _ = obj_tx.send(Work::Skipped(obj, reason));
+                        continue;
+                    }
+                    let Ok(permit) = permits.clone().acquire_owned().await else {
+                        return;
+                    };
+                    let (client, opts, opened) = (client.clone(), opts.clone(), opened.clone());
+                    tokio::spawn(async move {
+                        let work = match s3::open(&client, obj, &opts, Some(permit)).await {
+                            s3::Opened::Body(obj, body) => Work::S3(obj, body),
+                            s3::Opened::Skipped(obj, reason) => Work::Skipped(obj, reason),
+                        };
+                        let _ = opened.send(work);
+                    });
+                }
+            }
+        }
     }
 }
 
@@ -195,6 +346,26 @@ pub fn run(
         .thread_name(|i| format!("trawl-worker-{i}"))
         .build()
         .map_err(|e| Error::Threads(e.to_string()))?;
+    let s3_targets: Vec<&S3Target> = targets
+        .iter()
+        .filter_map(|t| match t {
+            Target::S3(s) => Some(s),
+            Target::Local(_) => None,
+        })
+        .collect();
+    // Network I/O runs on its own small runtime; CPU work stays on the rayon pool.
+    let runtime = if s3_targets.is_empty() {
+        None
+    } else {
+        Some(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("trawl-io")
+                .enable_all()
+                .build()
+                .map_err(|e| Error::Threads(e.to_string()))?,
+        )
+    };
     let mut summary = Summary::default();
     summary.run_id = config.record.run_id.clone();
     sink.begin(&config.record.run_id).map_err(Error::Sink)?;
@@ -205,7 +376,14 @@ pub fn run(
             || external.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
     };
     let stopped = &stopped;
-    let (obj_tx, obj_rx) = bounded::<ObjectRef>(1024);
+    let seed = config.scope.sample_seed.unwrap_or_else(rand::random);
+    let wanted = |o: &ObjectRef| {
+        config.scope.admits(o)
+            && config.scope.sampled(o, seed)
+            && config.filter.as_ref().is_none_or(|f| (f.0)(o))
+    };
+    let wanted = &wanted;
+    let (obj_tx, obj_rx) = bounded::<Work>(1024);
     let (out_tx, out_rx) = bounded::<Msg>(256);
     let mut sink_error: Option<io::Error> = None;
     // Scanners are reused across objects: their regex caches (lazy DFAs) are costly to warm
@@ -214,30 +392,17 @@ pub fn run(
     let scanners = &scanners;
     std::thread::scope(|s| {
         let walk_tx = out_tx.clone();
+        let runtime = runtime.as_ref();
+        let s3_targets = &s3_targets;
         s.spawn(move || {
-            let seed = config.scope.sample_seed.unwrap_or_else(rand::random);
-            let wanted = |o: &ObjectRef| {
-                config.scope.admits(o)
-                    && config.scope.sampled(o, seed)
-                    && config.filter.as_ref().is_none_or(|f| (f.0)(o))
-            };
             for t in targets {
-                let path = match t {
-                    Target::Local(path) => path,
-                    Target::S3(_) => {
-                        let _ = walk_tx.send(Msg::Notice(Notice::Target {
-                            target: t.display(),
-                            error: "S3 targets are not supported yet".into(),
-                        }));
-                        continue;
-                    }
-                };
+                let Target::Local(path) = t else { continue };
                 let mut found = |o: ObjectRef| {
                     if stopped() {
                         return;
                     }
                     if wanted(&o) {
-                        let _ = obj_tx.send(o);
+                        let _ = obj_tx.send(Work::Local(o));
                     } else {
                         let _ = walk_tx.send(Msg::OutOfScope);
                     }
@@ -252,20 +417,36 @@ pub fn run(
                     }));
                 }
             }
+            if let Some(rt) = runtime {
+                let (opened_tx, mut opened_rx) = tokio::sync::mpsc::unbounded_channel::<Work>();
+                std::thread::scope(|s2| {
+                    let forward_tx = obj_tx.clone();
+                    // Opened objects hold a GET permit each, so this queue stays as short as
+                    // the concurrency; forwarding blocks here, never on a runtime thread.
+                    s2.spawn(move || {
+                        while let Some(w) = opened_rx.blocking_recv() {
+                            let _ = forward_tx.send(w);
+                        }
+                    });
+                    rt.block_on(feed_s3(
+                        s3_targets, config, wanted, stopped, &obj_tx, &walk_tx, opened_tx,
+                    ));
+                });
+            }
             drop(obj_tx);
         });
         let work_tx = out_tx.clone();
         let pool = &pool;
         s.spawn(move || {
             pool.install(|| {
-                obj_rx.into_iter().par_bridge().for_each(|obj| {
+                obj_rx.into_iter().par_bridge().for_each(|work| {
                     if stopped() {
                         let _ = work_tx.send(Msg::NotStarted);
                         return;
                     }
                     let taken = scanners.lock().ok().and_then(|mut v| v.pop());
                     let mut scanner = taken.unwrap_or_else(|| ObjectScanner::new(engine));
-                    let rec = scan_object(&mut scanner, &obj, config);
+                    let rec = scan_work(&mut scanner, work, config);
                     if let Ok(mut v) = scanners.lock() {
                         v.push(scanner);
                     }
@@ -288,18 +469,27 @@ pub fn run(
                 }
                 Msg::OutOfScope => summary.objects_out_of_scope += 1,
                 Msg::NotStarted => summary.objects_not_started += 1,
+                Msg::Listed(bucket, n) => summary.bucket(&bucket).objects_listed += n,
+                Msg::Posture(report) => {
+                    for f in &report.findings {
+                        notice(&Notice::Posture(f.clone()));
+                    }
+                    summary.add_posture(report);
+                }
                 Msg::Notice(n) => {
                     match &n {
                         Notice::Walk(_) => summary.walk_errors += 1,
                         Notice::Target { target, error } => {
                             summary.target_errors.push(format!("{target}: {error}"))
                         }
+                        Notice::Warning(_) | Notice::Posture(_) => {}
                     }
                     notice(&n);
                 }
             }
         }
     });
+    drop(runtime);
     if let Some(e) = sink_error {
         return Err(Error::Sink(e));
     }

@@ -5,7 +5,31 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use trawl_identifiers::Severity;
 
+use crate::posture::PostureReport;
 use crate::record::ResultRecord;
+
+/// Totals over one bucket.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct BucketSummary {
+    /// Objects listed (before scope and sampling).
+    pub objects_listed: u64,
+    /// Objects with a result record.
+    pub objects: u64,
+    /// Their total size.
+    pub bytes: u64,
+    /// Bytes of extracted content scanned.
+    pub bytes_scanned: u64,
+    /// Objects by status.
+    pub status: BTreeMap<String, u64>,
+    /// Objects with at least one detection.
+    pub objects_with_findings: u64,
+    /// Objects with findings, by their severity.
+    pub objects_by_severity: BTreeMap<String, u64>,
+    /// Skipped objects by reason code.
+    pub skipped_by_reason: BTreeMap<String, u64>,
+    /// Posture findings by type (with `--posture`).
+    pub posture_findings: Vec<String>,
+}
 
 /// Totals over a run.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -40,6 +64,10 @@ pub struct Summary {
     pub walk_errors: u64,
     /// Targets that could not be scanned at all, with why.
     pub target_errors: Vec<String>,
+    /// Per S3 bucket.
+    pub buckets: BTreeMap<String, BucketSummary>,
+    /// Bucket posture (with `--posture`).
+    pub posture: Vec<PostureReport>,
     /// Seconds the run took.
     pub elapsed_seconds: f64,
     #[serde(skip)]
@@ -63,10 +91,47 @@ impl Summary {
                 self.highest = self.highest.max(Some(s));
             }
         }
+        if let Some(bucket) = &r.object.bucket {
+            let b = self.bucket(bucket);
+            b.objects += 1;
+            b.bytes += r.object.size;
+            b.bytes_scanned += r.bytes_scanned;
+            *b.status.entry(r.status.clone()).or_default() += 1;
+            if r.status == "SKIPPED" {
+                for reason in &r.reasons {
+                    *b.skipped_by_reason.entry(reason.code.clone()).or_default() += 1;
+                }
+            }
+            if let Some(sev) = &r.severity {
+                b.objects_with_findings += 1;
+                *b.objects_by_severity.entry(sev.clone()).or_default() += 1;
+            }
+        }
         for d in &r.detections {
             *self.occurrences_by_type.entry(d.kind.clone()).or_default() += d.count;
             *self.objects_by_type.entry(d.kind.clone()).or_default() += 1;
         }
+    }
+
+    /// The summary of `bucket` (created empty on first use).
+    pub fn bucket(&mut self, bucket: &str) -> &mut BucketSummary {
+        self.buckets.entry(bucket.to_string()).or_default()
+    }
+
+    /// Adds a bucket's posture report.
+    pub fn add_posture(&mut self, report: PostureReport) {
+        let b = self.bucket(&report.bucket);
+        b.posture_findings = report
+            .findings
+            .iter()
+            .map(|f| f.finding_type.clone())
+            .collect();
+        for f in &report.findings {
+            if let Some(s) = Severity::parse(&f.severity) {
+                self.highest = self.highest.max(Some(s));
+            }
+        }
+        self.posture.push(report);
     }
 
     /// The highest severity of any finding in the run.

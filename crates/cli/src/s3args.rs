@@ -1,0 +1,240 @@
+//! Command-line flags for S3 access and object scope.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use trawl_scanner::scope::{Criteria, Scope};
+use trawl_scanner::source::s3::{S3Options, SseCKey};
+
+/// S3 access (for `s3://` targets).
+#[derive(clap::Args, Clone, Debug)]
+#[command(next_help_heading = "S3")]
+pub struct S3Args {
+    /// AWS region (else the profile's or the environment's, else us-east-1).
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// Endpoint of an S3-compatible store (MinIO, Ceph, R2, ...); AWS_ENDPOINT_URL also works.
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// Named profile from the AWS config and credentials files.
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// Path-style addressing (on by itself for IP and localhost endpoints).
+    #[arg(long)]
+    path_style: bool,
+    /// Send unsigned requests (public buckets).
+    #[arg(long)]
+    no_sign_request: bool,
+    /// Assume this IAM role for the scan (cross-account).
+    #[arg(long, value_name = "ARN")]
+    assume_role: Option<String>,
+    /// Key for SSE-C objects: a file with 32 bytes (raw, base64 or hex).
+    #[arg(long, value_name = "FILE")]
+    sse_c_key_file: Option<PathBuf>,
+    /// GETs in flight (0 = chosen from the cores).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    concurrency: usize,
+    /// Scan every version of each object, not only the latest.
+    #[arg(long)]
+    all_versions: bool,
+    /// Allow a plain http:// endpoint (a warning is printed).
+    #[arg(long)]
+    allow_insecure_endpoint: bool,
+    /// Check each bucket's settings and report posture findings (public access, encryption,
+    /// sharing, replication, transport).
+    #[arg(long)]
+    posture: bool,
+    /// Attempts per request before an object gets READ_ERROR (each also retried by the SDK).
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    retries: u32,
+}
+
+impl S3Args {
+    /// The scanner's options.
+    pub fn options(&self) -> Result<S3Options> {
+        let sse_c_key = match &self.sse_c_key_file {
+            None => None,
+            Some(p) => Some(SseCKey::load(p).context("--sse-c-key-file")?),
+        };
+        if self.retries == 0 {
+            bail!("--retries: at least 1");
+        }
+        let mut retry = trawl_scanner::source::s3::RetryPolicy::default();
+        retry.attempts = self.retries;
+        Ok(S3Options {
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            profile: self.profile.clone(),
+            path_style: self.path_style,
+            no_sign_request: self.no_sign_request,
+            assume_role: self.assume_role.clone(),
+            sse_c_key,
+            concurrency: self.concurrency,
+            all_versions: self.all_versions,
+            allow_insecure_endpoint: self.allow_insecure_endpoint,
+            posture: self.posture,
+            retry,
+        })
+    }
+}
+
+/// Which listed objects to scan (exclude wins over include).
+#[derive(clap::Args, Clone, Debug)]
+#[command(next_help_heading = "Object scope")]
+pub struct ScopeArgs {
+    /// Scan only these extensions (comma-separated: csv,json.gz is not an extension; gz is).
+    #[arg(long, value_delimiter = ',', value_name = "EXT")]
+    include_ext: Vec<String>,
+    /// Leave out these extensions.
+    #[arg(long, value_delimiter = ',', value_name = "EXT")]
+    exclude_ext: Vec<String>,
+    /// Scan only keys starting with one of these (relative to a local target directory).
+    #[arg(long, value_name = "PREFIX")]
+    include_prefix: Vec<String>,
+    /// Leave out keys starting with this.
+    #[arg(long, value_name = "PREFIX")]
+    exclude_prefix: Vec<String>,
+    /// Smallest object size (bytes, or with K, M, G, T suffix).
+    #[arg(long, value_name = "SIZE")]
+    min_size: Option<String>,
+    /// Largest object size.
+    #[arg(long, value_name = "SIZE")]
+    max_size: Option<String>,
+    /// Only objects modified at or after (RFC 3339 or YYYY-MM-DD).
+    #[arg(long, value_name = "TIME")]
+    modified_after: Option<String>,
+    /// Only objects modified before.
+    #[arg(long, value_name = "TIME")]
+    modified_before: Option<String>,
+    /// Only objects with this tag (KEY or KEY=VALUE; repeatable: any of them).
+    #[arg(long, value_name = "TAG")]
+    include_tag: Vec<String>,
+    /// Leave out objects with this tag.
+    #[arg(long, value_name = "TAG")]
+    exclude_tag: Vec<String>,
+    /// Scan only this percentage of the objects in scope, chosen at random (each whole).
+    #[arg(long, value_name = "PERCENT")]
+    sample: Option<f64>,
+    /// Seed of the random sample (the same seed picks the same objects).
+    #[arg(long, value_name = "N")]
+    sample_seed: Option<u64>,
+}
+
+/// Parses `10`, `10K`, `1.5M`, `2G`, `1T` (binary multiples) into bytes.
+pub fn parse_size(s: &str) -> Result<u64> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m: u64 = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                'B' => 1,
+                _ => bail!("{s:?}: size suffixes are K, M, G, T"),
+            };
+            (&t[..i], m)
+        }
+        _ => (t, 1),
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .with_context(|| format!("{s:?} is not a size"))?;
+    if !v.is_finite() || v < 0.0 {
+        bail!("{s:?} is not a size");
+    }
+    Ok((v * mult as f64).round() as u64)
+}
+
+/// Parses RFC 3339 or a plain date (midnight UTC).
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .with_context(|| format!("{s:?}: give RFC 3339 (2026-01-31T12:00:00Z) or YYYY-MM-DD"))?;
+    Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+}
+
+fn tags(list: &[String]) -> Vec<(String, Option<String>)> {
+    list.iter()
+        .map(|t| match t.split_once('=') {
+            Some((k, v)) => (k.to_string(), Some(v.to_string())),
+            None => (t.clone(), None),
+        })
+        .collect()
+}
+
+fn extensions(list: &[String]) -> Vec<String> {
+    list.iter()
+        .map(|e| e.trim().trim_start_matches('.').to_ascii_lowercase())
+        .filter(|e| !e.is_empty())
+        .collect()
+}
+
+impl ScopeArgs {
+    /// The scanner's scope.
+    pub fn scope(&self) -> Result<Scope> {
+        let size = |s: &Option<String>, flag: &str| -> Result<Option<u64>> {
+            s.as_deref()
+                .map(parse_size)
+                .transpose()
+                .with_context(|| flag.to_string())
+        };
+        let time = |s: &Option<String>, flag: &str| -> Result<Option<DateTime<Utc>>> {
+            s.as_deref()
+                .map(parse_time)
+                .transpose()
+                .with_context(|| flag.to_string())
+        };
+        let scope = Scope {
+            include: Criteria {
+                extensions: extensions(&self.include_ext),
+                key_prefixes: self.include_prefix.clone(),
+                min_size: size(&self.min_size, "--min-size")?,
+                max_size: size(&self.max_size, "--max-size")?,
+                modified_after: time(&self.modified_after, "--modified-after")?,
+                modified_before: time(&self.modified_before, "--modified-before")?,
+                tags: tags(&self.include_tag),
+            },
+            exclude: Criteria {
+                extensions: extensions(&self.exclude_ext),
+                key_prefixes: self.exclude_prefix.clone(),
+                tags: tags(&self.exclude_tag),
+                ..Default::default()
+            },
+            sample_percent: self.sample,
+            sample_seed: self.sample_seed,
+        };
+        scope.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(scope)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10").unwrap(), 10);
+        assert_eq!(parse_size("2K").unwrap(), 2048);
+        assert_eq!(parse_size("1.5m").unwrap(), 1_572_864);
+        assert_eq!(parse_size("1G").unwrap(), 1 << 30);
+        assert!(parse_size("-1").is_err());
+        assert!(parse_size("5X").is_err());
+        assert!(parse_size("").is_err());
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(
+            parse_time("2026-01-31").unwrap().to_rfc3339(),
+            "2026-01-31T00:00:00+00:00"
+        );
+        assert!(parse_time("2026-01-31T12:00:00+02:00").is_ok());
+        assert!(parse_time("yesterday").is_err());
+    }
+}
