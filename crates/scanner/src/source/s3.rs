@@ -111,10 +111,10 @@ impl SseCKey {
             (0..32)
                 .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap_or(0))
                 .collect()
-        } else if let Ok(k) = base64::engine::general_purpose::STANDARD.decode(text) {
-            k
         } else {
-            Vec::new()
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .unwrap_or_default()
         };
         if key.len() != 32 {
             return Err(io::Error::new(
