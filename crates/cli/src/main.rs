@@ -45,8 +45,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan local files and directories.
-    Scan(ScanArgs),
+    /// Scan local files and directories, and S3 buckets.
+    Scan(Box<ScanArgs>),
     /// Work with identifiers.
     #[command(subcommand)]
     Identifiers(IdentifiersCommand),
@@ -228,7 +228,7 @@ impl LimitArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Identifiers(IdentifiersCommand::List {
             format,
             identifiers_file,

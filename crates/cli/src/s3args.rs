@@ -60,8 +60,10 @@ impl S3Args {
         if self.retries == 0 {
             bail!("--retries: at least 1");
         }
-        let mut retry = trawl_scanner::source::s3::RetryPolicy::default();
-        retry.attempts = self.retries;
+        let retry = trawl_scanner::source::s3::RetryPolicy {
+            attempts: self.retries,
+            ..Default::default()
+        };
         Ok(S3Options {
             region: self.region.clone(),
             endpoint_url: self.endpoint_url.clone(),
