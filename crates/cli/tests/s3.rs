@@ -1,0 +1,951 @@
+//! `trawl scan s3://...` against real S3-compatible servers on 127.0.0.1, started by
+//! `scripts/test`: moto (`TRAWL_TEST_S3_ENDPOINT`) for most tests, LocalStack
+//! (`TRAWL_TEST_S3_LOCALSTACK`) for what only it enforces (SSE-C). Faults are injected by
+//! `../shared/s3/faultproxy.py` between trawl and the server. Without the variables the tests
+//! say they are skipped, unless `TRAWL_REQUIRE_S3=1` (set by `scripts/test`), when they fail.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    BucketVersioningStatus, Destination, ReplicationConfiguration, ReplicationRule,
+    ReplicationRuleStatus, ServerSideEncryption, StorageClass, Tag, Tagging,
+    VersioningConfiguration,
+};
+use aws_sdk_s3::Client;
+use trawl_scanner::record::ResultRecord;
+
+const CARD_LINE: &str = "card number: 4539 2237 1857 0005\n";
+const SSN_LINE: &str = "ssn 372-81-4456 belongs to someone\n";
+
+fn required() -> bool {
+    std::env::var("TRAWL_REQUIRE_S3").is_ok_and(|v| v == "1")
+}
+
+fn server(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ => {
+            assert!(!required(), "{var} is not set and TRAWL_REQUIRE_S3=1");
+            eprintln!("skipped: {var} not set (scripts/test starts the S3 servers)");
+            None
+        }
+    }
+}
+
+fn moto() -> Option<String> {
+    server("TRAWL_TEST_S3_ENDPOINT")
+}
+
+fn localstack() -> Option<String> {
+    server("TRAWL_TEST_S3_LOCALSTACK")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn client(endpoint: &str) -> Client {
+    let creds = aws_sdk_s3::config::Credentials::new("test", "test", None, None, "tests");
+    let conf = aws_sdk_s3::config::Builder::new()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .credentials_provider(creds)
+        .build();
+    Client::from_conf(conf)
+}
+
+/// A bucket name no other test (or earlier run against the same server) uses.
+fn bucket_name(tag: &str) -> String {
+    let n: u64 = rand::random::<u64>() % 1_000_000_000;
+    format!("trawl-{tag}-{n}")
+}
+
+async fn put(c: &Client, bucket: &str, key: &str, body: impl Into<Vec<u8>>) {
+    c.put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(ByteStream::from(body.into()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put {key}: {e:?}"));
+}
+
+/// Uploads every file under `dir` with its relative path as key, 16 at a time.
+async fn upload_dir(c: &Client, bucket: &str, dir: &Path) -> usize {
+    let files: Vec<PathBuf> = walk(dir);
+    let mut n = 0;
+    for chunk in files.chunks(16) {
+        let mut tasks = Vec::new();
+        for f in chunk {
+            let key = f
+                .strip_prefix(dir)
+                .unwrap()
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            let body = std::fs::read(f).unwrap();
+            let (c, bucket) = (c.clone(), bucket.to_string());
+            tasks.push(tokio::spawn(async move { put(&c, &bucket, &key, body).await }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+            n += 1;
+        }
+    }
+    n
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let t = e.file_type().unwrap();
+            if t.is_dir() {
+                stack.push(e.path());
+            } else if t.is_file() {
+                out.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+struct Run {
+    out: Output,
+    records: Vec<ResultRecord>,
+}
+
+impl Run {
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+    fn code(&self) -> i32 {
+        self.out.status.code().unwrap_or(-1)
+    }
+    fn record(&self, key: &str) -> &ResultRecord {
+        self.records
+            .iter()
+            .find(|r| r.object.key == key)
+            .unwrap_or_else(|| panic!("no record for {key}: {:?}", self.keys()))
+    }
+    fn keys(&self) -> Vec<String> {
+        let mut k: Vec<String> = self.records.iter().map(|r| r.object.key.clone()).collect();
+        k.sort();
+        k
+    }
+    fn reason(&self, key: &str) -> String {
+        let r = self.record(key);
+        r.reasons.first().map(|r| r.code.clone()).unwrap_or_default()
+    }
+}
+
+fn trawl_scan(endpoint: &str, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
+        .arg("scan")
+        .args(args)
+        .args([
+            "--format",
+            "jsonl",
+            "--endpoint-url",
+            endpoint,
+            "--allow-insecure-endpoint",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let records = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<ResultRecord>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    Run { out, records }
+}
+
+fn counts(r: &ResultRecord) -> BTreeMap<String, u64> {
+    r.detections
+        .iter()
+        .map(|d| (d.kind.clone(), d.count))
+        .collect()
+}
+
+/// `../shared/s3/faultproxy.py` on a free port in front of `upstream`; killed on drop.
+struct FaultProxy {
+    child: Child,
+    url: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl FaultProxy {
+    fn start(upstream: &str, args: &[&str]) -> FaultProxy {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/s3/faultproxy.py");
+        assert!(script.exists(), "{} is missing", script.display());
+        let up_port = upstream.rsplit(':').next().unwrap().trim_end_matches('/');
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("requests.log");
+        let child = Command::new("python3")
+            .arg(&script)
+            .arg(port.to_string())
+            .arg(up_port)
+            .args(args)
+            .arg("--log")
+            .arg(&log)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "fault proxy did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        FaultProxy {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+            _dir: dir,
+        }
+    }
+
+    fn requests(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| l.split(" | ").next().unwrap_or("").to_string())
+            .collect()
+    }
+}
+
+fn shared_corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/real")
+}
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/samples")
+}
+
+/// What a record says about content, without what differs between storages.
+fn content_view(r: &ResultRecord) -> serde_json::Value {
+    serde_json::json!({
+        "key": r.object.key,
+        "size": r.object.size,
+        "status": r.status,
+        "format": r.format,
+        "bytes_scanned": r.bytes_scanned,
+        "severity": r.severity,
+        "reasons": r.reasons.iter().map(|x| (&x.code, &x.member)).collect::<Vec<_>>(),
+        "detections": r.detections,
+    })
+}
+
+#[test]
+fn results_on_s3_equal_results_on_local_disk() {
+    let Some(ep) = moto() else { return };
+    let c = client(&ep);
+    let bucket = bucket_name("same");
+    let dir = tempfile::tempdir().unwrap();
+    // The real-world corpus (every format) and the samples, side by side.
+    copy_tree(&shared_corpus(), &dir.path().join("corpus"));
+    copy_tree(&samples(), &dir.path().join("samples"));
+    let rt = runtime();
+    let uploaded = rt.block_on(async {
+        c.create_bucket().bucket(&bucket).send().await.unwrap();
+        upload_dir(&c, &bucket, dir.path()).await
+    });
+    let s3 = trawl_scan(&ep, &[&format!("s3://{bucket}"), "--identifiers", "ALL"]);
+    assert_eq!(s3.code(), 0, "{}", s3.stderr());
+    let local = Command::new(env!("CARGO_BIN_EXE_trawl"))
+        .args(["scan", dir.path().to_str().unwrap(), "--format", "jsonl"])
+        .args(["--identifiers", "ALL"])
+        .output()
+        .unwrap();
+    let local: Vec<ResultRecord> = String::from_utf8(local.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(s3.records.len(), uploaded);
+    assert_eq!(local.len(), uploaded);
+    let by_key = |rs: &[ResultRecord]| -> BTreeMap<String, serde_json::Value> {
+        rs.iter()
+            .map(|r| (r.object.key.clone(), content_view(r)))
+            .collect()
+    };
+    let (a, b) = (by_key(&s3.records), by_key(&local));
+    let mut differ = Vec::new();
+    for (k, v) in &a {
+        if b.get(k) != Some(v) {
+            differ.push(format!(
+                "{k}:\n  s3:    {v}\n  local: {}",
+                b.get(k).map(|x| x.to_string()).unwrap_or_default()
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "{} differ:\n{}", differ.len(), differ.join("\n"));
+    let with_findings = s3.records.iter().filter(|r| r.severity.is_some()).count();
+    assert!(with_findings >= 5, "only {with_findings} objects with findings");
+    for r in &s3.records {
+        assert_eq!(r.object.storage, "s3");
+        assert_eq!(r.object.bucket.as_deref(), Some(bucket.as_str()));
+        assert_eq!(r.object.uri, format!("s3://{bucket}/{}", r.object.key));
+        assert!(r.object.etag.as_ref().is_some_and(|e| !e.contains('"')));
+        assert!(r.object.last_modified.is_some());
+        assert!(r.object.encryption.is_some() || r.status == "SKIPPED");
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for f in walk(from) {
+        let dest = to.join(f.strip_prefix(from).unwrap());
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&f, &dest).unwrap();
+    }
+}
+
+#[test]
+fn listing_pages_odd_keys_and_sizes() {
+    let Some(ep) = moto() else { return };
+    let c = client(&ep);
+    let bucket = bucket_name("list");
+    let odd = [
+        "with space/a b.txt",
+        "unicode/données-ünïcødé-日本.txt",
+        "plus+sign.txt",
+        "percent%20literal.txt",
+        "deep/a/b/c/d/e/f.txt",
+    ];
+    let rt = runtime();
+    rt.block_on(async {
+        c.create_bucket().bucket(&bucket).send().await.unwrap();
+        // 1,050 keys: more than one ListObjectsV2 page (1,000).
+        let mut tasks = Vec::new();
+        for i in 0..1050 {
+            let (c, bucket) = (c.clone(), bucket.clone());
+            tasks.push(tokio::spawn(async move {
+                put(&c, &bucket, &format!("many/{i:05}.txt"), format!("line {i}\n")).await
+            }));
+            if tasks.len() == 32 {
+                for t in tasks.drain(..) {
+                    t.await.unwrap();
+                }
+            }
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        for k in odd {
+            put(&c, &bucket, k, SSN_LINE).await;
+        }
+        put(&c, &bucket, "empty.txt", Vec::new()).await;
+        let mut big = CARD_LINE.repeat(10).into_bytes();
+        big.resize((12 << 20) - 1, b'x');
+        big.push(b'\n');
+        big.extend_from_slice(SSN_LINE.as_bytes());
+        put(&c, &bucket, "big.log", big).await;
+    });
+    let run = trawl_scan(&ep, &[&format!("s3://{bucket}")]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(run.records.len(), 1050 + odd.len() + 2);
+    let keys = run.keys();
+    for k in odd {
+        assert!(keys.contains(&k.to_string()), "{k} missing");
+        let r = run.record(k);
+        assert_eq!(counts(r)["USA_SOCIAL_SECURITY_NUMBER"], 1, "{k}");
+    }
+    let empty = run.record("empty.txt");
+    assert_eq!(empty.object.size, 0);
+    assert_eq!(empty.status, "COMPLETE");
+    let big = run.record("big.log");
+    assert_eq!(big.object.size, (12 << 20) + SSN_LINE.len() as u64);
+    assert_eq!(counts(big)["USA_SOCIAL_SECURITY_NUMBER"], 1);
+    let ssn = &big.detections.iter().find(|d| d.kind == "USA_SOCIAL_SECURITY_NUMBER").unwrap();
+    assert_eq!(ssn.occurrences[0].offset, Some((12 << 20) + 4));
+    // A prefix target lists only under it.
+    let run = trawl_scan(&ep, &[&format!("s3://{bucket}/unicode/")]);
+    assert_eq!(run.keys(), ["unicode/données-ünïcødé-日本.txt"]);
+}
+
+#[test]
+fn scope_filters_and_sampling() {
+    let Some(ep) = moto() else { return };
+    let c = client(&ep);
+    let bucket = bucket_name("scope");
+    let rt = runtime();
+    rt.block_on(async {
+        c.create_bucket().bucket(&bucket).send().await.unwrap();
+        put(&c, &bucket, "data/a.csv", "ssn\n372-81-4456\n").await;
+        put(&c, &bucket, "data/b.json", "{}").await;
+        put(&c, &bucket, "data/c.log", "x").await;
+        put(&c, &bucket, "tmp/d.csv", "x").await;
+        put(&c, &bucket, "data/big.csv", vec![b'a'; 5000]).await;
+        c.put_object()
+            .bucket(&bucket)
+            .key("data/public.csv")
+            .body(ByteStream::from_static(b"x"))
+            .tagging("classification=public&team=web")
+            .send()
+            .await
+            .unwrap();
+        c.put_object_tagging()
+            .bucket(&bucket)
+            .key("data/a.csv")
+            .tagging(
+                Tagging::builder()
+                    .tag_set(Tag::builder().key("team").value("pay").build().unwrap())
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        for i in 0..200 {
+            put(&c, &bucket, &format!("sample/{i}.txt"), "x").await;
+        }
+    });
+    let target = format!("s3://{bucket}");
+    let run = trawl_scan(
+        &ep,
+        &[&target, "--include-ext", "csv,json", "--exclude-prefix", "tmp/", "--max-size", "1K"],
+    );
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(run.keys(), ["data/a.csv", "data/b.json", "data/public.csv"]);
+    let run = trawl_scan(
+        &ep,
+        &[&target, "--include-prefix", "data/", "--exclude-tag", "classification=public"],
+    );
+    assert_eq!(
+        run.keys(),
+        ["data/a.csv", "data/b.json", "data/big.csv", "data/c.log"]
+    );
+    let run = trawl_scan(&ep, &[&target, "--include-tag", "team"]);
+    assert_eq!(run.keys(), ["data/a.csv", "data/public.csv"]);
+    let run = trawl_scan(&ep, &[&target, "--modified-after", "2999-01-01"]);
+    assert!(run.records.is_empty());
+    // Sampling: about the share asked for, the same objects for the same seed.
+    let sample_target = format!("s3://{bucket}/sample/");
+    let a = trawl_scan(&ep, &[&sample_target, "--sample", "25", "--sample-seed", "42"]);
+    let b = trawl_scan(&ep, &[&sample_target, "--sample", "25", "--sample-seed", "42"]);
+    assert!((25..=75).contains(&a.records.len()), "{}", a.records.len());
+    assert_eq!(a.keys(), b.keys());
+    let bad = trawl_scan(&ep, &[&sample_target, "--sample", "0"]);
+    assert_eq!(bad.code(), 2);
+    assert!(bad.stderr().contains("sample"), "{}", bad.stderr());
+}
+
+#[test]
+fn archived_envelope_versions_and_server_side_encryption() {
+    let Some(ep) = moto() else { return };
+    let c = client(&ep);
+    let bucket = bucket_name("state");
+    let rt = runtime();
+    rt.block_on(async {
+        c.create_bucket().bucket(&bucket).send().await.unwrap();
+        c.put_bucket_versioning()
+            .bucket(&bucket)
+            .versioning_configuration(
+                VersioningConfiguration::builder()
+                    .status(BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        for (key, class) in [
+            ("cold/glacier.txt", StorageClass::Glacier),
+            ("cold/deep.txt", StorageClass::DeepArchive),
+            ("cold/instant.txt", StorageClass::GlacierIr),
+        ] {
+            c.put_object()
+                .bucket(&bucket)
+                .key(key)
+                .storage_class(class)
+                .body(ByteStream::from_static(CARD_LINE.as_bytes()))
+                .send()
+                .await
+                .unwrap();
+        }
+        c.put_object()
+            .bucket(&bucket)
+            .key("cse/secret.bin")
+            .metadata("x-amz-key-v2", "AQIDBAUGBwgJCgsMDQ4PEA==")
+            .metadata("x-amz-cek-alg", "AES/GCM/NoPadding")
+            .metadata("x-amz-wrap-alg", "kms+context")
+            .body(ByteStream::from_static(SSN_LINE.as_bytes()))
+            .send()
+            .await
+            .unwrap();
+        c.put_object()
+            .bucket(&bucket)
+            .key("sse/s3.txt")
+            .server_side_encryption(ServerSideEncryption::Aes256)
+            .body(ByteStream::from_static(SSN_LINE.as_bytes()))
+            .send()
+            .await
+            .unwrap();
+        put(&c, &bucket, "versioned.txt", "nothing here\n").await;
+        put(&c, &bucket, "versioned.txt", SSN_LINE).await;
+    });
+    let target = format!("s3://{bucket}");
+    let proxy = FaultProxy::start(&ep, &[]);
+    let run = trawl_scan(&proxy.url, &[&target]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    for key in ["cold/glacier.txt", "cold/deep.txt"] {
+        let r = run.record(key);
+        assert_eq!(r.status, "SKIPPED", "{key}");
+        assert_eq!(run.reason(key), "INVALID_OBJECT_STATE");
+        assert!(r.reasons[0].message.contains("restore"));
+    }
+    let gets: Vec<String> = proxy
+        .requests()
+        .into_iter()
+        .filter(|l| l.starts_with("GET") && l.contains("/cold/"))
+        .collect();
+    assert_eq!(
+        gets.iter().filter(|l| !l.contains("instant")).count(),
+        0,
+        "no GET for archived objects: {gets:?}"
+    );
+    assert_eq!(counts(run.record("cold/instant.txt"))["CREDIT_CARD_NUMBER"], 1);
+    let cse = run.record("cse/secret.bin");
+    assert_eq!(cse.status, "SKIPPED");
+    assert_eq!(run.reason("cse/secret.bin"), "ENCRYPTED_CONTENT");
+    assert!(cse.reasons[0].message.contains("AES/GCM/NoPadding"));
+    assert!(cse.detections.is_empty());
+    assert_eq!(
+        run.record("sse/s3.txt").object.encryption.as_deref(),
+        Some("AES256")
+    );
+    assert_eq!(run.record("sse/s3.txt").status, "COMPLETE");
+    // Latest versions only by default; every version with --all-versions.
+    let latest: Vec<&ResultRecord> = run
+        .records
+        .iter()
+        .filter(|r| r.object.key == "versioned.txt")
+        .collect();
+    assert_eq!(latest.len(), 1);
+    assert_eq!(counts(latest[0])["USA_SOCIAL_SECURITY_NUMBER"], 1);
+    let all = trawl_scan(&ep, &[&target, "--all-versions", "--include-prefix", "versioned"]);
+    assert_eq!(all.records.len(), 2, "{}", all.stderr());
+    let versions: Vec<&str> = all
+        .records
+        .iter()
+        .map(|r| r.object.version_id.as_deref().unwrap())
+        .collect();
+    assert_ne!(versions[0], versions[1]);
+    assert_eq!(
+        all.records.iter().filter(|r| r.severity.is_some()).count(),
+        1,
+        "the old version is clean, the new one is not"
+    );
+}
+
+#[test]
+fn read_faults_are_retried_and_nothing_is_lost() {
+    let Some(ep) = moto() else { return };
+    let c = client(&ep);
+    let bucket = bucket_name("faults");
+    let rt = runtime();
+    rt.block_on(async {
+        c.create_bucket().bucket(&bucket).send().await.unwrap();
+        for i in 0..12 {
+            let mut body = SSN_LINE.repeat(i + 1);
+            body.push_str(&"filler text\n".repeat(20_000));
+            body.push_str(CARD_LINE);
+            put(&c, &bucket, &format!("f/{i:02}.txt"), body).await;
+        }
+    });
+    let target = format!("s3://{bucket}");
+    let clean = trawl_scan(&ep, &[&target]);
+    assert_eq!(clean.records.len(), 12);
+    let expect: BTreeMap<String, BTreeMap<String, u64>> = clean
+        .records
+        .iter()
+        .map(|r| (r.object.key.clone(), counts(r)))
+        .collect();
+    let faults: [&[&str]; 4] = [
+        // Throttling on GETs and on listing.
+        &["--fail-first", "8", "--match", "^GET /", "--status", "503", "--code", "SlowDown"],
+        // Connections reset before an answer.
+        &["--fail-first", "6", "--match", "^GET /.*/f/", "--reset"],
+        // Bodies cut mid-way: the read resumes with a ranged GET.
+        &["--fail-first", "5", "--match", "^GET /.*/f/", "--cut-after", "100000"],
+        // 500s.
+        &["--fail-first", "5", "--match", "^GET /.*/f/", "--status", "500", "--code", "InternalError"],
+    ];
+    for args in faults {
+        let proxy = FaultProxy::start(&ep, args);
+        let run = trawl_scan(&proxy.url, &[&target, "--concurrency", "4"]);
+        assert_eq!(run.code(), 0, "{args:?}: {}", run.stderr());
+        let got: BTreeMap<String, BTreeMap<String, u64>> = run
+            .records
+            .iter()
+            .map(|r| (r.object.key.clone(), counts(r)))
+            .collect();
+        assert_eq!(got, expect, "{args:?}");
+        for r in &run.records {
+            assert_eq!(r.status, "COMPLETE", "{args:?} {}: {:?}", r.object.key, r.reasons);
+        }
+        if args.contains(&"--cut-after") {
+            let ranged = proxy.requests().len();
+            assert!(ranged > 12, "cut bodies were fetched again");
+        }
+    }
+    // Past the retry budget: READ_ERROR for the object, the scan goes on.
+    let proxy = FaultProxy::start(
+        &ep,
+        &["--fail-first", "1000", "--match", "^GET /.*/f/03", "--status", "503", "--code", "SlowDown"],
+    );
+    let run = trawl_scan(&proxy.url, &[&target, "--retries", "2"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(run.records.len(), 12);
+    assert_eq!(run.record("f/03.txt").status, "SKIPPED");
+    assert_eq!(run.reason("f/03.txt"), "READ_ERROR");
+    assert_eq!(
+        run.records.iter().filter(|r| r.status == "COMPLETE").count(),
+        11
+    );
+}
+
+#[test]
+fn denied_vanished_and_kms_errors_become_reasons() {
+    let Some(ep) = moto() else { return };
+    let c = client(&ep);
+    let bucket = bucket_name("deny");
+    let rt = runtime();
+    rt.block_on(async {
+        c.create_bucket().bucket(&bucket).send().await.unwrap();
+        for k in ["denied.txt", "gone.txt", "kms-denied.txt", "kms-disabled.txt", "fine.txt"] {
+            put(&c, &bucket, k, SSN_LINE).await;
+        }
+    });
+    let target = format!("s3://{bucket}");
+    let cases: [(&str, &[&str], &str); 4] = [
+        (
+            "denied.txt",
+            &["--status", "403", "--code", "AccessDenied", "--message", "Access Denied"],
+            "PERMISSION_DENIED",
+        ),
+        (
+            "gone.txt",
+            &["--status", "404", "--code", "NoSuchKey", "--message", "The specified key does not exist."],
+            "SOURCE_OBJECT_NO_LONGER_AVAILABLE",
+        ),
+        (
+            "kms-denied.txt",
+            &[
+                "--status",
+                "403",
+                "--code",
+                "AccessDenied",
+                "--message",
+                "User: arn:aws:iam::111111111111:user/x is not authorized to perform: kms:Decrypt",
+            ],
+            "INVALID_ENCRYPTION",
+        ),
+        (
+            "kms-disabled.txt",
+            &["--status", "400", "--code", "KMS.DisabledException", "--message", "key is disabled"],
+            "INVALID_KMS_KEY",
+        ),
+    ];
+    for (key, fault, code) in cases {
+        let m = format!("^GET /{bucket}/{key}");
+        let mut args = vec!["--fail-first", "100", "--match", &m];
+        args.extend_from_slice(fault);
+        let proxy = FaultProxy::start(&ep, &args);
+        let run = trawl_scan(&proxy.url, &[&target]);
+        assert_eq!(run.code(), 0, "{}", run.stderr());
+        assert_eq!(run.records.len(), 5);
+        assert_eq!(run.record(key).status, "SKIPPED", "{key}");
+        assert_eq!(run.reason(key), code, "{key}: {:?}", run.record(key).reasons);
+        if code.contains("KMS") || code == "INVALID_ENCRYPTION" {
+            assert_eq!(run.record(key).object.encryption.as_deref(), Some("aws:kms"));
+        }
+        assert_eq!(run.record("fine.txt").status, "COMPLETE");
+        let gets = proxy
+            .requests()
+            .iter()
+            .filter(|l| l.starts_with(&format!("GET /{bucket}/{key}")))
+            .count();
+        if code != "INVALID_ENCRYPTION" && code != "INVALID_KMS_KEY" {
+            assert!(gets <= 3, "{key}: final errors are not retried by trawl ({gets} GETs)");
+        }
+    }
+}
+
+#[test]
+fn missing_bucket_fails_alone_and_all_buckets_are_listed() {
+    let Some(ep) = moto() else { return };
+    let c = client(&ep);
+    let (a, b) = (bucket_name("alla"), bucket_name("allb"));
+    let rt = runtime();
+    rt.block_on(async {
+        for x in [&a, &b] {
+            c.create_bucket().bucket(x).send().await.unwrap();
+            put(&c, x, "x.txt", SSN_LINE).await;
+        }
+    });
+    let run = trawl_scan(&ep, &["s3://trawl-no-such-bucket-0", &format!("s3://{a}")]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(run.records.len(), 1);
+    assert!(
+        run.stderr().contains("trawl-no-such-bucket-0") && run.stderr().contains("NoSuchBucket"),
+        "{}",
+        run.stderr()
+    );
+    let only_missing = trawl_scan(&ep, &["s3://trawl-no-such-bucket-0"]);
+    assert_eq!(only_missing.code(), 2);
+    let all = trawl_scan(&ep, &["s3://"]);
+    assert_eq!(all.code(), 0, "{}", all.stderr());
+    let buckets: Vec<&str> = all
+        .records
+        .iter()
+        .filter_map(|r| r.object.bucket.as_deref())
+        .collect();
+    assert!(buckets.contains(&a.as_str()) && buckets.contains(&b.as_str()));
+}
+
+#[test]
+fn plain_http_endpoint_needs_the_flag() {
+    let Some(ep) = moto() else { return };
+    let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
+        .args(["scan", "s3://whatever", "--endpoint-url", &ep])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--allow-insecure-endpoint"), "{err}");
+}
+
+#[test]
+fn posture_findings_from_bucket_settings() {
+    let Some(ep) = moto() else { return };
+    let c = client(&ep);
+    let (open, locked) = (bucket_name("open"), bucket_name("locked"));
+    let rt = runtime();
+    rt.block_on(async {
+        for b in [&open, &locked] {
+            c.create_bucket().bucket(b).send().await.unwrap();
+            put(&c, b, "x.txt", "nothing\n").await;
+        }
+        let public = format!(
+            r#"{{"Version":"2012-10-17","Statement":[
+              {{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{open}/*"}},
+              {{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::999999999999:root"}},"Action":"s3:*","Resource":"arn:aws:s3:::{open}/*"}},
+              {{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{open}/*","Condition":{{"NumericLessThanEquals":{{"s3:TlsVersion":"1.1"}}}}}}]}}"#
+        );
+        c.put_bucket_policy().bucket(&open).policy(public).send().await.unwrap();
+        c.put_bucket_versioning()
+            .bucket(&open)
+            .versioning_configuration(
+                VersioningConfiguration::builder()
+                    .status(BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        c.put_bucket_replication()
+            .bucket(&open)
+            .replication_configuration(
+                ReplicationConfiguration::builder()
+                    .role("arn:aws:iam::123456789012:role/replication")
+                    .rules(
+                        ReplicationRule::builder()
+                            .id("out")
+                            .status(ReplicationRuleStatus::Enabled)
+                            .filter(
+                                aws_sdk_s3::types::ReplicationRuleFilter::builder()
+                                    .prefix("")
+                                    .build(),
+                            )
+                            .destination(
+                                Destination::builder()
+                                    .bucket("arn:aws:s3:::elsewhere")
+                                    .account("888888888888")
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let secure = format!(
+            r#"{{"Version":"2012-10-17","Statement":[
+              {{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{locked}","arn:aws:s3:::{locked}/*"],"Condition":{{"Bool":{{"aws:SecureTransport":"false"}}}}}},
+              {{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{locked}","arn:aws:s3:::{locked}/*"],"Condition":{{"NumericLessThan":{{"s3:TlsVersion":"1.2"}}}}}}]}}"#
+        );
+        c.put_bucket_policy().bucket(&locked).policy(secure).send().await.unwrap();
+        c.put_public_access_block()
+            .bucket(&locked)
+            .public_access_block_configuration(
+                aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
+                    .block_public_acls(true)
+                    .ignore_public_acls(true)
+                    .block_public_policy(true)
+                    .restrict_public_buckets(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        c.put_bucket_encryption()
+            .bucket(&locked)
+            .server_side_encryption_configuration(
+                aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
+                    .rules(
+                        aws_sdk_s3::types::ServerSideEncryptionRule::builder()
+                            .apply_server_side_encryption_by_default(
+                                aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
+                                    .sse_algorithm(ServerSideEncryption::Aes256)
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let summary_path = dir.path().join("summary.json");
+    let run = trawl_scan(
+        &ep,
+        &[
+            &format!("s3://{open}"),
+            &format!("s3://{locked}"),
+            "--posture",
+            "--summary",
+            summary_path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary_path).unwrap()).unwrap();
+    let types_of = |bucket: &str| -> Vec<String> {
+        let mut v: Vec<String> = summary["posture"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["bucket"] == bucket)
+            .flat_map(|p| p["findings"].as_array().unwrap().clone())
+            .map(|f| f["type"].as_str().unwrap().trim_start_matches("Policy:IAMUser/").to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        types_of(&open),
+        [
+            "S3BlockPublicAccessDisabled",
+            "S3BucketAllowsInsecureTransport",
+            "S3BucketAllowsOutdatedTls",
+            "S3BucketEncryptionDisabled",
+            "S3BucketPublic",
+            "S3BucketReplicatedExternally",
+            "S3BucketSharedExternally",
+        ],
+        "{summary:#}"
+    );
+    assert!(types_of(&locked).is_empty(), "{:?}", types_of(&locked));
+    let b = &summary["buckets"][&open];
+    assert_eq!(b["objects"], 1);
+    assert_eq!(b["objects_listed"], 1);
+    assert!(run.stderr().contains("S3BucketPublic"), "{}", run.stderr());
+}
+
+#[test]
+fn sse_c_objects_need_the_key() {
+    let Some(ep) = localstack() else { return };
+    let c = client(&ep);
+    let bucket = bucket_name("ssec");
+    let key = [42u8; 32];
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("sse-c.key");
+    std::fs::write(&key_file, key).unwrap();
+    let wrong_file = dir.path().join("wrong.key");
+    std::fs::write(&wrong_file, [7u8; 32]).unwrap();
+    let rt = runtime();
+    rt.block_on(async {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        c.create_bucket().bucket(&bucket).send().await.unwrap();
+        c.put_object()
+            .bucket(&bucket)
+            .key("ssec.txt")
+            .sse_customer_algorithm("AES256")
+            .sse_customer_key(b64.encode(key))
+            .sse_customer_key_md5(b64.encode(md5::Md5::digest(key)))
+            .body(ByteStream::from_static(SSN_LINE.as_bytes()))
+            .send()
+            .await
+            .unwrap();
+        put(&c, &bucket, "plain.txt", SSN_LINE).await;
+    });
+    let target = format!("s3://{bucket}");
+    let without = trawl_scan(&ep, &[&target]);
+    assert_eq!(without.code(), 0, "{}", without.stderr());
+    let r = without.record("ssec.txt");
+    assert_eq!(r.status, "SKIPPED");
+    assert_eq!(without.reason("ssec.txt"), "INVALID_ENCRYPTION");
+    assert_eq!(r.object.encryption.as_deref(), Some("SSE-C"));
+    assert!(r.reasons[0].message.contains("--sse-c-key-file"));
+    // LocalStack, like AWS since 2023, encrypts every object with SSE-S3 by default.
+    assert_eq!(
+        without.record("plain.txt").object.encryption.as_deref(),
+        Some("AES256")
+    );
+    let with = trawl_scan(&ep, &[&target, "--sse-c-key-file", key_file.to_str().unwrap()]);
+    let r = with.record("ssec.txt");
+    assert_eq!(r.status, "COMPLETE", "{:?}", r.reasons);
+    assert_eq!(r.object.encryption.as_deref(), Some("SSE-C"));
+    assert_eq!(counts(r)["USA_SOCIAL_SECURITY_NUMBER"], 1);
+    assert_eq!(with.record("plain.txt").status, "COMPLETE");
+    let wrong = trawl_scan(&ep, &[&target, "--sse-c-key-file", wrong_file.to_str().unwrap()]);
+    assert_eq!(wrong.record("ssec.txt").status, "SKIPPED");
+    assert_eq!(wrong.reason("ssec.txt"), "INVALID_ENCRYPTION");
+}
+
+use md5::Digest as _;
