@@ -152,3 +152,92 @@ fn corpus_and_a_1_gb_zip_scan_under_300_mb() {
     );
     assert!(peak_kb < 300 * 1024, "peak RSS {peak_kb} kB is over 300 MB");
 }
+
+/// 64 objects of 16 MiB (1 GiB in all) read with 64 GETs in flight: were bodies buffered whole,
+/// the scan would pass 1 GiB; bounded queues keep it far under. Needs the moto server that
+/// `scripts/test` starts (`TRAWL_TEST_S3_ENDPOINT`).
+#[test]
+#[ignore = "uploads 1 GiB to the test S3 server; run by scripts/test"]
+fn s3_objects_in_flight_stay_under_300_mb() {
+    let Ok(endpoint) = std::env::var("TRAWL_TEST_S3_ENDPOINT") else {
+        assert!(
+            std::env::var("TRAWL_REQUIRE_S3").is_err(),
+            "TRAWL_TEST_S3_ENDPOINT is not set"
+        );
+        eprintln!("skipped: TRAWL_TEST_S3_ENDPOINT not set");
+        return;
+    };
+    let bucket = format!("trawl-mem-{}", rand::random::<u32>());
+    let mut body = b"ssn 536-22-8921\n".to_vec();
+    let line = b"2026-11-20T10:15:04Z INFO request id=8f14e45fceea167a from 10.2.3.4 status=200\n";
+    while body.len() + line.len() <= 16 << 20 {
+        body.extend_from_slice(line);
+    }
+    let body = bytes::Bytes::from(body);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let creds = aws_sdk_s3::config::Credentials::new("test", "test", None, None, "tests");
+        let conf = aws_sdk_s3::config::Builder::new()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .endpoint_url(&endpoint)
+            .force_path_style(true)
+            .credentials_provider(creds)
+            .build();
+        let c = aws_sdk_s3::Client::from_conf(conf);
+        c.create_bucket().bucket(&bucket).send().await.unwrap();
+        for batch in 0..8 {
+            let mut tasks = Vec::new();
+            for i in 0..8 {
+                let (c, bucket, body) = (c.clone(), bucket.clone(), body.clone());
+                tasks.push(tokio::spawn(async move {
+                    c.put_object()
+                        .bucket(&bucket)
+                        .key(format!("big/{:02}.log", batch * 8 + i))
+                        .body(aws_sdk_s3::primitives::ByteStream::from(body))
+                        .send()
+                        .await
+                        .unwrap();
+                }));
+            }
+            for t in tasks {
+                t.await.unwrap();
+            }
+        }
+    });
+    let before = children_max_rss_kb();
+    let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
+        .args([
+            "scan",
+            &format!("s3://{bucket}"),
+            "--format",
+            "jsonl",
+            "-q",
+            "-j",
+            "2",
+        ])
+        .args(["--endpoint-url", &endpoint, "--allow-insecure-endpoint"])
+        .args(["--concurrency", "64"])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let records = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("USA_SOCIAL_SECURITY_NUMBER"))
+        .count();
+    assert_eq!(records, 64, "every object scanned whole");
+    let peak_mb = children_max_rss_kb().max(before) / 1024;
+    eprintln!("peak RSS scanning 64 x 16 MiB S3 objects, 64 in flight: {peak_mb} MB");
+    assert!(peak_mb < 300, "peak RSS {peak_mb} MB");
+}

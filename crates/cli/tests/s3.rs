@@ -97,7 +97,9 @@ async fn upload_dir(c: &Client, bucket: &str, dir: &Path) -> usize {
                 .join("/");
             let body = std::fs::read(f).unwrap();
             let (c, bucket) = (c.clone(), bucket.to_string());
-            tasks.push(tokio::spawn(async move { put(&c, &bucket, &key, body).await }));
+            tasks.push(tokio::spawn(
+                async move { put(&c, &bucket, &key, body).await },
+            ));
         }
         for t in tasks {
             t.await.unwrap();
@@ -150,7 +152,10 @@ impl Run {
     }
     fn reason(&self, key: &str) -> String {
         let r = self.record(key);
-        r.reasons.first().map(|r| r.code.clone()).unwrap_or_default()
+        r.reasons
+            .first()
+            .map(|r| r.code.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -313,9 +318,17 @@ fn results_on_s3_equal_results_on_local_disk() {
             ));
         }
     }
-    assert!(differ.is_empty(), "{} differ:\n{}", differ.len(), differ.join("\n"));
+    assert!(
+        differ.is_empty(),
+        "{} differ:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
     let with_findings = s3.records.iter().filter(|r| r.severity.is_some()).count();
-    assert!(with_findings >= 5, "only {with_findings} objects with findings");
+    assert!(
+        with_findings >= 5,
+        "only {with_findings} objects with findings"
+    );
     for r in &s3.records {
         assert_eq!(r.object.storage, "s3");
         assert_eq!(r.object.bucket.as_deref(), Some(bucket.as_str()));
@@ -354,7 +367,13 @@ fn listing_pages_odd_keys_and_sizes() {
         for i in 0..1050 {
             let (c, bucket) = (c.clone(), bucket.clone());
             tasks.push(tokio::spawn(async move {
-                put(&c, &bucket, &format!("many/{i:05}.txt"), format!("line {i}\n")).await
+                put(
+                    &c,
+                    &bucket,
+                    &format!("many/{i:05}.txt"),
+                    format!("line {i}\n"),
+                )
+                .await
             }));
             if tasks.len() == 32 {
                 for t in tasks.drain(..) {
@@ -390,7 +409,11 @@ fn listing_pages_odd_keys_and_sizes() {
     let big = run.record("big.log");
     assert_eq!(big.object.size, (12 << 20) + SSN_LINE.len() as u64);
     assert_eq!(counts(big)["USA_SOCIAL_SECURITY_NUMBER"], 1);
-    let ssn = &big.detections.iter().find(|d| d.kind == "USA_SOCIAL_SECURITY_NUMBER").unwrap();
+    let ssn = &big
+        .detections
+        .iter()
+        .find(|d| d.kind == "USA_SOCIAL_SECURITY_NUMBER")
+        .unwrap();
     assert_eq!(ssn.occurrences[0].offset, Some((12 << 20) + 4));
     // A prefix target lists only under it.
     let run = trawl_scan(&ep, &[&format!("s3://{bucket}/unicode/")]);
@@ -437,13 +460,27 @@ fn scope_filters_and_sampling() {
     let target = format!("s3://{bucket}");
     let run = trawl_scan(
         &ep,
-        &[&target, "--include-ext", "csv,json", "--exclude-prefix", "tmp/", "--max-size", "1K"],
+        &[
+            &target,
+            "--include-ext",
+            "csv,json",
+            "--exclude-prefix",
+            "tmp/",
+            "--max-size",
+            "1K",
+        ],
     );
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert_eq!(run.keys(), ["data/a.csv", "data/b.json", "data/public.csv"]);
     let run = trawl_scan(
         &ep,
-        &[&target, "--include-prefix", "data/", "--exclude-tag", "classification=public"],
+        &[
+            &target,
+            "--include-prefix",
+            "data/",
+            "--exclude-tag",
+            "classification=public",
+        ],
     );
     assert_eq!(
         run.keys(),
@@ -455,8 +492,14 @@ fn scope_filters_and_sampling() {
     assert!(run.records.is_empty());
     // Sampling: about the share asked for, the same objects for the same seed.
     let sample_target = format!("s3://{bucket}/sample/");
-    let a = trawl_scan(&ep, &[&sample_target, "--sample", "25", "--sample-seed", "42"]);
-    let b = trawl_scan(&ep, &[&sample_target, "--sample", "25", "--sample-seed", "42"]);
+    let a = trawl_scan(
+        &ep,
+        &[&sample_target, "--sample", "25", "--sample-seed", "42"],
+    );
+    let b = trawl_scan(
+        &ep,
+        &[&sample_target, "--sample", "25", "--sample-seed", "42"],
+    );
     assert!((25..=75).contains(&a.records.len()), "{}", a.records.len());
     assert_eq!(a.keys(), b.keys());
     let bad = trawl_scan(&ep, &[&sample_target, "--sample", "0"]);
@@ -514,6 +557,14 @@ fn archived_envelope_versions_and_server_side_encryption() {
             .send()
             .await
             .unwrap();
+        c.put_object()
+            .bucket(&bucket)
+            .key("sse/kms.txt")
+            .server_side_encryption(ServerSideEncryption::AwsKms)
+            .body(ByteStream::from_static(SSN_LINE.as_bytes()))
+            .send()
+            .await
+            .unwrap();
         put(&c, &bucket, "versioned.txt", "nothing here\n").await;
         put(&c, &bucket, "versioned.txt", SSN_LINE).await;
     });
@@ -537,7 +588,10 @@ fn archived_envelope_versions_and_server_side_encryption() {
         0,
         "no GET for archived objects: {gets:?}"
     );
-    assert_eq!(counts(run.record("cold/instant.txt"))["CREDIT_CARD_NUMBER"], 1);
+    assert_eq!(
+        counts(run.record("cold/instant.txt"))["CREDIT_CARD_NUMBER"],
+        1
+    );
     let cse = run.record("cse/secret.bin");
     assert_eq!(cse.status, "SKIPPED");
     assert_eq!(run.reason("cse/secret.bin"), "ENCRYPTED_CONTENT");
@@ -548,6 +602,11 @@ fn archived_envelope_versions_and_server_side_encryption() {
         Some("AES256")
     );
     assert_eq!(run.record("sse/s3.txt").status, "COMPLETE");
+    // SSE-KMS is read transparently when the key may be used.
+    let kms = run.record("sse/kms.txt");
+    assert_eq!(kms.object.encryption.as_deref(), Some("aws:kms"));
+    assert_eq!(kms.status, "COMPLETE");
+    assert_eq!(counts(kms)["USA_SOCIAL_SECURITY_NUMBER"], 1);
     // Latest versions only by default; every version with --all-versions.
     let latest: Vec<&ResultRecord> = run
         .records
@@ -556,7 +615,10 @@ fn archived_envelope_versions_and_server_side_encryption() {
         .collect();
     assert_eq!(latest.len(), 1);
     assert_eq!(counts(latest[0])["USA_SOCIAL_SECURITY_NUMBER"], 1);
-    let all = trawl_scan(&ep, &[&target, "--all-versions", "--include-prefix", "versioned"]);
+    let all = trawl_scan(
+        &ep,
+        &[&target, "--all-versions", "--include-prefix", "versioned"],
+    );
     assert_eq!(all.records.len(), 2, "{}", all.stderr());
     let versions: Vec<&str> = all
         .records
@@ -596,13 +658,38 @@ fn read_faults_are_retried_and_nothing_is_lost() {
         .collect();
     let faults: [&[&str]; 4] = [
         // Throttling on GETs and on listing.
-        &["--fail-first", "8", "--match", "^GET /", "--status", "503", "--code", "SlowDown"],
+        &[
+            "--fail-first",
+            "8",
+            "--match",
+            "^GET /",
+            "--status",
+            "503",
+            "--code",
+            "SlowDown",
+        ],
         // Connections reset before an answer.
         &["--fail-first", "6", "--match", "^GET /.*/f/", "--reset"],
         // Bodies cut mid-way: the read resumes with a ranged GET.
-        &["--fail-first", "5", "--match", "^GET /.*/f/", "--cut-after", "100000"],
+        &[
+            "--fail-first",
+            "5",
+            "--match",
+            "^GET /.*/f/",
+            "--cut-after",
+            "100000",
+        ],
         // 500s.
-        &["--fail-first", "5", "--match", "^GET /.*/f/", "--status", "500", "--code", "InternalError"],
+        &[
+            "--fail-first",
+            "5",
+            "--match",
+            "^GET /.*/f/",
+            "--status",
+            "500",
+            "--code",
+            "InternalError",
+        ],
     ];
     for args in faults {
         let proxy = FaultProxy::start(&ep, args);
@@ -615,7 +702,11 @@ fn read_faults_are_retried_and_nothing_is_lost() {
             .collect();
         assert_eq!(got, expect, "{args:?}");
         for r in &run.records {
-            assert_eq!(r.status, "COMPLETE", "{args:?} {}: {:?}", r.object.key, r.reasons);
+            assert_eq!(
+                r.status, "COMPLETE",
+                "{args:?} {}: {:?}",
+                r.object.key, r.reasons
+            );
         }
         if args.contains(&"--cut-after") {
             let ranged = proxy.requests().len();
@@ -625,7 +716,16 @@ fn read_faults_are_retried_and_nothing_is_lost() {
     // Past the retry budget: READ_ERROR for the object, the scan goes on.
     let proxy = FaultProxy::start(
         &ep,
-        &["--fail-first", "1000", "--match", "^GET /.*/f/03", "--status", "503", "--code", "SlowDown"],
+        &[
+            "--fail-first",
+            "1000",
+            "--match",
+            "^GET /.*/f/03",
+            "--status",
+            "503",
+            "--code",
+            "SlowDown",
+        ],
     );
     let run = trawl_scan(&proxy.url, &[&target, "--retries", "2"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
@@ -633,7 +733,10 @@ fn read_faults_are_retried_and_nothing_is_lost() {
     assert_eq!(run.record("f/03.txt").status, "SKIPPED");
     assert_eq!(run.reason("f/03.txt"), "READ_ERROR");
     assert_eq!(
-        run.records.iter().filter(|r| r.status == "COMPLETE").count(),
+        run.records
+            .iter()
+            .filter(|r| r.status == "COMPLETE")
+            .count(),
         11
     );
 }
@@ -646,7 +749,13 @@ fn denied_vanished_and_kms_errors_become_reasons() {
     let rt = runtime();
     rt.block_on(async {
         c.create_bucket().bucket(&bucket).send().await.unwrap();
-        for k in ["denied.txt", "gone.txt", "kms-denied.txt", "kms-disabled.txt", "fine.txt"] {
+        for k in [
+            "denied.txt",
+            "gone.txt",
+            "kms-denied.txt",
+            "kms-disabled.txt",
+            "fine.txt",
+        ] {
             put(&c, &bucket, k, SSN_LINE).await;
         }
     });
@@ -654,12 +763,26 @@ fn denied_vanished_and_kms_errors_become_reasons() {
     let cases: [(&str, &[&str], &str); 4] = [
         (
             "denied.txt",
-            &["--status", "403", "--code", "AccessDenied", "--message", "Access Denied"],
+            &[
+                "--status",
+                "403",
+                "--code",
+                "AccessDenied",
+                "--message",
+                "Access Denied",
+            ],
             "PERMISSION_DENIED",
         ),
         (
             "gone.txt",
-            &["--status", "404", "--code", "NoSuchKey", "--message", "The specified key does not exist."],
+            &[
+                "--status",
+                "404",
+                "--code",
+                "NoSuchKey",
+                "--message",
+                "The specified key does not exist.",
+            ],
             "SOURCE_OBJECT_NO_LONGER_AVAILABLE",
         ),
         (
@@ -676,7 +799,14 @@ fn denied_vanished_and_kms_errors_become_reasons() {
         ),
         (
             "kms-disabled.txt",
-            &["--status", "400", "--code", "KMS.DisabledException", "--message", "key is disabled"],
+            &[
+                "--status",
+                "400",
+                "--code",
+                "KMS.DisabledException",
+                "--message",
+                "key is disabled",
+            ],
             "INVALID_KMS_KEY",
         ),
     ];
@@ -689,9 +819,17 @@ fn denied_vanished_and_kms_errors_become_reasons() {
         assert_eq!(run.code(), 0, "{}", run.stderr());
         assert_eq!(run.records.len(), 5);
         assert_eq!(run.record(key).status, "SKIPPED", "{key}");
-        assert_eq!(run.reason(key), code, "{key}: {:?}", run.record(key).reasons);
+        assert_eq!(
+            run.reason(key),
+            code,
+            "{key}: {:?}",
+            run.record(key).reasons
+        );
         if code.contains("KMS") || code == "INVALID_ENCRYPTION" {
-            assert_eq!(run.record(key).object.encryption.as_deref(), Some("aws:kms"));
+            assert_eq!(
+                run.record(key).object.encryption.as_deref(),
+                Some("aws:kms")
+            );
         }
         assert_eq!(run.record("fine.txt").status, "COMPLETE");
         let gets = proxy
@@ -700,7 +838,10 @@ fn denied_vanished_and_kms_errors_become_reasons() {
             .filter(|l| l.starts_with(&format!("GET /{bucket}/{key}")))
             .count();
         if code != "INVALID_ENCRYPTION" && code != "INVALID_KMS_KEY" {
-            assert!(gets <= 3, "{key}: final errors are not retried by trawl ({gets} GETs)");
+            assert!(
+                gets <= 3,
+                "{key}: final errors are not retried by trawl ({gets} GETs)"
+            );
         }
     }
 }
@@ -871,7 +1012,13 @@ fn posture_findings_from_bucket_settings() {
             .iter()
             .filter(|p| p["bucket"] == bucket)
             .flat_map(|p| p["findings"].as_array().unwrap().clone())
-            .map(|f| f["type"].as_str().unwrap().trim_start_matches("Policy:IAMUser/").to_string())
+            .map(|f| {
+                f["type"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("Policy:IAMUser/")
+                    .to_string()
+            })
             .collect();
         v.sort();
         v
@@ -937,13 +1084,19 @@ fn sse_c_objects_need_the_key() {
         without.record("plain.txt").object.encryption.as_deref(),
         Some("AES256")
     );
-    let with = trawl_scan(&ep, &[&target, "--sse-c-key-file", key_file.to_str().unwrap()]);
+    let with = trawl_scan(
+        &ep,
+        &[&target, "--sse-c-key-file", key_file.to_str().unwrap()],
+    );
     let r = with.record("ssec.txt");
     assert_eq!(r.status, "COMPLETE", "{:?}", r.reasons);
     assert_eq!(r.object.encryption.as_deref(), Some("SSE-C"));
     assert_eq!(counts(r)["USA_SOCIAL_SECURITY_NUMBER"], 1);
     assert_eq!(with.record("plain.txt").status, "COMPLETE");
-    let wrong = trawl_scan(&ep, &[&target, "--sse-c-key-file", wrong_file.to_str().unwrap()]);
+    let wrong = trawl_scan(
+        &ep,
+        &[&target, "--sse-c-key-file", wrong_file.to_str().unwrap()],
+    );
     assert_eq!(wrong.record("ssec.txt").status, "SKIPPED");
     assert_eq!(wrong.reason("ssec.txt"), "INVALID_ENCRYPTION");
 }

@@ -709,8 +709,9 @@ impl Read for S3Body {
     }
 }
 
-/// Chunks buffered per object body (each a network read, typically 8-64 KiB).
-const BODY_QUEUE: usize = 16;
+/// Chunks buffered per object body. Each is one network read (8 KiB to about 400 KiB), so 64
+/// objects in flight hold at most about 100 MiB here; the socket buffers hold more.
+const BODY_QUEUE: usize = 4;
 
 fn encryption_of(out: &aws_sdk_s3::operation::get_object::GetObjectOutput) -> String {
     if out.sse_customer_algorithm().is_some() {
