@@ -960,3 +960,54 @@ fn limits_from_the_command_line() {
     );
     assert_eq!(scan_dir(dir.path(), &["--time-budget", "-1"]).code(), 2);
 }
+
+#[test]
+fn scope_flags_on_a_local_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "data/a.csv", "ssn\n372-81-4456\n");
+    write(dir.path(), "data/b.json", "{}");
+    write(dir.path(), "data/c.log", "x");
+    write(dir.path(), "tmp/d.csv", "x");
+    write(dir.path(), "data/big.csv", vec![b'a'; 5000]);
+    let run = scan_dir(
+        dir.path(),
+        &[
+            "--include-ext",
+            "CSV,.json",
+            "--exclude-prefix",
+            "tmp/",
+            "--max-size",
+            "1K",
+        ],
+    );
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let mut keys = run.keys();
+    keys.sort();
+    assert_eq!(keys, ["data/a.csv", "data/b.json"]);
+    let summary = dir.path().join("summary.json");
+    let run = scan_dir(
+        dir.path(),
+        &[
+            "--include-prefix",
+            "data/",
+            "--summary",
+            summary.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.records.len(), 4);
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(s["objects_out_of_scope"], 1);
+    // Tag criteria: local files have no tags, so an include-tag leaves nothing.
+    let run = scan_dir(dir.path(), &["--include-tag", "team"]);
+    assert!(run.records.is_empty());
+    for bad in [
+        &["--sample", "0"][..],
+        &["--min-size", "lots"],
+        &["--modified-after", "yesterday"],
+        &["--min-size", "2K", "--max-size", "1K"],
+    ] {
+        let run = scan_dir(dir.path(), bad);
+        assert_eq!(run.code(), 2, "{bad:?}");
+        assert!(run.stderr().contains("trawl"), "{bad:?}: {}", run.stderr());
+    }
+}
