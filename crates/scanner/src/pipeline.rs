@@ -85,12 +85,11 @@ impl Target {
     pub fn display(&self) -> String {
         match self {
             Target::Local(p) => p.display().to_string(),
-            Target::S3(t) => {
-                format!("s3://{}/{}", t.bucket.as_deref().unwrap_or(""), t.prefix)
-                    .trim_end_matches('/')
-                    .to_string()
-                    + if t.prefix.ends_with('/') { "/" } else { "" }
-            }
+            Target::S3(t) => match (&t.bucket, t.prefix.as_str()) {
+                (None, _) => "s3://".to_string(),
+                (Some(b), "") => format!("s3://{b}"),
+                (Some(b), p) => format!("s3://{b}/{p}"),
+            },
         }
     }
 }
@@ -500,4 +499,32 @@ pub fn run(
         return Err(Error::NothingScanned(summary.target_errors.join("; ")));
     }
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse_and_display() {
+        for t in [
+            "s3://",
+            "s3://bucket",
+            "s3://bucket/logs/",
+            "s3://b.c-d/a/b",
+            "dir/file",
+        ] {
+            assert_eq!(Target::parse(t).unwrap().display(), t);
+        }
+        assert_eq!(
+            Target::parse("s3://bucket/logs/").unwrap(),
+            Target::S3(S3Target {
+                bucket: Some("bucket".into()),
+                prefix: "logs/".into()
+            })
+        );
+        assert!(Target::parse("s3://a").is_err(), "too short a bucket name");
+        assert!(Target::parse("s3://bad bucket").is_err());
+        assert!(Target::parse("").is_err());
+    }
 }
