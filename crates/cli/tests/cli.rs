@@ -635,8 +635,6 @@ const CORPUS_KNOWN_GAPS: &[(&str, &str)] = &[
     ("zip/go_comment-truncated.zip", "zip crate recovers the archive"),
     ("zip/zip2_invalid_cde_number_of_files_allocation_smaller_offset.zip", "zip crate recovers the archive"),
     ("zip/go_test-baddirsz.zip", "zip crate recovers the entries despite the wrong directory size, as Go does"),
-    ("zip/la_encryption_header.zip", "PKWARE strong (central directory) encryption is not recognised as encryption"),
-    ("zip/la_sfx.exe", "zip appended to an executable stub is not detected"),
     ("zip/go_readme.notzip", "not recognised as a broken zip (no zip magic, no zip name)"),
     ("gz/bad-varint-bug.avro.gz", "manifest looks wrong: the Avro inside is valid (one record, int_array [1, 2]); it is arrow-rs's test for its own varint bug"),
     ("doc/fuzz_POIHWPF-4951943183990784.doc", "manifest looks wrong for a piece-table reader: FIB and piece table are consistent and the text reads cleanly (POI crashes on structures we do not read)"),

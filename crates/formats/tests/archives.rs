@@ -353,3 +353,62 @@ fn fuzz_regression_xz_huge_dictionary() {
         out.reasons
     );
 }
+
+fn run_seekable(data: &[u8], name: &str) -> Out {
+    let mut finder = Finder::default();
+    let e = extract_seekable(
+        &mut Cursor::new(data),
+        name,
+        Some(data.len() as u64),
+        &Limits::default(),
+        &mut finder,
+    );
+    Out {
+        finder,
+        format: e.format.name().to_string(),
+        reasons: e
+            .reasons
+            .iter()
+            .map(|r| (r.code.as_str().to_string(), r.member.clone()))
+            .collect(),
+    }
+}
+
+#[test]
+fn self_extracting_zip_behind_an_executable_stub() {
+    let mut sfx = b"MZ\x90\x00stub code that unpacks what follows".to_vec();
+    sfx.resize(4096, 0xcc);
+    sfx.extend(zip(&[("inside.txt", b"x NEEDLE\n")]));
+    for out in [run(&sfx, "setup.bin"), run_seekable(&sfx, "setup.bin")] {
+        assert_eq!(out.format, "zip");
+        assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+        assert_eq!(out.finder.members, [strings(&["inside.txt"])]);
+    }
+    // An executable without a zip stays unsupported binary; so does a non-executable blob
+    // with a zip tail (its tail is not looked at).
+    let mut exe = b"MZ\x90\x00".to_vec();
+    exe.resize(10_000, 0x90);
+    let out = run(&exe, "tool.exe");
+    assert_eq!(out.format, "binary");
+    assert_eq!(out.reasons[0].0, "UNSUPPORTED_FILE_TYPE_EXCEPTION");
+    let mut blob = vec![0xffu8, 0xd8, 0xff, 0x00];
+    blob.resize(4096, 0x11);
+    blob.extend(zip(&[("inside.txt", b"x NEEDLE\n")]));
+    assert!(run(&blob, "photo.dat").finder.found.is_empty());
+}
+
+#[test]
+fn pkware_strong_encryption_is_encrypted_not_corrupt() {
+    // A local header with flags 0x2041 (encrypted, strong encryption, central directory
+    // encrypted) and no readable central directory.
+    let mut z = b"PK\x03\x04\x33\x00\x41\x20\x00\x00".to_vec();
+    z.resize(600, 0x5a);
+    for out in [run(&z, "secret.zip"), run_seekable(&z, "secret.zip")] {
+        assert_eq!(out.format, "zip");
+        assert_eq!(out.reasons[0].0, "ENCRYPTED_CONTENT", "{:?}", out.reasons);
+    }
+    // Without the flags the same bytes are a corrupt zip.
+    z[6] = 0;
+    z[7] = 0;
+    assert_eq!(run(&z, "broken.zip").reasons[0].0, "MALFORMED_FILE");
+}

@@ -237,12 +237,91 @@ pub(crate) fn zip(ctx: &mut Ctx<'_>, input: Input<'_>) -> io::Result<()> {
     }
 }
 
-fn zip_archive<R: Read + Seek>(ctx: &mut Ctx<'_>, reader: R) -> io::Result<()> {
-    let mut archive = match zip::ZipArchive::new(reader) {
+/// General-purpose flag bits of a zip local file header: encrypted (0), PKWARE strong
+/// encryption (6), central directory encrypted (13).
+const ZIP_ENCRYPTED: u16 = 1;
+const ZIP_STRONG_ENCRYPTION: u16 = 1 << 6;
+const ZIP_CD_ENCRYPTED: u16 = 1 << 13;
+
+/// When the zip crate cannot open an archive: says whether its first local header declares
+/// PKWARE strong or central-directory encryption (which the crate does not read), so that the
+/// archive is reported as encrypted rather than as corrupt.
+fn strong_encryption<R: Read + Seek>(reader: &mut R) -> Option<&'static str> {
+    let mut h = [0u8; 8];
+    reader.seek(SeekFrom::Start(0)).ok()?;
+    reader.read_exact(&mut h).ok()?;
+    if &h[..4] != b"PK\x03\x04" {
+        return None;
+    }
+    // Strong encryption needs version 5.0 to extract (APPNOTE 7.2.2); garbage headers of
+    // corrupt files rarely have a plausible version and both encryption bits.
+    let version = u16::from_le_bytes([h[4], h[5]]);
+    let flags = u16::from_le_bytes([h[6], h[7]]);
+    if !(50..=63).contains(&version) || flags & ZIP_ENCRYPTED == 0 {
+        return None;
+    }
+    if flags & ZIP_CD_ENCRYPTED != 0 {
+        Some("zip with an encrypted central directory (PKWARE strong encryption): not even member names can be read")
+    } else if flags & ZIP_STRONG_ENCRYPTION != 0 {
+        Some("zip with PKWARE strong encryption: not read")
+    } else {
+        None
+    }
+}
+
+/// Whether the last 64 KiB hold a zip end-of-central-directory record (a zip appended to an
+/// executable stub: a self-extracting archive).
+fn has_zip_end<R: Read + Seek + ?Sized>(reader: &mut R) -> io::Result<bool> {
+    let len = reader.seek(SeekFrom::End(0))?;
+    let window = len.min(65_557);
+    reader.seek(SeekFrom::Start(len - window))?;
+    let mut tail = Vec::with_capacity(window as usize);
+    reader.take(window).read_to_end(&mut tail)?;
+    reader.seek(SeekFrom::Start(0))?;
+    Ok(memchr::memmem::rfind(&tail, b"PK\x05\x06").is_some())
+}
+
+/// Executables up to this size are checked for an appended zip when they arrive as streams
+/// (they must be spooled for it).
+const SFX_STREAM_MAX: u64 = 256 << 20;
+
+/// An executable (`MZ`) that may be a self-extracting zip: reads the zip when there is one.
+/// Returns whether it was one.
+pub(crate) fn self_extracting(
+    ctx: &mut Ctx<'_>,
+    input: Input<'_>,
+    size: Option<u64>,
+) -> io::Result<bool> {
+    match input {
+        Input::Seek(r) => {
+            if !has_zip_end(r)? {
+                return Ok(false);
+            }
+            zip_archive(ctx, r)?;
+        }
+        Input::Stream(r) => {
+            if size.is_some_and(|s| s > SFX_STREAM_MAX) {
+                return Ok(false);
+            }
+            let mut s = spool(ctx, r)?;
+            if !has_zip_end(&mut s)? {
+                return Ok(false);
+            }
+            zip_archive(ctx, &mut s)?;
+        }
+    }
+    Ok(true)
+}
+
+fn zip_archive<R: Read + Seek>(ctx: &mut Ctx<'_>, mut reader: R) -> io::Result<()> {
+    let mut archive = match zip::ZipArchive::new(&mut reader) {
         Ok(a) => a,
         Err(zip::result::ZipError::Io(e)) => return Err(e),
         Err(e) => {
-            ctx.reason(ReasonCode::MalformedFile, format!("zip: {e}"));
+            match strong_encryption(&mut reader) {
+                Some(why) => ctx.reason(ReasonCode::EncryptedContent, why),
+                None => ctx.reason(ReasonCode::MalformedFile, format!("zip: {e}")),
+            }
             return Ok(());
         }
     };

@@ -272,6 +272,25 @@ fn after_head(
             _ => {}
         }
     }
+    // Self-extracting archives: a zip appended to an executable stub. Checked for executables
+    // only (by content or name), the same way for files and streams, so that a bucket of
+    // images is not read whole to look at each one's tail.
+    let executable = head.starts_with(b"MZ")
+        || head.starts_with(b"\x7fELF")
+        || name.to_ascii_lowercase().ends_with(".exe");
+    if detected.format == Format::Binary && executable && head_error.is_none() {
+        return match archive::self_extracting(ctx, rest, size) {
+            Ok(true) => Format::Zip,
+            Ok(false) => {
+                unsupported(ctx, "binary content of no supported format (an executable)");
+                Format::Binary
+            }
+            Err(e) => {
+                ctx.io_failure(&e);
+                Format::Binary
+            }
+        };
+    }
     let result = dispatch(ctx, detected, head, rest, name, size);
     if let Err(e) = result {
         ctx.io_failure(&e);
