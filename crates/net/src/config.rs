@@ -184,6 +184,9 @@ mod tests {
             ..TlsOptions::default()
         })
         .unwrap_err();
-        assert!(matches!(err, NetError::KeyWithoutCertificate { .. }), "{err}");
+        assert!(
+            matches!(err, NetError::KeyWithoutCertificate { .. }),
+            "{err}"
+        );
     }
 }

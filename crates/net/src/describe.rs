@@ -42,9 +42,9 @@ impl fmt::Display for TlsProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::CertificateExpired => f.write_str("the server certificate has expired"),
-            Self::CertificateNotYetValid => f.write_str(
-                "the server certificate is not valid yet (check the local clock)",
-            ),
+            Self::CertificateNotYetValid => {
+                f.write_str("the server certificate is not valid yet (check the local clock)")
+            }
             Self::UnknownIssuer => f.write_str(
                 "the server certificate was issued by an unknown (untrusted) CA; \
                  if it is a private CA, pass its certificate with --ca-bundle",
@@ -60,9 +60,9 @@ impl fmt::Display for TlsProblem {
             ),
             Self::CertificateRevoked => f.write_str("the server certificate has been revoked"),
             Self::BadCertificate(reason) => write!(f, "bad server certificate: {reason}"),
-            Self::ProtocolVersionTooOld => f.write_str(
-                "protocol version too old: the server does not support TLS 1.2 or 1.3",
-            ),
+            Self::ProtocolVersionTooOld => {
+                f.write_str("protocol version too old: the server does not support TLS 1.2 or 1.3")
+            }
             Self::Incompatible(reason) => {
                 write!(f, "no TLS parameters in common with the server: {reason}")
             }
@@ -108,7 +108,7 @@ impl TlsProblem {
                 presented: Vec::new(),
             },
             C::NotValidForNameContext { presented, .. } => Self::HostnameMismatch {
-                presented: presented.clone(),
+                presented: presented.iter().map(|name| plain_name(name)).collect(),
             },
             C::Revoked => Self::CertificateRevoked,
             other => Self::BadCertificate(format!("{other:?}")),
@@ -130,6 +130,15 @@ impl TlsProblem {
             other => Self::AlertReceived(alert_name(other)),
         }
     }
+}
+
+/// `DnsName("a.example")` -> `a.example`, `IpAddress(V4(..))` kept as is; rustls gives the
+/// presented names in their debug form.
+fn plain_name(name: &str) -> String {
+    name.strip_prefix("DnsName(\"")
+        .and_then(|rest| rest.strip_suffix("\")"))
+        .unwrap_or(name)
+        .to_string()
 }
 
 fn alert_name(alert: AlertDescription) -> String {
@@ -186,7 +195,11 @@ impl TlsError {
 
 impl fmt::Display for TlsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TLS connection to {} failed: {}", self.host, self.problem)
+        write!(
+            f,
+            "TLS connection to {} failed: {}",
+            self.host, self.problem
+        )
     }
 }
 
@@ -220,7 +233,10 @@ pub fn classify(err: &(dyn StdError + 'static)) -> Option<TlsProblem> {
     chain(err).find_map(|e| {
         e.downcast_ref::<TlsError>()
             .map(|t| t.problem.clone())
-            .or_else(|| e.downcast_ref::<rustls::Error>().map(TlsProblem::from_rustls))
+            .or_else(|| {
+                e.downcast_ref::<rustls::Error>()
+                    .map(TlsProblem::from_rustls)
+            })
     })
 }
 
@@ -258,6 +274,17 @@ pub fn describe_for(host: &str, err: &(dyn StdError + 'static)) -> String {
 }
 
 fn describe_inner(host: Option<&str>, err: &(dyn StdError + 'static)) -> String {
+    // reqwest's `https_only` refusal: say it the way `check_endpoint` does.
+    let refused_http = chain(err).find_map(|e| {
+        let e = e.downcast_ref::<reqwest::Error>()?;
+        let url = e.url().filter(|u| u.scheme() == "http" && e.is_builder())?;
+        Some(crate::NetError::InsecureEndpoint {
+            url: url.to_string(),
+        })
+    });
+    if let Some(refused) = refused_http {
+        return refused.to_string();
+    }
     match (classify(err), host) {
         (Some(problem), Some(host)) => format!("TLS connection to {host} failed: {problem}"),
         (Some(problem), None) => format!("TLS connection failed: {problem}"),
@@ -302,7 +329,9 @@ mod tests {
             "alert certificate required"
         );
         assert_eq!(
-            TlsProblem::from_rustls(&rustls::Error::AlertReceived(AlertDescription::ProtocolVersion)),
+            TlsProblem::from_rustls(&rustls::Error::AlertReceived(
+                AlertDescription::ProtocolVersion
+            )),
             TlsProblem::ProtocolVersionTooOld
         );
     }

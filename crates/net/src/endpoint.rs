@@ -29,7 +29,9 @@ pub fn check_endpoint(url: &str, opts: &TlsOptions) -> Result<Transport, NetErro
         url: url.to_string(),
         reason: reason.to_string(),
     };
-    let uri: http::Uri = url.parse().map_err(|e: http::uri::InvalidUri| invalid(&e.to_string()))?;
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|e: http::uri::InvalidUri| invalid(&e.to_string()))?;
     let Some(host) = uri.host().filter(|h| !h.is_empty()) else {
         return Err(invalid("no host"));
     };
@@ -89,7 +91,10 @@ mod tests {
         );
         let err = check_endpoint("http://127.0.0.1:5000", &strict).unwrap_err();
         assert!(matches!(err, NetError::InsecureEndpoint { .. }));
-        assert!(err.to_string().contains("--allow-insecure-endpoint"), "{err}");
+        assert!(
+            err.to_string().contains("--allow-insecure-endpoint"),
+            "{err}"
+        );
         assert!(err.to_string().contains("http://127.0.0.1:5000"), "{err}");
     }
 
@@ -106,9 +111,18 @@ mod tests {
 
     #[test]
     fn malformed_endpoints_are_invalid() {
-        for url in ["127.0.0.1:5000", "ftp://host/x", "https://", "not a url", "/path"] {
+        for url in [
+            "127.0.0.1:5000",
+            "ftp://host/x",
+            "https://",
+            "not a url",
+            "/path",
+        ] {
             let err = check_endpoint(url, &allow()).unwrap_err();
-            assert!(matches!(err, NetError::InvalidEndpoint { .. }), "{url}: {err}");
+            assert!(
+                matches!(err, NetError::InvalidEndpoint { .. }),
+                "{url}: {err}"
+            );
         }
     }
 }
