@@ -122,6 +122,16 @@ impl Fixture {
     /// A server configuration with a certificate from the test CA, requiring a client
     /// certificate from the test CA.
     fn server_config(&self, names: &[&str], expired: bool) -> ServerConfig {
+        self.server_config_versions(names, expired, rustls::DEFAULT_VERSIONS)
+    }
+
+    /// [`server_config`](Self::server_config) speaking only `versions`.
+    fn server_config_versions(
+        &self,
+        names: &[&str],
+        expired: bool,
+        versions: &[&'static rustls::SupportedProtocolVersion],
+    ) -> ServerConfig {
         let leaf = self.ca.leaf(names, expired);
         let chain = vec![CertificateDer::from_pem_slice(leaf.cert.as_bytes()).unwrap()];
         let key = PrivateKeyDer::from_pem_slice(leaf.key.as_bytes()).unwrap();
@@ -134,7 +144,7 @@ impl Fixture {
             .build()
             .unwrap();
         ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
+            .with_protocol_versions(versions)
             .unwrap()
             .with_client_cert_verifier(verifier)
             .with_single_cert(chain, key)
@@ -171,6 +181,8 @@ struct Seen {
     connections: AtomicUsize,
     /// Bodies of the requests served.
     bodies: Mutex<Vec<String>>,
+    /// TLS versions of the handshakes that completed.
+    versions: Mutex<Vec<rustls::ProtocolVersion>>,
 }
 
 /// Reads one HTTP/1.1 request (headers and a `content-length` body) and answers 200 with an
@@ -229,6 +241,9 @@ async fn https_receiver(config: ServerConfig) -> (SocketAddr, Arc<Seen>) {
             let seen = seen2.clone();
             tokio::spawn(async move {
                 if let Ok(tls) = acceptor.accept(tcp).await {
+                    if let Some(version) = tls.get_ref().1.protocol_version() {
+                        seen.versions.lock().unwrap().push(version);
+                    }
                     let _ = serve_one(tls, &seen).await;
                 }
             });
@@ -325,6 +340,37 @@ async fn webhook_delivery_works_with_the_right_client_certificate() {
     let bodies = seen.bodies.lock().unwrap();
     assert_eq!(bodies.len(), 1);
     assert!(bodies[0].contains("CREDIT_CARD_NUMBER"), "{bodies:?}");
+    // TLS 1.3 is preferred when the server has it.
+    assert_eq!(
+        *seen.versions.lock().unwrap(),
+        [rustls::ProtocolVersion::TLSv1_3]
+    );
+}
+
+#[tokio::test]
+async fn a_tls_1_2_only_server_is_still_accepted() {
+    let fx = Fixture::new();
+    let config = fx.server_config_versions(&["127.0.0.1"], false, &[&rustls::version::TLS12]);
+    let (addr, seen) = https_receiver(config).await;
+    let url = format!("https://127.0.0.1:{}/hook", addr.port());
+    let response = post(&fx.client_opts(Some(&fx.ca)), &url).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        *seen.versions.lock().unwrap(),
+        [rustls::ProtocolVersion::TLSv1_2]
+    );
+}
+
+#[tokio::test]
+async fn a_tls_1_2_server_without_a_client_certificate_also_says_one_is_required() {
+    let fx = Fixture::new();
+    let config = fx.server_config_versions(&["127.0.0.1"], false, &[&rustls::version::TLS12]);
+    let (addr, _) = https_receiver(config).await;
+    let url = format!("https://127.0.0.1:{}/hook", addr.port());
+    let err = post(&fx.client_opts(None), &url).await.unwrap_err();
+    let line = describe(&err);
+    println!("{line}");
+    assert!(line.contains("client certificate"), "{line}");
 }
 
 #[tokio::test]
