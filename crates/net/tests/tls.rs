@@ -419,7 +419,7 @@ async fn webhook_with_an_untrusted_client_certificate_is_rejected() {
 #[tokio::test]
 async fn expired_server_certificate_says_expired() {
     let fx = Fixture::new();
-    let (addr, _) = https_receiver(fx.server_config(&["127.0.0.1"], true)).await;
+    let (addr, seen) = https_receiver(fx.server_config(&["127.0.0.1"], true)).await;
     let url = format!("https://127.0.0.1:{}/hook", addr.port());
     let err = post(&fx.client_opts(Some(&fx.ca)), &url).await.unwrap_err();
     let line = describe(&err);
@@ -434,6 +434,11 @@ async fn expired_server_certificate_says_expired() {
         "{line}"
     );
     assert!(line.contains("expired"), "{line}");
+    assert_eq!(
+        seen.connections.load(Ordering::SeqCst),
+        1,
+        "never a silent retry"
+    );
 }
 
 #[tokio::test]
