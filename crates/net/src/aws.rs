@@ -38,7 +38,10 @@ use crate::{client_config, NetError, TlsOptions};
 /// ```
 ///
 /// Plain `http://` requests fail (a user error, not retried) unless
-/// `opts.allow_insecure_endpoint`, and then each origin is logged once as a warning. A TLS
+/// `opts.allow_insecure_endpoint`, and then each origin is logged once as a warning; the
+/// exception is AWS's own link-local credential endpoints (EC2 instance metadata, ECS and EKS
+/// Pod Identity credentials), which only speak plain HTTP and which the SDK's credential
+/// providers reach through this client. A TLS
 /// failure comes back as a [`TlsError`] naming the host and the reason, inside a connector
 /// error the SDK does not retry. Connect and read timeouts from the SDK's settings apply.
 /// HTTP/1.1 only (S3 does not speak HTTP/2).
@@ -101,12 +104,8 @@ impl AwsConnector {
         tcp.set_nodelay(true);
         tcp.set_connect_timeout(connect_timeout);
         let https = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(inner.tls.clone());
-        let https = if inner.allow_http {
-            https.https_or_http()
-        } else {
-            https.https_only()
-        };
-        let https = https.enable_http1().wrap_connector(tcp);
+        // Plain HTTP is refused per request in `call` (AWS's credential endpoints excepted).
+        let https = https.https_or_http().enable_http1().wrap_connector(tcp);
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(90))
@@ -132,7 +131,7 @@ impl HttpConnector for AwsConnector {
             (Some(host), None) => format!("{host}:443"),
             (None, _) => uri.to_string(),
         };
-        if uri.scheme_str() == Some("http") {
+        if uri.scheme_str() == Some("http") && !is_aws_credential_endpoint(uri.host()) {
             if !self.allow_http {
                 let err = NetError::InsecureEndpoint {
                     url: format!("http://{host}"),
@@ -160,6 +159,24 @@ impl HttpConnector for AwsConnector {
     }
 }
 
+/// The link-local addresses where AWS serves credentials over plain HTTP by design: EC2
+/// instance metadata (IMDS, IPv4 and IPv6), ECS task credentials and EKS Pod Identity. The
+/// SDK's credential providers reach them through this same client when it is given to
+/// `aws_config::defaults(..).http_client(..)`; they are not user endpoints, so they pass
+/// without `--allow-insecure-endpoint` and without a warning.
+fn is_aws_credential_endpoint(host: Option<&str>) -> bool {
+    matches!(
+        host,
+        Some(
+            "169.254.169.254"
+                | "[fd00:ec2::254]"
+                | "169.254.170.2"
+                | "169.254.170.23"
+                | "[fd00:ec2::23]"
+        )
+    )
+}
+
 /// Sorts a hyper failure for the SDK's retry policy: TLS failures are final (never retried),
 /// with a [`TlsError`] naming the host; connection trouble is I/O (retried).
 fn connector_error(host: &str, err: hyper_util::client::legacy::Error) -> ConnectorError {
@@ -183,4 +200,30 @@ fn connector_error(host: &str, err: hyper_util::client::legacy::Error) -> Connec
         return ConnectorError::io(err.into());
     }
     ConnectorError::other(err.into(), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_aws_credential_endpoints_pass_in_plain_http() {
+        for url in [
+            "http://169.254.169.254/latest/api/token",
+            "http://[fd00:ec2::254]/latest/meta-data/",
+            "http://169.254.170.2/v2/credentials/x",
+            "http://169.254.170.23/v1/credentials",
+        ] {
+            let uri: http::Uri = url.parse().unwrap();
+            assert!(is_aws_credential_endpoint(uri.host()), "{url}");
+        }
+        for url in [
+            "http://127.0.0.1:5000",
+            "http://169.254.169.253/",
+            "http://s3.example/",
+        ] {
+            let uri: http::Uri = url.parse().unwrap();
+            assert!(!is_aws_credential_endpoint(uri.host()), "{url}");
+        }
+    }
 }
