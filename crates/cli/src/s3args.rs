@@ -41,6 +41,15 @@ pub struct S3Args {
     /// Allow a plain http:// endpoint (a warning is printed).
     #[arg(long)]
     allow_insecure_endpoint: bool,
+    /// Extra CA certificates (PEM) to trust besides the platform's; AWS_CA_BUNDLE also works.
+    #[arg(long, value_name = "FILE")]
+    ca_bundle: Option<PathBuf>,
+    /// Client certificate (PEM) for endpoints that require mutual TLS.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    client_cert: Option<PathBuf>,
+    /// Private key (PEM) of the client certificate; refused when group- or world-readable.
+    #[arg(long, value_name = "FILE")]
+    client_key: Option<PathBuf>,
     /// Check each bucket's settings and report posture findings (public access, encryption,
     /// sharing, replication, transport).
     #[arg(long)]
@@ -74,7 +83,12 @@ impl S3Args {
             sse_c_key,
             concurrency: self.concurrency,
             all_versions: self.all_versions,
-            allow_insecure_endpoint: self.allow_insecure_endpoint,
+            tls: trawl_net::TlsOptions {
+                ca_bundle: self.ca_bundle.clone(),
+                client_cert: self.client_cert.clone(),
+                client_key: self.client_key.clone(),
+                allow_insecure_endpoint: self.allow_insecure_endpoint,
+            },
             posture: self.posture,
             retry,
         })

@@ -1102,3 +1102,203 @@ fn sse_c_objects_need_the_key() {
 }
 
 use md5::Digest as _;
+
+/// A throwaway CA (rcgen) and a TLS-terminating proxy on 127.0.0.1 in front of the test S3
+/// server that requires a client certificate from that CA.
+mod tls {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    };
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use rustls::server::WebPkiClientVerifier;
+    use rustls::{RootCertStore, ServerConfig};
+
+    pub struct Ca {
+        issuer: Issuer<'static, KeyPair>,
+        pub pem: String,
+    }
+
+    impl Ca {
+        pub fn new() -> Ca {
+            let mut params = CertificateParams::default();
+            params
+                .distinguished_name
+                .push(DnType::CommonName, "trawl test CA");
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+            let key = KeyPair::generate().unwrap();
+            let cert = params.self_signed(&key).unwrap();
+            Ca {
+                pem: cert.pem(),
+                issuer: Issuer::new(params, key),
+            }
+        }
+
+        /// (certificate PEM, key PEM) for `name`.
+        pub fn leaf(&self, name: &str) -> (String, String) {
+            let params = CertificateParams::new(vec![name.to_string()]).unwrap();
+            let key = KeyPair::generate().unwrap();
+            let cert = params.signed_by(&key, &self.issuer).unwrap();
+            (cert.pem(), key.serialize_pem())
+        }
+
+        pub fn server_config(&self) -> ServerConfig {
+            let (cert, key) = self.leaf("127.0.0.1");
+            let chain = vec![CertificateDer::from_pem_slice(cert.as_bytes()).unwrap()];
+            let key = PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap();
+            let mut roots = RootCertStore::empty();
+            roots
+                .add(CertificateDer::from_pem_slice(self.pem.as_bytes()).unwrap())
+                .unwrap();
+            let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+            let verifier =
+                WebPkiClientVerifier::builder_with_provider(roots.into(), provider.clone())
+                    .build()
+                    .unwrap();
+            ServerConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_client_cert_verifier(verifier)
+                .with_single_cert(chain, key)
+                .unwrap()
+        }
+    }
+
+    /// Starts the proxy on `rt`; returns its port and a count of accepted connections.
+    pub fn proxy(
+        rt: &tokio::runtime::Runtime,
+        config: ServerConfig,
+        upstream: String,
+    ) -> (u16, Arc<AtomicUsize>) {
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let seen = Arc::new(AtomicUsize::new(0));
+        let seen2 = seen.clone();
+        rt.spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                seen2.fetch_add(1, Ordering::SeqCst);
+                let (acceptor, upstream) = (acceptor.clone(), upstream.clone());
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let Ok(mut plain) = tokio::net::TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+                });
+            }
+        });
+        (port, seen)
+    }
+}
+
+#[test]
+fn scans_through_mutual_tls_with_a_custom_ca_bundle() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(ep) = moto() else { return };
+    let c = client(&ep);
+    let bucket = bucket_name("tls");
+    let rt = runtime();
+    rt.block_on(async {
+        c.create_bucket().bucket(&bucket).send().await.unwrap();
+        put(&c, &bucket, "secret.txt", SSN_LINE).await;
+    });
+    let ca = tls::Ca::new();
+    let upstream = ep
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let (port, connections) = tls::proxy(&rt, ca.server_config(), upstream);
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("ca.pem");
+    std::fs::write(&bundle, &ca.pem).unwrap();
+    let (cert, key) = ca.leaf("trawl-client");
+    let cert_file = dir.path().join("client.pem");
+    let key_file = dir.path().join("client.key");
+    std::fs::write(&cert_file, cert).unwrap();
+    std::fs::write(&key_file, key).unwrap();
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let https = format!("https://127.0.0.1:{port}");
+    let run_with = |extra: &[&str]| -> Output {
+        Command::new(env!("CARGO_BIN_EXE_trawl"))
+            .args(["scan", &format!("s3://{bucket}"), "--format", "jsonl"])
+            .args(["--endpoint-url", &https])
+            .args(extra)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .env_remove("AWS_CA_BUNDLE")
+            .output()
+            .unwrap()
+    };
+    let ok = run_with(&[
+        "--ca-bundle",
+        bundle.to_str().unwrap(),
+        "--client-cert",
+        cert_file.to_str().unwrap(),
+        "--client-key",
+        key_file.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&ok.stderr);
+    assert_eq!(ok.status.code(), Some(0), "{stderr}");
+    let rec: ResultRecord =
+        serde_json::from_str(String::from_utf8_lossy(&ok.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(counts(&rec)["USA_SOCIAL_SECURITY_NUMBER"], 1);
+    assert!(!stderr.contains("plain http"), "{stderr}");
+    // AWS_CA_BUNDLE works as well as the flag.
+    let via_env = Command::new(env!("CARGO_BIN_EXE_trawl"))
+        .args(["scan", &format!("s3://{bucket}"), "--format", "jsonl", "-q"])
+        .args(["--endpoint-url", &https])
+        .args(["--client-cert", cert_file.to_str().unwrap()])
+        .args(["--client-key", key_file.to_str().unwrap()])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CA_BUNDLE", &bundle)
+        .output()
+        .unwrap();
+    assert_eq!(
+        via_env.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&via_env.stderr)
+    );
+    // Without the CA bundle: a clear error naming the host, and no retry storm.
+    let before = connections.load(std::sync::atomic::Ordering::SeqCst);
+    let untrusted = run_with(&[]);
+    let err = String::from_utf8_lossy(&untrusted.stderr);
+    assert_eq!(untrusted.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(
+        err.to_lowercase().contains("untrusted") || err.contains("issuer"),
+        "{err}"
+    );
+    let tries = connections.load(std::sync::atomic::Ordering::SeqCst) - before;
+    assert!(tries <= 3, "{tries} connections for a certificate problem");
+    // Without a client certificate the proxy refuses the handshake.
+    let no_cert = run_with(&["--ca-bundle", bundle.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&no_cert.stderr);
+    assert_eq!(no_cert.status.code(), Some(2), "{err}");
+    assert!(err.contains("client certificate"), "{err}");
+    // A world-readable key is refused before any connection.
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let open_key = run_with(&[
+        "--ca-bundle",
+        bundle.to_str().unwrap(),
+        "--client-cert",
+        cert_file.to_str().unwrap(),
+        "--client-key",
+        key_file.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&open_key.stderr);
+    assert_eq!(open_key.status.code(), Some(2), "{err}");
+    assert!(err.contains("too open"), "{err}");
+}

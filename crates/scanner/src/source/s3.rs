@@ -46,8 +46,9 @@ pub struct S3Options {
     pub concurrency: usize,
     /// Scan every version, not only the latest.
     pub all_versions: bool,
-    /// Allow a plain `http://` endpoint (a warning is printed).
-    pub allow_insecure_endpoint: bool,
+    /// TLS: CA bundle, client certificate for mutual TLS, and whether a plain `http://`
+    /// endpoint is allowed (with a warning). `AWS_CA_BUNDLE` adds to it.
+    pub tls: trawl_net::TlsOptions,
     /// Check bucket settings and report posture findings.
     pub posture: bool,
     /// Retries on top of the SDK's own.
@@ -168,7 +169,7 @@ pub fn check_endpoint(opts: &S3Options) -> Result<Option<String>, String> {
         return Ok(None);
     }
     if lower.starts_with("http://") {
-        if opts.allow_insecure_endpoint {
+        if opts.tls.allow_insecure_endpoint {
             return Ok(Some(format!(
                 "warning: {url} is plain http: object contents and credentials signatures cross the network unencrypted"
             )));
@@ -184,7 +185,11 @@ pub fn check_endpoint(opts: &S3Options) -> Result<Option<String>, String> {
 /// shared configuration (for other services of the same account, such as STS).
 pub async fn client(opts: &S3Options) -> Result<(Client, aws_config::SdkConfig), String> {
     check_endpoint(opts)?;
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    // One rustls stack for S3 and the credential providers: platform roots plus the CA bundle,
+    // TLS 1.2 at least, the client certificate when given.
+    let tls = opts.tls.clone().with_aws_env();
+    let http = trawl_net::aws_http_client(&tls).map_err(|e| e.to_string())?;
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
     if let Some(p) = &opts.profile {
         loader = loader.profile_name(p);
     }
@@ -276,6 +281,17 @@ where
 {
     let text = describe(e);
     match e {
+        // Certificate and protocol problems are never retried: they would fail the same way.
+        SdkError::DispatchFailure(d)
+            if d.as_connector_error()
+                .is_some_and(|c| trawl_net::classify(c).is_some()) =>
+        {
+            let why = d
+                .as_connector_error()
+                .map(|c| trawl_net::describe(c))
+                .unwrap_or(text);
+            return Failure::Final(Reason::new(ReasonCode::ReadError, why), None);
+        }
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
             return Failure::Transient(text)
         }
@@ -1025,7 +1041,7 @@ mod tests {
         assert!(check_endpoint(&o)
             .unwrap_err()
             .contains("--allow-insecure-endpoint"));
-        o.allow_insecure_endpoint = true;
+        o.tls.allow_insecure_endpoint = true;
         assert!(check_endpoint(&o).unwrap().unwrap().contains("plain http"));
         o.endpoint_url = Some("https://s3.example.com".into());
         assert!(check_endpoint(&o).unwrap().is_none());
