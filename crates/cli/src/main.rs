@@ -19,6 +19,7 @@ use trawl_scanner::sink::RecordSink;
 use trawl_scanner::summary::Summary;
 
 mod human;
+mod jobs;
 
 /// Exit statuses, as the output contract fixes them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +50,12 @@ enum Command {
     /// Work with identifiers.
     #[command(subcommand)]
     Identifiers(IdentifiersCommand),
+    /// Scan jobs: create, list, show, run, pause, resume, cancel, history.
+    Job(jobs::JobArgs),
+    /// Run jobs on their schedules until stopped (SIGTERM).
+    Daemon(jobs::DaemonArgs),
+    /// Findings of jobs: list, show, suppress.
+    Findings(jobs::FindingsArgs),
 }
 
 #[derive(Subcommand)]
@@ -233,6 +240,9 @@ fn main() -> ExitCode {
             reveal,
             allow,
         }) => test_identifier(&what, reveal, &allow),
+        Command::Job(args) => jobs::job(args),
+        Command::Daemon(args) => jobs::daemon(args),
+        Command::Findings(args) => jobs::findings(args),
     };
     match result {
         Ok(status) => ExitCode::from(status as u8),
