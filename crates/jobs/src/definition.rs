@@ -337,8 +337,11 @@ impl JobDefinition {
             _ => Self::from_toml(&file, &text)
                 .or_else(|e| Self::from_yaml(&file, &text).map_err(|_| e))?,
         };
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let base = std::path::absolute(&base).unwrap_or(base);
+        let base = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let base = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
         def.resolve(&base, &file)?;
         def.check(&file)?;
         Ok(def)

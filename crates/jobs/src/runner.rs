@@ -59,7 +59,8 @@ impl RunOptions {
             trigger: "manual".into(),
             stop: None,
             http_client: None,
-            default_results: state
+            default_results: std::path::absolute(state)
+                .unwrap_or_else(|_| state.to_path_buf())
                 .parent()
                 .map(|p| p.join("results"))
                 .unwrap_or_else(|| PathBuf::from("results")),

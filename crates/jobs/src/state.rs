@@ -422,6 +422,12 @@ fn map_run(r: &Row<'_>) -> rusqlite::Result<RunRow> {
 
 fn map_finding(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
     let detail: String = r.get("detail")?;
+    let archived = r.get::<_, i64>("archived")? != 0;
+    let mut detail: serde_json::Value =
+        serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null);
+    if let Some(o) = detail.as_object_mut() {
+        o.insert("archived".into(), serde_json::Value::Bool(archived));
+    }
     Ok(FindingRow {
         id: r.get("id")?,
         job_id: r.get("job_id")?,
@@ -436,9 +442,9 @@ fn map_finding(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
         severity: r.get("severity")?,
         count: r.get::<_, i64>("count")? as u64,
         created_at: r.get("created_at")?,
-        archived: r.get::<_, i64>("archived")? != 0,
+        archived,
         detections: Vec::new(),
-        detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+        detail,
     })
 }
 
