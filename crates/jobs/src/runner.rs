@@ -28,6 +28,11 @@ use crate::state::{
     now_text, run_status, status, BatchObject, FindingRow, NewFinding, RunRow, Store, Suppression,
 };
 
+/// A callback at the start of a run (with whether it resumes one).
+pub type StartHook = Arc<dyn Fn(&RunRow, bool) + Send + Sync>;
+/// A callback for warnings.
+pub type WarnHook = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// How to run.
 #[derive(Clone)]
 pub struct RunOptions {
@@ -47,9 +52,9 @@ pub struct RunOptions {
     /// Longest wait before a batch is committed.
     pub batch_interval: Duration,
     /// Called when a run starts (with whether it resumes a run).
-    pub on_start: Option<Arc<dyn Fn(&RunRow, bool) + Send + Sync>>,
+    pub on_start: Option<StartHook>,
     /// Warnings (targets or paths that could not be read, delivery failures).
-    pub on_warning: Option<Arc<dyn Fn(&str) + Send + Sync>>,
+    pub on_warning: Option<WarnHook>,
 }
 
 impl RunOptions {
@@ -603,6 +608,8 @@ fn scan(
         scope,
         filter: Some(filter),
         cancel: Some(cancel.clone()),
+        // S3Options grows more fields (endpoint, ...): their defaults apply.
+        #[allow(clippy::needless_update)]
         s3: S3Options {
             region: Some(job.region().to_string()),
             ..Default::default()

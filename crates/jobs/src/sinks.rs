@@ -294,13 +294,16 @@ impl EventSink for EventBridgeSink {
     }
 }
 
+/// Sinks by outbox key.
+pub type Sinks = Vec<(String, Box<dyn EventSink>)>;
+
 /// The sinks of a job: `(key, sink)`, the key (`INDEX:KIND`) naming it in the outbox.
 pub fn build_sinks(
     defs: &[SinkDef],
     region: &str,
     http: Option<&reqwest::Client>,
-) -> Result<Vec<(String, Box<dyn EventSink>)>, String> {
-    let mut out: Vec<(String, Box<dyn EventSink>)> = Vec::new();
+) -> Result<Sinks, String> {
+    let mut out: Sinks = Vec::new();
     for (i, d) in defs.iter().enumerate() {
         let key = sink_key(i, d);
         let sink: Box<dyn EventSink> = match d {

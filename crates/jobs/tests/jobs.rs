@@ -600,3 +600,33 @@ fn results_under_an_s3_prefix() {
         );
     }
 }
+
+#[test]
+fn eventbridge_against_a_local_endpoint_when_available() {
+    // moto's server accepts PutEvents: TRAWL_TEST_EVENTBRIDGE_ENDPOINT=http://127.0.0.1:5011
+    let Ok(endpoint) = std::env::var("TRAWL_TEST_EVENTBRIDGE_ENDPOINT") else {
+        eprintln!("skipped: TRAWL_TEST_EVENTBRIDGE_ENDPOINT not set");
+        return;
+    };
+    std::env::set_var("AWS_ACCESS_KEY_ID", "test");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for i in 0..13 {
+        write(&data, &format!("f{i:02}.txt"), CARD);
+    }
+    let state = dir.path().join("state.db");
+    let store = Store::open(&state).unwrap();
+    let job = create(
+        &store,
+        dir.path(),
+        &format!("name = \"eb\"\ntargets = [\"data\"]\n[[events]]\ntype = \"eventbridge\"\nendpoint = \"{endpoint}\"\n"),
+        Utc::now(),
+    );
+    let out = run_job(&state, &job.id, &opts(&state)).unwrap();
+    assert_eq!(
+        out.summary["events"]["0:eventbridge"]["delivered"], 13,
+        "{}",
+        out.summary
+    );
+}
