@@ -55,6 +55,9 @@ pub struct JobDefinition {
     /// Region put in events and used for S3 (default `us-east-1`).
     #[serde(default)]
     pub region: Option<String>,
+    /// S3 access options.
+    #[serde(default)]
+    pub s3: S3Def,
     /// Custom identifier files, read when the job is created: `(file name, text)`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stored_custom_identifiers: Vec<(String, String)>,
@@ -182,6 +185,16 @@ pub struct ResultsDef {
     #[serde(default)]
     pub records_per_file: Option<u64>,
     /// S3 endpoint override for an `s3://` location (path-style; a local test server).
+    #[serde(default)]
+    pub endpoint: Option<String>,
+}
+
+/// S3 access.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct S3Def {
+    /// Endpoint override (an S3-compatible server; path-style addressing). Used for results
+    /// uploads when `results.endpoint` is not given.
     #[serde(default)]
     pub endpoint: Option<String>,
 }
@@ -561,6 +574,20 @@ impl JobDefinition {
                     return Err(Error::def(file, &field("path"), "empty"));
                 }
                 _ => {}
+            }
+        }
+        for (field, e) in [
+            ("s3.endpoint", &self.s3.endpoint),
+            ("results.endpoint", &self.results.endpoint),
+        ] {
+            if let Some(e) = e {
+                if !(e.starts_with("http://") || e.starts_with("https://")) {
+                    return Err(Error::def(
+                        file,
+                        field,
+                        format!("{e:?} is not an http(s) URL"),
+                    ));
+                }
             }
         }
         if let Some(a) = &self.account {

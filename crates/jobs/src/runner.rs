@@ -452,6 +452,37 @@ pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutc
     })
 }
 
+/// Publishes a finding that does not come from a result record (a bucket policy finding,
+/// say) through a job's event sinks: the event (see [`finding_event`]) waits in the outbox
+/// and goes out with the job's next delivery ([`deliver`], at the end of each run). Updates
+/// of one finding should be published on a [`PolicyCadence`](crate::events::PolicyCadence):
+/// give each published update its own `count` so that it gets its own event id.
+pub fn publish_finding(
+    store: &mut Store,
+    job: &Job,
+    job_id: &str,
+    run_id: &str,
+    finding: &crate::events::GenericFinding,
+) -> Result<String> {
+    let ev = finding_event(job.account(), job.region(), finding);
+    let sinks: Vec<String> = job
+        .def
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, d)| crate::sinks::sink_key(i, d))
+        .collect();
+    store.enqueue_event(
+        job_id,
+        run_id,
+        &finding.id,
+        &ev.id,
+        &serde_json::to_string(&ev)?,
+        &sinks,
+    )?;
+    Ok(ev.id)
+}
+
 /// Delivers a job's waiting events to its sinks; returns counts per sink.
 pub fn deliver(
     store: &Store,
@@ -526,12 +557,13 @@ fn scan(
             let staging = PathBuf::from(format!("{}.staging", store.path().display()))
                 .join(&job_id)
                 .join(&run.id);
-            let up = Uploader::new(
-                job.region(),
-                job.def.results.endpoint.as_deref(),
-                bucket,
-                prefix,
-            );
+            let endpoint = job
+                .def
+                .results
+                .endpoint
+                .as_ref()
+                .or(job.def.s3.endpoint.as_ref());
+            let up = Uploader::new(job.region(), endpoint.map(String::as_str), bucket, prefix);
             (staging, Some(up))
         }
     };

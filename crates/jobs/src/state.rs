@@ -1022,6 +1022,33 @@ impl Store {
         Ok(())
     }
 
+    /// Puts an event in the outbox for each sink (once: an event id already there is kept).
+    pub fn enqueue_event(
+        &mut self,
+        job_id: &str,
+        run_id: &str,
+        finding_id: &str,
+        event_id: &str,
+        body: &str,
+        sinks: &[String],
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO events (event_id, finding_id, job_id, run_id, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![event_id, finding_id, job_id, run_id, now_text(Utc::now()), body],
+        )?;
+        for s in sinks {
+            tx.execute(
+                "INSERT OR IGNORE INTO deliveries (event_id, sink) VALUES (?1, ?2)",
+                params![event_id, s],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Counts of events per sink: (delivered, pending).
     pub fn delivery_counts(&self, job_id: &str) -> Result<BTreeMap<String, (u64, u64)>> {
         let mut stmt = self.conn.prepare(
