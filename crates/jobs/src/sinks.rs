@@ -294,6 +294,27 @@ impl EventSink for EventBridgeSink {
     }
 }
 
+/// Expands `${NAME}` from the environment (so that secrets such as tokens stay out of the
+/// job file and the state database); an unset variable is an error.
+pub fn expand_env(value: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else {
+            return Err(format!("{value:?}: unclosed ${{"));
+        };
+        let name = &after[..end];
+        let v =
+            std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))?;
+        out.push_str(&v);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
 /// Sinks by outbox key.
 pub type Sinks = Vec<(String, Box<dyn EventSink>)>;
 
@@ -322,10 +343,14 @@ pub fn build_sinks(
                         default_http_client(Duration::from_secs(timeout_seconds.unwrap_or(10)))?
                     }
                 };
+                let headers = headers
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), expand_env(v)?)))
+                    .collect::<Result<BTreeMap<_, _>, String>>()?;
                 Box::new(WebhookSink::new(
                     client,
-                    url.clone(),
-                    headers.clone(),
+                    expand_env(url)?,
+                    headers,
                     max_attempts.unwrap_or(5),
                     Duration::from_millis(backoff_ms.unwrap_or(500)),
                 ))
@@ -352,4 +377,29 @@ pub fn build_sinks(
 /// The outbox key of sink `i`.
 pub fn sink_key(i: usize, d: &SinkDef) -> String {
     format!("{i}:{}", d.kind())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_expansion() {
+        std::env::set_var("TRAWL_SINKS_TEST_TOKEN", "abc");
+        assert_eq!(
+            expand_env("Bearer ${TRAWL_SINKS_TEST_TOKEN}!").unwrap(),
+            "Bearer abc!"
+        );
+        assert_eq!(expand_env("plain").unwrap(), "plain");
+        assert!(expand_env("${TRAWL_SINKS_TEST_UNSET_VAR}").is_err());
+        assert!(expand_env("${oops").is_err());
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let b = Duration::from_millis(100);
+        assert!(backoff(b, 0) <= Duration::from_millis(100));
+        assert!(backoff(b, 3) >= Duration::from_millis(400));
+        assert!(backoff(b, 30) <= Duration::from_secs(30));
+    }
 }
