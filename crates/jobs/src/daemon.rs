@@ -3,6 +3,7 @@
 //! starts, and an interrupted run is resumed. A stop flag (SIGTERM) lets the objects in
 //! flight finish, saves state and returns.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -150,40 +151,73 @@ impl Daemon {
         r
     }
 
-    /// Runs until stopped: tick, sleep until the next job is due (or `poll`), repeat.
+    /// Runs until stopped. Due jobs start as soon as a slot is free (at most
+    /// `max_concurrent` runs at once; a long run does not hold up other jobs); between runs it
+    /// sleeps until the next job is due (or `poll`). On stop, runs in flight finish their
+    /// objects in flight, save state and end; then it returns.
     pub fn run(&self) -> Result<()> {
         (self.log)(&format!(
             "daemon start state={} max_concurrent={}",
             self.state.display(),
             self.max_concurrent
         ));
-        while !self.stop.load(Ordering::Relaxed) {
-            for (job, r) in self.tick()? {
-                if let Err(e) = r {
-                    if !matches!(e, Error::Locked(_)) {
-                        (self.log)(&format!("job {job}: {e}"));
+        let running: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
+        let busy = || running.lock().map(|r| r.clone()).unwrap_or_default();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let result = std::thread::scope(|s| -> Result<()> {
+            while !self.stop.load(Ordering::Relaxed) {
+                let now = clock(self).now();
+                let store = Store::open(&self.state)?;
+                let due = self.due(&store, now)?;
+                let taken = busy();
+                let mut slots = self.max_concurrent.max(1).saturating_sub(taken.len());
+                for job in due.into_iter().filter(|j| !taken.contains(&j.id)) {
+                    if slots == 0 {
+                        break;
                     }
+                    slots -= 1;
+                    if let Ok(mut r) = running.lock() {
+                        r.insert(job.id.clone());
+                    }
+                    let (running, done_tx) = (&running, done_tx.clone());
+                    s.spawn(move || {
+                        if let Err(e) = self.run_one(&job, now) {
+                            if !matches!(e, Error::Locked(_)) {
+                                (self.log)(&format!("job {}: {e}", job.id));
+                            }
+                        }
+                        if let Ok(mut r) = running.lock() {
+                            r.remove(&job.id);
+                        }
+                        let _ = done_tx.send(());
+                    });
+                }
+                let taken = busy();
+                let next = store
+                    .jobs()?
+                    .into_iter()
+                    .filter(|j| j.status == status::IDLE && !taken.contains(&j.id))
+                    .filter_map(|j| j.next_run_at.as_deref().and_then(parse_time))
+                    .min();
+                drop(store);
+                let wake = next
+                    .unwrap_or(now + self.poll)
+                    .min(now + self.poll)
+                    .max(now);
+                if taken.is_empty() {
+                    clock(self).sleep_until(wake, &self.stop);
+                } else {
+                    // Runs in flight: wake when one ends (a slot frees), or to check again.
+                    let wait = (wake - now).to_std().unwrap_or_default().clamp(
+                        std::time::Duration::from_millis(50),
+                        std::time::Duration::from_secs(1),
+                    );
+                    let _ = done_rx.recv_timeout(wait);
                 }
             }
-            if self.stop.load(Ordering::Relaxed) {
-                break;
-            }
-            let now = clock(self).now();
-            let store = Store::open(&self.state)?;
-            let next = store
-                .jobs()?
-                .into_iter()
-                .filter(|j| j.status == status::IDLE)
-                .filter_map(|j| j.next_run_at.as_deref().and_then(parse_time))
-                .min();
-            drop(store);
-            let wake = next
-                .unwrap_or(now + self.poll)
-                .min(now + self.poll)
-                .max(now);
-            clock(self).sleep_until(wake, &self.stop);
-        }
+            Ok(())
+        });
         (self.log)("daemon stop");
-        Ok(())
+        result
     }
 }

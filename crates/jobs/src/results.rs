@@ -190,6 +190,13 @@ impl ResultsWriter {
             .write(true)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
+        let len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
+        if len < offset {
+            return Err(Error::Results(format!(
+                "{}: {len} bytes, but {offset} were committed; the results of this run were removed",
+                path.display()
+            )));
+        }
         file.set_len(offset).map_err(|e| Error::io(&path, e))?;
         let mut file = file;
         use std::io::Seek;
@@ -236,8 +243,9 @@ impl ResultsWriter {
         Ok(())
     }
 
-    /// Writes the run summary and, for S3, uploads every file of the run.
-    pub fn finish(&mut self, summary: &serde_json::Value) -> Result<()> {
+    /// Writes the run summary and, for S3, uploads every file of the run (and, when the run
+    /// is `complete`, removes the staging directory; an unfinished run keeps it to resume).
+    pub fn finish(&mut self, summary: &serde_json::Value, complete: bool) -> Result<()> {
         let path = self.dir.join("summary.json");
         let text = serde_json::to_string_pretty(summary)? + "\n";
         std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
@@ -249,6 +257,9 @@ impl ResultsWriter {
                 }
             }
             u.put(&path)?;
+            if complete {
+                let _ = std::fs::remove_dir_all(&self.dir);
+            }
         }
         Ok(())
     }
@@ -278,7 +289,7 @@ mod tests {
         w.append(b"C\n", 1).unwrap();
         let p = w.append(b"d\n", 1).unwrap();
         assert_eq!(p.0, 2, "rotated after 3 records");
-        w.finish(&serde_json::json!({})).unwrap();
+        w.finish(&serde_json::json!({}), true).unwrap();
         assert_eq!(read_all(&dir.path().join(file_name(1))), "a\nb\nC\n");
         assert_eq!(read_all(&dir.path().join(file_name(2))), "d\n");
         assert!(dir.path().join("summary.json").exists());

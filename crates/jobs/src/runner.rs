@@ -780,6 +780,7 @@ fn scan(
         "results_location": location.display(),
         "this_session": pipeline_summary,
     });
-    sink.writer.finish(&summary)?;
+    sink.writer
+        .finish(&summary, run_state == run_status::COMPLETE)?;
     Ok((run_state, summary))
 }
