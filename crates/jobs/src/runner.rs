@@ -51,6 +51,8 @@ pub struct RunOptions {
     pub batch_size: usize,
     /// Longest wait before a batch is committed.
     pub batch_interval: Duration,
+    /// How often events are delivered during a run (they are also delivered at its end).
+    pub delivery_interval: Duration,
     /// Called when a run starts (with whether it resumes a run).
     pub on_start: Option<StartHook>,
     /// Warnings (targets or paths that could not be read, delivery failures).
@@ -72,6 +74,7 @@ impl RunOptions {
             clock: Arc::new(SystemClock),
             batch_size: 32,
             batch_interval: Duration::from_millis(500),
+            delivery_interval: Duration::from_secs(30),
             on_start: None,
             on_warning: None,
         }
@@ -678,6 +681,7 @@ fn scan(
         .map(|(i, d)| crate::sinks::sink_key(i, d))
         .collect();
     let rules = store.suppressions()?;
+    let state_path = store.path().to_path_buf();
     let mut sink = JobSink {
         store,
         job,
@@ -708,6 +712,29 @@ fn scan(
                         return;
                     }
                     std::thread::sleep(Duration::from_millis(50));
+                }
+            });
+        }
+        // Publish findings while the run goes on (every `delivery_interval`), from another
+        // connection so that slow sinks never hold up scanning.
+        if !job.def.events.is_empty() {
+            let (finished, state_path, job_id) = (&finished, state_path.clone(), job_id.clone());
+            s.spawn(move || {
+                let mut last = Instant::now();
+                while !finished.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(50));
+                    if last.elapsed() < opts.delivery_interval {
+                        continue;
+                    }
+                    last = Instant::now();
+                    match Store::open(&state_path) {
+                        Ok(store) => {
+                            if let Err(e) = deliver(&store, job, &job_id, opts) {
+                                opts.warn(&format!("job {job_id}: delivering events: {e}"));
+                            }
+                        }
+                        Err(e) => opts.warn(&format!("job {job_id}: delivering events: {e}")),
+                    }
                 }
             });
         }

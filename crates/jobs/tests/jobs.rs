@@ -755,3 +755,42 @@ fn job_over_an_s3_bucket_writes_results_under_an_s3_prefix() {
     assert!(keys.contains(&format!("{prefix}summary.json")), "{keys:?}");
     assert_eq!(out.summary["targets"][0]["objects"], 3);
 }
+
+#[test]
+fn events_delivered_during_the_run_are_not_doubled() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for i in 0..60 {
+        write(
+            &data,
+            &format!("f{i:02}.txt"),
+            &format!("{}{CARD}", "filler line\n".repeat(2000)),
+        );
+    }
+    let state = dir.path().join("state.db");
+    let store = Store::open(&state).unwrap();
+    let job = create(
+        &store,
+        dir.path(),
+        "name = \"live\"\ntargets = [\"data\"]\n[limits]\nthreads = 1\n[[events]]\ntype = \"jsonl\"\npath = \"ev.jsonl\"\n",
+        Utc::now(),
+    );
+    let mut o = opts(&state);
+    o.batch_size = 1;
+    o.delivery_interval = std::time::Duration::ZERO;
+    let out = run_job(&state, &job.id, &o).unwrap();
+    assert_eq!(out.run.objects, 60);
+    eprintln!("delivered at the end: {}", out.summary["events"]);
+    let text = std::fs::read_to_string(dir.path().join("ev.jsonl")).unwrap();
+    let ids: std::collections::HashSet<String> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(text.lines().count(), 60);
+    assert_eq!(ids.len(), 60);
+}
