@@ -363,3 +363,84 @@ fn daemon_runs_a_due_job_and_stops_on_sigterm() {
     assert_eq!(jobs[0]["status"], "IDLE");
     assert!(jobs[0]["next_run_at"].as_str().unwrap() > jobs[0]["created_at"].as_str().unwrap());
 }
+
+/// SIGTERM stops a run cleanly (state saved, exit 0); a second process cannot run the same
+/// job meanwhile; the next run resumes the interrupted one.
+#[test]
+fn sigterm_interrupts_a_run_and_the_next_run_resumes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.db");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let files = 400u64;
+    let filler = "the quick brown fox jumps over the lazy dog 0123456789\n".repeat(4000);
+    for i in 0..files {
+        std::fs::write(
+            data.join(format!("f{i:04}.txt")),
+            format!("{filler}{CARD}\n{filler}"),
+        )
+        .unwrap();
+    }
+    let job_file = dir.path().join("job.toml");
+    std::fs::write(
+        &job_file,
+        "name = \"term\"\ntargets = [\"data\"]\n[limits]\nthreads = 1\n",
+    )
+    .unwrap();
+    let id = ok(trawl(&state).args(["job", "create"]).arg(&job_file))
+        .trim()
+        .to_string();
+    let results_dir = dir.path().join("results").join(&id);
+    let mut child = trawl(&state)
+        .args(["job", "run", &id, "-q"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while dir_bytes(&results_dir) < 2_000 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended too soon: enlarge the fixture"
+        );
+        assert!(start.elapsed() < Duration::from_secs(120));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = trawl(&state).args(["job", "run", &id]).output().unwrap();
+    assert_eq!(second.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("another process"),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run ended too soon: enlarge the fixture"
+    );
+    assert!(Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap()
+        .success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    let history = jsonl(&ok(
+        trawl(&state).args(["job", "history", &id, "--format", "jsonl"])
+    ));
+    assert_eq!(history[0]["status"], "INTERRUPTED");
+    let done = history[0]["objects"].as_u64().unwrap();
+    assert!(done > 0 && done < files, "{done}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&ok(trawl(&state).args(["job", "run", &id, "--json", "-q"]))).unwrap();
+    assert_eq!(summary["status"], "COMPLETE");
+    assert_eq!(summary["run_id"], history[0]["id"]);
+    assert_eq!(summary["objects"], files);
+    let recs = results(&results_dir);
+    let keys: HashSet<&str> = recs
+        .iter()
+        .map(|r| r["object"]["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(recs.len() as u64, files);
+    assert_eq!(keys.len() as u64, files);
+}
