@@ -559,27 +559,44 @@ impl Store {
 
     /// A job by id (or a unique id prefix, or its exact name).
     pub fn job(&self, id: &str) -> Result<JobRow> {
-        let mut stmt = self.conn.prepare(
-            "SELECT * FROM jobs WHERE id = ?1 OR name = ?1 OR id LIKE ?2 ORDER BY id = ?1 DESC, name = ?1 DESC",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT * FROM jobs WHERE id = ?1 OR name = ?1 OR id LIKE ?2")?;
         let like = format!("{}%", id.replace(['%', '_'], ""));
         let rows: Vec<(JobRow, String)> = stmt
             .query_map(params![id, like], Self::map_job)?
             .collect::<rusqlite::Result<_>>()?;
-        match rows.len() {
-            0 => Err(Error::NotFound(format!("job {id}"))),
-            1 => Self::finish_job(
-                rows.into_iter()
-                    .next()
-                    .ok_or_else(|| Error::NotFound(id.into()))?,
-            ),
-            _ if rows[0].0.id == id || rows[0].0.name == id => Self::finish_job(
-                rows.into_iter()
-                    .next()
-                    .ok_or_else(|| Error::NotFound(id.into()))?,
-            ),
-            n => Err(Error::NotFound(format!("a unique job {id} ({n} match)"))),
-        }
+        // An exact id first, then a unique name, then a unique id prefix.
+        let pick = |want: &dyn Fn(&JobRow) -> bool| -> Vec<usize> {
+            (0..rows.len()).filter(|&i| want(&rows[i].0)).collect()
+        };
+        let exact = pick(&|j| j.id == id);
+        let named = pick(&|j| j.name == id);
+        let prefixed = pick(&|j| j.id.starts_with(id));
+        let chosen = if let [i] = exact.as_slice() {
+            *i
+        } else if let [i] = named.as_slice() {
+            *i
+        } else if named.len() > 1 {
+            return Err(Error::NotFound(format!(
+                "a unique job {id} ({} jobs have that name: use the id)",
+                named.len()
+            )));
+        } else if let [i] = prefixed.as_slice() {
+            *i
+        } else if prefixed.is_empty() {
+            return Err(Error::NotFound(format!("job {id}")));
+        } else {
+            return Err(Error::NotFound(format!(
+                "a unique job {id} ({} ids start with it)",
+                prefixed.len()
+            )));
+        };
+        let row = rows
+            .into_iter()
+            .nth(chosen)
+            .ok_or_else(|| Error::NotFound(format!("job {id}")))?;
+        Self::finish_job(row)
     }
 
     /// Every job, oldest first.
@@ -1126,6 +1143,29 @@ mod tests {
             .unwrap();
         drop(s);
         assert!(matches!(Store::open(&p), Err(Error::SchemaTooNew { .. })));
+    }
+
+    #[test]
+    fn job_lookup_by_id_prefix_and_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("state.db")).unwrap();
+        let def = |name: &str| JobDefinition {
+            name: name.into(),
+            targets: vec!["/tmp".into()],
+            ..Default::default()
+        };
+        let a = s.create_job(&def("same"), Utc::now(), None).unwrap();
+        let b = s.create_job(&def("same"), Utc::now(), None).unwrap();
+        let c = s.create_job(&def("other"), Utc::now(), None).unwrap();
+        assert_eq!(s.job(&a.id).unwrap().id, a.id);
+        assert_eq!(s.job(&b.id[..12]).unwrap().id, b.id);
+        assert_eq!(s.job("other").unwrap().id, c.id);
+        assert!(s
+            .job("same")
+            .unwrap_err()
+            .to_string()
+            .contains("use the id"));
+        assert!(matches!(s.job("zzz"), Err(Error::NotFound(_))));
     }
 
     #[test]
