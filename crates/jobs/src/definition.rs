@@ -612,23 +612,39 @@ impl JobDefinition {
     }
 
     fn engine_with(&self, selection: &Selection) -> Result<Engine> {
-        let mut custom = Vec::new();
-        for (source, text) in &self.stored_custom_identifiers {
-            custom.append(&mut parse_custom_identifiers(source, text)?);
-        }
-        let mut allow = AllowList::new();
-        for (source, text) in &self.stored_allow_lists {
-            allow.add_literals(source, text)?;
-        }
-        for re in &self.identifiers.allow_regexes {
-            allow.add_regex(re)?;
-        }
-        Ok(EngineBuilder::new()
-            .selection(selection.clone())
-            .custom(custom)
-            .allow_list(allow)
-            .build()?)
+        build_engine(
+            selection,
+            &self.stored_custom_identifiers,
+            &self.stored_allow_lists,
+            &self.identifiers.allow_regexes,
+        )
     }
+}
+
+/// Builds an identifier engine from a selection, custom identifier definitions and allow
+/// lists given as `(source name, text)` pairs, and allow regexes.
+pub fn build_engine(
+    selection: &Selection,
+    custom_identifiers: &[(String, String)],
+    allow_lists: &[(String, String)],
+    allow_regexes: &[String],
+) -> Result<Engine> {
+    let mut custom = Vec::new();
+    for (source, text) in custom_identifiers {
+        custom.append(&mut parse_custom_identifiers(source, text)?);
+    }
+    let mut allow = AllowList::new();
+    for (source, text) in allow_lists {
+        allow.add_literals(source, text)?;
+    }
+    for re in allow_regexes {
+        allow.add_regex(re)?;
+    }
+    Ok(EngineBuilder::new()
+        .selection(selection.clone())
+        .custom(custom)
+        .allow_list(allow)
+        .build()?)
 }
 
 impl Job {

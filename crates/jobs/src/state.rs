@@ -731,6 +731,11 @@ impl Store {
             "UPDATE runs SET status = ?2, ended_at = ?3, summary = COALESCE(?4, summary), error = ?5 WHERE id = ?1",
             params![id, status, now_text(now), summary, error],
         )?;
+        // The objects a run recorded are needed only to resume it.
+        if status != run_status::RUNNING && status != run_status::INTERRUPTED {
+            self.conn
+                .execute("DELETE FROM run_objects WHERE run_id = ?1", params![id])?;
+        }
         Ok(())
     }
 
