@@ -259,6 +259,25 @@ impl SinkDef {
     }
 }
 
+/// Removes `.` and `..` components without touching the file system (so that a path stays
+/// valid when the job file's directory goes away).
+fn normalize(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
 fn parse_time(file: &str, field: &str, s: &Option<String>) -> Result<Option<DateTime<Utc>>> {
     s.as_deref()
         .map(|s| {
@@ -373,11 +392,11 @@ impl JobDefinition {
     /// Makes local paths absolute and reads the files the definition names.
     pub fn resolve(&mut self, base: &Path, file: &str) -> Result<()> {
         let abs = |p: &Path| {
-            if p.is_absolute() {
+            normalize(&if p.is_absolute() {
                 p.to_path_buf()
             } else {
                 base.join(p)
-            }
+            })
         };
         for (i, t) in self.targets.iter_mut().enumerate() {
             match Target::parse(t) {

@@ -794,3 +794,51 @@ fn events_delivered_during_the_run_are_not_doubled() {
     assert_eq!(text.lines().count(), 60);
     assert_eq!(ids.len(), 60);
 }
+
+#[test]
+fn custom_identifiers_and_allow_lists_are_read_at_creation() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    write(
+        &data,
+        "a.txt",
+        "employee EMP-123456\ncredit card number: 4539 2274 2374 7675\n",
+    );
+    write(
+        dir.path(),
+        "conf/ids.toml",
+        "[[custom_identifier]]\nname = \"EMPLOYEE_ID\"\nregex = \"EMP-[0-9]{6}\"\nkeywords = [\"employee\"]\n",
+    );
+    write(dir.path(), "conf/allow.txt", "4539 2274 2374 7675\n");
+    let job_file = dir.path().join("conf/job.yaml");
+    std::fs::write(
+        &job_file,
+        "name: custom\ntargets: [../data]\nidentifiers:\n  selection: NONE\n  custom_files: [ids.toml]\n  allow_lists: [allow.txt]\n",
+    )
+    .unwrap();
+    let def = trawl_jobs::definition::JobDefinition::load(&job_file).unwrap();
+    assert_eq!(def.stored_custom_identifiers.len(), 1);
+    // The files may go away: the job keeps what they said.
+    std::fs::remove_dir_all(dir.path().join("conf")).unwrap();
+    let state = dir.path().join("state.db");
+    let store = Store::open(&state).unwrap();
+    let job = trawl_jobs::create_job(&store, &def, Utc::now()).unwrap();
+    let out = run_job(&state, &job.id, &opts(&state)).unwrap();
+    assert_eq!(out.run.objects, 1);
+    let f = store.findings(&FindingFilter::default()).unwrap();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].finding_type, "SensitiveData:S3Object/CustomIdentifier");
+    assert_eq!(f[0].detections.len(), 1, "{:?}", f[0].detections);
+    assert_eq!(f[0].detections[0].0, "EMPLOYEE_ID");
+    // A job file naming a missing file is refused with the field.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "name = \"b\"\ntargets = [\"data\"]\n[identifiers]\ncustom_files = [\"nope.toml\"]\n",
+    )
+    .unwrap();
+    let err = trawl_jobs::definition::JobDefinition::load(&bad)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("identifiers.custom_files[0]"), "{err}");
+}
