@@ -162,6 +162,8 @@ impl Daemon {
             self.max_concurrent
         ));
         let running: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
+        // Jobs another process is running: not tried again before this time.
+        let held: Mutex<std::collections::HashMap<String, DateTime<Utc>>> = Mutex::default();
         let busy = || running.lock().map(|r| r.clone()).unwrap_or_default();
         let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
         let result = std::thread::scope(|s| -> Result<()> {
@@ -171,7 +173,19 @@ impl Daemon {
                 let due = self.due(&store, now)?;
                 let taken = busy();
                 let mut slots = self.max_concurrent.max(1).saturating_sub(taken.len());
-                for job in due.into_iter().filter(|j| !taken.contains(&j.id)) {
+                let held_now: HashSet<String> = held
+                    .lock()
+                    .map(|h| {
+                        h.iter()
+                            .filter(|(_, t)| **t > now)
+                            .map(|(k, _)| k.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                for job in due
+                    .into_iter()
+                    .filter(|j| !taken.contains(&j.id) && !held_now.contains(&j.id))
+                {
                     if slots == 0 {
                         break;
                     }
@@ -179,12 +193,16 @@ impl Daemon {
                     if let Ok(mut r) = running.lock() {
                         r.insert(job.id.clone());
                     }
-                    let (running, done_tx) = (&running, done_tx.clone());
+                    let (running, held, done_tx) = (&running, &held, done_tx.clone());
                     s.spawn(move || {
-                        if let Err(e) = self.run_one(&job, now) {
-                            if !matches!(e, Error::Locked(_)) {
-                                (self.log)(&format!("job {}: {e}", job.id));
+                        match self.run_one(&job, now) {
+                            Err(Error::Locked(_)) => {
+                                if let Ok(mut h) = held.lock() {
+                                    h.insert(job.id.clone(), clock(self).now() + self.poll);
+                                }
                             }
+                            Err(e) => (self.log)(&format!("job {}: {e}", job.id)),
+                            Ok(_) => {}
                         }
                         if let Ok(mut r) = running.lock() {
                             r.remove(&job.id);
@@ -193,11 +211,18 @@ impl Daemon {
                     });
                 }
                 let taken = busy();
+                let held_until = held.lock().map(|h| h.clone()).unwrap_or_default();
                 let next = store
                     .jobs()?
                     .into_iter()
                     .filter(|j| j.status == status::IDLE && !taken.contains(&j.id))
-                    .filter_map(|j| j.next_run_at.as_deref().and_then(parse_time))
+                    .filter_map(|j| {
+                        let at = j.next_run_at.as_deref().and_then(parse_time)?;
+                        Some(match held_until.get(&j.id) {
+                            Some(h) if *h > at => *h,
+                            _ => at,
+                        })
+                    })
                     .min();
                 drop(store);
                 let wake = next

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use common::*;
-use trawl_jobs::clock::FakeClock;
+use trawl_jobs::clock::{Clock, FakeClock};
 use trawl_jobs::daemon::Daemon;
 use trawl_jobs::runner::{run_job, RunOptions};
 use trawl_jobs::state::{FindingFilter, Store, Suppression};
@@ -841,4 +841,41 @@ fn custom_identifiers_and_allow_lists_are_read_at_creation() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("identifiers.custom_files[0]"), "{err}");
+}
+
+#[test]
+fn daemon_backs_off_from_a_job_another_process_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("data"), "a.txt", "x\n");
+    let state = dir.path().join("state.db");
+    let store = Store::open(&state).unwrap();
+    let t0 = t("2026-03-04T10:00:00Z");
+    let job = create(
+        &store,
+        dir.path(),
+        "name = \"d\"\ntargets = [\"data\"]\nschedule = \"daily\"\n",
+        t0,
+    );
+    let _held = store.lock_job(&job.id).unwrap();
+    let clock = Arc::new(FakeClock::new(t0));
+    let mut o = opts(&state);
+    o.clock = clock.clone();
+    let mut d = Daemon::new(state.clone(), o);
+    let skips = Arc::new(Mutex::new(Vec::new()));
+    let (stop, s2, c2) = (d.stop.clone(), skips.clone(), clock.clone());
+    d.log = Arc::new(move |line| {
+        if line.starts_with("run skipped") {
+            let mut s = s2.lock().unwrap();
+            s.push(c2.now());
+            if s.len() == 3 {
+                stop.store(true, Ordering::Relaxed);
+            }
+        }
+    });
+    d.run().unwrap();
+    let skips = skips.lock().unwrap();
+    assert_eq!(skips.len(), 3);
+    assert!(skips[1] - skips[0] >= d.poll, "{skips:?}");
+    assert!(skips[2] - skips[1] >= d.poll, "{skips:?}");
+    assert!(store.runs(&job.id).unwrap().is_empty());
 }
