@@ -444,6 +444,15 @@ impl JobDefinition {
 
     /// Checks every field; the error names the first bad one.
     pub fn check(&self, file: &str) -> Result<Job> {
+        let job = self.check_fields(file)?;
+        // Check the identifier files and the engine now, not at the first run.
+        job.engine()
+            .map_err(|e| Error::def(file, "identifiers", e.to_string()))?;
+        Ok(job)
+    }
+
+    /// Checks every field but does not build the engine (a stored job, about to run).
+    pub(crate) fn check_fields(&self, file: &str) -> Result<Job> {
         let name_len = self.name.chars().count();
         if !(1..=500).contains(&name_len) {
             return Err(Error::def(
@@ -618,9 +627,6 @@ impl JobDefinition {
                 ));
             }
         }
-        // Check the identifier files and the engine now, not at the first run.
-        self.engine_with(&selection)
-            .map_err(|e| Error::def(file, "identifiers", e.to_string()))?;
         Ok(Job {
             def: self.clone(),
             targets,

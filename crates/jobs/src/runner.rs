@@ -380,7 +380,7 @@ pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutc
         }
         _ => {}
     }
-    let job = row.definition.check(&format!("job {job_id}"))?;
+    let job = row.definition.check_fields(&format!("job {job_id}"))?;
     let _lock = store.lock_job(&job_id)?;
     let clock = opts.clock.clone();
     let created = crate::state::parse_time(&row.created_at);
