@@ -19,6 +19,7 @@ use trawl_scanner::sink::RecordSink;
 use trawl_scanner::summary::Summary;
 
 mod human;
+mod jobs;
 mod s3args;
 
 /// Exit statuses, as the output contract fixes them.
@@ -50,6 +51,12 @@ enum Command {
     /// Work with identifiers.
     #[command(subcommand)]
     Identifiers(IdentifiersCommand),
+    /// Scan jobs: create, list, show, run, pause, resume, cancel, history.
+    Job(jobs::JobArgs),
+    /// Run jobs on their schedules until stopped (SIGTERM).
+    Daemon(jobs::DaemonArgs),
+    /// Findings of jobs: list, show, suppress.
+    Findings(jobs::FindingsArgs),
 }
 
 #[derive(Subcommand)]
@@ -238,6 +245,9 @@ fn main() -> ExitCode {
             reveal,
             allow,
         }) => test_identifier(&what, reveal, &allow),
+        Command::Job(args) => jobs::job(args),
+        Command::Daemon(args) => jobs::daemon(args),
+        Command::Findings(args) => jobs::findings(args),
     };
     match result {
         Ok(status) => ExitCode::from(status as u8),

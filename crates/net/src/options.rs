@@ -16,7 +16,7 @@ use serde::Deserialize;
 /// client_key = "/etc/trawl/client.key"
 /// allow_insecure_endpoint = false
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TlsOptions {
     /// PEM file of extra trusted CA certificates, added to the platform's roots.

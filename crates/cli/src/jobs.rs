@@ -1,0 +1,579 @@
+//! `trawl job ...`, `trawl daemon`, `trawl findings ...`: scan jobs on a state database.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use trawl_jobs::daemon::Daemon;
+use trawl_jobs::definition::JobDefinition;
+use trawl_jobs::runner::{run_job, RunOptions, RunOutcome};
+use trawl_jobs::state::{self, FindingFilter, FindingRow, Store, Suppression};
+
+use crate::ExitStatus;
+
+/// Where the state database is.
+#[derive(Args, Clone, Debug)]
+pub struct StateArg {
+    /// The state database (default: $TRAWL_STATE, else trawl/state.db in the user's data
+    /// directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    state: Option<PathBuf>,
+}
+
+impl StateArg {
+    fn path(&self) -> Result<PathBuf> {
+        if let Some(p) = &self.state {
+            return Ok(p.clone());
+        }
+        if let Some(p) = std::env::var_os("TRAWL_STATE").filter(|p| !p.is_empty()) {
+            return Ok(PathBuf::from(p));
+        }
+        let data = std::env::var_os("XDG_DATA_HOME")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| {
+                    let h = PathBuf::from(h);
+                    if cfg!(target_os = "macos") {
+                        h.join("Library/Application Support")
+                    } else {
+                        h.join(".local/share")
+                    }
+                })
+            })
+            .context("no --state given and no home directory to put the state in")?;
+        Ok(data.join("trawl").join("state.db"))
+    }
+
+    fn open(&self) -> Result<(PathBuf, Store)> {
+        let path = self.path()?;
+        let store = Store::open(&path)
+            .with_context(|| format!("opening the state database {}", path.display()))?;
+        Ok((path, store))
+    }
+}
+
+/// Output format of listings.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned columns.
+    Table,
+    /// One JSON document.
+    Json,
+    /// One JSON object a line.
+    Jsonl,
+}
+
+/// `trawl job`.
+#[derive(Args)]
+pub struct JobArgs {
+    #[command(flatten)]
+    state: StateArg,
+    #[command(subcommand)]
+    command: JobCommand,
+}
+
+#[derive(Subcommand)]
+enum JobCommand {
+    /// Create a job from a TOML or YAML job file (a job never changes once created: a new
+    /// version is a new job).
+    Create {
+        /// The job file.
+        file: PathBuf,
+    },
+    /// List jobs.
+    List {
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Show a job's definition and status.
+    Show {
+        /// Job id (or a unique prefix, or its name).
+        id: String,
+    },
+    /// Run a job now (or resume its interrupted run).
+    Run {
+        /// Job id (or a unique prefix, or its name).
+        id: String,
+        /// Print the run summary as JSON on standard output.
+        #[arg(long)]
+        json: bool,
+        /// No summary on standard error.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Pause a job: no scheduled runs until resumed; a run in progress stops after the objects
+    /// in flight and resumes later.
+    Pause {
+        /// Job id.
+        id: String,
+    },
+    /// Resume a paused job.
+    Resume {
+        /// Job id.
+        id: String,
+    },
+    /// Cancel a job for good.
+    Cancel {
+        /// Job id.
+        id: String,
+    },
+    /// A job's runs: start, end, status, objects, bytes, findings by severity.
+    History {
+        /// Job id.
+        id: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+/// `trawl daemon`.
+#[derive(Args)]
+pub struct DaemonArgs {
+    #[command(flatten)]
+    state: StateArg,
+    /// Runs at once.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    max_concurrent: usize,
+}
+
+/// `trawl findings`.
+#[derive(Args)]
+pub struct FindingsArgs {
+    #[command(flatten)]
+    state: StateArg,
+    #[command(subcommand)]
+    command: FindingsCommand,
+}
+
+#[derive(Args, Default)]
+struct FindingSelect {
+    /// Job id or name.
+    #[arg(long)]
+    job: Option<String>,
+    /// S3 bucket.
+    #[arg(long)]
+    bucket: Option<String>,
+    /// Key prefix (S3 key, or path relative to a local target).
+    #[arg(long)]
+    key_prefix: Option<String>,
+    /// Identifier type (CREDIT_CARD_NUMBER, ...) or Macie finding type (SensitiveData:S3Object/Financial).
+    #[arg(long = "type", value_name = "TYPE")]
+    kind: Option<String>,
+    /// Category: CREDENTIALS, FINANCIAL, PERSONAL, CUSTOM.
+    #[arg(long)]
+    category: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum FindingsCommand {
+    /// List findings, newest first (archived ones only with --archived).
+    List {
+        #[command(flatten)]
+        select: FindingSelect,
+        /// Run id.
+        #[arg(long)]
+        run: Option<String>,
+        /// This severity or higher: LOW, MEDIUM, HIGH.
+        #[arg(long)]
+        severity: Option<String>,
+        /// Found at or after this time (RFC 3339, or a date 2026-01-31).
+        #[arg(long)]
+        since: Option<String>,
+        /// Include archived (suppressed) findings.
+        #[arg(long)]
+        archived: bool,
+        /// At most N (0 = all).
+        #[arg(long, default_value_t = 0)]
+        limit: usize,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Show one finding (its Macie-shaped detail) as JSON.
+    Show {
+        /// Finding id (or a unique prefix).
+        id: String,
+    },
+    /// Add a suppression rule: matching findings, existing and future, are archived and not
+    /// published as events.
+    Suppress {
+        #[command(flatten)]
+        select: FindingSelect,
+        /// Only findings of this severity or lower.
+        #[arg(long)]
+        severity: Option<String>,
+    },
+    /// List suppression rules.
+    Rules,
+}
+
+fn check_severity(s: &Option<String>) -> Result<Option<String>> {
+    match s {
+        None => Ok(None),
+        Some(v) if state::severity_rank(v) > 0 => Ok(Some(v.to_ascii_uppercase())),
+        Some(v) => anyhow::bail!("--severity {v}: expected LOW, MEDIUM or HIGH"),
+    }
+}
+
+fn options(path: &std::path::Path) -> RunOptions {
+    let mut o = RunOptions::new(path);
+    o.on_warning = Some(Arc::new(|m| eprintln!("trawl: warning: {m}")));
+    o
+}
+
+/// `trawl job ...`.
+pub fn job(args: JobArgs) -> Result<ExitStatus> {
+    let (path, store) = args.state.open()?;
+    let mut out = io::stdout().lock();
+    match args.command {
+        JobCommand::Create { file } => {
+            let def = JobDefinition::load(&file)?;
+            let row = trawl_jobs::create_job(&store, &def, chrono::Utc::now())?;
+            writeln!(out, "{}", row.id)?;
+            eprintln!(
+                "trawl: created job {} ({:?}), schedule {}, next run {}",
+                row.id,
+                row.name,
+                def.schedule,
+                row.next_run_at.as_deref().unwrap_or("-")
+            );
+        }
+        JobCommand::List { format } => {
+            let jobs = store.jobs()?;
+            match format {
+                Format::Table => {
+                    writeln!(
+                        out,
+                        "{:<32}  {:<11}  {:<20}  {:<24}  NAME",
+                        "ID", "STATUS", "SCHEDULE", "NEXT RUN"
+                    )?;
+                    for j in jobs {
+                        writeln!(
+                            out,
+                            "{:<32}  {:<11}  {:<20}  {:<24}  {}",
+                            j.id,
+                            j.status,
+                            j.definition.schedule,
+                            j.next_run_at.as_deref().unwrap_or("-"),
+                            j.name
+                        )?;
+                    }
+                }
+                Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&jobs)?)?,
+                Format::Jsonl => {
+                    for j in jobs {
+                        writeln!(out, "{}", serde_json::to_string(&j)?)?;
+                    }
+                }
+            }
+        }
+        JobCommand::Show { id } => {
+            let j = store.job(&id)?;
+            let runs = store.runs(&j.id)?;
+            let v = serde_json::json!({
+                "job": j,
+                "runs": runs.len(),
+                "last_run": runs.last(),
+                "events": store.delivery_counts(&j.id)?,
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        }
+        JobCommand::Run { id, json, quiet } => {
+            drop(store);
+            let mut opts = options(&path);
+            let stop = Arc::new(AtomicBool::new(false));
+            for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+                signal_hook::flag::register(sig, stop.clone())
+                    .context("installing a signal handler")?;
+            }
+            opts.stop = Some(stop);
+            if !quiet {
+                opts.on_start = Some(Arc::new(|run, resumed| {
+                    eprintln!(
+                        "trawl: {} run {} (#{}) of job {}",
+                        if resumed { "resuming" } else { "starting" },
+                        run.id,
+                        run.seq,
+                        run.job_id
+                    )
+                }));
+            }
+            let outcome = run_job(&path, &id, &opts)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&outcome.summary)?)?;
+            }
+            if !quiet {
+                write_outcome(&mut io::stderr().lock(), &outcome)?;
+            }
+        }
+        JobCommand::Pause { id } => {
+            let j = store.job(&id)?;
+            if !store.change_job_status(
+                &j.id,
+                &[state::status::IDLE, state::status::RUNNING],
+                state::status::USER_PAUSED,
+            )? {
+                anyhow::bail!(
+                    "job {} is {}; only an idle or running job can be paused",
+                    j.id,
+                    j.status
+                );
+            }
+            eprintln!("trawl: job {} paused", j.id);
+        }
+        JobCommand::Resume { id } => {
+            let j = store.job(&id)?;
+            if !store.change_job_status(
+                &j.id,
+                &[state::status::USER_PAUSED, state::status::PAUSED],
+                state::status::IDLE,
+            )? {
+                anyhow::bail!("job {} is {}, not paused", j.id, j.status);
+            }
+            eprintln!("trawl: job {} resumed", j.id);
+        }
+        JobCommand::Cancel { id } => {
+            let j = store.job(&id)?;
+            if !store.change_job_status(
+                &j.id,
+                &[
+                    state::status::IDLE,
+                    state::status::RUNNING,
+                    state::status::USER_PAUSED,
+                    state::status::PAUSED,
+                ],
+                state::status::CANCELLED,
+            )? {
+                anyhow::bail!("job {} is {}; it cannot be cancelled", j.id, j.status);
+            }
+            store.set_next_run(&j.id, None)?;
+            eprintln!("trawl: job {} cancelled", j.id);
+        }
+        JobCommand::History { id, format } => {
+            let j = store.job(&id)?;
+            let runs = store.runs(&j.id)?;
+            match format {
+                Format::Table => {
+                    writeln!(
+                        out,
+                        "{:>4}  {:<36}  {:<24}  {:<24}  {:<11}  {:>8}  {:>12}  {:>5} {:>6} {:>4}  MODE",
+                        "#", "RUN", "START", "END", "STATUS", "OBJECTS", "BYTES", "HIGH", "MEDIUM", "LOW"
+                    )?;
+                    for r in runs {
+                        writeln!(
+                            out,
+                            "{:>4}  {:<36}  {:<24}  {:<24}  {:<11}  {:>8}  {:>12}  {:>5} {:>6} {:>4}  {}",
+                            r.seq,
+                            r.id,
+                            r.started_at,
+                            r.ended_at.as_deref().unwrap_or("-"),
+                            r.status,
+                            r.objects,
+                            r.bytes,
+                            r.findings.get("HIGH").unwrap_or(&0),
+                            r.findings.get("MEDIUM").unwrap_or(&0),
+                            r.findings.get("LOW").unwrap_or(&0),
+                            if r.incremental { "incremental" } else { "full" }
+                        )?;
+                    }
+                }
+                Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&runs)?)?,
+                Format::Jsonl => {
+                    for r in runs {
+                        writeln!(out, "{}", serde_json::to_string(&r)?)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(ExitStatus::Ok)
+}
+
+fn write_outcome(w: &mut dyn Write, o: &RunOutcome) -> io::Result<()> {
+    let r = &o.run;
+    let s = &o.summary;
+    writeln!(
+        w,
+        "run {} (#{}) {}: {} objects, {} bytes; objects with findings: HIGH {}, MEDIUM {}, LOW {}",
+        r.id,
+        r.seq,
+        r.status,
+        r.objects,
+        r.bytes,
+        r.findings.get("HIGH").unwrap_or(&0),
+        r.findings.get("MEDIUM").unwrap_or(&0),
+        r.findings.get("LOW").unwrap_or(&0)
+    )?;
+    writeln!(
+        w,
+        "  {}; unchanged objects skipped: {}",
+        s["scope_note"].as_str().unwrap_or(""),
+        s["objects_unchanged"]
+    )?;
+    if let Some(ts) = s["targets"].as_array() {
+        for t in ts {
+            writeln!(
+                w,
+                "  {}: {} objects, {} bytes, sensitivity score {}, with findings {}, skipped {}",
+                t["target"].as_str().unwrap_or(""),
+                t["objects"],
+                t["bytes"],
+                t["sensitivity_score"],
+                t["objects_with_findings"],
+                t["skipped"]
+            )?;
+        }
+    }
+    writeln!(
+        w,
+        "  results: {}",
+        s["results_location"].as_str().unwrap_or("")
+    )?;
+    if let Some(ev) = s["events"].as_object() {
+        for (k, v) in ev {
+            writeln!(
+                w,
+                "  events {k}: {} delivered, {} pending",
+                v["delivered"], v["pending"]
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `trawl daemon`.
+pub fn daemon(args: DaemonArgs) -> Result<ExitStatus> {
+    let path = args.state.path()?;
+    drop(args.state.open()?);
+    let mut d = Daemon::new(path.clone(), options(&path));
+    d.max_concurrent = args.max_concurrent.max(1);
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, d.stop.clone()).context("installing a signal handler")?;
+    }
+    d.log = Arc::new(|line| {
+        eprintln!(
+            "{} trawl daemon: {line}",
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )
+    });
+    d.run()?;
+    Ok(ExitStatus::Ok)
+}
+
+fn severity_short(f: &FindingRow) -> String {
+    f.detections
+        .iter()
+        .map(|d| format!("{}:{}", d.0, d.3))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `trawl findings ...`.
+pub fn findings(args: FindingsArgs) -> Result<ExitStatus> {
+    let (_, mut store) = args.state.open()?;
+    let mut out = io::stdout().lock();
+    match args.command {
+        FindingsCommand::List {
+            select,
+            run,
+            severity,
+            since,
+            archived,
+            limit,
+            format,
+        } => {
+            let since = since
+                .map(|s| {
+                    if s.len() == 10 {
+                        Ok(format!("{s}T00:00:00.000Z"))
+                    } else {
+                        state::parse_time(&s)
+                            .map(state::now_text)
+                            .with_context(|| format!("--since {s}: not an RFC 3339 time or a date"))
+                    }
+                })
+                .transpose()?;
+            let filter = FindingFilter {
+                job: select.job,
+                run,
+                bucket: select.bucket,
+                key_prefix: select.key_prefix,
+                kind: select.kind,
+                category: select.category,
+                severity: check_severity(&severity)?,
+                since,
+                archived,
+                limit,
+            };
+            let rows = store.findings(&filter)?;
+            match format {
+                Format::Table => {
+                    writeln!(
+                        out,
+                        "{:<32}  {:<24}  {:<6}  {:<36}  {:<40}  DETECTIONS",
+                        "ID", "CREATED", "SEV", "TYPE", "OBJECT"
+                    )?;
+                    for f in &rows {
+                        writeln!(
+                            out,
+                            "{:<32}  {:<24}  {:<6}  {:<36}  {:<40}  {}{}",
+                            f.id,
+                            f.created_at,
+                            f.severity,
+                            f.finding_type,
+                            f.uri,
+                            severity_short(f),
+                            if f.archived { "  (archived)" } else { "" }
+                        )?;
+                    }
+                }
+                Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?,
+                Format::Jsonl => {
+                    for f in &rows {
+                        writeln!(out, "{}", serde_json::to_string(f)?)?;
+                    }
+                }
+            }
+        }
+        FindingsCommand::Show { id } => {
+            let f = store.finding(&id)?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&f)?)?;
+        }
+        FindingsCommand::Suppress { select, severity } => {
+            let job = select
+                .job
+                .map(|j| store.job(&j).map(|r| r.id))
+                .transpose()?;
+            let rule = Suppression {
+                id: 0,
+                job,
+                kind: select.kind,
+                category: select.category.map(|c| c.to_ascii_uppercase()),
+                bucket: select.bucket,
+                key_prefix: select.key_prefix,
+                severity: check_severity(&severity)?,
+            };
+            if rule.job.is_none()
+                && rule.kind.is_none()
+                && rule.category.is_none()
+                && rule.bucket.is_none()
+                && rule.key_prefix.is_none()
+                && rule.severity.is_none()
+            {
+                anyhow::bail!("give at least one of --job, --type, --category, --bucket, --key-prefix, --severity");
+            }
+            let (id, n) = store.add_suppression(&rule, chrono::Utc::now())?;
+            writeln!(out, "{id}")?;
+            eprintln!("trawl: suppression rule {id} added; {n} finding(s) archived");
+        }
+        FindingsCommand::Rules => {
+            for r in store.suppressions()? {
+                writeln!(out, "{}", serde_json::to_string(&r)?)?;
+            }
+        }
+    }
+    Ok(ExitStatus::Ok)
+}

@@ -1,0 +1,326 @@
+//! Results: one record per object as `.jsonl.gz` files, laid out per job and run
+//! (`<location>/<job_id>/<run_id>/results-00001.jsonl.gz`, ...), plus `summary.json`.
+//!
+//! Crash safety: each batch of records is one gzip member appended to the current file and
+//! synced before the batch is committed to the state database with the file's new length. A
+//! resumed run cuts the file back to the committed length, so a record is never lost nor
+//! written twice. (Concatenated gzip members are one valid `.gz` file.)
+//!
+//! For an `s3://bucket/prefix` location, files are written to a staging directory beside the
+//! state file and uploaded (PutObject) when full and when the run ends.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+use crate::error::{Error, Result};
+
+/// Where a run's results go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// A local directory (the run's own directory).
+    Local(PathBuf),
+    /// An S3 bucket and key prefix (the run's own prefix, ending in `/`).
+    S3 {
+        /// Bucket.
+        bucket: String,
+        /// Key prefix of the run's files.
+        prefix: String,
+    },
+}
+
+impl Location {
+    /// The run's location under a job's results location (`<loc>/<job_id>/<run_id>`).
+    pub fn for_run(location: &str, job_id: &str, run_id: &str) -> Location {
+        match location.strip_prefix("s3://") {
+            Some(rest) => {
+                let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+                let prefix = prefix.trim_matches('/');
+                let prefix = if prefix.is_empty() {
+                    format!("{job_id}/{run_id}/")
+                } else {
+                    format!("{prefix}/{job_id}/{run_id}/")
+                };
+                Location::S3 {
+                    bucket: bucket.to_string(),
+                    prefix,
+                }
+            }
+            None => Location::Local(Path::new(location).join(job_id).join(run_id)),
+        }
+    }
+
+    /// As shown to users and put in events.
+    pub fn display(&self) -> String {
+        match self {
+            Location::Local(p) => p.display().to_string(),
+            Location::S3 { bucket, prefix } => format!("s3://{bucket}/{prefix}"),
+        }
+    }
+}
+
+/// The name of results file `n`.
+pub fn file_name(n: u64) -> String {
+    format!("results-{n:05}.jsonl.gz")
+}
+
+/// Uploads files to S3.
+#[derive(Clone, Debug)]
+pub struct Uploader {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+    prefix: String,
+}
+
+impl Uploader {
+    /// An uploader for `bucket`/`prefix`, with an optional endpoint (path-style when given).
+    pub fn new(
+        region: &str,
+        endpoint: Option<&str>,
+        tls: &trawl_net::TlsOptions,
+        bucket: &str,
+        prefix: &str,
+    ) -> Uploader {
+        let region = aws_config::Region::new(region.to_string());
+        let endpoint = endpoint.map(String::from);
+        let http = trawl_net::aws_http_client(&tls.clone().with_aws_env());
+        let client = crate::runtime().block_on(async move {
+            let mut loader =
+                aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region);
+            if let Ok(h) = http {
+                loader = loader.http_client(h);
+            }
+            if let Some(e) = &endpoint {
+                loader = loader.endpoint_url(e);
+            }
+            let conf = loader.load().await;
+            let s3 = aws_sdk_s3::config::Builder::from(&conf)
+                .force_path_style(
+                    endpoint.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some(),
+                )
+                .build();
+            aws_sdk_s3::Client::from_conf(s3)
+        });
+        Uploader {
+            client,
+            bucket: bucket.to_string(),
+            prefix: prefix.to_string(),
+        }
+    }
+
+    /// Uploads a local file under the prefix with its file name.
+    pub fn put(&self, path: &Path) -> Result<()> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let key = format!("{}{name}", self.prefix);
+        let body = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let content_type = if name.ends_with(".gz") {
+            "application/gzip"
+        } else {
+            "application/json"
+        };
+        crate::runtime()
+            .block_on(
+                self.client
+                    .put_object()
+                    .bucket(&self.bucket)
+                    .key(&key)
+                    .content_type(content_type)
+                    .body(body.into())
+                    .send(),
+            )
+            .map_err(|e| {
+                Error::Results(format!(
+                    "uploading s3://{}/{key}: {}",
+                    self.bucket,
+                    aws_sdk_s3::error::DisplayErrorContext(&e)
+                ))
+            })?;
+        Ok(())
+    }
+}
+
+/// Writes a run's results files.
+pub struct ResultsWriter {
+    dir: PathBuf,
+    upload: Option<Uploader>,
+    file_no: u64,
+    offset: u64,
+    records: u64,
+    per_file: u64,
+    file: File,
+}
+
+impl ResultsWriter {
+    /// Opens the writer at a committed position: file `file_no` cut back to `offset` bytes
+    /// (holding `records` records); later files, never committed, are removed.
+    pub fn open(
+        dir: &Path,
+        upload: Option<Uploader>,
+        position: (u64, u64, u64),
+        per_file: u64,
+    ) -> Result<ResultsWriter> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let (file_no, offset, records) = position;
+        let file_no = file_no.max(1);
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let n = name
+                    .strip_prefix("results-")
+                    .and_then(|r| r.strip_suffix(".jsonl.gz"))
+                    .and_then(|n| n.parse::<u64>().ok());
+                if n.is_some_and(|n| n > file_no) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        let file = Self::open_file(dir, file_no, offset)?;
+        Ok(ResultsWriter {
+            dir: dir.to_path_buf(),
+            upload,
+            file_no,
+            offset,
+            records,
+            per_file: per_file.max(1),
+            file,
+        })
+    }
+
+    fn open_file(dir: &Path, n: u64, offset: u64) -> Result<File> {
+        let path = dir.join(file_name(n));
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        let len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
+        if len < offset {
+            return Err(Error::Results(format!(
+                "{}: {len} bytes, but {offset} were committed; the results of this run were removed",
+                path.display()
+            )));
+        }
+        file.set_len(offset).map_err(|e| Error::io(&path, e))?;
+        let mut file = file;
+        use std::io::Seek;
+        file.seek(std::io::SeekFrom::Start(offset))
+            .map_err(|e| Error::io(&path, e))?;
+        Ok(file)
+    }
+
+    /// The directory the files are written to.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Appends `n` records (JSON lines in `lines`) as one gzip member, synced; returns the
+    /// position to commit: (file, length, records in file).
+    pub fn append(&mut self, lines: &[u8], n: u64) -> Result<(u64, u64, u64)> {
+        if self.records >= self.per_file {
+            self.rotate()?;
+        }
+        let mut gz = GzEncoder::new(
+            Vec::with_capacity(lines.len() / 4 + 64),
+            Compression::default(),
+        );
+        let path = self.dir.join(file_name(self.file_no));
+        gz.write_all(lines).map_err(|e| Error::io(&path, e))?;
+        let member = gz.finish().map_err(|e| Error::io(&path, e))?;
+        self.file
+            .write_all(&member)
+            .map_err(|e| Error::io(&path, e))?;
+        self.file.sync_data().map_err(|e| Error::io(&path, e))?;
+        self.offset += member.len() as u64;
+        self.records += n;
+        Ok((self.file_no, self.offset, self.records))
+    }
+
+    fn rotate(&mut self) -> Result<()> {
+        if let Some(u) = &self.upload {
+            u.put(&self.dir.join(file_name(self.file_no)))?;
+        }
+        self.file_no += 1;
+        self.offset = 0;
+        self.records = 0;
+        self.file = Self::open_file(&self.dir, self.file_no, 0)?;
+        Ok(())
+    }
+
+    /// Writes the run summary and, for S3, uploads every file of the run (and, when the run
+    /// is `complete`, removes the staging directory; an unfinished run keeps it to resume).
+    pub fn finish(&mut self, summary: &serde_json::Value, complete: bool) -> Result<()> {
+        let path = self.dir.join("summary.json");
+        let text = serde_json::to_string_pretty(summary)? + "\n";
+        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+        if let Some(u) = &self.upload {
+            for n in 1..=self.file_no {
+                let p = self.dir.join(file_name(n));
+                if p.exists() {
+                    u.put(&p)?;
+                }
+            }
+            u.put(&path)?;
+            if complete {
+                let _ = std::fs::remove_dir_all(&self.dir);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn read_all(path: &Path) -> String {
+        let mut s = String::new();
+        flate2::read::MultiGzDecoder::new(File::open(path).unwrap())
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    }
+
+    #[test]
+    fn resume_cuts_back_and_rotates() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = ResultsWriter::open(dir.path(), None, (1, 0, 0), 3).unwrap();
+        let p1 = w.append(b"a\nb\n", 2).unwrap();
+        let _uncommitted = w.append(b"c\n", 1).unwrap();
+        drop(w);
+        let mut w = ResultsWriter::open(dir.path(), None, p1, 3).unwrap();
+        w.append(b"C\n", 1).unwrap();
+        let p = w.append(b"d\n", 1).unwrap();
+        assert_eq!(p.0, 2, "rotated after 3 records");
+        w.finish(&serde_json::json!({}), true).unwrap();
+        assert_eq!(read_all(&dir.path().join(file_name(1))), "a\nb\nC\n");
+        assert_eq!(read_all(&dir.path().join(file_name(2))), "d\n");
+        assert!(dir.path().join("summary.json").exists());
+    }
+
+    #[test]
+    fn locations() {
+        assert_eq!(
+            Location::for_run("s3://b/res/", "j", "r"),
+            Location::S3 {
+                bucket: "b".into(),
+                prefix: "res/j/r/".into()
+            }
+        );
+        assert_eq!(
+            Location::for_run("s3://b", "j", "r").display(),
+            "s3://b/j/r/"
+        );
+        assert_eq!(
+            Location::for_run("/x", "j", "r"),
+            Location::Local("/x/j/r".into())
+        );
+    }
+}

@@ -1,0 +1,880 @@
+//! Running a job: one run at a time per job (a lock), incremental after the first run,
+//! resumable after a crash, results and findings committed in small batches.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use trawl_formats::Limits;
+use trawl_scanner::aggregate::RecordOptions;
+use trawl_scanner::pipeline::{self, Notice, ObjectFilter, ScanConfig, Target};
+use trawl_scanner::record::ResultRecord;
+use trawl_scanner::sink::RecordSink;
+use trawl_scanner::source::s3::S3Options;
+use trawl_scanner::source::ObjectRef;
+
+use crate::clock::{Clock, SystemClock};
+use crate::definition::Job;
+use crate::error::{Error, Result};
+use crate::events::{finding_event, sensitive_finding, EventContext};
+use crate::results::{Location, ResultsWriter, Uploader};
+use crate::sinks::{build_sinks, EventSink};
+use crate::state::{
+    now_text, run_status, status, BatchObject, FindingRow, NewFinding, RunRow, Store, Suppression,
+};
+
+/// A callback at the start of a run (with whether it resumes one).
+pub type StartHook = Arc<dyn Fn(&RunRow, bool) + Send + Sync>;
+/// A callback for warnings.
+pub type WarnHook = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// How to run.
+#[derive(Clone)]
+pub struct RunOptions {
+    /// `manual` or `schedule` (recorded in history).
+    pub trigger: String,
+    /// Set to stop the run cleanly (SIGTERM): objects in flight finish, state is saved, and
+    /// the next run resumes.
+    pub stop: Option<Arc<AtomicBool>>,
+    /// The HTTP client for webhooks (TLS settings); a plain one when `None`.
+    pub http_client: Option<reqwest::Client>,
+    /// The results location of jobs that name none.
+    pub default_results: PathBuf,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Records per committed batch.
+    pub batch_size: usize,
+    /// Longest wait before a batch is committed.
+    pub batch_interval: Duration,
+    /// How often events are delivered during a run (they are also delivered at its end).
+    pub delivery_interval: Duration,
+    /// Called when a run starts (with whether it resumes a run).
+    pub on_start: Option<StartHook>,
+    /// Warnings (targets or paths that could not be read, delivery failures).
+    pub on_warning: Option<WarnHook>,
+}
+
+impl RunOptions {
+    /// Options for a state file: results beside it, the system clock.
+    pub fn new(state: &Path) -> RunOptions {
+        RunOptions {
+            trigger: "manual".into(),
+            stop: None,
+            http_client: None,
+            default_results: std::path::absolute(state)
+                .unwrap_or_else(|_| state.to_path_buf())
+                .parent()
+                .map(|p| p.join("results"))
+                .unwrap_or_else(|| PathBuf::from("results")),
+            clock: Arc::new(SystemClock),
+            batch_size: 32,
+            batch_interval: Duration::from_millis(500),
+            delivery_interval: Duration::from_secs(30),
+            on_start: None,
+            on_warning: None,
+        }
+    }
+
+    fn warn(&self, msg: &str) {
+        if let Some(w) = &self.on_warning {
+            w(msg);
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunOutcome {
+    /// The run as stored at its end.
+    pub run: RunRow,
+    /// Whether it resumed an unfinished run.
+    pub resumed: bool,
+    /// The run summary (also written beside the results).
+    pub summary: serde_json::Value,
+}
+
+/// Per-target statistics of a run.
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize)]
+pub struct TargetStats {
+    /// The target.
+    pub target: String,
+    /// Objects with a result record.
+    pub objects: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Bytes of extracted content scanned.
+    pub bytes_scanned: u64,
+    /// Objects with findings, by severity.
+    pub objects_with_findings: BTreeMap<String, u64>,
+    /// Objects skipped (nothing read), by reason code.
+    pub skipped: BTreeMap<String, u64>,
+    /// Objects partly read, by reason code.
+    pub partial: BTreeMap<String, u64>,
+    /// Identifier types found, by objects.
+    pub types: BTreeMap<String, u64>,
+    /// Whether the target could not be listed.
+    pub error: Option<String>,
+    /// Sensitivity score on Macie's scale (see [`sensitivity_score`]).
+    pub sensitivity_score: i64,
+}
+
+impl TargetStats {
+    fn add(&mut self, r: &ResultRecord) {
+        self.objects += 1;
+        self.bytes += r.object.size;
+        self.bytes_scanned += r.bytes_scanned;
+        if let Some(s) = &r.severity {
+            *self.objects_with_findings.entry(s.clone()).or_default() += 1;
+        }
+        let into = match r.status.as_str() {
+            "SKIPPED" => Some(&mut self.skipped),
+            "PARTIAL" => Some(&mut self.partial),
+            _ => None,
+        };
+        if let Some(map) = into {
+            let code = r
+                .reasons
+                .first()
+                .map(|x| x.code.clone())
+                .unwrap_or_default();
+            *map.entry(code).or_default() += 1;
+        }
+        for d in &r.detections {
+            *self.types.entry(d.kind.clone()).or_default() += 1;
+        }
+        self.sensitivity_score = sensitivity_score(self);
+    }
+}
+
+/// A sensitivity score on Macie's scale: `-1` nothing could be analysed (every object
+/// skipped, or the target failed); `50` nothing analysed yet (no objects); `1..=49` not
+/// sensitive (lower when more of the objects were analysed: 1 when all were, or the target
+/// is empty after a run); `51..=99` sensitive, rising with the share of analysed objects
+/// that hold findings, the share of those that are HIGH, and the share analysed.
+pub fn sensitivity_score(t: &TargetStats) -> i64 {
+    if t.error.is_some() && t.objects == 0 {
+        return -1;
+    }
+    if t.objects == 0 {
+        return 50;
+    }
+    let skipped: u64 = t.skipped.values().sum();
+    let analysed = t.objects.saturating_sub(skipped);
+    if analysed == 0 {
+        return -1;
+    }
+    let share_analysed = analysed as f64 / t.objects as f64;
+    let with: u64 = t.objects_with_findings.values().sum();
+    if with == 0 {
+        return (49.0 - (48.0 * share_analysed).round()).clamp(1.0, 49.0) as i64;
+    }
+    let share_sensitive = with as f64 / analysed as f64;
+    let share_high = *t.objects_with_findings.get("HIGH").unwrap_or(&0) as f64 / with as f64;
+    let x = 0.5 * share_sensitive.min(1.0).sqrt() + 0.25 * share_high + 0.25 * share_analysed;
+    (51.0 + (48.0 * x).round()).clamp(51.0, 99.0) as i64
+}
+
+/// The fingerprint remembered for an object: changes when it is changed.
+pub fn fingerprint(
+    etag: Option<&str>,
+    modified: Option<&str>,
+    size: u64,
+    version: Option<&str>,
+) -> String {
+    format!(
+        "{}|{}|{}|{}",
+        etag.unwrap_or(""),
+        modified.unwrap_or(""),
+        size,
+        version.unwrap_or("")
+    )
+}
+
+fn object_fingerprint(o: &ObjectRef) -> String {
+    fingerprint(
+        o.etag.as_deref(),
+        o.last_modified.as_deref(),
+        o.size,
+        o.version_id.as_deref(),
+    )
+}
+
+/// Reasons after which an object is tried again on the next run.
+const TRANSIENT: &[&str] = &["READ_ERROR", "PERMISSION_DENIED", "TIME_CUT_OFF_REACHED"];
+
+fn target_index(targets: &[Target], r: &ResultRecord) -> usize {
+    let uri = &r.object.uri;
+    let mut best: Option<(usize, usize)> = None;
+    for (i, t) in targets.iter().enumerate() {
+        let prefix = match t {
+            Target::Local(p) => format!("file://{}", p.display()),
+            Target::S3(s) => format!("s3://{}/{}", s.bucket.as_deref().unwrap_or(""), s.prefix),
+        };
+        if uri.starts_with(&prefix) && best.is_none_or(|(_, l)| prefix.len() > l) {
+            best = Some((i, prefix.len()));
+        }
+    }
+    best.map(|b| b.0).unwrap_or(0)
+}
+
+struct JobSink<'a> {
+    store: &'a mut Store,
+    job: &'a Job,
+    job_id: String,
+    run_id: String,
+    ctx: EventContext,
+    writer: ResultsWriter,
+    sinks: Vec<String>,
+    rules: Vec<Suppression>,
+    pending: Vec<ResultRecord>,
+    last_flush: Instant,
+    batch_size: usize,
+    interval: Duration,
+    targets: Vec<TargetStats>,
+    cancel: Arc<AtomicBool>,
+    clock: Arc<dyn Clock>,
+}
+
+impl JobSink<'_> {
+    fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let mut lines = Vec::new();
+        let mut objects = Vec::with_capacity(self.pending.len());
+        for r in &self.pending {
+            serde_json::to_writer(&mut lines, r)?;
+            lines.push(b'\n');
+            let transient = r.status == "SKIPPED"
+                && r.reasons
+                    .iter()
+                    .any(|x| TRANSIENT.contains(&x.code.as_str()));
+            let o = &r.object;
+            let finding = sensitive_finding(&self.ctx, r, now).map(|f| {
+                let ev = finding_event(self.job.account(), self.job.region(), &f);
+                let body = serde_json::to_string(&ev).unwrap_or_default();
+                NewFinding {
+                    finding: FindingRow {
+                        id: f.id.clone(),
+                        job_id: self.job_id.clone(),
+                        run_id: self.run_id.clone(),
+                        storage: o.storage.clone(),
+                        bucket: o.bucket.clone(),
+                        key: o.key.clone(),
+                        uri: o.uri.clone(),
+                        version_id: o.version_id.clone(),
+                        etag: o.etag.clone(),
+                        finding_type: f.kind.clone(),
+                        severity: f.severity.clone(),
+                        count: r.detections.iter().map(|d| d.count).sum(),
+                        created_at: now_text(now),
+                        archived: false,
+                        detections: r
+                            .detections
+                            .iter()
+                            .map(|d| {
+                                (
+                                    d.kind.clone(),
+                                    d.category.clone(),
+                                    d.severity.clone(),
+                                    d.count,
+                                )
+                            })
+                            .collect(),
+                        detail: ev.detail.clone(),
+                    },
+                    event_id: ev.id,
+                    event: body,
+                }
+            });
+            objects.push(BatchObject {
+                uri: o.uri.clone(),
+                fingerprint: (!transient).then(|| {
+                    fingerprint(
+                        o.etag.as_deref(),
+                        o.last_modified.as_deref(),
+                        o.size,
+                        o.version_id.as_deref(),
+                    )
+                }),
+                size: o.size,
+                severity: r.severity.clone(),
+                finding,
+            });
+            let i = target_index(&self.job.targets, r);
+            if let Some(t) = self.targets.get_mut(i) {
+                t.add(r);
+            }
+        }
+        let n = self.pending.len() as u64;
+        let position = self.writer.append(&lines, n)?;
+        let targets = serde_json::to_value(&self.targets)?;
+        self.store.commit_batch(
+            &self.job_id,
+            &self.run_id,
+            &objects,
+            &self.sinks,
+            &self.rules,
+            position,
+            &targets,
+        )?;
+        self.pending.clear();
+        self.last_flush = Instant::now();
+        // A cancel or pause from another process stops the run here.
+        if let Ok(j) = self.store.job(&self.job_id) {
+            if j.status == status::CANCELLED || j.status == status::USER_PAUSED {
+                self.cancel.store(true, Ordering::Relaxed);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn to_io(e: Error) -> std::io::Error {
+    std::io::Error::other(e.to_string())
+}
+
+impl RecordSink for JobSink<'_> {
+    fn record(&mut self, record: &ResultRecord) -> std::io::Result<()> {
+        self.pending.push(record.clone());
+        if self.pending.len() >= self.batch_size || self.last_flush.elapsed() >= self.interval {
+            self.flush().map_err(to_io)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.flush().map_err(to_io)
+    }
+}
+
+fn seed_of(run_id: &str) -> u64 {
+    run_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Runs a job now (or resumes its unfinished run): see the module docs.
+pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutcome> {
+    let mut store = Store::open(state)?;
+    let row = store.job(job_ref)?;
+    let job_id = row.id.clone();
+    match row.status.as_str() {
+        status::CANCELLED => {
+            return Err(Error::Status {
+                job: job_id,
+                message: "the job is cancelled".into(),
+            })
+        }
+        status::USER_PAUSED | status::PAUSED => {
+            return Err(Error::Status {
+                job: job_id,
+                message: "the job is paused; resume it first".into(),
+            })
+        }
+        _ => {}
+    }
+    let job = row.definition.check_fields(&format!("job {job_id}"))?;
+    let _lock = store.lock_job(&job_id)?;
+    let clock = opts.clock.clone();
+    let created = crate::state::parse_time(&row.created_at);
+    let previous = store.last_complete_run(&job_id)?;
+    let (run, resumed) = match store.unfinished_run(&job_id)? {
+        Some(r) => {
+            store.reopen_run(&r.id)?;
+            (store.run(&r.id)?, true)
+        }
+        None => {
+            let r = store.create_run(
+                &job_id,
+                &opts.trigger,
+                previous.is_some(),
+                previous.as_ref().map(|p| p.id.as_str()),
+                clock.now(),
+            )?;
+            (r, false)
+        }
+    };
+    store.set_job_status(&job_id, status::RUNNING)?;
+    if let Some(f) = &opts.on_start {
+        f(&run, resumed);
+    }
+    let result = scan(&mut store, &job, &row.created_at, created, &run, opts);
+    let now = clock.now();
+    let outcome = match result {
+        Ok((run_state, summary)) => {
+            store.end_run(&run.id, run_state, now, Some(&summary), None)?;
+            let next_status = match (run_state, job.schedule.is_recurring()) {
+                (run_status::CANCELLED, _) => status::CANCELLED,
+                (run_status::INTERRUPTED, _) => {
+                    let j = store.job(&job_id)?;
+                    if j.status == status::USER_PAUSED {
+                        status::USER_PAUSED
+                    } else {
+                        status::IDLE
+                    }
+                }
+                (_, false) => status::COMPLETE,
+                (_, true) => status::IDLE,
+            };
+            let current = store.job(&job_id)?.status;
+            if current != status::CANCELLED && current != status::USER_PAUSED {
+                store.set_job_status(&job_id, next_status)?;
+            }
+            summary
+        }
+        Err(e) => {
+            store.end_run(&run.id, run_status::FAILED, now, None, Some(&e.to_string()))?;
+            if store.job(&job_id)?.status == status::RUNNING {
+                store.set_job_status(&job_id, status::IDLE)?;
+            }
+            return Err(e);
+        }
+    };
+    // Deliver this run's events and any earlier ones still waiting.
+    let delivery = deliver(&store, &job, &job_id, opts)?;
+    let mut summary = outcome;
+    summary["events"] = delivery;
+    store.end_run(
+        &run.id,
+        &store.run(&run.id)?.status,
+        now,
+        Some(&summary),
+        None,
+    )?;
+    Ok(RunOutcome {
+        run: store.run(&run.id)?,
+        resumed,
+        summary,
+    })
+}
+
+/// Publishes a finding that does not come from a result record (a bucket policy finding,
+/// say) through a job's event sinks: the event (see [`finding_event`]) waits in the outbox
+/// and goes out with the job's next delivery ([`deliver`], at the end of each run). Updates
+/// of one finding should be published on a [`PolicyCadence`](crate::events::PolicyCadence):
+/// give each published update its own `count` so that it gets its own event id.
+pub fn publish_finding(
+    store: &mut Store,
+    job: &Job,
+    job_id: &str,
+    run_id: &str,
+    finding: &crate::events::GenericFinding,
+) -> Result<String> {
+    let ev = finding_event(job.account(), job.region(), finding);
+    let sinks: Vec<String> = job
+        .def
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, d)| crate::sinks::sink_key(i, d))
+        .collect();
+    store.enqueue_event(
+        job_id,
+        run_id,
+        &finding.id,
+        &ev.id,
+        &serde_json::to_string(&ev)?,
+        &sinks,
+    )?;
+    Ok(ev.id)
+}
+
+/// Delivers a job's waiting events to its sinks; returns counts per sink.
+pub fn deliver(
+    store: &Store,
+    job: &Job,
+    job_id: &str,
+    opts: &RunOptions,
+) -> Result<serde_json::Value> {
+    let sinks = match build_sinks(
+        &job.def.events,
+        job.region(),
+        opts.http_client.as_ref(),
+        &job.def.tls,
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            opts.warn(&format!("job {job_id}: event sinks: {e}"));
+            return Ok(json!({ "error": e }));
+        }
+    };
+    let mut report = serde_json::Map::new();
+    for (key, mut sink) in sinks {
+        let pending = store.pending_events(job_id, &key)?;
+        let mut delivered = 0u64;
+        let mut failed = 0u64;
+        for chunk in pending.chunks(100) {
+            let results = deliver_chunk(sink.as_mut(), chunk);
+            let now = opts.clock.now();
+            for (e, r) in chunk.iter().zip(&results) {
+                store.delivery_result(&e.event_id, &key, 1, r, now)?;
+                match r {
+                    Ok(()) => delivered += 1,
+                    Err(msg) => {
+                        failed += 1;
+                        opts.warn(&format!(
+                            "job {job_id}: event {} to {key}: {msg} (kept for the next run)",
+                            e.event_id
+                        ));
+                    }
+                }
+            }
+        }
+        report.insert(key, json!({ "delivered": delivered, "pending": failed }));
+    }
+    Ok(serde_json::Value::Object(report))
+}
+
+fn deliver_chunk(
+    sink: &mut dyn EventSink,
+    chunk: &[crate::state::PendingEvent],
+) -> Vec<std::result::Result<(), String>> {
+    let mut r = sink.deliver(chunk);
+    r.resize(chunk.len(), Err("no result".into()));
+    r
+}
+
+/// A bucket posture finding as a Macie-style policy finding. Its id is stable per job, bucket
+/// and type; `count` is the number of the job's cadence window (`s3.posture_cadence`) it is
+/// published in, so a finding still present is published again once per window (the event id
+/// follows the count) and runs within one window do not repeat it.
+pub fn posture_finding(
+    job: &Job,
+    job_id: &str,
+    created: DateTime<Utc>,
+    now: DateTime<Utc>,
+    f: &trawl_scanner::posture::PostureFinding,
+) -> crate::events::GenericFinding {
+    let key = format!("posture\n{job_id}\n{}\n{}", f.bucket, f.finding_type);
+    let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, key.as_bytes())
+        .simple()
+        .to_string();
+    let interval = job.def.s3.posture_cadence.interval().num_seconds().max(1);
+    let windows = ((now - created).num_seconds().max(0) / interval) as u64;
+    let mut extra = serde_json::Map::new();
+    extra.insert(
+        "policyDetails".into(),
+        json!({ "action": { "actionType": "AWS_API_CALL" }, "checkedAt": f.checked_at }),
+    );
+    crate::events::GenericFinding {
+        id,
+        kind: f.finding_type.clone(),
+        category: "POLICY".into(),
+        severity: f.severity.clone(),
+        title: f.title.clone(),
+        description: f.description.clone(),
+        created_at: created,
+        updated_at: now,
+        count: windows + 1,
+        resources: vec![format!("arn:aws:s3:::{}", f.bucket)],
+        resources_affected: json!({ "s3Bucket": { "name": f.bucket, "arn": format!("arn:aws:s3:::{}", f.bucket) } }),
+        extra,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn scan(
+    store: &mut Store,
+    job: &Job,
+    created_text: &str,
+    created: Option<DateTime<Utc>>,
+    run: &RunRow,
+    opts: &RunOptions,
+) -> Result<(&'static str, serde_json::Value)> {
+    let job_id = run.job_id.clone();
+    let engine = job.engine()?;
+    let location_root = job
+        .def
+        .results
+        .location
+        .clone()
+        .unwrap_or_else(|| opts.default_results.display().to_string());
+    let location = Location::for_run(&location_root, &job_id, &run.id);
+    let (dir, upload) = match &location {
+        Location::Local(p) => (p.clone(), None),
+        Location::S3 { bucket, prefix } => {
+            let staging = PathBuf::from(format!("{}.staging", store.path().display()))
+                .join(&job_id)
+                .join(&run.id);
+            let endpoint = job
+                .def
+                .results
+                .endpoint
+                .as_ref()
+                .or(job.def.s3.endpoint.as_ref());
+            let up = Uploader::new(
+                job.region(),
+                endpoint.map(String::as_str),
+                &job.def.tls,
+                bucket,
+                prefix,
+            );
+            (staging, Some(up))
+        }
+    };
+    let writer = ResultsWriter::open(
+        &dir,
+        upload,
+        (run.results_file, run.results_offset, run.results_records),
+        job.def.results.records_per_file.unwrap_or(10_000),
+    )?;
+    // What to skip: objects this run already recorded (a resumed run), objects unchanged
+    // since they were last scanned, and (without `initial_run`) objects older than the job.
+    let done: HashSet<String> = store.run_objects(&run.id)?;
+    let known: HashMap<String, String> = store.fingerprints(&job_id)?;
+    let cutoff = if job.def.initial_run { None } else { created };
+    let already = Arc::new(AtomicU64::new(0));
+    let unchanged = Arc::new(AtomicU64::new(0));
+    let older = Arc::new(AtomicU64::new(0));
+    let admitted = Arc::new(AtomicU64::new(0));
+    let max_objects = job.def.limits.max_objects_per_run;
+    let filter = {
+        let (already, unchanged, older, admitted) = (
+            already.clone(),
+            unchanged.clone(),
+            older.clone(),
+            admitted.clone(),
+        );
+        ObjectFilter(Arc::new(move |o: &ObjectRef| {
+            if done.contains(&o.uri) {
+                already.fetch_add(1, Ordering::Relaxed);
+                return false;
+            }
+            match known.get(&o.uri) {
+                Some(fp) if *fp == object_fingerprint(o) => {
+                    unchanged.fetch_add(1, Ordering::Relaxed);
+                    return false;
+                }
+                Some(_) => {}
+                None => {
+                    let modified = o
+                        .last_modified
+                        .as_deref()
+                        .and_then(crate::state::parse_time);
+                    if let (Some(c), Some(m)) = (cutoff, modified) {
+                        if m < c {
+                            older.fetch_add(1, Ordering::Relaxed);
+                            return false;
+                        }
+                    }
+                }
+            }
+            let n = admitted.fetch_add(1, Ordering::Relaxed);
+            max_objects.is_none_or(|m| n < m)
+        }))
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    let mut scope = job.scope.clone();
+    scope.sample_seed = Some(seed_of(&run.id));
+    let l = &job.def.limits;
+    let defaults = Limits::default();
+    let config = ScanConfig {
+        threads: l.threads.unwrap_or(0),
+        limits: Limits {
+            max_depth: l.max_depth.unwrap_or(defaults.max_depth),
+            max_total_bytes: l.max_extracted_bytes.unwrap_or(defaults.max_total_bytes),
+            time_budget: l.time_budget_seconds.map(Duration::from_secs_f64),
+            ..defaults
+        },
+        record: RecordOptions {
+            max_occurrences: l.max_occurrences.unwrap_or(1000),
+            reveal: false,
+            run_id: run.id.clone(),
+            job_id: Some(job_id.clone()),
+        },
+        scope,
+        filter: Some(filter),
+        cancel: Some(cancel.clone()),
+        s3: S3Options {
+            region: Some(job.region().to_string()),
+            endpoint_url: job.def.s3.endpoint.clone(),
+            profile: job.def.s3.profile.clone(),
+            path_style: job.def.s3.path_style,
+            no_sign_request: job.def.s3.no_sign_request,
+            assume_role: job.def.s3.assume_role.clone(),
+            concurrency: job.def.s3.concurrency,
+            all_versions: job.def.s3.all_versions,
+            posture: job.def.s3.posture,
+            tls: job.def.tls.clone(),
+            ..Default::default()
+        },
+    };
+    let mut targets: Vec<TargetStats> = run
+        .targets
+        .as_ref()
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    if targets.len() != job.targets.len() {
+        targets = job
+            .targets
+            .iter()
+            .map(|t| TargetStats {
+                target: t.display(),
+                sensitivity_score: 50,
+                ..Default::default()
+            })
+            .collect();
+    }
+    let ctx = EventContext {
+        account: job.account().to_string(),
+        region: job.region().to_string(),
+        job_id: job_id.clone(),
+        run_id: run.id.clone(),
+        results_location: location.display(),
+    };
+    let sinks: Vec<String> = job
+        .def
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, d)| crate::sinks::sink_key(i, d))
+        .collect();
+    let rules = store.suppressions()?;
+    let state_path = store.path().to_path_buf();
+    let mut sink = JobSink {
+        store,
+        job,
+        job_id: job_id.clone(),
+        run_id: run.id.clone(),
+        ctx,
+        writer,
+        sinks,
+        rules,
+        pending: Vec::new(),
+        last_flush: Instant::now(),
+        batch_size: opts.batch_size.max(1),
+        interval: opts.batch_interval,
+        targets,
+        cancel: cancel.clone(),
+        clock: opts.clock.clone(),
+    };
+    let mut notices: Vec<String> = Vec::new();
+    let mut posture: Vec<trawl_scanner::posture::PostureFinding> = Vec::new();
+    let finished = AtomicBool::new(false);
+    let result = std::thread::scope(|s| {
+        // Forward an outside stop (SIGTERM) to this run's cancel flag.
+        if let Some(stop) = opts.stop.clone() {
+            let (cancel, finished) = (cancel.clone(), &finished);
+            s.spawn(move || {
+                while !finished.load(Ordering::Relaxed) {
+                    if stop.load(Ordering::Relaxed) {
+                        cancel.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            });
+        }
+        // Publish findings while the run goes on (every `delivery_interval`), from another
+        // connection so that slow sinks never hold up scanning.
+        if !job.def.events.is_empty() {
+            let (finished, state_path, job_id) = (&finished, state_path.clone(), job_id.clone());
+            s.spawn(move || {
+                let mut last = Instant::now();
+                while !finished.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(50));
+                    if last.elapsed() < opts.delivery_interval {
+                        continue;
+                    }
+                    last = Instant::now();
+                    match Store::open(&state_path) {
+                        Ok(store) => {
+                            if let Err(e) = deliver(&store, job, &job_id, opts) {
+                                opts.warn(&format!("job {job_id}: delivering events: {e}"));
+                            }
+                        }
+                        Err(e) => opts.warn(&format!("job {job_id}: delivering events: {e}")),
+                    }
+                }
+            });
+        }
+        let r = pipeline::run(
+            &job.targets,
+            &engine,
+            &config,
+            &mut sink,
+            &mut |n: &Notice| {
+                let msg = match n {
+                    Notice::Walk(w) => format!("cannot list {}: {}", w.path.display(), w.error),
+                    Notice::Target { target, error } => format!("cannot scan {target}: {error}"),
+                    Notice::Warning(w) => w.clone(),
+                    Notice::Posture(f) => {
+                        posture.push(f.clone());
+                        return;
+                    }
+                };
+                opts.warn(&format!("job {}: {msg}", run.job_id));
+                notices.push(msg);
+            },
+        );
+        finished.store(true, Ordering::Relaxed);
+        r
+    });
+    let pipeline_summary = result?;
+    for err in &pipeline_summary.target_errors {
+        for t in sink.targets.iter_mut() {
+            if err.starts_with(&t.target) {
+                t.error = Some(err.clone());
+                t.sensitivity_score = sensitivity_score(t);
+            }
+        }
+    }
+    for f in &posture {
+        let now = opts.clock.now();
+        let finding = posture_finding(job, &job_id, created.unwrap_or(now), now, f);
+        publish_finding(sink.store, job, &job_id, &run.id, &finding)?;
+    }
+    let stopped = cancel.load(Ordering::Relaxed) || pipeline_summary.cancelled;
+    let job_status = sink.store.job(&job_id)?.status;
+    let run_state = if !stopped {
+        run_status::COMPLETE
+    } else if job_status == status::CANCELLED {
+        run_status::CANCELLED
+    } else {
+        run_status::INTERRUPTED
+    };
+    let stored = sink.store.run(&run.id)?;
+    let summary = json!({
+        "schema": "trawl.run-summary/v1",
+        "job_id": job_id,
+        "job_name": job.def.name,
+        "job_created_at": created_text,
+        "run_id": run.id,
+        "seq": run.seq,
+        "trigger": run.trigger,
+        "status": run_state,
+        "started_at": run.started_at,
+        "ended_at": now_text(opts.clock.now()),
+        "incremental": run.incremental,
+        "baseline_run_id": run.baseline_run_id,
+        "scope_note": if run.incremental {
+            "incremental: only objects created or changed since the previous complete run were scanned"
+        } else if job.def.initial_run {
+            "full: every object in scope was scanned"
+        } else {
+            "first run without initial_run: only objects created or changed since the job was created were scanned"
+        },
+        "objects": stored.objects,
+        "bytes": stored.bytes,
+        "objects_with_findings": stored.findings,
+        "objects_unchanged": unchanged.load(Ordering::Relaxed),
+        "objects_already_scanned_by_this_run": already.load(Ordering::Relaxed),
+        "objects_older_than_job": older.load(Ordering::Relaxed),
+        "objects_over_run_limit": max_objects.map(|m| admitted.load(Ordering::Relaxed).saturating_sub(m)).unwrap_or(0),
+        "resumed": already.load(Ordering::Relaxed) > 0 || run.objects > 0,
+        "targets": sink.targets,
+        "warnings": notices,
+        "results_location": location.display(),
+        "this_session": pipeline_summary,
+    });
+    sink.writer
+        .finish(&summary, run_state == run_status::COMPLETE)?;
+    Ok((run_state, summary))
+}
