@@ -64,6 +64,14 @@ fn main() {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut out = Vec::new();
     let mut bytes = 0usize;
+    // A digest of every counted match (file, offset, end, identifier): equal digests, equal
+    // detections.
+    let mut digest: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |v: u64| {
+        for b in v.to_le_bytes() {
+            digest = (digest ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    };
     let t0 = Instant::now();
     for f in &files {
         let data = std::fs::read(f).unwrap();
@@ -79,6 +87,10 @@ fn main() {
             for m in &out {
                 let s = lo + m.start;
                 if s >= from && (s < hi || hi == data.len()) {
+                    mix(bytes as u64);
+                    mix(s as u64);
+                    mix((lo + m.end) as u64);
+                    mix(m.identifier as u64);
                     *counts
                         .entry(engine.identifiers()[m.identifier].id.clone())
                         .or_default() += 1;
@@ -93,6 +105,7 @@ fn main() {
         println!("{id} {n}");
     }
     println!("total {total}");
+    println!("digest {digest:016x}");
     eprintln!(
         "scan: {:.1} MB in {:.3} s = {:.1} MB/s",
         bytes as f64 / 1e6,

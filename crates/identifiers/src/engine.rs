@@ -247,8 +247,6 @@ pub struct Engine {
     triggers: Vec<Vec<(usize, Role)>>,
     /// Detectors that search the whole buffer whatever the prefilter saw.
     always: Vec<usize>,
-    /// Detectors whose regex the prefilter runs (unanchored ones).
-    unanchored: Vec<usize>,
     /// Gating keywords when there are too many for the prefilter.
     keyword_ac: Option<AhoCorasick>,
     /// For each of those keywords: (detector, keyword length).
@@ -266,7 +264,6 @@ pub struct Engine {
 pub struct Scratch {
     caches: Vec<meta::Cache>,
     prefilter_cache: Option<hybrid::dfa::Cache>,
-    batch_windows: Vec<(usize, usize)>,
     windows: Vec<Vec<(usize, usize)>>,
     keywords: Vec<Vec<(usize, usize)>>,
     /// Detectors given windows or keywords by the last scan (so only they are cleared and
@@ -653,19 +650,12 @@ impl Engine {
             })
             .map(|(i, _)| i)
             .collect();
-        let unanchored = detectors
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.reach == Reach::Batch)
-            .map(|(i, _)| i)
-            .collect();
         Ok(Engine {
             identifiers,
             detectors,
             prefilter,
             triggers,
             always,
-            unanchored,
             keyword_ac,
             keyword_triggers,
             context_ac,
@@ -689,7 +679,6 @@ impl Engine {
                 .map(|d| d.regex.create_cache())
                 .collect(),
             prefilter_cache: self.prefilter.as_ref().map(|p| p.create_cache()),
-            batch_windows: Vec::new(),
             windows: vec![Vec::new(); self.detectors.len()],
             keywords: vec![Vec::new(); self.detectors.len()],
             touched: Vec::new(),
@@ -772,7 +761,6 @@ impl Engine {
                 }
             }
         }
-        scratch.batch_windows.clear();
         let mut everywhere = false;
         if let (Some(pf), Some(cache)) = (&self.prefilter, scratch.prefilter_cache.as_mut()) {
             let input = Input::new(hay);
@@ -791,10 +779,7 @@ impl Engine {
                 };
                 let end = hm.offset();
                 for &(d, role) in &self.triggers[hm.pattern().as_usize()] {
-                    if !matches!(role, Role::Unanchored(_))
-                        && scratch.keywords[d].is_empty()
-                        && scratch.windows[d].is_empty()
-                    {
+                    if scratch.keywords[d].is_empty() && scratch.windows[d].is_empty() {
                         scratch.touched.push(d);
                     }
                     match role {
@@ -813,16 +798,16 @@ impl Engine {
                             }
                         }
                         Role::Unanchored(max_len) => {
-                            // Every match of the detector's regex ends at a reported end.
+                            // Every match of the detector's regex ends at a reported end (its
+                            // own: the windows of one detector's matches are not another's).
                             push_window(
-                                &mut scratch.batch_windows,
+                                &mut scratch.windows[d],
                                 (end.saturating_sub(max_len), end),
                             );
                         }
                     }
                 }
             }
-            merge(&mut scratch.batch_windows);
         }
         if everywhere {
             // Whole-buffer search of every detector: slower, the same answer.
@@ -841,15 +826,12 @@ impl Engine {
         }
         let first = out.len();
         // Visit only the detectors that can match: those given windows or keywords, those that
-        // search everywhere, the unanchored ones where the prefilter saw them, and those whose
+        // search everywhere (the unanchored ones the prefilter saw have windows), and those whose
         // keyword the structural context holds.
         let mut candidates = std::mem::take(&mut scratch.candidates);
         candidates.clear();
         candidates.extend_from_slice(&scratch.touched);
         candidates.extend_from_slice(&self.always);
-        if !scratch.batch_windows.is_empty() {
-            candidates.extend_from_slice(&self.unanchored);
-        }
         for (w, bits) in context.bits.iter().enumerate() {
             let mut b = *bits;
             while b != 0 {
@@ -869,7 +851,6 @@ impl Engine {
                 caches,
                 windows,
                 keywords,
-                batch_windows,
                 ..
             } = scratch;
             let kws = &mut keywords[d];
@@ -880,11 +861,6 @@ impl Engine {
             }
             let wins = &mut windows[d];
             match det.reach {
-                Reach::Anchors => {
-                    if wins.is_empty() {
-                        continue;
-                    }
-                }
                 Reach::Keywords if gated && det.max_len.is_some() => {
                     // A keyword window holds every match near its keyword. Its start is backed
                     // off by two more match lengths, so that the search is in step with a
@@ -899,11 +875,10 @@ impl Engine {
                         )
                     }));
                 }
-                Reach::Batch => {
-                    if batch_windows.is_empty() {
+                Reach::Anchors | Reach::Batch => {
+                    if wins.is_empty() {
                         continue;
                     }
-                    wins.extend_from_slice(batch_windows);
                 }
                 Reach::Keywords | Reach::Everywhere => wins.push((0, hay.len())),
             }
