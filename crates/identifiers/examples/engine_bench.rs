@@ -83,7 +83,12 @@ fn main() {
             let lo = from.saturating_sub(OVERLAP);
             let hi = (from + BUF).min(data.len());
             out.clear();
-            engine.scan(&data[lo..hi], &KeywordContext::none(), &mut scratch, &mut out);
+            engine.scan(
+                &data[lo..hi],
+                &KeywordContext::none(),
+                &mut scratch,
+                &mut out,
+            );
             for m in &out {
                 let s = lo + m.start;
                 if s >= from && (s < hi || hi == data.len()) {

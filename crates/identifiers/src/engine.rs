@@ -27,6 +27,7 @@ use crate::allow::AllowList;
 use crate::catalog::{Catalog, Selection};
 use crate::error::{Error, ErrorKind};
 use crate::identifier::{Extend, Identifier, KeywordRule, TokenClass};
+use crate::keywords::{keyword_start_ok, KeywordTrie};
 use crate::mask::mask;
 
 /// The longest match the engine reports (PEM blocks are cut here). Streaming callers keep at
@@ -247,13 +248,14 @@ pub struct Engine {
     triggers: Vec<Vec<(usize, Role)>>,
     /// Detectors that search the whole buffer whatever the prefilter saw.
     always: Vec<usize>,
-    /// Gating keywords when there are too many for the prefilter.
-    keyword_ac: Option<AhoCorasick>,
-    /// For each of those keywords: (detector, keyword length).
-    keyword_triggers: Vec<Vec<(usize, usize)>>,
-    /// Every detector's keywords, for structural context (column names, JSON paths).
-    context_ac: Option<AhoCorasick>,
-    /// For each context pattern: the detectors whose keyword it is.
+    /// Whether gating keywords are searched with `keyword_trie` (too many for the prefilter).
+    keyword_search: bool,
+    /// For each keyword in `keyword_trie`: the detectors it gates (with `keyword_search`).
+    keyword_triggers: Vec<Vec<usize>>,
+    /// Every detector's keyword variants, for structural context (column names, JSON paths)
+    /// and, with `keyword_search`, gating keywords in the text.
+    keyword_trie: KeywordTrie,
+    /// For each keyword in `keyword_trie`: the detectors whose keyword it is.
     context_triggers: Vec<Vec<usize>>,
     max_keyword_len: usize,
     allow: AllowList,
@@ -312,19 +314,6 @@ pub fn keyword_variants(keyword: &str) -> Vec<String> {
     v
 }
 
-/// A keyword occurrence counts only at a word start: not right after a letter, except at a
-/// camelCase hump (`userSsn`).
-fn keyword_start_ok(hay: &[u8], start: usize) -> bool {
-    if start == 0 {
-        return true;
-    }
-    let prev = hay[start - 1];
-    if !prev.is_ascii_alphabetic() {
-        return true;
-    }
-    prev.is_ascii_lowercase() && hay[start].is_ascii_uppercase()
-}
-
 fn syntax_config() -> syntax::Config {
     syntax::Config::new().unicode(false).utf8(false)
 }
@@ -365,20 +354,12 @@ pub(crate) fn compile_regex(id: &str, pattern: &str) -> Result<CompiledRegex, Er
     Ok((regex, max_len))
 }
 
-/// An automaton over keyword variants: ASCII case-insensitive, overlapping, unanchored. `dfa`
-/// asks for a full DFA (a few instructions a byte) where the default NFA builds faster.
-fn keyword_automaton<P: AsRef<[u8]>>(
-    words: &[P],
-    dfa: bool,
-    id: &str,
-) -> Result<AhoCorasick, Error> {
+/// An automaton over keyword variants: ASCII case-insensitive, overlapping, unanchored.
+fn keyword_automaton<P: AsRef<[u8]>>(words: &[P], id: &str) -> Result<AhoCorasick, Error> {
     let mut b = AhoCorasickBuilder::new();
     b.start_kind(aho_corasick::StartKind::Unanchored)
         .ascii_case_insensitive(true)
         .match_kind(MatchKind::Standard);
-    if dfa {
-        b.kind(Some(aho_corasick::AhoCorasickKind::DFA));
-    }
     b.build(words).map_err(|e| {
         Error::new(ErrorKind::Invalid {
             id: id.to_string(),
@@ -542,7 +523,7 @@ impl Engine {
             let local_keywords = if gating || keywords.is_empty() {
                 None
             } else {
-                Some(keyword_automaton(&keywords, false, &ident.id)?)
+                Some(keyword_automaton(&keywords, &ident.id)?)
             };
             let max_len = max_len.map(|m| m.min(MAX_MATCH_LEN));
             let reach = if !ident.anchors.is_empty() && max_len.is_some() {
@@ -585,11 +566,11 @@ impl Engine {
             });
         }
         // Gating keywords join the one-pass prefilter while they are few; a large set (ALL)
-        // goes to an Aho-Corasick automaton instead, which stays fast with thousands of them.
+        // is searched with the keyword trie instead, which stays fast with thousands of them.
         let distinct: std::collections::BTreeSet<&str> =
             gating_keywords.iter().map(|(v, _)| v.as_str()).collect();
-        let mut keyword_ac = None;
-        let mut keyword_triggers: Vec<Vec<(usize, usize)>> = Vec::new();
+        let mut keyword_search = false;
+        let mut keyword_triggers: Vec<Vec<usize>> = Vec::new();
         if distinct.len() <= KEYWORDS_IN_PREFILTER {
             for (v, d) in &gating_keywords {
                 let idx = *pattern_index.entry(literal(v)).or_insert_with(|| {
@@ -600,16 +581,17 @@ impl Engine {
                 triggers[idx].push((*d, Role::Keyword(v.len())));
             }
         } else {
-            let words: Vec<&str> = distinct.iter().copied().collect();
-            let index: HashMap<&str, usize> =
-                words.iter().enumerate().map(|(i, w)| (*w, i)).collect();
-            keyword_triggers = vec![Vec::new(); words.len()];
+            // The trie holds every keyword (context keywords too): a keyword's triggers name
+            // the detectors it gates, none for a keyword that gates nothing.
+            keyword_search = true;
+            keyword_triggers = vec![Vec::new(); context_patterns.len()];
             for (v, d) in &gating_keywords {
-                if let Some(&i) = index.get(v.as_str()) {
-                    keyword_triggers[i].push((*d, v.len()));
+                if let Some(&i) = context_index.get(v.as_str()) {
+                    if !keyword_triggers[i].contains(d) {
+                        keyword_triggers[i].push(*d);
+                    }
                 }
             }
-            keyword_ac = Some(keyword_automaton(&words, true, "(keywords)")?);
         }
         let prefilter = if patterns.is_empty() {
             None
@@ -636,11 +618,7 @@ impl Engine {
                     })?,
             )
         };
-        let context_ac = if context_patterns.is_empty() {
-            None
-        } else {
-            Some(keyword_automaton(&context_patterns, false, "(keywords)")?)
-        };
+        let keyword_trie = KeywordTrie::new(&context_patterns);
         let always = detectors
             .iter()
             .enumerate()
@@ -656,9 +634,9 @@ impl Engine {
             prefilter,
             triggers,
             always,
-            keyword_ac,
+            keyword_search,
             keyword_triggers,
-            context_ac,
+            keyword_trie,
             context_triggers,
             max_keyword_len,
             allow,
@@ -689,18 +667,11 @@ impl Engine {
     /// Which detectors find a keyword in `context` (a column name, JSON path element names).
     pub fn keyword_context(&self, context: &str) -> KeywordContext {
         let mut kc = KeywordContext::default();
-        let Some(ac) = &self.context_ac else {
-            return kc;
-        };
-        let hay = context.as_bytes();
-        for m in ac.find_overlapping_iter(hay) {
-            if !keyword_start_ok(hay, m.start()) {
-                continue;
-            }
-            for &d in &self.context_triggers[m.pattern().as_usize()] {
+        self.keyword_trie.for_each(context.as_bytes(), |w, _, _| {
+            for &d in &self.context_triggers[w] {
                 kc.set(d);
             }
-        }
+        });
         kc
     }
 
@@ -748,18 +719,21 @@ impl Engine {
             scratch.keywords[d].clear();
         }
         scratch.touched.clear();
-        if let Some(ac) = &self.keyword_ac {
-            for m in ac.find_overlapping_iter(hay) {
-                if !keyword_start_ok(hay, m.start()) {
-                    continue;
-                }
-                for &(d, _) in &self.keyword_triggers[m.pattern().as_usize()] {
-                    if scratch.keywords[d].is_empty() && scratch.windows[d].is_empty() {
-                        scratch.touched.push(d);
+        if self.keyword_search {
+            let Scratch {
+                keywords,
+                windows,
+                touched,
+                ..
+            } = &mut *scratch;
+            self.keyword_trie.for_each(hay, |w, s, e| {
+                for &d in &self.keyword_triggers[w] {
+                    if keywords[d].is_empty() && windows[d].is_empty() {
+                        touched.push(d);
                     }
-                    scratch.keywords[d].push((m.start(), m.end()));
+                    keywords[d].push((s, e));
                 }
-            }
+            });
         }
         let mut everywhere = false;
         if let (Some(pf), Some(cache)) = (&self.prefilter, scratch.prefilter_cache.as_mut()) {
