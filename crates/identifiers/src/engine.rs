@@ -16,6 +16,7 @@
 //! buffer finds ([`Engine::scan_exhaustive`] does that, and a property test compares the two).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex_automata::hybrid;
@@ -118,6 +119,8 @@ pub struct Candidate {
 #[derive(Clone, Debug)]
 pub struct EngineBuilder {
     catalog: Catalog,
+    /// Whether `catalog` is the builtin one (its regexes compile on first use).
+    builtin: bool,
     selection: Selection,
     custom: Vec<Identifier>,
     allow: AllowList,
@@ -134,6 +137,7 @@ impl EngineBuilder {
     pub fn new() -> EngineBuilder {
         EngineBuilder {
             catalog: Catalog::builtin(),
+            builtin: true,
             selection: Selection::Recommended,
             custom: Vec::new(),
             allow: AllowList::default(),
@@ -143,6 +147,7 @@ impl EngineBuilder {
     /// Uses another catalogue of managed identifiers.
     pub fn catalog(mut self, catalog: Catalog) -> EngineBuilder {
         self.catalog = catalog;
+        self.builtin = false;
         self
     }
 
@@ -168,6 +173,8 @@ impl EngineBuilder {
     pub fn build(self) -> Result<Engine, Error> {
         let enabled = self.catalog.select(&self.selection)?;
         let mut all: Vec<Identifier> = self.catalog.identifiers().to_vec();
+        // Entries from here on compile while the engine is built (errors surface there).
+        let eager_from = if self.builtin { all.len() } else { 0 };
         let mut on: HashSet<String> = enabled.into_iter().collect();
         let known: HashSet<String> = all.iter().map(|i| i.id.clone()).collect();
         for c in self.custom {
@@ -180,7 +187,7 @@ impl EngineBuilder {
             on.insert(c.id.clone());
             all.push(c);
         }
-        Engine::compile(all, &on, self.allow)
+        Engine::compile(all, eager_from, &on, self.allow)
     }
 }
 
@@ -212,7 +219,7 @@ enum Reach {
 #[derive(Debug)]
 struct Detector {
     entry: String,
-    regex: Regex,
+    regex: LazyRegex,
     max_len: Option<usize>,
     /// Reported when the keyword rule is satisfied (or there is none).
     report: Option<IdentifierIndex>,
@@ -264,7 +271,8 @@ pub struct Engine {
 /// Per-thread working memory for [`Engine::scan`].
 #[derive(Debug, Default)]
 pub struct Scratch {
-    caches: Vec<meta::Cache>,
+    /// Each detector's regex cache, made when it first searches.
+    caches: Vec<Option<meta::Cache>>,
     prefilter_cache: Option<hybrid::dfa::Cache>,
     windows: Vec<Vec<(usize, usize)>>,
     keywords: Vec<Vec<(usize, usize)>>,
@@ -328,30 +336,60 @@ fn meta_config() -> meta::Config {
 /// A compiled regex and its longest possible match (None: unbounded).
 type CompiledRegex = (Regex, Option<usize>);
 
-/// Compiles an identifier's regex; returns it with its longest possible match.
-pub(crate) fn compile_regex(id: &str, pattern: &str) -> Result<CompiledRegex, Error> {
-    let err = |message: String| {
-        Error::new(ErrorKind::Regex {
-            id: id.to_string(),
-            message,
-        })
-    };
+fn regex_error(id: &str, message: String) -> Error {
+    Error::new(ErrorKind::Regex {
+        id: id.to_string(),
+        message,
+    })
+}
+
+/// Parses an identifier's regex (without compiling it); returns its longest possible match.
+fn parse_regex(id: &str, pattern: &str) -> Result<Option<usize>, Error> {
     let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(pattern)
-        .map_err(|e| err(e.to_string()))?;
-    let max_len = hir.properties().maximum_len();
+        .map_err(|e| regex_error(id, e.to_string()))?;
     if hir.properties().minimum_len() == Some(0) {
-        return Err(err("the pattern matches the empty string".into()));
+        return Err(regex_error(
+            id,
+            "the pattern matches the empty string".into(),
+        ));
     }
+    Ok(hir.properties().maximum_len())
+}
+
+/// Compiles an identifier's regex; returns it with its longest possible match.
+pub(crate) fn compile_regex(id: &str, pattern: &str) -> Result<CompiledRegex, Error> {
+    let max_len = parse_regex(id, pattern)?;
     let regex = Regex::builder()
         .syntax(syntax_config())
         .configure(meta_config())
         .build(pattern)
-        .map_err(|e| err(e.to_string()))?;
+        .map_err(|e| regex_error(id, e.to_string()))?;
     Ok((regex, max_len))
+}
+
+/// A detector's regex, compiled on first use: a large selection's regexes mostly never run on
+/// a given input (they sit behind anchors and keywords), and compiling every one of them was
+/// most of the engine's start-up. Regexes that did not come from the builtin catalogue are
+/// compiled while the engine is built, so that their errors surface there.
+#[derive(Debug)]
+struct LazyRegex {
+    id: String,
+    pattern: String,
+    regex: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    /// The compiled regex. None only if compiling failed, which the builtin catalogue's tests
+    /// rule out for its regexes (and others compile at build time).
+    fn get(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| compile_regex(&self.id, &self.pattern).ok().map(|r| r.0))
+            .as_ref()
+    }
 }
 
 /// An automaton over keyword variants: ASCII case-insensitive, overlapping, unanchored.
@@ -407,6 +445,7 @@ fn merge(wins: &mut Vec<(usize, usize)>) {
 impl Engine {
     fn compile(
         all: Vec<Identifier>,
+        eager_from: usize,
         on: &HashSet<String>,
         allow: AllowList,
     ) -> Result<Engine, Error> {
@@ -440,8 +479,8 @@ impl Engine {
         let mut context_triggers: Vec<Vec<usize>> = Vec::new();
         let mut max_keyword_len = 0;
         let mut gating_keywords: Vec<(String, usize)> = Vec::new();
-        // Compile the regexes of the entries that will be used, in parallel: it is most of
-        // the engine's start-up.
+        // Compile the regexes of the used entries that are not the builtin catalogue's, in
+        // parallel; the builtin ones compile on first use (they are only parsed here).
         let used: Vec<bool> = all
             .iter()
             .map(|ident| {
@@ -458,8 +497,11 @@ impl Engine {
             use rayon::prelude::*;
             all.par_iter()
                 .zip(used.par_iter())
-                .map(|(ident, &used)| match (&ident.regex, used) {
-                    (Some(pattern), true) => Some(compile_regex(&ident.id, pattern)),
+                .enumerate()
+                .map(|(n, (ident, &used))| match (&ident.regex, used) {
+                    (Some(pattern), true) if n >= eager_from => {
+                        Some(compile_regex(&ident.id, pattern))
+                    }
                     _ => None,
                 })
                 .collect()
@@ -486,9 +528,18 @@ impl Engine {
             if report.is_none() && twin_report.is_none() && routes.iter().all(|r| r.1.is_none()) {
                 continue;
             }
-            let (regex, max_len) = match compiled[n].take() {
-                Some(r) => r?,
-                None => compile_regex(&ident.id, pattern)?,
+            let regex = LazyRegex {
+                id: ident.id.clone(),
+                pattern: pattern.clone(),
+                regex: OnceLock::new(),
+            };
+            let max_len = match compiled[n].take() {
+                Some(r) => {
+                    let (compiled, max_len) = r?;
+                    let _ = regex.regex.set(Some(compiled));
+                    max_len
+                }
+                None => parse_regex(&ident.id, pattern)?,
             };
             let d = detectors.len();
             for a in &ident.anchors {
@@ -651,11 +702,7 @@ impl Engine {
     /// A fresh scratch for one thread.
     pub fn scratch(&self) -> Scratch {
         Scratch {
-            caches: self
-                .detectors
-                .iter()
-                .map(|d| d.regex.create_cache())
-                .collect(),
+            caches: self.detectors.iter().map(|_| None).collect(),
             prefilter_cache: self.prefilter.as_ref().map(|p| p.create_cache()),
             windows: vec![Vec::new(); self.detectors.len()],
             keywords: vec![Vec::new(); self.detectors.len()],
@@ -918,7 +965,7 @@ impl Engine {
         let mut out = Vec::new();
         for (d, det) in self.detectors.iter().enumerate() {
             let kws = Self::naive_keywords(det, hay, &lower);
-            let mut cache = det.regex.create_cache();
+            let mut cache = None;
             self.search_range(
                 d,
                 hay,
@@ -949,12 +996,16 @@ impl Engine {
         ctx: bool,
         field: bool,
         kws: &[(usize, usize)],
-        cache: &mut meta::Cache,
+        cache: &mut Option<meta::Cache>,
         emit: &mut dyn FnMut(Candidate),
     ) {
         let det = &self.detectors[d];
+        let Some(regex) = det.regex.get() else {
+            return;
+        };
+        let cache = cache.get_or_insert_with(|| regex.create_cache());
         let mut input = Input::new(hay).range(start..end);
-        while let Some(m) = det.regex.search_with(cache, &input) {
+        while let Some(m) = regex.search_with(cache, &input) {
             let (s, mut e) = (m.start(), m.end());
             // Advance past this match (never loop on an empty one).
             let next = if e > s { e } else { e + 1 };
@@ -1261,6 +1312,62 @@ mod tests {
                 macie.contains(&i.id.as_str()) || i.category == crate::Category::Credentials;
             assert_eq!(recommended.contains(&i.id), expected, "{}", i.id);
         }
+    }
+
+    /// Builtin regexes compile on first use, where an error could not be reported: every one
+    /// must compile.
+    #[test]
+    fn every_builtin_regex_compiles() {
+        let mut n = 0;
+        for ident in Catalog::builtin().identifiers() {
+            if let Some(p) = &ident.regex {
+                compile_regex(&ident.id, p).unwrap();
+                n += 1;
+            }
+        }
+        assert!(n > 150);
+    }
+
+    /// Other regexes compile while the engine is built, and their errors surface there.
+    #[test]
+    fn non_builtin_regexes_compile_at_build() {
+        let mut bad = Catalog::builtin()
+            .get("USA_SOCIAL_SECURITY_NUMBER")
+            .unwrap()
+            .clone();
+        bad.id = "HUGE".into();
+        // Parses, but its NFA is over the size limit.
+        bad.regex = Some("[a-z]{1000}{1000}".into());
+        assert!(parse_regex("HUGE", bad.regex.as_deref().unwrap()).is_ok());
+        let err = EngineBuilder::new()
+            .selection(Selection::None)
+            .custom([bad.clone()])
+            .build();
+        assert!(err.is_err());
+        // The builtin catalogue passed as another catalogue compiles eagerly too.
+        let engine = EngineBuilder::new()
+            .catalog(Catalog::builtin())
+            .selection(Selection::All)
+            .build()
+            .unwrap();
+        assert!(engine
+            .detectors
+            .iter()
+            .all(|d| d.regex.regex.get().is_some()));
+        // The builtin one lazily: nothing compiled until a scan needs it.
+        let engine = engine_all();
+        assert!(engine
+            .detectors
+            .iter()
+            .all(|d| d.regex.regex.get().is_none()));
+        assert_eq!(
+            ids(&engine, "ssn 536-22-8921"),
+            ["USA_SOCIAL_SECURITY_NUMBER"]
+        );
+        assert!(engine
+            .detectors
+            .iter()
+            .any(|d| d.regex.regex.get().is_some()));
     }
 
     #[test]
