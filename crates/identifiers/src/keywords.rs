@@ -51,7 +51,8 @@ const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// For the eight bytes of `w` (little-endian), bit 7 of each byte set when the byte is: an
-/// ASCII letter, a lowercase one, an uppercase one, 0x80 or more.
+/// ASCII letter, a lowercase one, an uppercase one, a UTF-8 lead byte (0xc0 or more: a
+/// keyword, valid UTF-8, starts with an ASCII byte or a lead byte, never a continuation byte).
 #[inline]
 fn byte_kinds(w: u64) -> (u64, u64, u64, u64) {
     // Folded to lowercase and seven bits, a byte is a letter when it is in 0x61..=0x7a; the
@@ -63,7 +64,7 @@ fn byte_kinds(w: u64) -> (u64, u64, u64, u64) {
     // Bit 5 (0x20) tells lowercase from uppercase.
     let lower = alpha & (w << 2);
     let upper = alpha & !(w << 2);
-    (alpha, lower, upper, w & HIGH)
+    (alpha, lower, upper, w & (w << 1) & HIGH)
 }
 
 impl KeywordTrie {
@@ -154,34 +155,31 @@ impl KeywordTrie {
         let high = if self.high_first { u64::MAX } else { 0 };
         let (mut carry_alpha, mut carry_lower) = (0u64, 0u64);
         let mut base = 0;
-        let mut chunks = hay.chunks_exact(8);
-        let mut visit = |w: u64, base: usize| {
-            let (alpha, lower, upper, hi) = byte_kinds(w);
-            let mut starts = ((alpha | (hi & high)) & !((alpha << 8) | carry_alpha))
+        while base < hay.len() {
+            let w = match hay.get(base..base + 8).map(<[u8; 8]>::try_from) {
+                Some(Ok(b)) => u64::from_le_bytes(b),
+                _ => {
+                    // Zero bytes past the end are not letters and start nothing.
+                    let mut b = [0u8; 8];
+                    let rest = &hay[base..];
+                    b[..rest.len()].copy_from_slice(rest);
+                    u64::from_le_bytes(b)
+                }
+            };
+            let (alpha, lower, upper, lead) = byte_kinds(w);
+            let mut starts = ((alpha | (lead & high)) & !((alpha << 8) | carry_alpha))
                 | (upper & ((lower << 8) | carry_lower));
             carry_alpha = alpha >> 56;
             carry_lower = lower >> 56;
             while starts != 0 {
-                let p = base + (starts.trailing_zeros() / 8) as usize;
+                let bit = starts.trailing_zeros();
                 starts &= starts - 1;
-                let first = self.root[hay[p] as usize];
+                let first = self.root[(w >> (bit & !7)) as u8 as usize];
                 if first != 0 {
-                    self.walk(hay, p, first as usize, &mut f);
+                    self.walk(hay, base + (bit / 8) as usize, first as usize, &mut f);
                 }
             }
-        };
-        for c in &mut chunks {
-            if let Ok(b) = <[u8; 8]>::try_from(c) {
-                visit(u64::from_le_bytes(b), base);
-            }
             base += 8;
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            // Zero bytes past the end are not letters and start nothing.
-            let mut b = [0u8; 8];
-            b[..rest.len()].copy_from_slice(rest);
-            visit(u64::from_le_bytes(b), base);
         }
     }
 
