@@ -1,21 +1,25 @@
 //! The engine: finds every enabled identifier in a buffer in one pass.
 //!
-//! Stage 1 runs one Aho-Corasick automaton (ASCII case-insensitive, overlapping) over the buffer.
-//! Its patterns are every identifier's literal anchors (`AKIA`, `-----BEGIN`, ...) and every
-//! keyword variant; each pattern remembers which detectors it serves and in which role. Stage 2
-//! runs a detector's regex only inside windows where a match can lie: around its anchors, or,
-//! for a keyword-gated detector without anchors, within reach of its keywords. Detectors with
-//! neither (card numbers, IBANs: no keyword needed, nothing distinctive to anchor on) are
-//! searched together: one multi-pattern regex over the whole buffer finds where any of them may
-//! match, and each then runs in those windows. Stage 3 checks token boundaries, ignore values
-//! and words, validators, keyword proximity and the allow list.
+//! Stage 1 runs one lazy DFA (ASCII case-insensitive literals, overlapping, all patterns at
+//! once) over the buffer. Its patterns are every identifier's literal anchors (`AKIA`,
+//! `-----BEGIN`, ...), the regexes of detectors with neither anchors nor a required keyword
+//! (card numbers, IBANs, IP addresses) and, while there are few of them, the gating keywords;
+//! each pattern remembers which detectors it serves and in which role. A large keyword set
+//! (`ALL`: thousands of variants) is searched instead by a trie walked from word starts
+//! (`keywords.rs`). Stage 2 runs a detector's regex only inside windows where a match can lie:
+//! around its anchors, within reach of its keywords, or, for an unanchored detector, before
+//! the ends of its own regex's matches that the prefilter reported. Stage 3 checks token
+//! boundaries, ignore values and words, validators, keyword proximity and the allow list.
 //!
 //! The windows are exact supersets: every match of a regex whose maximum length is bounded lies
-//! inside the window of the anchor it contains, of a keyword within reach, or of the combined
-//! regex's match that it starts in. So the engine finds what running every regex over the whole
-//! buffer finds ([`Engine::scan_exhaustive`] does that, and a property test compares the two).
+//! inside the window of the anchor it contains, of a keyword within reach, or of its own end.
+//! So the engine finds what running every regex over the whole buffer finds
+//! ([`Engine::scan_exhaustive`] does that; a property test and a large mixed text compare the
+//! two). The builtin catalogue's regexes compile on first use: most of a large selection's
+//! detectors never run on a given input.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex_automata::hybrid;
@@ -27,6 +31,7 @@ use crate::allow::AllowList;
 use crate::catalog::{Catalog, Selection};
 use crate::error::{Error, ErrorKind};
 use crate::identifier::{Extend, Identifier, KeywordRule, TokenClass};
+use crate::keywords::{keyword_start_ok, KeywordTrie};
 use crate::mask::mask;
 
 /// The longest match the engine reports (PEM blocks are cut here). Streaming callers keep at
@@ -117,6 +122,8 @@ pub struct Candidate {
 #[derive(Clone, Debug)]
 pub struct EngineBuilder {
     catalog: Catalog,
+    /// Whether `catalog` is the builtin one (its regexes compile on first use).
+    builtin: bool,
     selection: Selection,
     custom: Vec<Identifier>,
     allow: AllowList,
@@ -133,6 +140,7 @@ impl EngineBuilder {
     pub fn new() -> EngineBuilder {
         EngineBuilder {
             catalog: Catalog::builtin(),
+            builtin: true,
             selection: Selection::Recommended,
             custom: Vec::new(),
             allow: AllowList::default(),
@@ -142,6 +150,7 @@ impl EngineBuilder {
     /// Uses another catalogue of managed identifiers.
     pub fn catalog(mut self, catalog: Catalog) -> EngineBuilder {
         self.catalog = catalog;
+        self.builtin = false;
         self
     }
 
@@ -167,6 +176,8 @@ impl EngineBuilder {
     pub fn build(self) -> Result<Engine, Error> {
         let enabled = self.catalog.select(&self.selection)?;
         let mut all: Vec<Identifier> = self.catalog.identifiers().to_vec();
+        // Entries from here on compile while the engine is built (errors surface there).
+        let eager_from = if self.builtin { all.len() } else { 0 };
         let mut on: HashSet<String> = enabled.into_iter().collect();
         let known: HashSet<String> = all.iter().map(|i| i.id.clone()).collect();
         for c in self.custom {
@@ -179,7 +190,7 @@ impl EngineBuilder {
             on.insert(c.id.clone());
             all.push(c);
         }
-        Engine::compile(all, &on, self.allow)
+        Engine::compile(all, eager_from, &on, self.allow)
     }
 }
 
@@ -211,7 +222,7 @@ enum Reach {
 #[derive(Debug)]
 struct Detector {
     entry: String,
-    regex: Regex,
+    regex: LazyRegex,
     max_len: Option<usize>,
     /// Reported when the keyword rule is satisfied (or there is none).
     report: Option<IdentifierIndex>,
@@ -247,15 +258,14 @@ pub struct Engine {
     triggers: Vec<Vec<(usize, Role)>>,
     /// Detectors that search the whole buffer whatever the prefilter saw.
     always: Vec<usize>,
-    /// Detectors whose regex the prefilter runs (unanchored ones).
-    unanchored: Vec<usize>,
-    /// Gating keywords when there are too many for the prefilter.
-    keyword_ac: Option<AhoCorasick>,
-    /// For each of those keywords: (detector, keyword length).
-    keyword_triggers: Vec<Vec<(usize, usize)>>,
-    /// Every detector's keywords, for structural context (column names, JSON paths).
-    context_ac: Option<AhoCorasick>,
-    /// For each context pattern: the detectors whose keyword it is.
+    /// Whether gating keywords are searched with `keyword_trie` (too many for the prefilter).
+    keyword_search: bool,
+    /// For each keyword in `keyword_trie`: the detectors it gates (with `keyword_search`).
+    keyword_triggers: Vec<Vec<usize>>,
+    /// Every detector's keyword variants, for structural context (column names, JSON paths)
+    /// and, with `keyword_search`, gating keywords in the text.
+    keyword_trie: KeywordTrie,
+    /// For each keyword in `keyword_trie`: the detectors whose keyword it is.
     context_triggers: Vec<Vec<usize>>,
     max_keyword_len: usize,
     allow: AllowList,
@@ -264,9 +274,9 @@ pub struct Engine {
 /// Per-thread working memory for [`Engine::scan`].
 #[derive(Debug, Default)]
 pub struct Scratch {
-    caches: Vec<meta::Cache>,
+    /// Each detector's regex cache, made when it first searches.
+    caches: Vec<Option<meta::Cache>>,
     prefilter_cache: Option<hybrid::dfa::Cache>,
-    batch_windows: Vec<(usize, usize)>,
     windows: Vec<Vec<(usize, usize)>>,
     keywords: Vec<Vec<(usize, usize)>>,
     /// Detectors given windows or keywords by the last scan (so only they are cleared and
@@ -315,19 +325,6 @@ pub fn keyword_variants(keyword: &str) -> Vec<String> {
     v
 }
 
-/// A keyword occurrence counts only at a word start: not right after a letter, except at a
-/// camelCase hump (`userSsn`).
-fn keyword_start_ok(hay: &[u8], start: usize) -> bool {
-    if start == 0 {
-        return true;
-    }
-    let prev = hay[start - 1];
-    if !prev.is_ascii_alphabetic() {
-        return true;
-    }
-    prev.is_ascii_lowercase() && hay[start].is_ascii_uppercase()
-}
-
 fn syntax_config() -> syntax::Config {
     syntax::Config::new().unicode(false).utf8(false)
 }
@@ -342,46 +339,68 @@ fn meta_config() -> meta::Config {
 /// A compiled regex and its longest possible match (None: unbounded).
 type CompiledRegex = (Regex, Option<usize>);
 
-/// Compiles an identifier's regex; returns it with its longest possible match.
-pub(crate) fn compile_regex(id: &str, pattern: &str) -> Result<CompiledRegex, Error> {
-    let err = |message: String| {
-        Error::new(ErrorKind::Regex {
-            id: id.to_string(),
-            message,
-        })
-    };
+fn regex_error(id: &str, message: String) -> Error {
+    Error::new(ErrorKind::Regex {
+        id: id.to_string(),
+        message,
+    })
+}
+
+/// Parses an identifier's regex (without compiling it); returns its longest possible match.
+fn parse_regex(id: &str, pattern: &str) -> Result<Option<usize>, Error> {
     let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(pattern)
-        .map_err(|e| err(e.to_string()))?;
-    let max_len = hir.properties().maximum_len();
+        .map_err(|e| regex_error(id, e.to_string()))?;
     if hir.properties().minimum_len() == Some(0) {
-        return Err(err("the pattern matches the empty string".into()));
+        return Err(regex_error(
+            id,
+            "the pattern matches the empty string".into(),
+        ));
     }
+    Ok(hir.properties().maximum_len())
+}
+
+/// Compiles an identifier's regex; returns it with its longest possible match.
+pub(crate) fn compile_regex(id: &str, pattern: &str) -> Result<CompiledRegex, Error> {
+    let max_len = parse_regex(id, pattern)?;
     let regex = Regex::builder()
         .syntax(syntax_config())
         .configure(meta_config())
         .build(pattern)
-        .map_err(|e| err(e.to_string()))?;
+        .map_err(|e| regex_error(id, e.to_string()))?;
     Ok((regex, max_len))
 }
 
-/// An automaton over keyword variants: ASCII case-insensitive, overlapping, unanchored. `dfa`
-/// asks for a full DFA (a few instructions a byte) where the default NFA builds faster.
-fn keyword_automaton<P: AsRef<[u8]>>(
-    words: &[P],
-    dfa: bool,
-    id: &str,
-) -> Result<AhoCorasick, Error> {
+/// A detector's regex, compiled on first use: a large selection's regexes mostly never run on
+/// a given input (they sit behind anchors and keywords), and compiling every one of them was
+/// most of the engine's start-up. Regexes that did not come from the builtin catalogue are
+/// compiled while the engine is built, so that their errors surface there.
+#[derive(Debug)]
+struct LazyRegex {
+    id: String,
+    pattern: String,
+    regex: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    /// The compiled regex. None only if compiling failed, which the builtin catalogue's tests
+    /// rule out for its regexes (and others compile at build time).
+    fn get(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| compile_regex(&self.id, &self.pattern).ok().map(|r| r.0))
+            .as_ref()
+    }
+}
+
+/// An automaton over keyword variants: ASCII case-insensitive, overlapping, unanchored.
+fn keyword_automaton<P: AsRef<[u8]>>(words: &[P], id: &str) -> Result<AhoCorasick, Error> {
     let mut b = AhoCorasickBuilder::new();
     b.start_kind(aho_corasick::StartKind::Unanchored)
         .ascii_case_insensitive(true)
         .match_kind(MatchKind::Standard);
-    if dfa {
-        b.kind(Some(aho_corasick::AhoCorasickKind::DFA));
-    }
     b.build(words).map_err(|e| {
         Error::new(ErrorKind::Invalid {
             id: id.to_string(),
@@ -429,6 +448,7 @@ fn merge(wins: &mut Vec<(usize, usize)>) {
 impl Engine {
     fn compile(
         all: Vec<Identifier>,
+        eager_from: usize,
         on: &HashSet<String>,
         allow: AllowList,
     ) -> Result<Engine, Error> {
@@ -462,8 +482,8 @@ impl Engine {
         let mut context_triggers: Vec<Vec<usize>> = Vec::new();
         let mut max_keyword_len = 0;
         let mut gating_keywords: Vec<(String, usize)> = Vec::new();
-        // Compile the regexes of the entries that will be used, in parallel: it is most of
-        // the engine's start-up.
+        // Compile the regexes of the used entries that are not the builtin catalogue's, in
+        // parallel; the builtin ones compile on first use (they are only parsed here).
         let used: Vec<bool> = all
             .iter()
             .map(|ident| {
@@ -480,8 +500,11 @@ impl Engine {
             use rayon::prelude::*;
             all.par_iter()
                 .zip(used.par_iter())
-                .map(|(ident, &used)| match (&ident.regex, used) {
-                    (Some(pattern), true) => Some(compile_regex(&ident.id, pattern)),
+                .enumerate()
+                .map(|(n, (ident, &used))| match (&ident.regex, used) {
+                    (Some(pattern), true) if n >= eager_from => {
+                        Some(compile_regex(&ident.id, pattern))
+                    }
                     _ => None,
                 })
                 .collect()
@@ -508,9 +531,18 @@ impl Engine {
             if report.is_none() && twin_report.is_none() && routes.iter().all(|r| r.1.is_none()) {
                 continue;
             }
-            let (regex, max_len) = match compiled[n].take() {
-                Some(r) => r?,
-                None => compile_regex(&ident.id, pattern)?,
+            let regex = LazyRegex {
+                id: ident.id.clone(),
+                pattern: pattern.clone(),
+                regex: OnceLock::new(),
+            };
+            let max_len = match compiled[n].take() {
+                Some(r) => {
+                    let (compiled, max_len) = r?;
+                    let _ = regex.regex.set(Some(compiled));
+                    max_len
+                }
+                None => parse_regex(&ident.id, pattern)?,
             };
             let d = detectors.len();
             for a in &ident.anchors {
@@ -545,7 +577,7 @@ impl Engine {
             let local_keywords = if gating || keywords.is_empty() {
                 None
             } else {
-                Some(keyword_automaton(&keywords, false, &ident.id)?)
+                Some(keyword_automaton(&keywords, &ident.id)?)
             };
             let max_len = max_len.map(|m| m.min(MAX_MATCH_LEN));
             let reach = if !ident.anchors.is_empty() && max_len.is_some() {
@@ -588,11 +620,11 @@ impl Engine {
             });
         }
         // Gating keywords join the one-pass prefilter while they are few; a large set (ALL)
-        // goes to an Aho-Corasick automaton instead, which stays fast with thousands of them.
+        // is searched with the keyword trie instead, which stays fast with thousands of them.
         let distinct: std::collections::BTreeSet<&str> =
             gating_keywords.iter().map(|(v, _)| v.as_str()).collect();
-        let mut keyword_ac = None;
-        let mut keyword_triggers: Vec<Vec<(usize, usize)>> = Vec::new();
+        let mut keyword_search = false;
+        let mut keyword_triggers: Vec<Vec<usize>> = Vec::new();
         if distinct.len() <= KEYWORDS_IN_PREFILTER {
             for (v, d) in &gating_keywords {
                 let idx = *pattern_index.entry(literal(v)).or_insert_with(|| {
@@ -603,16 +635,17 @@ impl Engine {
                 triggers[idx].push((*d, Role::Keyword(v.len())));
             }
         } else {
-            let words: Vec<&str> = distinct.iter().copied().collect();
-            let index: HashMap<&str, usize> =
-                words.iter().enumerate().map(|(i, w)| (*w, i)).collect();
-            keyword_triggers = vec![Vec::new(); words.len()];
+            // The trie holds every keyword (context keywords too): a keyword's triggers name
+            // the detectors it gates, none for a keyword that gates nothing.
+            keyword_search = true;
+            keyword_triggers = vec![Vec::new(); context_patterns.len()];
             for (v, d) in &gating_keywords {
-                if let Some(&i) = index.get(v.as_str()) {
-                    keyword_triggers[i].push((*d, v.len()));
+                if let Some(&i) = context_index.get(v.as_str()) {
+                    if !keyword_triggers[i].contains(d) {
+                        keyword_triggers[i].push(*d);
+                    }
                 }
             }
-            keyword_ac = Some(keyword_automaton(&words, true, "(keywords)")?);
         }
         let prefilter = if patterns.is_empty() {
             None
@@ -639,11 +672,7 @@ impl Engine {
                     })?,
             )
         };
-        let context_ac = if context_patterns.is_empty() {
-            None
-        } else {
-            Some(keyword_automaton(&context_patterns, false, "(keywords)")?)
-        };
+        let keyword_trie = KeywordTrie::new(&context_patterns);
         let always = detectors
             .iter()
             .enumerate()
@@ -653,22 +682,15 @@ impl Engine {
             })
             .map(|(i, _)| i)
             .collect();
-        let unanchored = detectors
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.reach == Reach::Batch)
-            .map(|(i, _)| i)
-            .collect();
         Ok(Engine {
             identifiers,
             detectors,
             prefilter,
             triggers,
             always,
-            unanchored,
-            keyword_ac,
+            keyword_search,
             keyword_triggers,
-            context_ac,
+            keyword_trie,
             context_triggers,
             max_keyword_len,
             allow,
@@ -683,13 +705,8 @@ impl Engine {
     /// A fresh scratch for one thread.
     pub fn scratch(&self) -> Scratch {
         Scratch {
-            caches: self
-                .detectors
-                .iter()
-                .map(|d| d.regex.create_cache())
-                .collect(),
+            caches: self.detectors.iter().map(|_| None).collect(),
             prefilter_cache: self.prefilter.as_ref().map(|p| p.create_cache()),
-            batch_windows: Vec::new(),
             windows: vec![Vec::new(); self.detectors.len()],
             keywords: vec![Vec::new(); self.detectors.len()],
             touched: Vec::new(),
@@ -700,18 +717,11 @@ impl Engine {
     /// Which detectors find a keyword in `context` (a column name, JSON path element names).
     pub fn keyword_context(&self, context: &str) -> KeywordContext {
         let mut kc = KeywordContext::default();
-        let Some(ac) = &self.context_ac else {
-            return kc;
-        };
-        let hay = context.as_bytes();
-        for m in ac.find_overlapping_iter(hay) {
-            if !keyword_start_ok(hay, m.start()) {
-                continue;
-            }
-            for &d in &self.context_triggers[m.pattern().as_usize()] {
+        self.keyword_trie.for_each(context.as_bytes(), |w, _, _| {
+            for &d in &self.context_triggers[w] {
                 kc.set(d);
             }
-        }
+        });
         kc
     }
 
@@ -759,20 +769,22 @@ impl Engine {
             scratch.keywords[d].clear();
         }
         scratch.touched.clear();
-        if let Some(ac) = &self.keyword_ac {
-            for m in ac.find_overlapping_iter(hay) {
-                if !keyword_start_ok(hay, m.start()) {
-                    continue;
-                }
-                for &(d, _) in &self.keyword_triggers[m.pattern().as_usize()] {
-                    if scratch.keywords[d].is_empty() && scratch.windows[d].is_empty() {
-                        scratch.touched.push(d);
+        if self.keyword_search {
+            let Scratch {
+                keywords,
+                windows,
+                touched,
+                ..
+            } = &mut *scratch;
+            self.keyword_trie.for_each(hay, |w, s, e| {
+                for &d in &self.keyword_triggers[w] {
+                    if keywords[d].is_empty() && windows[d].is_empty() {
+                        touched.push(d);
                     }
-                    scratch.keywords[d].push((m.start(), m.end()));
+                    keywords[d].push((s, e));
                 }
-            }
+            });
         }
-        scratch.batch_windows.clear();
         let mut everywhere = false;
         if let (Some(pf), Some(cache)) = (&self.prefilter, scratch.prefilter_cache.as_mut()) {
             let input = Input::new(hay);
@@ -791,10 +803,7 @@ impl Engine {
                 };
                 let end = hm.offset();
                 for &(d, role) in &self.triggers[hm.pattern().as_usize()] {
-                    if !matches!(role, Role::Unanchored(_))
-                        && scratch.keywords[d].is_empty()
-                        && scratch.windows[d].is_empty()
-                    {
+                    if scratch.keywords[d].is_empty() && scratch.windows[d].is_empty() {
                         scratch.touched.push(d);
                     }
                     match role {
@@ -813,16 +822,16 @@ impl Engine {
                             }
                         }
                         Role::Unanchored(max_len) => {
-                            // Every match of the detector's regex ends at a reported end.
+                            // Every match of the detector's regex ends at a reported end (its
+                            // own: the windows of one detector's matches are not another's).
                             push_window(
-                                &mut scratch.batch_windows,
+                                &mut scratch.windows[d],
                                 (end.saturating_sub(max_len), end),
                             );
                         }
                     }
                 }
             }
-            merge(&mut scratch.batch_windows);
         }
         if everywhere {
             // Whole-buffer search of every detector: slower, the same answer.
@@ -841,15 +850,12 @@ impl Engine {
         }
         let first = out.len();
         // Visit only the detectors that can match: those given windows or keywords, those that
-        // search everywhere, the unanchored ones where the prefilter saw them, and those whose
+        // search everywhere (the unanchored ones the prefilter saw have windows), and those whose
         // keyword the structural context holds.
         let mut candidates = std::mem::take(&mut scratch.candidates);
         candidates.clear();
         candidates.extend_from_slice(&scratch.touched);
         candidates.extend_from_slice(&self.always);
-        if !scratch.batch_windows.is_empty() {
-            candidates.extend_from_slice(&self.unanchored);
-        }
         for (w, bits) in context.bits.iter().enumerate() {
             let mut b = *bits;
             while b != 0 {
@@ -869,7 +875,6 @@ impl Engine {
                 caches,
                 windows,
                 keywords,
-                batch_windows,
                 ..
             } = scratch;
             let kws = &mut keywords[d];
@@ -880,11 +885,6 @@ impl Engine {
             }
             let wins = &mut windows[d];
             match det.reach {
-                Reach::Anchors => {
-                    if wins.is_empty() {
-                        continue;
-                    }
-                }
                 Reach::Keywords if gated && det.max_len.is_some() => {
                     // A keyword window holds every match near its keyword. Its start is backed
                     // off by two more match lengths, so that the search is in step with a
@@ -899,11 +899,10 @@ impl Engine {
                         )
                     }));
                 }
-                Reach::Batch => {
-                    if batch_windows.is_empty() {
+                Reach::Anchors | Reach::Batch => {
+                    if wins.is_empty() {
                         continue;
                     }
-                    wins.extend_from_slice(batch_windows);
                 }
                 Reach::Keywords | Reach::Everywhere => wins.push((0, hay.len())),
             }
@@ -969,7 +968,7 @@ impl Engine {
         let mut out = Vec::new();
         for (d, det) in self.detectors.iter().enumerate() {
             let kws = Self::naive_keywords(det, hay, &lower);
-            let mut cache = det.regex.create_cache();
+            let mut cache = None;
             self.search_range(
                 d,
                 hay,
@@ -1000,12 +999,16 @@ impl Engine {
         ctx: bool,
         field: bool,
         kws: &[(usize, usize)],
-        cache: &mut meta::Cache,
+        cache: &mut Option<meta::Cache>,
         emit: &mut dyn FnMut(Candidate),
     ) {
         let det = &self.detectors[d];
+        let Some(regex) = det.regex.get() else {
+            return;
+        };
+        let cache = cache.get_or_insert_with(|| regex.create_cache());
         let mut input = Input::new(hay).range(start..end);
-        while let Some(m) = det.regex.search_with(cache, &input) {
+        while let Some(m) = regex.search_with(cache, &input) {
             let (s, mut e) = (m.start(), m.end());
             // Advance past this match (never loop on an empty one).
             let next = if e > s { e } else { e + 1 };
@@ -1312,6 +1315,62 @@ mod tests {
                 macie.contains(&i.id.as_str()) || i.category == crate::Category::Credentials;
             assert_eq!(recommended.contains(&i.id), expected, "{}", i.id);
         }
+    }
+
+    /// Builtin regexes compile on first use, where an error could not be reported: every one
+    /// must compile.
+    #[test]
+    fn every_builtin_regex_compiles() {
+        let mut n = 0;
+        for ident in Catalog::builtin().identifiers() {
+            if let Some(p) = &ident.regex {
+                compile_regex(&ident.id, p).unwrap();
+                n += 1;
+            }
+        }
+        assert!(n > 150);
+    }
+
+    /// Other regexes compile while the engine is built, and their errors surface there.
+    #[test]
+    fn non_builtin_regexes_compile_at_build() {
+        let mut bad = Catalog::builtin()
+            .get("USA_SOCIAL_SECURITY_NUMBER")
+            .unwrap()
+            .clone();
+        bad.id = "HUGE".into();
+        // Parses, but its NFA is over the size limit.
+        bad.regex = Some("[a-z]{1000}{1000}".into());
+        assert!(parse_regex("HUGE", bad.regex.as_deref().unwrap()).is_ok());
+        let err = EngineBuilder::new()
+            .selection(Selection::None)
+            .custom([bad.clone()])
+            .build();
+        assert!(err.is_err());
+        // The builtin catalogue passed as another catalogue compiles eagerly too.
+        let engine = EngineBuilder::new()
+            .catalog(Catalog::builtin())
+            .selection(Selection::All)
+            .build()
+            .unwrap();
+        assert!(engine
+            .detectors
+            .iter()
+            .all(|d| d.regex.regex.get().is_some()));
+        // The builtin one lazily: nothing compiled until a scan needs it.
+        let engine = engine_all();
+        assert!(engine
+            .detectors
+            .iter()
+            .all(|d| d.regex.regex.get().is_none()));
+        assert_eq!(
+            ids(&engine, "ssn 536-22-8921"),
+            ["USA_SOCIAL_SECURITY_NUMBER"]
+        );
+        assert!(engine
+            .detectors
+            .iter()
+            .any(|d| d.regex.regex.get().is_some()));
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod custom;
 mod engine;
 mod error;
 mod identifier;
+mod keywords;
 pub mod mask;
 pub mod validate;
 

@@ -1,0 +1,294 @@
+//! Keyword search: a trie of keyword variants walked from every position where a keyword may
+//! start.
+//!
+//! A keyword counts only at a word start ([`keyword_start_ok`]), so instead of an unanchored
+//! automaton over every byte (an Aho-Corasick DFA over thousands of keywords costs tens of
+//! milliseconds to build and a few table look-ups a byte), the search tests each position for
+//! a word start and walks the trie from there. Most positions are inside words and cost a
+//! couple of instructions; at a word start the walk usually ends after a byte or two. It finds
+//! exactly the occurrences an overlapping, ASCII case-insensitive automaton finds that pass
+//! [`keyword_start_ok`].
+
+/// A keyword occurrence counts only at a word start: not right after a letter, except at a
+/// camelCase hump (`userSsn`).
+pub(crate) fn keyword_start_ok(hay: &[u8], start: usize) -> bool {
+    if start == 0 {
+        return true;
+    }
+    let prev = hay[start - 1];
+    if !prev.is_ascii_alphabetic() {
+        return true;
+    }
+    prev.is_ascii_lowercase() && hay[start].is_ascii_uppercase()
+}
+
+/// A trie over keywords, ASCII case-insensitive (keywords are given in lowercase; other bytes
+/// compare exactly, as with an ASCII case-insensitive Aho-Corasick automaton).
+#[derive(Clone, Debug)]
+pub(crate) struct KeywordTrie {
+    /// Byte to class; ASCII uppercase folds to lowercase. Class 0: no keyword has the byte.
+    classes: [u8; 256],
+    /// A node's row length: one slot per class, then the keyword ending at the node plus one
+    /// (0: none).
+    stride: usize,
+    /// The nodes' rows; a node is named by where its row starts. `next[node + class]`: the
+    /// child, 0 for none (the root's row starts at 0, and the root is no child).
+    next: Vec<u32>,
+    /// `entry[kind(previous byte) << 8 | byte]`: the byte's kind (low two bits: 0 not a
+    /// letter, 1 lowercase, 2 uppercase) and, above them, its transition from the root when a
+    /// keyword may start at the byte after a byte of that kind (0: none). One look-up a byte.
+    entry: Box<[u32; 1024]>,
+    /// For each byte: its transition from the root (0: none).
+    root: [u32; 256],
+    /// Some keyword starts with a byte of 0x80 or more (a UTF-8 lead byte).
+    high_first: bool,
+    /// Some keyword starts with an ASCII byte that is not a letter (the word-at-a-time search
+    /// assumes none does, and the byte-at-a-time one serves).
+    other_first: bool,
+}
+
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// For the eight bytes of `w` (little-endian), bit 7 of each byte set when the byte is: an
+/// ASCII letter, a lowercase one, an uppercase one, a UTF-8 lead byte (0xc0 or more: a
+/// keyword, valid UTF-8, starts with an ASCII byte or a lead byte, never a continuation byte).
+#[inline]
+fn byte_kinds(w: u64) -> (u64, u64, u64, u64) {
+    // Folded to lowercase and seven bits, a byte is a letter when it is in 0x61..=0x7a; the
+    // sums below cannot carry from one byte into the next.
+    let x = (w & LOW7) | 0x2020_2020_2020_2020;
+    let at_least_a = x.wrapping_add(0x1f1f_1f1f_1f1f_1f1f);
+    let at_most_z = 0xfafa_fafa_fafa_fafa_u64.wrapping_sub(x);
+    let alpha = at_least_a & at_most_z & !w & HIGH;
+    // Bit 5 (0x20) tells lowercase from uppercase.
+    let lower = alpha & (w << 2);
+    let upper = alpha & !(w << 2);
+    (alpha, lower, upper, w & (w << 1) & HIGH)
+}
+
+impl KeywordTrie {
+    /// A trie over `words` (lowercase; the index of a word is what searches report).
+    pub(crate) fn new<W: AsRef<[u8]>>(words: &[W]) -> KeywordTrie {
+        let mut classes = [0u8; 256];
+        let mut n = 0u8;
+        for w in words {
+            for &b in w.as_ref() {
+                let b = b.to_ascii_lowercase();
+                if classes[b as usize] == 0 {
+                    // At most 255 classes: a byte value maps to one class.
+                    n = n.saturating_add(1);
+                    classes[b as usize] = n;
+                }
+            }
+        }
+        for b in b'A'..=b'Z' {
+            classes[b as usize] = classes[b.to_ascii_lowercase() as usize];
+        }
+        let stride = n as usize + 2;
+        let mut next = vec![0u32; stride];
+        for (i, w) in words.iter().enumerate() {
+            let mut node = 0usize;
+            for &b in w.as_ref() {
+                let slot = node + classes[b as usize] as usize;
+                if next[slot] == 0 {
+                    next[slot] = next.len() as u32;
+                    next.resize(next.len() + stride, 0);
+                }
+                node = next[slot] as usize;
+            }
+            if node != 0 && next[node + stride - 1] == 0 {
+                next[node + stride - 1] = i as u32 + 1;
+            }
+        }
+        let kind = |b: u8| -> u32 {
+            if b.is_ascii_lowercase() {
+                1
+            } else if b.is_ascii_uppercase() {
+                2
+            } else {
+                0
+            }
+        };
+        let mut entry = Box::new([0u32; 1024]);
+        for prev in 0..3u32 {
+            for b in 0..=255u8 {
+                let root = next[classes[b as usize] as usize];
+                // keyword_start_ok: not after a letter, except lowercase then uppercase.
+                let ok = prev == 0 || (prev == 1 && kind(b) == 2);
+                let first = if ok && classes[b as usize] != 0 {
+                    root
+                } else {
+                    0
+                };
+                entry[(prev as usize) << 8 | b as usize] = first << 2 | kind(b);
+            }
+        }
+        let mut root = [0u32; 256];
+        for (b, r) in root.iter_mut().enumerate() {
+            if classes[b] != 0 {
+                *r = next[classes[b] as usize];
+            }
+        }
+        let firsts = || words.iter().filter_map(|w| w.as_ref().first().copied());
+        KeywordTrie {
+            classes,
+            stride,
+            next,
+            entry,
+            root,
+            high_first: firsts().any(|b| b >= 0x80),
+            other_first: firsts().any(|b| b < 0x80 && !b.is_ascii_alphabetic()),
+        }
+    }
+
+    /// Calls `f(word, start, end)` for every keyword occurrence in `hay` that starts where
+    /// [`keyword_start_ok`] allows, in order of start (then of length).
+    pub(crate) fn for_each(&self, hay: &[u8], mut f: impl FnMut(usize, usize, usize)) {
+        if self.other_first {
+            self.for_each_bytewise(hay, &mut f);
+            return;
+        }
+        // Eight bytes at a time: the positions where a keyword may start are letters after a
+        // non-letter, uppercase letters after lowercase ones and, when some keyword starts
+        // with one, bytes of 0x80 or more after a non-letter.
+        let high = if self.high_first { u64::MAX } else { 0 };
+        let (mut carry_alpha, mut carry_lower) = (0u64, 0u64);
+        let mut base = 0;
+        while base < hay.len() {
+            let w = match hay.get(base..base + 8).map(<[u8; 8]>::try_from) {
+                Some(Ok(b)) => u64::from_le_bytes(b),
+                _ => {
+                    // Zero bytes past the end are not letters and start nothing.
+                    let mut b = [0u8; 8];
+                    let rest = &hay[base..];
+                    b[..rest.len()].copy_from_slice(rest);
+                    u64::from_le_bytes(b)
+                }
+            };
+            let (alpha, lower, upper, lead) = byte_kinds(w);
+            let mut starts = ((alpha | (lead & high)) & !((alpha << 8) | carry_alpha))
+                | (upper & ((lower << 8) | carry_lower));
+            carry_alpha = alpha >> 56;
+            carry_lower = lower >> 56;
+            while starts != 0 {
+                let bit = starts.trailing_zeros();
+                starts &= starts - 1;
+                let first = self.root[(w >> (bit & !7)) as u8 as usize];
+                if first != 0 {
+                    self.walk(hay, base + (bit / 8) as usize, first as usize, &mut f);
+                }
+            }
+            base += 8;
+        }
+    }
+
+    /// [`KeywordTrie::for_each`] a byte at a time (any keyword set).
+    fn for_each_bytewise(&self, hay: &[u8], f: &mut impl FnMut(usize, usize, usize)) {
+        // The kind of the previous byte (none before the first: a keyword may start there).
+        let mut prev = 0usize;
+        for (p, &b) in hay.iter().enumerate() {
+            let e = self.entry[(prev << 8 | b as usize) & 1023];
+            prev = (e & 3) as usize;
+            if e >= 4 {
+                self.walk(hay, p, (e >> 2) as usize, f);
+            }
+        }
+    }
+
+    /// Reports the keywords that start at `p`, whose first byte led to `node`.
+    #[inline(always)]
+    fn walk(&self, hay: &[u8], p: usize, mut node: usize, f: &mut impl FnMut(usize, usize, usize)) {
+        let mut q = p + 1;
+        loop {
+            let w = self.next[node + self.stride - 1];
+            if w != 0 {
+                f(w as usize - 1, p, q);
+            }
+            let Some(&c) = hay.get(q) else {
+                break;
+            };
+            node = self.next[node + self.classes[c as usize] as usize] as usize;
+            if node == 0 {
+                break;
+            }
+            q += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(words: &[&str], hay: &str) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        KeywordTrie::new(words).for_each(hay.as_bytes(), |w, s, e| out.push((w, s, e)));
+        out
+    }
+
+    #[test]
+    fn overlapping_case_insensitive_word_starts() {
+        let words = ["card", "card number", "credit card", "ssn", "número"];
+        assert_eq!(
+            found(&words, "Credit CARD Number"),
+            [(2, 0, 11), (0, 7, 11), (1, 7, 18)]
+        );
+        // Not inside a word; at a camelCase hump; after digits and punctuation.
+        assert_eq!(
+            found(&words, "classn userSsn 1ssn _ssn"),
+            [(3, 11, 14), (3, 16, 19), (3, 21, 24)]
+        );
+        // Non-ASCII bytes compare exactly.
+        assert_eq!(found(&words, "número NÚMERO"), [(4, 0, 7)]);
+        assert!(found(&[] as &[&str], "anything").is_empty());
+    }
+
+    /// The same occurrences as an overlapping, ASCII case-insensitive Aho-Corasick automaton
+    /// filtered by `keyword_start_ok`: word at a time (keywords start with letters or UTF-8),
+    /// and byte at a time (a keyword starts with another ASCII byte).
+    #[test]
+    fn equals_aho_corasick() {
+        let letters: &[&str] = &[
+            "a", "ab", "abc", "b", "bc", "c", "ca", "cab", "d.n.i.", "d", "n", "i", "x-y", "x_y",
+            "xy", "x y", "é", "éa",
+        ];
+        let mut others = letters.to_vec();
+        others.extend(["1a", ".n", " x"]);
+        for words in [letters, &others[..]] {
+            equals_aho_corasick_with(words);
+        }
+    }
+
+    fn equals_aho_corasick_with(words: &[&str]) {
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(words)
+            .unwrap();
+        let trie = KeywordTrie::new(words);
+        let mut seed = 7u64;
+        for _ in 0..3000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let len = (seed >> 33) as usize % 40;
+            let mut hay = Vec::new();
+            for _ in 0..len {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let alphabet = "aAbBcCdD.nNiI xXyY-_1 éÉ";
+                hay.push(alphabet.as_bytes()[(seed >> 33) as usize % alphabet.len()]);
+            }
+            let mut expected: Vec<(usize, usize, usize)> = ac
+                .find_overlapping_iter(&hay)
+                .filter(|m| keyword_start_ok(&hay, m.start()))
+                .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+                .collect();
+            expected.sort_by_key(|&(_, s, e)| (s, e));
+            let mut got = Vec::new();
+            trie.for_each(&hay, |w, s, e| got.push((w, s, e)));
+            assert_eq!(got, expected, "{:?}", String::from_utf8_lossy(&hay));
+        }
+    }
+}
