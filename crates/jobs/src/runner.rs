@@ -19,7 +19,7 @@ use trawl_scanner::source::s3::S3Options;
 use trawl_scanner::source::ObjectRef;
 
 use crate::clock::{Clock, SystemClock};
-use crate::definition::Job;
+use crate::definition::{Job, SinkDef};
 use crate::error::{Error, Result};
 use crate::events::{finding_event, sensitive_finding, EventContext};
 use crate::results::{Location, ResultsWriter, Uploader};
@@ -493,6 +493,24 @@ pub fn deliver(
     job_id: &str,
     opts: &RunOptions,
 ) -> Result<serde_json::Value> {
+    // Plain-http endpoints pass only with tls.allow_insecure_endpoint (checked at creation);
+    // each is named in a warning, once per process.
+    for d in &job.def.events {
+        let url = match d {
+            SinkDef::Webhook { url, .. } => Some(url),
+            SinkDef::Eventbridge { endpoint, .. } => endpoint.as_ref(),
+            _ => None,
+        };
+        if let Some(url) = url {
+            if let Ok(trawl_net::Transport::InsecureHttp { first_use: true }) =
+                trawl_net::check_endpoint(url, &job.def.tls)
+            {
+                opts.warn(&format!(
+                    "job {job_id}: {url} is plain http: events cross the network unencrypted"
+                ));
+            }
+        }
+    }
     let sinks = match build_sinks(
         &job.def.events,
         job.region(),

@@ -127,7 +127,11 @@ impl WebhookSink {
                 let retry = s.is_server_error() || s.as_u16() == 429 || s.as_u16() == 408;
                 Err((retry, format!("HTTP {s}")))
             }
-            Err(err) => Err((true, format!("{err}"))),
+            // Certificate and protocol problems are not retried: they would fail the same way.
+            Err(err) => Err((
+                trawl_net::classify(&err).is_none(),
+                trawl_net::describe(&err),
+            )),
         }
     }
 }
