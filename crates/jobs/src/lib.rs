@@ -63,3 +63,23 @@ pub fn create_job(
     let job = def.check(&format!("job {:?}", def.name))?;
     store.create_job(def, now, job.schedule.first_run(now))
 }
+
+/// The AWS configuration for a job's own calls (results uploads, EventBridge): the job's
+/// region, an optional endpoint override, and trawl-net's rustls client built from the job's
+/// `[tls]` (with `AWS_CA_BUNDLE`). A bad CA bundle or client key is an error here, never a
+/// silent fall-back to the default client.
+pub(crate) fn aws_config(
+    region: &str,
+    endpoint: Option<&str>,
+    tls: &trawl_net::TlsOptions,
+) -> Result<aws_config::SdkConfig, String> {
+    let http =
+        trawl_net::aws_http_client(&tls.clone().with_aws_env()).map_err(|e| e.to_string())?;
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()))
+        .http_client(http);
+    if let Some(e) = endpoint {
+        loader = loader.endpoint_url(e);
+    }
+    Ok(runtime().block_on(loader.load()))
+}

@@ -83,32 +83,17 @@ impl Uploader {
         tls: &trawl_net::TlsOptions,
         bucket: &str,
         prefix: &str,
-    ) -> Uploader {
-        let region = aws_config::Region::new(region.to_string());
-        let endpoint = endpoint.map(String::from);
-        let http = trawl_net::aws_http_client(&tls.clone().with_aws_env());
-        let client = crate::runtime().block_on(async move {
-            let mut loader =
-                aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region);
-            if let Ok(h) = http {
-                loader = loader.http_client(h);
-            }
-            if let Some(e) = &endpoint {
-                loader = loader.endpoint_url(e);
-            }
-            let conf = loader.load().await;
-            let s3 = aws_sdk_s3::config::Builder::from(&conf)
-                .force_path_style(
-                    endpoint.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some(),
-                )
-                .build();
-            aws_sdk_s3::Client::from_conf(s3)
-        });
-        Uploader {
+    ) -> std::result::Result<Uploader, String> {
+        let conf = crate::aws_config(region, endpoint, tls)?;
+        let s3 = aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(endpoint.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some())
+            .build();
+        let client = aws_sdk_s3::Client::from_conf(s3);
+        Ok(Uploader {
             client,
             bucket: bucket.to_string(),
             prefix: prefix.to_string(),
-        }
+        })
     }
 
     /// Uploads a local file under the prefix with its file name.

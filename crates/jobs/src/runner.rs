@@ -633,7 +633,8 @@ fn scan(
                 &job.def.tls,
                 bucket,
                 prefix,
-            );
+            )
+            .map_err(Error::Results)?;
             (staging, Some(up))
         }
     };

@@ -191,27 +191,14 @@ impl EventBridgeSink {
         bus: String,
         max_attempts: u32,
         base: Duration,
-    ) -> EventBridgeSink {
-        let region = aws_config::Region::new(region.to_string());
-        let endpoint = endpoint.map(String::from);
-        let http = trawl_net::aws_http_client(&tls.clone().with_aws_env());
-        let client = crate::runtime().block_on(async move {
-            let mut loader =
-                aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region);
-            if let Ok(h) = http {
-                loader = loader.http_client(h);
-            }
-            if let Some(e) = &endpoint {
-                loader = loader.endpoint_url(e);
-            }
-            aws_sdk_eventbridge::Client::new(&loader.load().await)
-        });
-        EventBridgeSink {
+    ) -> Result<EventBridgeSink, String> {
+        let client = aws_sdk_eventbridge::Client::new(&crate::aws_config(region, endpoint, tls)?);
+        Ok(EventBridgeSink {
             client,
             bus,
             max_attempts: max_attempts.max(1),
             base,
-        }
+        })
     }
 
     fn entry(
@@ -384,7 +371,7 @@ pub fn build_sinks(
                 bus.clone().unwrap_or_else(|| "default".into()),
                 max_attempts.unwrap_or(5),
                 Duration::from_millis(backoff_ms.unwrap_or(500)),
-            )),
+            )?),
         };
         out.push((key, sink));
     }

@@ -269,8 +269,7 @@ async fn feed_s3(
             }
             let client = s3::client_for_bucket(&client, &bucket, &opts).await;
             if opts.posture {
-                let report =
-                    posture::check(&client, &bucket, account.as_deref(), &opts.retry).await;
+                let report = posture::check(&client, &bucket, account.as_deref()).await;
                 let _ = msg_tx.send(Msg::Posture(report));
             }
             let whole = S3Target {

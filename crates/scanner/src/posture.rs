@@ -21,8 +21,6 @@ use aws_sdk_s3::Client;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::source::s3::RetryPolicy;
-
 /// One posture finding about a bucket.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct PostureFinding {
@@ -402,12 +400,7 @@ fn not_configured(code: Option<&str>, codes: &[&str]) -> bool {
 
 /// Reads a bucket's settings and evaluates them. A check the store or the credentials do not
 /// allow is listed in `unchecked`, never guessed.
-pub async fn check(
-    client: &Client,
-    bucket: &str,
-    account: Option<&str>,
-    _retry: &RetryPolicy,
-) -> PostureReport {
+pub async fn check(client: &Client, bucket: &str, account: Option<&str>) -> PostureReport {
     let mut s = BucketSettings {
         account: account.map(str::to_string),
         ..Default::default()

@@ -874,6 +874,13 @@ pub async fn open(
     )
 }
 
+/// The error a body reader gets once the retry budget is spent.
+fn gave_up(failures: u32, pos: u64, last: &str) -> io::Error {
+    io::Error::other(format!(
+        "reading the body failed {failures} times, last at byte {pos}: {last}"
+    ))
+}
+
 /// Streams a body into `tx`; after a network failure it resumes with a ranged GET from where
 /// it stopped (pinned to the same ETag), up to the retry policy's attempts.
 async fn stream_body(
@@ -903,11 +910,7 @@ async fn stream_body(
         };
         failures += 1;
         if failures >= policy.attempts {
-            let _ = tx
-                .send(Err(io::Error::other(format!(
-                    "reading the body failed {failures} times, last at byte {pos}: {err}"
-                ))))
-                .await;
+            let _ = tx.send(Err(gave_up(failures, pos, &err))).await;
             return;
         }
         tokio::time::sleep(policy.backoff(failures - 1)).await;
@@ -938,11 +941,7 @@ async fn stream_body(
                     };
                     failures += 1;
                     if failures >= policy.attempts {
-                        let _ = tx
-                            .send(Err(io::Error::other(format!(
-                                "reading the body failed {failures} times, last at byte {pos}: {text}"
-                            ))))
-                            .await;
+                        let _ = tx.send(Err(gave_up(failures, pos, &text))).await;
                         return;
                     }
                     tokio::time::sleep(policy.backoff(failures - 1)).await;
