@@ -365,13 +365,27 @@ fn parse_regex(id: &str, pattern: &str) -> Result<Option<usize>, Error> {
 
 /// Compiles an identifier's regex; returns it with its longest possible match.
 pub(crate) fn compile_regex(id: &str, pattern: &str) -> Result<CompiledRegex, Error> {
+    compile_regex_with(id, pattern, true)
+}
+
+/// [`compile_regex`], with or without the regex's own literal prefilter. A detector searched
+/// only in windows a match long (the prefilter found where its matches end) has nothing to
+/// skip, and setting a literal searcher up for each of those short searches costs more than
+/// the search (a log holds an IPv4-shaped candidate on most lines).
+fn compile_regex_with(id: &str, pattern: &str, prefilter: bool) -> Result<CompiledRegex, Error> {
     let max_len = parse_regex(id, pattern)?;
     let regex = Regex::builder()
         .syntax(syntax_config())
-        .configure(meta_config())
+        .configure(meta_config().auto_prefilter(prefilter))
         .build(pattern)
         .map_err(|e| regex_error(id, e.to_string()))?;
     Ok((regex, max_len))
+}
+
+/// Whether a detector is searched only where the one-pass prefilter saw one of its matches
+/// end ([`Reach::Batch`]): no anchors, no gating keyword, a bounded match length.
+fn searched_where_it_ends(ident: &Identifier, max_len: Option<usize>) -> bool {
+    ident.anchors.is_empty() && ident.keyword_rule != KeywordRule::Required && max_len.is_some()
 }
 
 /// A detector's regex, compiled on first use: a large selection's regexes mostly never run on
@@ -382,6 +396,8 @@ pub(crate) fn compile_regex(id: &str, pattern: &str) -> Result<CompiledRegex, Er
 struct LazyRegex {
     id: String,
     pattern: String,
+    /// Whether the compiled regex gets its own literal prefilter.
+    prefilter: bool,
     regex: OnceLock<Option<Regex>>,
 }
 
@@ -390,7 +406,11 @@ impl LazyRegex {
     /// rule out for its regexes (and others compile at build time).
     fn get(&self) -> Option<&Regex> {
         self.regex
-            .get_or_init(|| compile_regex(&self.id, &self.pattern).ok().map(|r| r.0))
+            .get_or_init(|| {
+                compile_regex_with(&self.id, &self.pattern, self.prefilter)
+                    .ok()
+                    .map(|r| r.0)
+            })
             .as_ref()
     }
 }
@@ -502,9 +522,12 @@ impl Engine {
                 .zip(used.par_iter())
                 .enumerate()
                 .map(|(n, (ident, &used))| match (&ident.regex, used) {
-                    (Some(pattern), true) if n >= eager_from => {
-                        Some(compile_regex(&ident.id, pattern))
-                    }
+                    (Some(pattern), true) if n >= eager_from => Some(
+                        parse_regex(&ident.id, pattern).and_then(|max_len| {
+                            let batch = searched_where_it_ends(ident, max_len);
+                            compile_regex_with(&ident.id, pattern, !batch)
+                        }),
+                    ),
                     _ => None,
                 })
                 .collect()
@@ -531,18 +554,13 @@ impl Engine {
             if report.is_none() && twin_report.is_none() && routes.iter().all(|r| r.1.is_none()) {
                 continue;
             }
-            let regex = LazyRegex {
-                id: ident.id.clone(),
-                pattern: pattern.clone(),
-                regex: OnceLock::new(),
-            };
-            let max_len = match compiled[n].take() {
+            // Compiled now (a custom identifier's regex), its errors have surfaced.
+            let (eager, max_len) = match compiled[n].take() {
                 Some(r) => {
                     let (compiled, max_len) = r?;
-                    let _ = regex.regex.set(Some(compiled));
-                    max_len
+                    (Some(compiled), max_len)
                 }
-                None => parse_regex(&ident.id, pattern)?,
+                None => (None, parse_regex(&ident.id, pattern)?),
             };
             let d = detectors.len();
             for a in &ident.anchors {
@@ -584,12 +602,21 @@ impl Engine {
                 Reach::Anchors
             } else if ident.keyword_rule == KeywordRule::Required {
                 Reach::Keywords
-            } else if let Some(m) = max_len {
+            } else if let (Some(m), true) = (max_len, searched_where_it_ends(ident, max_len)) {
                 add_pattern(pattern.clone(), d, Role::Unanchored(m));
                 Reach::Batch
             } else {
                 Reach::Everywhere
             };
+            let regex = LazyRegex {
+                id: ident.id.clone(),
+                pattern: pattern.clone(),
+                prefilter: reach != Reach::Batch,
+                regex: OnceLock::new(),
+            };
+            if let Some(compiled) = eager {
+                let _ = regex.regex.set(Some(compiled));
+            }
             detectors.push(Detector {
                 entry: ident.id.clone(),
                 regex,

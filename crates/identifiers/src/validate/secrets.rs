@@ -626,25 +626,38 @@ fn ipv6_public(ip: Ipv6Addr) -> bool {
 /// an IPv6 address in global unicast space; private, loopback, link-local, shared, multicast,
 /// documentation and unspecified addresses fail.
 pub(crate) fn ip_address(value: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(value) else {
-        return false;
-    };
     if let Some(first_group) = memchr::memchr(b':', value) {
         // Global unicast (2000::/3) starts with a four-digit group 2xxx or 3xxx: rejecting
         // anything else before parsing (times like 12:30:05) gives the same answer, faster.
         if first_group != 4 || !matches!(value[0], b'2' | b'3') {
             return false;
         }
-        return text.parse::<Ipv6Addr>().is_ok_and(ipv6_public);
+        return std::str::from_utf8(value)
+            .ok()
+            .and_then(|text| text.parse::<Ipv6Addr>().ok())
+            .is_some_and(ipv6_public);
     }
+    // A dotted quad, parsed by hand: logs hold one on most lines, and this runs for each.
+    let mut octets = [0u8; 4];
     let mut parts = 0;
     for p in value.split(|b| *b == b'.') {
-        parts += 1;
-        if p.len() > 1 && p[0] == b'0' {
+        if parts == 4 || p.is_empty() || p.len() > 3 || (p.len() > 1 && p[0] == b'0') {
             return false;
         }
+        let mut n = 0u32;
+        for &b in p {
+            if !b.is_ascii_digit() {
+                return false;
+            }
+            n = n * 10 + u32::from(b - b'0');
+        }
+        let Ok(octet) = u8::try_from(n) else {
+            return false;
+        };
+        octets[parts] = octet;
+        parts += 1;
     }
-    parts == 4 && text.parse::<Ipv4Addr>().is_ok_and(ipv4_public)
+    parts == 4 && ipv4_public(Ipv4Addr::from(octets))
 }
 
 /// The validators this file provides, by catalogue name.
