@@ -522,12 +522,12 @@ impl Engine {
                 .zip(used.par_iter())
                 .enumerate()
                 .map(|(n, (ident, &used))| match (&ident.regex, used) {
-                    (Some(pattern), true) if n >= eager_from => Some(
-                        parse_regex(&ident.id, pattern).and_then(|max_len| {
+                    (Some(pattern), true) if n >= eager_from => {
+                        Some(parse_regex(&ident.id, pattern).and_then(|max_len| {
                             let batch = searched_where_it_ends(ident, max_len);
                             compile_regex_with(&ident.id, pattern, !batch)
-                        }),
-                    ),
+                        }))
+                    }
                     _ => None,
                 })
                 .collect()

@@ -9,14 +9,14 @@
 //! exactly the occurrences an overlapping, ASCII case-insensitive automaton finds that pass
 //! [`keyword_start_ok`].
 
-/// A keyword occurrence counts only at a word start: not right after a letter, except at a
-/// camelCase hump (`userSsn`).
+/// A keyword occurrence counts only at a word start: not right after a letter or a digit
+/// (hex ids like `9dea3cf` hold no keywords), except at a camelCase hump (`userSsn`).
 pub(crate) fn keyword_start_ok(hay: &[u8], start: usize) -> bool {
     if start == 0 {
         return true;
     }
     let prev = hay[start - 1];
-    if !prev.is_ascii_alphabetic() {
+    if !prev.is_ascii_alphanumeric() {
         return true;
     }
     prev.is_ascii_lowercase() && hay[start].is_ascii_uppercase()
@@ -34,8 +34,8 @@ pub(crate) struct KeywordTrie {
     /// The nodes' rows; a node is named by where its row starts. `next[node + class]`: the
     /// child, 0 for none (the root's row starts at 0, and the root is no child).
     next: Vec<u32>,
-    /// `entry[kind(previous byte) << 8 | byte]`: the byte's kind (low two bits: 0 not a
-    /// letter, 1 lowercase, 2 uppercase) and, above them, its transition from the root when a
+    /// `entry[kind(previous byte) << 8 | byte]`: the byte's kind (low two bits: 0 neither a
+    /// letter nor a digit, 1 lowercase, 2 uppercase, 3 digit) and, above them, its transition from the root when a
     /// keyword may start at the byte after a byte of that kind (0: none). One look-up a byte.
     entry: Box<[u32; 1024]>,
     /// For each byte: its transition from the root (0: none).
@@ -51,8 +51,9 @@ const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// For the eight bytes of `w` (little-endian), bit 7 of each byte set when the byte is: an
-/// ASCII letter, a lowercase one, an uppercase one, a UTF-8 lead byte (0xc0 or more: a
-/// keyword, valid UTF-8, starts with an ASCII byte or a lead byte, never a continuation byte).
+/// ASCII letter or digit, a lowercase letter, an uppercase one, a UTF-8 lead byte (0xc0 or
+/// more: a keyword, valid UTF-8, starts with an ASCII byte or a lead byte, never a
+/// continuation byte).
 #[inline]
 fn byte_kinds(w: u64) -> (u64, u64, u64, u64) {
     // Folded to lowercase and seven bits, a byte is a letter when it is in 0x61..=0x7a; the
@@ -64,7 +65,13 @@ fn byte_kinds(w: u64) -> (u64, u64, u64, u64) {
     // Bit 5 (0x20) tells lowercase from uppercase.
     let lower = alpha & (w << 2);
     let upper = alpha & !(w << 2);
-    (alpha, lower, upper, w & (w << 1) & HIGH)
+    // A digit is in 0x30..=0x39 (seven bits; no carries either).
+    let x = w & LOW7;
+    let digit = x.wrapping_add(0x5050_5050_5050_5050)
+        & 0xb9b9_b9b9_b9b9_b9b9_u64.wrapping_sub(x)
+        & !w
+        & HIGH;
+    (alpha | digit, lower, upper, w & (w << 1) & HIGH)
 }
 
 impl KeywordTrie {
@@ -106,15 +113,18 @@ impl KeywordTrie {
                 1
             } else if b.is_ascii_uppercase() {
                 2
+            } else if b.is_ascii_digit() {
+                3
             } else {
                 0
             }
         };
         let mut entry = Box::new([0u32; 1024]);
-        for prev in 0..3u32 {
+        for prev in 0..4u32 {
             for b in 0..=255u8 {
                 let root = next[classes[b as usize] as usize];
-                // keyword_start_ok: not after a letter, except lowercase then uppercase.
+                // keyword_start_ok: not after a letter or digit, except lowercase then
+                // uppercase.
                 let ok = prev == 0 || (prev == 1 && kind(b) == 2);
                 let first = if ok && classes[b as usize] != 0 {
                     root
@@ -150,10 +160,10 @@ impl KeywordTrie {
             return;
         }
         // Eight bytes at a time: the positions where a keyword may start are letters after a
-        // non-letter, uppercase letters after lowercase ones and, when some keyword starts
-        // with one, bytes of 0x80 or more after a non-letter.
+        // byte that is neither a letter nor a digit, uppercase letters after lowercase ones
+        // and, when some keyword starts with one, bytes of 0x80 or more after such a byte.
         let high = if self.high_first { u64::MAX } else { 0 };
-        let (mut carry_alpha, mut carry_lower) = (0u64, 0u64);
+        let (mut carry_alnum, mut carry_lower) = (0u64, 0u64);
         let mut base = 0;
         while base < hay.len() {
             let w = match hay.get(base..base + 8).map(<[u8; 8]>::try_from) {
@@ -166,10 +176,11 @@ impl KeywordTrie {
                     u64::from_le_bytes(b)
                 }
             };
-            let (alpha, lower, upper, lead) = byte_kinds(w);
-            let mut starts = ((alpha | (lead & high)) & !((alpha << 8) | carry_alpha))
+            let (alnum, lower, upper, lead) = byte_kinds(w);
+            let alpha = lower | upper;
+            let mut starts = ((alpha | (lead & high)) & !((alnum << 8) | carry_alnum))
                 | (upper & ((lower << 8) | carry_lower));
-            carry_alpha = alpha >> 56;
+            carry_alnum = alnum >> 56;
             carry_lower = lower >> 56;
             while starts != 0 {
                 let bit = starts.trailing_zeros();
@@ -234,10 +245,10 @@ mod tests {
             found(&words, "Credit CARD Number"),
             [(2, 0, 11), (0, 7, 11), (1, 7, 18)]
         );
-        // Not inside a word; at a camelCase hump; after digits and punctuation.
+        // Not inside a word nor right after a digit; at a camelCase hump; after punctuation.
         assert_eq!(
             found(&words, "classn userSsn 1ssn _ssn"),
-            [(3, 11, 14), (3, 16, 19), (3, 21, 24)]
+            [(3, 11, 14), (3, 21, 24)]
         );
         // Non-ASCII bytes compare exactly.
         assert_eq!(found(&words, "número NÚMERO"), [(4, 0, 7)]);
