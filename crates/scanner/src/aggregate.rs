@@ -35,11 +35,12 @@ struct Acc {
 }
 
 /// Per-thread state for scanning objects: the engine's scratch and a cache of keyword
-/// contexts (column names and JSON paths repeat).
+/// contexts (column names and JSON paths repeat: a lookup per cell, so a fast hash, seeded
+/// per process).
 pub struct ObjectScanner<'e> {
     engine: &'e Engine,
     scratch: Scratch,
-    contexts: HashMap<String, KeywordContext>,
+    contexts: HashMap<String, KeywordContext, foldhash::fast::RandomState>,
     matches: Vec<Match>,
 }
 
@@ -160,7 +161,7 @@ impl<'e> ObjectScanner<'e> {
         ObjectScanner {
             engine,
             scratch: engine.scratch(),
-            contexts: HashMap::new(),
+            contexts: HashMap::default(),
             matches: Vec::new(),
         }
     }

@@ -1,6 +1,6 @@
 //! `trawl-testgen`: deterministic generators of big or hostile test data for trawl.
 //!
-//! Both subcommands are byte-identical from run to run: all randomness comes from a SplitMix64
+//! Every subcommand is byte-identical from run to run: all randomness comes from a SplitMix64
 //! generator with a fixed seed (no clock, no environment, no thread-order dependence).
 //!
 //! * `corpus DIR --mb N [--files K] [--seed S]` writes `K` files `DIR/part-NNN.log` (default
@@ -13,6 +13,10 @@
 //!   generated once and repeated with a per-block counter, with an SSN and a card number (each
 //!   with a keyword) in the first two lines and in the last two. Fast and bounded in memory.
 //!   Prints the count of each planted identifier and the byte offset of each planted value.
+//! * `table FILE --mb N [--seed S]` writes a Parquet file or an XLSX workbook (by `FILE`'s
+//!   extension) of generated text cut into rows of three cells, about `N` MiB of cell text,
+//!   for format throughput benchmarks (see `table.rs`). Prints the cell bytes and the counts
+//!   of planted items.
 //!
 //! Standard output is `key value` lines: `files K`, `bytes B`, `planted IDENTIFIER COUNT`,
 //! `decoys N` (corpus), `offset IDENTIFIER BYTE_OFFSET` (bigtext).
@@ -33,14 +37,19 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
+mod table;
+
 const USAGE: &str = "\
 usage: trawl-testgen corpus DIR --mb N [--files K] [--seed S]
        trawl-testgen bigtext FILE --mb N [--seed S]
+       trawl-testgen table FILE.parquet|FILE.xlsx --mb N [--seed S]
 
   corpus   K files DIR/part-NNN.log (default 64) of about N MiB in all: mixed text with
            planted sensitive items; prints how many of each it planted
   bigtext  one file of exactly N MiB of log-like text, an SSN and a card number near the
            start and near the end; prints their byte offsets
+  table    a Parquet file or an XLSX workbook of generated text cut into rows (timestamp,
+           level, message) with about N MiB of cell text; prints the planted counts
   --seed   another fixed seed (decimal or 0x-hex) for different, still reproducible output";
 
 /// One mebibyte: the unit of `--mb`.
@@ -119,6 +128,14 @@ fn run(args: &[String]) -> Result<(), Failure> {
             }
             for (id, offset) in &big.planted {
                 println!("offset {id} {offset}");
+            }
+        }
+        "table" => {
+            let o = Options::parse(rest, false)?;
+            let tally = table::table(Path::new(&o.target), o.mb, o.seed)?;
+            println!("bytes {}", tally.bytes);
+            for p in Plant::ALL {
+                println!("planted {} {}", p.identifier(), tally.planted[p as usize]);
             }
         }
         "-h" | "--help" | "help" => println!("{USAGE}"),

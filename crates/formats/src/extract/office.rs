@@ -201,9 +201,10 @@ fn entity_declarations(ctx: &mut Ctx<'_>, archive: &mut Package<'_>) -> Option<S
 
 /// Emits the cells of one sheet, naming columns after the first non-empty row.
 struct SheetOut {
-    sheet: String,
     header_row: Option<u32>,
     headers: BTreeMap<u32, String>,
+    /// The last cell emitted, reused (its sheet, and its column name while the column stays).
+    cell: Cell,
 }
 
 /// Running totals of a workbook, for the expansion guard.
@@ -217,9 +218,15 @@ struct Totals {
 impl SheetOut {
     fn new(sheet: &str) -> SheetOut {
         SheetOut {
-            sheet: sheet.to_string(),
             header_row: None,
             headers: BTreeMap::new(),
+            cell: Cell {
+                row: 0,
+                column: 0,
+                column_name: None,
+                sheet: Some(sheet.to_string()),
+                reference: Some(String::new()),
+            },
         }
     }
 
@@ -241,21 +248,22 @@ impl SheetOut {
         }
         let row1 = u64::from(row) + 1;
         let col1 = u64::from(col) + 1;
-        let cell = Cell {
-            row: row1,
-            column: col1,
-            column_name: self.headers.get(&col).cloned(),
-            sheet: Some(self.sheet.clone()),
-            reference: Some(format!("{}{row1}", column_letters(col1))),
-        };
+        let cell = &mut self.cell;
+        if cell.column != col1 || row == header_row {
+            cell.column = col1;
+            cell.column_name = self.headers.get(&col).cloned();
+        }
+        cell.row = row1;
+        let reference = cell.reference.get_or_insert_with(String::new);
+        reference.clear();
+        push_column_letters(reference, col1);
+        reference.push_str(itoa(row1, &mut [0u8; 20]));
+        let cell = &self.cell;
         ctx.sink.chunk(&Chunk {
             text: text.as_bytes(),
             report: 0..text.len(),
             context: cell.column_name.as_deref(),
-            locator: Locator::Cell {
-                cell: &cell,
-                line: 1,
-            },
+            locator: Locator::Cell { cell, line: 1 },
             member: &ctx.member,
         });
         t.cells += 1;
@@ -293,15 +301,37 @@ fn guard(ctx: &mut Ctx<'_>, t: &mut Totals) -> bool {
 }
 
 /// `1` -> `A`, `28` -> `AB`.
-fn column_letters(mut col: u64) -> String {
-    let mut out = Vec::new();
-    while col > 0 {
-        let rem = ((col - 1) % 26) as u8;
-        out.push(b'A' + rem);
+#[cfg(test)]
+fn column_letters(col: u64) -> String {
+    let mut out = String::new();
+    push_column_letters(&mut out, col);
+    out
+}
+
+/// Appends the letters of 1-based column `col` (`28` -> `AB`) to `out`.
+fn push_column_letters(out: &mut String, mut col: u64) {
+    let mut letters = [0u8; 16];
+    let mut i = letters.len();
+    while col > 0 && i > 0 {
+        i -= 1;
+        letters[i] = b'A' + ((col - 1) % 26) as u8;
         col = (col - 1) / 26;
     }
-    out.reverse();
-    String::from_utf8_lossy(&out).into_owned()
+    out.extend(letters[i..].iter().map(|&b| char::from(b)));
+}
+
+/// `n` in decimal, written into `buf`.
+fn itoa(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or("0")
 }
 
 /// A cell value as text; `None` for empty and error cells.
@@ -1241,6 +1271,10 @@ mod tests {
         assert_eq!(column_letters(27), "AA");
         assert_eq!(column_letters(28), "AB");
         assert_eq!(column_letters(16384), "XFD");
+        assert_eq!(column_letters(u64::from(u32::MAX) + 1), "MWLQKWV");
+        assert_eq!(itoa(0, &mut [0; 20]), "0");
+        assert_eq!(itoa(1_048_576, &mut [0; 20]), "1048576");
+        assert_eq!(itoa(u64::MAX, &mut [0; 20]), u64::MAX.to_string());
     }
 
     #[test]
