@@ -32,7 +32,8 @@ pub(crate) struct KeywordTrie {
     /// (0: none).
     stride: usize,
     /// The nodes' rows; a node is named by where its row starts. `next[node + class]`: the
-    /// child, 0 for none (the root's row starts at 0, and the root is no child).
+    /// child, 0 for none (row 0 is a dead end; the root's row is the next, and the root is
+    /// no child).
     next: Vec<u32>,
     /// `entry[kind(previous byte) << 8 | byte]`: the byte's kind (low two bits: 0 neither a
     /// letter nor a digit, 1 lowercase, 2 uppercase, 3 digit) and, above them, its transition from the root when a
@@ -93,9 +94,11 @@ impl KeywordTrie {
             classes[b as usize] = classes[b.to_ascii_lowercase() as usize];
         }
         let stride = n as usize + 2;
-        let mut next = vec![0u32; stride];
+        // Row 0 is a dead end (every transition to none, no keyword), so that a walk can
+        // take its first steps without testing for one; the root's row follows it.
+        let mut next = vec![0u32; 2 * stride];
         for (i, w) in words.iter().enumerate() {
-            let mut node = 0usize;
+            let mut node = stride;
             for &b in w.as_ref() {
                 let slot = node + classes[b as usize] as usize;
                 if next[slot] == 0 {
@@ -104,7 +107,7 @@ impl KeywordTrie {
                 }
                 node = next[slot] as usize;
             }
-            if node != 0 && next[node + stride - 1] == 0 {
+            if node != stride && next[node + stride - 1] == 0 {
                 next[node + stride - 1] = i as u32 + 1;
             }
         }
@@ -122,7 +125,7 @@ impl KeywordTrie {
         let mut entry = Box::new([0u32; 1024]);
         for prev in 0..4u32 {
             for b in 0..=255u8 {
-                let root = next[classes[b as usize] as usize];
+                let root = next[stride + classes[b as usize] as usize];
                 // keyword_start_ok: not after a letter or digit, except lowercase then
                 // uppercase.
                 let ok = prev == 0 || (prev == 1 && kind(b) == 2);
@@ -137,7 +140,7 @@ impl KeywordTrie {
         let mut root = [0u32; 256];
         for (b, r) in root.iter_mut().enumerate() {
             if classes[b] != 0 {
-                *r = next[classes[b] as usize];
+                *r = next[stride + classes[b] as usize];
             }
         }
         let firsts = || words.iter().filter_map(|w| w.as_ref().first().copied());
@@ -211,6 +214,26 @@ impl KeywordTrie {
     #[inline(always)]
     fn walk(&self, hay: &[u8], p: usize, mut node: usize, f: &mut impl FnMut(usize, usize, usize)) {
         let mut q = p + 1;
+        if let (Some(&b1), Some(&b2)) = (hay.get(p + 1), hay.get(p + 2)) {
+            // The first two steps without a branch on where the walk ends (it ends at a
+            // data-dependent step, a branch the processor mispredicts; from the dead row a
+            // step leads nowhere): keywords of one and two bytes are rare.
+            let n2 = self.next[node + self.classes[b1 as usize] as usize] as usize;
+            let n3 = self.next[n2 + self.classes[b2 as usize] as usize] as usize;
+            let w1 = self.next[node + self.stride - 1];
+            if w1 != 0 {
+                f(w1 as usize - 1, p, p + 1);
+            }
+            let w2 = self.next[n2 + self.stride - 1];
+            if w2 != 0 {
+                f(w2 as usize - 1, p, p + 2);
+            }
+            if n3 == 0 {
+                return;
+            }
+            node = n3;
+            q = p + 3;
+        }
         loop {
             let w = self.next[node + self.stride - 1];
             if w != 0 {

@@ -32,6 +32,11 @@ fn planted_items() -> Vec<String> {
             "\n",
             " ",
             "0123456789",
+            // Dotted runs: addresses beside versions and OIDs.
+            "81.2.69.160",
+            "1.3.6.1.4.1.311",
+            "2.5.",
+            ".8.8.4.4",
         ]
         .map(String::from),
     );
