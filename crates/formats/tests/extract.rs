@@ -173,6 +173,33 @@ fn csv_encodings_and_delimiters() {
     );
 }
 
+/// With CRLF terminators (and blank lines between records), a row's first cell is on the
+/// row's own line (it was one line short: the `\n` of a `\r\n` is consumed with the next
+/// record).
+#[test]
+fn csv_cells_on_their_lines_with_crlf() {
+    let data = b"id,secret\r\nNEEDLE,x\r\n\r\n\r\nNEEDLE,NEEDLE\r\n\"a\r\nNEEDLE\",y\r\n";
+    let f = same_through_every_path(data, "crlf.csv");
+    let cells: Vec<_> = f
+        .found
+        .iter()
+        .map(|l| {
+            let c = l.cell.as_ref().unwrap();
+            (c.row, c.column, l.line)
+        })
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            (2, 1, Some(2)),
+            (3, 1, Some(5)),
+            (3, 2, Some(5)),
+            // The cell starts on line 6; its NEEDLE is on line 7.
+            (4, 1, Some(7)),
+        ]
+    );
+}
+
 #[test]
 fn json_through_every_path() {
     let data = br#"{"a": {"list": ["x", "NEEDLE", {"deep key": "NEEDLE"}]}, "n": 12, "e": "\u0041NEEDLE"}"#;

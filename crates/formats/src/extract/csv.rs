@@ -301,6 +301,9 @@ fn cells(
     let (mut row, mut col) = (1u64, 1u64);
     let mut line = 1u64;
     let mut field_line = 1u64;
+    // Before a record, until its first byte is seen: the terminators and blank lines before
+    // it are skipped, and the record starts on the line after them.
+    let mut record_start = true;
     loop {
         if ipos == ilen && !eof {
             ilen = loop {
@@ -323,6 +326,15 @@ fn cells(
                 field.resize((field.len() * 2).min(max_field + 1024), 0);
             }
         }
+        if record_start && ipos < ilen {
+            let rest = &input[ipos..ilen];
+            let run = rest
+                .iter()
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
+            field_line = line + memchr::memchr_iter(b'\n', &rest[..run]).count() as u64;
+            record_start = run == rest.len();
+        }
         let (res, nin, nout) = rdr.read_field(&input[ipos..ilen], &mut field[flen..]);
         line += memchr::memchr_iter(b'\n', &input[ipos..ipos + nin]).count() as u64;
         ipos += nin;
@@ -343,6 +355,7 @@ fn cells(
                 if record_end {
                     row += 1;
                     col = 1;
+                    record_start = true;
                 }
             }
             ReadFieldResult::End => break,
