@@ -22,8 +22,8 @@
 //! - `severity`: three tiers for 1 | 2-99 | 100+ occurrences [`["HIGH","HIGH","HIGH"]`].
 //! - `ignore`: published example values never reported (compared with spaces and hyphens
 //!   removed).
-//! - `anchors`: literals (case-insensitive) that every match contains; the prefilter searches
-//!   for them. Use only distinctive ones (`AKIA`, `-----BEGIN`, `ghp_`); an identifier without
+//! - `anchors`: literals that every match contains, exactly as written (ASCII case-insensitive
+//!   when the regex has a `(?i` group); the prefilter searches for them. Use only distinctive ones (`AKIA`, `-----BEGIN`, `ghp_`); an identifier without
 //!   anchors and without a required keyword is searched over the whole text.
 //! - `token`: `none` [default], `digits`, `alnum`, `base64`, `word`: a match may not start or end
 //!   inside a longer run of these characters.

@@ -563,6 +563,7 @@ impl Engine {
                 None => (None, parse_regex(&ident.id, pattern)?),
             };
             let d = detectors.len();
+            let ignores_case = pattern.contains("(?i");
             for a in &ident.anchors {
                 if a.is_empty() {
                     return Err(Error::new(ErrorKind::Invalid {
@@ -570,7 +571,15 @@ impl Engine {
                         message: "empty anchor".into(),
                     }));
                 }
-                add_pattern(literal(a), d, Role::Anchor(a.len()));
+                // Exactly as written unless the regex ignores case: a case-insensitive
+                // literal keeps the prefilter's automaton in more states at once (a common
+                // letter starts dozens of anchors), which makes it larger and slower.
+                let anchor = if ignores_case {
+                    literal(a)
+                } else {
+                    regex_syntax::escape(a)
+                };
+                add_pattern(anchor, d, Role::Anchor(a.len()));
             }
             let mut keywords = Vec::new();
             let gating = ident.keyword_rule == KeywordRule::Required;

@@ -216,7 +216,8 @@ pub struct Identifier {
     pub severity: SeverityRule,
     /// Values never reported (published examples), compared with spaces and hyphens removed.
     pub ignore: Vec<String>,
-    /// Literals (case-insensitive) that every match contains; they drive the prefilter.
+    /// Literals that every match contains, as written (ASCII case-insensitive when the regex
+    /// has a `(?i` group); they drive the prefilter.
     pub anchors: Vec<String>,
     /// Boundary class.
     pub token: TokenClass,
