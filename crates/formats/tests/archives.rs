@@ -412,3 +412,171 @@ fn pkware_strong_encryption_is_encrypted_not_corrupt() {
     z[7] = 0;
     assert_eq!(run(&z, "broken.zip").reasons[0].0, "MALFORMED_FILE");
 }
+
+/// A tar header block of `kind` for `name` with `size` bytes of data.
+fn tar_header(kind: tar::EntryType, name: &str, size: u64) -> Vec<u8> {
+    let mut h = tar::Header::new_gnu();
+    h.as_gnu_mut().unwrap().name[..name.len()].copy_from_slice(name.as_bytes());
+    h.set_entry_type(kind);
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_cksum();
+    h.as_bytes().to_vec()
+}
+
+/// Appends a member (header and data padded to a block) to a tar being built.
+fn tar_member(t: &mut Vec<u8>, kind: tar::EntryType, name: &str, data: &[u8]) {
+    t.extend(tar_header(kind, name, data.len() as u64));
+    t.extend_from_slice(data);
+    t.resize(t.len().next_multiple_of(512), 0);
+}
+
+fn pax(records: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (k, v) in records {
+        let body = k.len() + v.len() + 3;
+        let mut len = body + 1;
+        while len != body + len.to_string().len() {
+            len = body + len.to_string().len();
+        }
+        out.extend_from_slice(format!("{len} {k}=").as_bytes());
+        out.extend_from_slice(v);
+        out.push(b'\n');
+    }
+    out
+}
+
+fn tar_end(t: &mut Vec<u8>) {
+    t.extend_from_slice(&[0u8; 1024]);
+}
+
+#[test]
+fn tar_repeated_extension_headers_last_one_wins() {
+    use tar::EntryType as T;
+    let mut t = Vec::new();
+    tar_member(
+        &mut t,
+        T::GNULongName,
+        "././@LongLink",
+        b"first/long/name.txt\0",
+    );
+    tar_member(
+        &mut t,
+        T::GNULongName,
+        "././@LongLink",
+        b"second/long/name.txt\0",
+    );
+    tar_member(&mut t, T::Regular, "short", b"NEEDLE gnu\n");
+    tar_member(
+        &mut t,
+        T::XHeader,
+        "pax1",
+        &pax(&[("path", b"pax/first.txt")]),
+    );
+    tar_member(
+        &mut t,
+        T::XHeader,
+        "pax2",
+        &pax(&[("path", b"pax/second.txt")]),
+    );
+    tar_member(&mut t, T::Regular, "short2", b"NEEDLE pax\n");
+    tar_end(&mut t);
+    let out = run(&t, "multi.tar");
+    assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+    assert_eq!(
+        out.finder.members,
+        [
+            strings(&["second/long/name.txt"]),
+            strings(&["pax/second.txt"])
+        ]
+    );
+}
+
+#[test]
+fn tar_volume_label_is_not_a_member() {
+    use tar::EntryType as T;
+    let mut t = Vec::new();
+    // With an empty size field, as GNU tar writes labels.
+    let mut label = tar::Header::new_gnu();
+    label
+        .as_mut_bytes()
+        .copy_from_slice(&tar_header(T::new(b'V'), "backup volume 1", 0));
+    label.as_mut_bytes()[124..136].fill(0);
+    label.set_cksum();
+    t.extend_from_slice(label.as_bytes());
+    tar_member(&mut t, T::Regular, "a.txt", b"NEEDLE\n");
+    tar_end(&mut t);
+    let out = run(&t, "label.tar");
+    assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+    assert_eq!(out.finder.members, [strings(&["a.txt"])]);
+}
+
+#[test]
+fn tar_malformed_pax_records_are_malformed() {
+    use tar::EntryType as T;
+    for (what, records) in [
+        ("wrong length", b"99 path=a.txt\n".to_vec()),
+        ("no newline", b"13 path=a.txt ".to_vec()),
+        ("NUL in path", pax(&[("path", b"a\0b.txt")])),
+    ] {
+        let mut t = Vec::new();
+        tar_member(&mut t, T::XHeader, "pax", &records);
+        tar_member(&mut t, T::Regular, "a.txt", b"NEEDLE\n");
+        tar_end(&mut t);
+        let out = run(&t, "bad.tar");
+        assert_eq!(
+            out.reasons[0].0, "MALFORMED_FILE",
+            "{what}: {:?}",
+            out.reasons
+        );
+    }
+    // Extension headers with no member after them.
+    let mut t = Vec::new();
+    tar_member(&mut t, T::GNULongLink, "././@LongLink", b"target\0");
+    assert_eq!(run(&t, "dangling.tar").reasons[0].0, "MALFORMED_FILE");
+    // An oversized extension header is refused before it is read.
+    let mut t = tar_header(T::XHeader, "pax", 2 << 20);
+    t.resize(t.len() + (2 << 20), b'1');
+    tar_end(&mut t);
+    assert_eq!(run(&t, "big.tar").reasons[0].0, "MALFORMED_FILE");
+}
+
+#[test]
+fn tar_old_gnu_sparse_member_is_read_as_stored() {
+    // An old-GNU sparse member whose regions continue in an extension block, with a region
+    // that is not a multiple of 512 bytes before the last one (which the tar crate refuses).
+    let data = b"NEEDLE one\nNEEDLE two\n";
+    let mut h = tar::Header::new_gnu();
+    let gnu = h.as_gnu_mut().unwrap();
+    gnu.name[..6].copy_from_slice(b"sparse");
+    let octal = |field: &mut [u8], n: u64| {
+        let s = format!("{n:0w$o}\0", w = field.len() - 1);
+        field.copy_from_slice(s.as_bytes());
+    };
+    octal(&mut gnu.sparse[0].offset, 0);
+    octal(&mut gnu.sparse[0].numbytes, 11);
+    gnu.isextended[0] = 1;
+    octal(&mut gnu.realsize, 8192);
+    h.set_entry_type(tar::EntryType::GNUSparse);
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    let mut t = h.as_bytes().to_vec();
+    let mut ext = [0u8; 512];
+    octal(&mut ext[0..12], 4096);
+    octal(&mut ext[12..24], 11);
+    t.extend_from_slice(&ext);
+    t.extend_from_slice(data);
+    t.resize(t.len().next_multiple_of(512), 0);
+    tar_member(
+        &mut t,
+        tar::EntryType::Regular,
+        "after.txt",
+        b"NEEDLE three\n",
+    );
+    tar_end(&mut t);
+    let out = run(&t, "sparse.tar");
+    assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+    assert_eq!(out.finder.found.len(), 3);
+    assert_eq!(out.finder.members[2], strings(&["after.txt"]));
+}

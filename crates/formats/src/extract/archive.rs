@@ -118,27 +118,22 @@ fn member_too_big(ctx: &mut Ctx<'_>, name: &str, declared: u64) {
     });
 }
 
-/// A tar archive, read as a stream.
+/// A tar archive, read as a stream (its headers by [`super::tar_headers`]).
 pub(crate) fn tar(ctx: &mut Ctx<'_>, reader: &mut dyn Read) -> io::Result<()> {
-    let mut archive = tar::Archive::new(reader);
-    let entries = match archive.entries() {
-        Ok(e) => e,
-        Err(e) => {
-            ctx.reason(ReasonCode::MalformedFile, format!("tar: {e}"));
-            return Ok(());
-        }
-    };
-    for entry in entries {
+    let mut headers = super::tar_headers::Headers::new(reader);
+    loop {
         if ctx.exhausted() {
             break;
         }
-        let mut entry = match entry {
-            Ok(e) => e,
+        let member = match headers.next_member() {
+            Ok(Some(m)) => m,
+            Ok(None) => break,
             Err(e) => {
-                if let Some(code) = crate::limits::limit_of(&e) {
-                    let _ = code;
+                if crate::limits::limit_of(&e).is_some() {
                     ctx.io_failure(&e);
                 } else {
+                    let e = e.to_string();
+                    let e = e.strip_prefix("tar: ").unwrap_or(&e);
                     ctx.reason(
                         ReasonCode::MalformedFile,
                         format!("tar: {e}; the rest of the archive was not read"),
@@ -147,40 +142,27 @@ pub(crate) fn tar(ctx: &mut Ctx<'_>, reader: &mut dyn Read) -> io::Result<()> {
                 break;
             }
         };
-        let kind = entry.header().entry_type();
+        let kind = member.kind;
         if !(kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse()) {
             continue;
         }
-        let path = entry
-            .path()
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_else(|_| String::from_utf8_lossy(&entry.path_bytes()).into_owned());
+        let path = String::from_utf8_lossy(&member.path).into_owned();
         if !ctx.budget.add_member(ctx.limits) {
             too_many_members(ctx);
             break;
         }
         // A sparse member declares its logical size apart from what is stored.
-        let mut declared = entry.size();
-        if let Some(Ok(real)) = entry.header().as_gnu().map(|g| g.real_size()) {
-            declared = declared.max(real);
-        }
-        if let Ok(Some(pax)) = entry.pax_extensions() {
-            for ext in pax.flatten() {
-                if matches!(ext.key(), Ok("GNU.sparse.realsize" | "GNU.sparse.size")) {
-                    if let Some(n) = ext.value().ok().and_then(|v| v.trim().parse::<u64>().ok()) {
-                        declared = declared.max(n);
-                    }
-                }
-            }
-        }
+        let declared = member.declared;
         if declared > ctx.limits.max_member_bytes {
             member_too_big(ctx, &path, declared);
             continue;
         }
+        // What is read: for a sparse member, its stored regions packed together.
+        let stored = member.stored;
         ctx.enter(&path, |ctx| {
-            let mut counted =
-                Counting::new(&mut entry, ctx.budget, ctx.limits, Compressed::Unknown);
-            content(ctx, Input::Stream(&mut counted), &path, Some(declared));
+            let mut data = headers.data();
+            let mut counted = Counting::new(&mut data, ctx.budget, ctx.limits, Compressed::Unknown);
+            content(ctx, Input::Stream(&mut counted), &path, Some(stored));
         });
     }
     Ok(())

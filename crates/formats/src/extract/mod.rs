@@ -9,6 +9,7 @@ pub(crate) mod markup;
 pub(crate) mod office;
 pub(crate) mod pdf;
 pub(crate) mod sevenz;
+mod tar_headers;
 pub(crate) mod text;
 
 use std::io::{self, Read, Seek, SeekFrom};
