@@ -413,6 +413,67 @@ fn pkware_strong_encryption_is_encrypted_not_corrupt() {
     assert_eq!(run(&z, "broken.zip").reasons[0].0, "MALFORMED_FILE");
 }
 
+/// The end-of-central-directory record of a zip built here (no comment): its offset.
+fn eocd(z: &[u8]) -> usize {
+    z.len() - 22
+}
+
+#[test]
+fn zip_with_an_inconsistent_directory_end_is_malformed() {
+    let good = zip(&[("a.txt", b"NEEDLE a\n"), ("b.txt", b"NEEDLE b\n")]);
+    // Each case must be reported as malformed, by a seekable and a streamed read.
+    let mut missed = Vec::new();
+    let mut malformed = |z: &[u8], what: &str| {
+        for out in [run(z, "x.zip"), run_seekable(z, "x.zip")] {
+            if out.format != "zip" || !out.reasons.iter().any(|r| r.0 == "MALFORMED_FILE") {
+                missed.push(format!("{what}: {} {:?}", out.format, out.reasons));
+            }
+        }
+    };
+    // The comment length of the last record runs past the end of the file, and a consistent
+    // record hides before it (which the crate falls back to): a second directory for the
+    // same entries, at the end, whose record claims a 1-byte comment that is not there.
+    let e = eocd(&good);
+    let cd_offset = u32::from_le_bytes(good[e + 16..e + 20].try_into().unwrap()) as usize;
+    let mut z = good.clone();
+    z.extend_from_slice(&good[cd_offset..e + 20]);
+    let last = z.len() - 22 + 2;
+    z[last + 16..last + 20].copy_from_slice(&(good.len() as u32).to_le_bytes());
+    z.extend_from_slice(&[1, 0]);
+    malformed(&z, "comment past the end");
+    // The central directory size is too small: the directory is where the offset says, so
+    // it does not end at the record (Go guesses its way through; this is reported).
+    let mut z = good.clone();
+    let size = u32::from_le_bytes(z[e + 12..e + 16].try_into().unwrap());
+    z[e + 12..e + 16].copy_from_slice(&(size - 16).to_le_bytes());
+    malformed(&z, "directory size");
+    // The entry count is more than the directory could hold (the crate also refuses this).
+    let mut z = good.clone();
+    z[e + 8..e + 12].copy_from_slice(&[50, 0, 50, 0]);
+    malformed(&z, "entry count");
+    // A zip64 locator pointing to no zip64 record.
+    let mut z = good[..e].to_vec();
+    z.extend_from_slice(b"PK\x06\x07\0\0\0\0");
+    z.extend_from_slice(&0u64.to_le_bytes());
+    z.extend_from_slice(&1u32.to_le_bytes());
+    z.extend_from_slice(&good[e..]);
+    malformed(&z, "zip64 locator");
+    assert!(missed.is_empty(), "{missed:#?}");
+    // Consistent archives are not: junk after the record, a prefix before the zip.
+    let mut z = good.clone();
+    z.extend_from_slice(b"trailing junk");
+    let out = run(&z, "x.zip");
+    assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+    assert_eq!(out.finder.found.len(), 2);
+    let mut z = b"#!/bin/sh\nexit 0\n".to_vec();
+    z.extend_from_slice(&good);
+    for out in [run(&z, "x.zip"), run_seekable(&z, "x.zip")] {
+        assert_eq!(out.format, "zip");
+        assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+        assert_eq!(out.finder.found.len(), 2);
+    }
+}
+
 /// A tar header block of `kind` for `name` with `size` bytes of data.
 fn tar_header(kind: tar::EntryType, name: &str, size: u64) -> Vec<u8> {
     let mut h = tar::Header::new_gnu();
