@@ -467,11 +467,33 @@ fn zip_with_an_inconsistent_directory_end_is_malformed() {
     assert_eq!(out.finder.found.len(), 2);
     let mut z = b"#!/bin/sh\nexit 0\n".to_vec();
     z.extend_from_slice(&good);
-    for out in [run(&z, "x.zip"), run_seekable(&z, "x.zip")] {
+    for out in [
+        run(&z, "x.zip"),
+        run_seekable(&z, "x.zip"),
+        run(&z, "x.bin"),
+    ] {
         assert_eq!(out.format, "zip");
         assert!(out.reasons.is_empty(), "{:?}", out.reasons);
         assert_eq!(out.finder.found.len(), 2);
     }
+}
+
+#[test]
+fn zip_local_header_behind_a_prefix_is_read_as_a_zip() {
+    // Go's readme.notzip: a line of text, then a zip's local header and data, but no
+    // directory: a broken zip, not unsupported binary.
+    let good = zip(&[("README", b"NEEDLE\0 readme\n")]);
+    let cd = u32::from_le_bytes(good[eocd(&good) + 16..eocd(&good) + 20].try_into().unwrap());
+    let mut z = b"very not a zip file\n".to_vec();
+    z.extend_from_slice(&good[..cd as usize]);
+    for out in [run(&z, "readme.notzip"), run_seekable(&z, "readme.notzip")] {
+        assert_eq!(out.format, "zip");
+        assert_eq!(out.reasons[0].0, "MALFORMED_FILE", "{:?}", out.reasons);
+    }
+    // Binary without a plausible local header stays binary.
+    let mut b = b"\0\0\0\x01PK\x03\x04\xff\xff".to_vec();
+    b.resize(200, 7);
+    assert_eq!(run(&b, "blob.bin").format, "binary");
 }
 
 /// A tar header block of `kind` for `name` with `size` bytes of data.

@@ -263,6 +263,38 @@ fn has_zip_end<R: Read + Seek + ?Sized>(reader: &mut R) -> io::Result<bool> {
     Ok(memchr::memmem::rfind(&tail, b"PK\x05\x06").is_some())
 }
 
+/// How far into content a zip local file header is looked for (content that starts with one
+/// is recognised as a zip by its magic).
+const ZIP_PREFIX_MAX: usize = 512;
+
+/// Whether `head` starts with text (no control bytes but line breaks and tabs) followed,
+/// within its first [`ZIP_PREFIX_MAX`] bytes, by a plausible zip local file header: the
+/// signature, a version needed to extract up to 6.3, a known compression method, and a file
+/// name of printable bytes. Such content is a zip behind a text prefix (a shell stub, a note),
+/// which binary content of no supported format rarely looks like. A binary prefix is not
+/// taken: other archive formats store zips inside them (a RAR holding a zip is a RAR).
+pub(crate) fn zip_local_header_after_prefix(head: &[u8]) -> bool {
+    let window = &head[..head.len().min(ZIP_PREFIX_MAX + 4)];
+    let Some(p) = memchr::memmem::find(window, b"PK\x03\x04") else {
+        return false;
+    };
+    let text_prefix = window[..p]
+        .iter()
+        .all(|b| *b >= 0x20 && *b != 0x7f || matches!(b, b'\t' | b'\n' | b'\r'));
+    text_prefix && {
+        let Some(h) = head.get(p..p + 30) else {
+            return false;
+        };
+        let le16 = |at: usize| u16::from_le_bytes([h[at], h[at + 1]]);
+        let (version, method, name_len) = (le16(4), le16(8), usize::from(le16(26)));
+        let name = head.get(p + 30..p + 30 + name_len);
+        version <= 63
+            && matches!(method, 0 | 8 | 9 | 12 | 14 | 93 | 95 | 98 | 99)
+            && name_len > 0
+            && name.is_some_and(|n| n.iter().all(|b| *b >= 0x20 && *b != 0x7f))
+    }
+}
+
 /// Executables up to this size are checked for an appended zip when they arrive as streams
 /// (they must be spooled for it).
 const SFX_STREAM_MAX: u64 = 256 << 20;

@@ -292,6 +292,11 @@ fn after_head(
             }
         };
     }
+    // A zip behind a short prefix of other bytes: read as a zip (whose extractor reads it
+    // through its directory, or says why it cannot).
+    if detected.format == Format::Binary && archive::zip_local_header_after_prefix(head) {
+        detected.format = Format::Zip;
+    }
     let result = dispatch(ctx, detected, head, rest, name, size);
     if let Err(e) = result {
         ctx.io_failure(&e);
