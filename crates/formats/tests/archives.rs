@@ -663,3 +663,31 @@ fn tar_old_gnu_sparse_member_is_read_as_stored() {
     assert_eq!(out.finder.found.len(), 3);
     assert_eq!(out.finder.members[2], strings(&["after.txt"]));
 }
+
+#[test]
+fn tar_pax_sparse_map_is_skipped() {
+    // A PAX sparse member of format 1.0: its data starts with the region map (a block of
+    // decimal lines padded with NULs), then the regions; the member is named by
+    // GNU.sparse.name.
+    use tar::EntryType as T;
+    let mut t = Vec::new();
+    let records = pax(&[
+        ("GNU.sparse.major", b"1"),
+        ("GNU.sparse.minor", b"0"),
+        ("GNU.sparse.name", b"real.txt"),
+        ("GNU.sparse.realsize", b"4108"),
+    ]);
+    tar_member(&mut t, T::XHeader, "pax", &records);
+    let mut data = b"1\n4096\n12\n".to_vec();
+    data.resize(512, 0);
+    data.extend_from_slice(b"NEEDLE data\n");
+    tar_member(&mut t, T::Regular, "GNUSparseFile.0/real.txt", &data);
+    tar_end(&mut t);
+    let out = run(&t, "sparse.tar");
+    assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+    assert_eq!(out.finder.members, [strings(&["real.txt"])]);
+    // A map that is not numbers is malformed.
+    let map = t.windows(6).position(|w| w == b"\n4096\n").unwrap();
+    t[map + 1] = b'x';
+    assert_eq!(run(&t, "bad.tar").reasons[0].0, "MALFORMED_FILE");
+}

@@ -7,6 +7,10 @@
 //! accepts PAX records that are malformed (a wrong length, a NUL inside a path). Its raw mode
 //! cannot be used instead: it applies neither a PAX `size` nor skips GNU sparse extension
 //! blocks, so it loses its place. The crate's [`tar::Header`] still decodes every field.
+//!
+//! Sparse members (old GNU, and PAX formats 0.x and 1.0) are read as their stored regions
+//! packed together, without the holes of zeros between them: that is all the text they hold.
+//! Their logical size is still what the member-size limit is checked against.
 
 use std::io::{self, Read};
 
@@ -196,6 +200,48 @@ impl<'r> Headers<'r> {
         Ok(buf)
     }
 
+    /// Skips the region map that starts the data of a PAX sparse member of format 1.0: decimal
+    /// numbers, one a line (the count of regions, then an offset and a length for each),
+    /// padded to a whole block. What follows is the regions packed together.
+    fn skip_sparse_map(&mut self) -> io::Result<()> {
+        let bad = || malformed("tar: malformed PAX sparse map");
+        let mut map: Vec<u8> = Vec::new();
+        // Where the next number starts, and how many numbers are still to come after the
+        // count (unknown until the count is read).
+        let mut at = 0;
+        let mut needed: Option<u64> = None;
+        loop {
+            if self.remaining < BLOCK || map.len() as u64 >= EXTENSION_MAX {
+                return Err(bad());
+            }
+            let mut block = [0u8; 512];
+            if read_full(self.inner, &mut block)? < block.len() {
+                return Err(malformed("tar: the archive ends inside a member"));
+            }
+            self.remaining -= BLOCK;
+            map.extend_from_slice(&block);
+            while let Some(end) = memchr::memchr(b'\n', &map[at..]) {
+                let line = &map[at..at + end];
+                at += end + 1;
+                if line.is_empty() || line.len() > 20 || !line.iter().all(u8::is_ascii_digit) {
+                    return Err(bad());
+                }
+                let n: u64 = std::str::from_utf8(line)
+                    .ok()
+                    .and_then(|c| c.parse().ok())
+                    .ok_or_else(bad)?;
+                let left = match needed {
+                    None => n.checked_mul(2).ok_or_else(bad)?,
+                    Some(k) => k.saturating_sub(1),
+                };
+                if left == 0 {
+                    return Ok(());
+                }
+                needed = Some(left);
+            }
+        }
+    }
+
     /// The data of the member last returned by [`Headers::next_member`]. It ends early (and
     /// the next header then reports the truncation) when the stream does.
     pub(crate) fn data(&mut self) -> Data<'_, 'r> {
@@ -275,11 +321,13 @@ impl<'r> Headers<'r> {
             }
             let mut declared = size;
             let mut sparse_name = None;
+            let mut sparse_map_in_data = false;
             if let Some(data) = pax.take() {
                 for (key, value) in pax_records(&data)? {
                     match key {
                         b"path" => path = value.to_vec(),
                         b"GNU.sparse.name" => sparse_name = Some(value.to_vec()),
+                        b"GNU.sparse.major" => sparse_map_in_data = value == b"1",
                         b"size" => size = pax_number(key, value)?,
                         b"GNU.sparse.realsize" | b"GNU.sparse.size" => {
                             declared = declared.max(pax_number(key, value)?)
@@ -316,10 +364,13 @@ impl<'r> Headers<'r> {
                 }
             }
             self.set_data(size);
+            if sparse_map_in_data {
+                self.skip_sparse_map()?;
+            }
             return Ok(Some(Member {
                 path,
                 kind,
-                stored: size,
+                stored: self.remaining,
                 declared,
             }));
         }
