@@ -412,3 +412,282 @@ fn pkware_strong_encryption_is_encrypted_not_corrupt() {
     z[7] = 0;
     assert_eq!(run(&z, "broken.zip").reasons[0].0, "MALFORMED_FILE");
 }
+
+/// The end-of-central-directory record of a zip built here (no comment): its offset.
+fn eocd(z: &[u8]) -> usize {
+    z.len() - 22
+}
+
+#[test]
+fn zip_with_an_inconsistent_directory_end_is_malformed() {
+    let good = zip(&[("a.txt", b"NEEDLE a\n"), ("b.txt", b"NEEDLE b\n")]);
+    // Each case must be reported as malformed, by a seekable and a streamed read.
+    let mut missed = Vec::new();
+    let mut malformed = |z: &[u8], what: &str| {
+        for out in [run(z, "x.zip"), run_seekable(z, "x.zip")] {
+            if out.format != "zip" || !out.reasons.iter().any(|r| r.0 == "MALFORMED_FILE") {
+                missed.push(format!("{what}: {} {:?}", out.format, out.reasons));
+            }
+        }
+    };
+    // The comment length of the last record runs past the end of the file, and a consistent
+    // record hides before it (which the crate falls back to): a second directory for the
+    // same entries, at the end, whose record claims a 1-byte comment that is not there.
+    let e = eocd(&good);
+    let cd_offset = u32::from_le_bytes(good[e + 16..e + 20].try_into().unwrap()) as usize;
+    let mut z = good.clone();
+    z.extend_from_slice(&good[cd_offset..e + 20]);
+    let last = z.len() - 22 + 2;
+    z[last + 16..last + 20].copy_from_slice(&(good.len() as u32).to_le_bytes());
+    z.extend_from_slice(&[1, 0]);
+    malformed(&z, "comment past the end");
+    // The central directory size is too small: the directory is where the offset says, so
+    // it does not end at the record (Go guesses its way through; this is reported).
+    let mut z = good.clone();
+    let size = u32::from_le_bytes(z[e + 12..e + 16].try_into().unwrap());
+    z[e + 12..e + 16].copy_from_slice(&(size - 16).to_le_bytes());
+    malformed(&z, "directory size");
+    // The entry count is more than the directory could hold (the crate also refuses this).
+    let mut z = good.clone();
+    z[e + 8..e + 12].copy_from_slice(&[50, 0, 50, 0]);
+    malformed(&z, "entry count");
+    // A zip64 locator pointing to no zip64 record.
+    let mut z = good[..e].to_vec();
+    z.extend_from_slice(b"PK\x06\x07\0\0\0\0");
+    z.extend_from_slice(&0u64.to_le_bytes());
+    z.extend_from_slice(&1u32.to_le_bytes());
+    z.extend_from_slice(&good[e..]);
+    malformed(&z, "zip64 locator");
+    assert!(missed.is_empty(), "{missed:#?}");
+    // Consistent archives are not: junk after the record, a prefix before the zip.
+    let mut z = good.clone();
+    z.extend_from_slice(b"trailing junk");
+    let out = run(&z, "x.zip");
+    assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+    assert_eq!(out.finder.found.len(), 2);
+    let mut z = b"#!/bin/sh\nexit 0\n".to_vec();
+    z.extend_from_slice(&good);
+    for out in [
+        run(&z, "x.zip"),
+        run_seekable(&z, "x.zip"),
+        run(&z, "x.bin"),
+    ] {
+        assert_eq!(out.format, "zip");
+        assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+        assert_eq!(out.finder.found.len(), 2);
+    }
+}
+
+#[test]
+fn zip_local_header_behind_a_prefix_is_read_as_a_zip() {
+    // Go's readme.notzip: a line of text, then a zip's local header and data, but no
+    // directory: a broken zip, not unsupported binary.
+    let good = zip(&[("README", b"NEEDLE\0 readme\n")]);
+    let cd = u32::from_le_bytes(good[eocd(&good) + 16..eocd(&good) + 20].try_into().unwrap());
+    let mut z = b"very not a zip file\n".to_vec();
+    z.extend_from_slice(&good[..cd as usize]);
+    for out in [run(&z, "readme.notzip"), run_seekable(&z, "readme.notzip")] {
+        assert_eq!(out.format, "zip");
+        assert_eq!(out.reasons[0].0, "MALFORMED_FILE", "{:?}", out.reasons);
+    }
+    // Binary without a plausible local header stays binary.
+    let mut b = b"\0\0\0\x01PK\x03\x04\xff\xff".to_vec();
+    b.resize(200, 7);
+    assert_eq!(run(&b, "blob.bin").format, "binary");
+}
+
+/// A tar header block of `kind` for `name` with `size` bytes of data.
+fn tar_header(kind: tar::EntryType, name: &str, size: u64) -> Vec<u8> {
+    let mut h = tar::Header::new_gnu();
+    h.as_gnu_mut().unwrap().name[..name.len()].copy_from_slice(name.as_bytes());
+    h.set_entry_type(kind);
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_cksum();
+    h.as_bytes().to_vec()
+}
+
+/// Appends a member (header and data padded to a block) to a tar being built.
+fn tar_member(t: &mut Vec<u8>, kind: tar::EntryType, name: &str, data: &[u8]) {
+    t.extend(tar_header(kind, name, data.len() as u64));
+    t.extend_from_slice(data);
+    t.resize(t.len().next_multiple_of(512), 0);
+}
+
+fn pax(records: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (k, v) in records {
+        let body = k.len() + v.len() + 3;
+        let mut len = body + 1;
+        while len != body + len.to_string().len() {
+            len = body + len.to_string().len();
+        }
+        out.extend_from_slice(format!("{len} {k}=").as_bytes());
+        out.extend_from_slice(v);
+        out.push(b'\n');
+    }
+    out
+}
+
+fn tar_end(t: &mut Vec<u8>) {
+    t.extend_from_slice(&[0u8; 1024]);
+}
+
+#[test]
+fn tar_repeated_extension_headers_last_one_wins() {
+    use tar::EntryType as T;
+    let mut t = Vec::new();
+    tar_member(
+        &mut t,
+        T::GNULongName,
+        "././@LongLink",
+        b"first/long/name.txt\0",
+    );
+    tar_member(
+        &mut t,
+        T::GNULongName,
+        "././@LongLink",
+        b"second/long/name.txt\0",
+    );
+    tar_member(&mut t, T::Regular, "short", b"NEEDLE gnu\n");
+    tar_member(
+        &mut t,
+        T::XHeader,
+        "pax1",
+        &pax(&[("path", b"pax/first.txt")]),
+    );
+    tar_member(
+        &mut t,
+        T::XHeader,
+        "pax2",
+        &pax(&[("path", b"pax/second.txt")]),
+    );
+    tar_member(&mut t, T::Regular, "short2", b"NEEDLE pax\n");
+    tar_end(&mut t);
+    let out = run(&t, "multi.tar");
+    assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+    assert_eq!(
+        out.finder.members,
+        [
+            strings(&["second/long/name.txt"]),
+            strings(&["pax/second.txt"])
+        ]
+    );
+}
+
+#[test]
+fn tar_volume_label_is_not_a_member() {
+    use tar::EntryType as T;
+    let mut t = Vec::new();
+    // With an empty size field, as GNU tar writes labels.
+    let mut label = tar::Header::new_gnu();
+    label
+        .as_mut_bytes()
+        .copy_from_slice(&tar_header(T::new(b'V'), "backup volume 1", 0));
+    label.as_mut_bytes()[124..136].fill(0);
+    label.set_cksum();
+    t.extend_from_slice(label.as_bytes());
+    tar_member(&mut t, T::Regular, "a.txt", b"NEEDLE\n");
+    tar_end(&mut t);
+    let out = run(&t, "label.tar");
+    assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+    assert_eq!(out.finder.members, [strings(&["a.txt"])]);
+}
+
+#[test]
+fn tar_malformed_pax_records_are_malformed() {
+    use tar::EntryType as T;
+    for (what, records) in [
+        ("wrong length", b"99 path=a.txt\n".to_vec()),
+        ("no newline", b"13 path=a.txt ".to_vec()),
+        ("NUL in path", pax(&[("path", b"a\0b.txt")])),
+    ] {
+        let mut t = Vec::new();
+        tar_member(&mut t, T::XHeader, "pax", &records);
+        tar_member(&mut t, T::Regular, "a.txt", b"NEEDLE\n");
+        tar_end(&mut t);
+        let out = run(&t, "bad.tar");
+        assert_eq!(
+            out.reasons[0].0, "MALFORMED_FILE",
+            "{what}: {:?}",
+            out.reasons
+        );
+    }
+    // Extension headers with no member after them.
+    let mut t = Vec::new();
+    tar_member(&mut t, T::GNULongLink, "././@LongLink", b"target\0");
+    assert_eq!(run(&t, "dangling.tar").reasons[0].0, "MALFORMED_FILE");
+    // An oversized extension header is refused before it is read.
+    let mut t = tar_header(T::XHeader, "pax", 2 << 20);
+    t.resize(t.len() + (2 << 20), b'1');
+    tar_end(&mut t);
+    assert_eq!(run(&t, "big.tar").reasons[0].0, "MALFORMED_FILE");
+}
+
+#[test]
+fn tar_old_gnu_sparse_member_is_read_as_stored() {
+    // An old-GNU sparse member whose regions continue in an extension block, with a region
+    // that is not a multiple of 512 bytes before the last one (which the tar crate refuses).
+    let data = b"NEEDLE one\nNEEDLE two\n";
+    let mut h = tar::Header::new_gnu();
+    let gnu = h.as_gnu_mut().unwrap();
+    gnu.name[..6].copy_from_slice(b"sparse");
+    let octal = |field: &mut [u8], n: u64| {
+        let s = format!("{n:0w$o}\0", w = field.len() - 1);
+        field.copy_from_slice(s.as_bytes());
+    };
+    octal(&mut gnu.sparse[0].offset, 0);
+    octal(&mut gnu.sparse[0].numbytes, 11);
+    gnu.isextended[0] = 1;
+    octal(&mut gnu.realsize, 8192);
+    h.set_entry_type(tar::EntryType::GNUSparse);
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    let mut t = h.as_bytes().to_vec();
+    let mut ext = [0u8; 512];
+    octal(&mut ext[0..12], 4096);
+    octal(&mut ext[12..24], 11);
+    t.extend_from_slice(&ext);
+    t.extend_from_slice(data);
+    t.resize(t.len().next_multiple_of(512), 0);
+    tar_member(
+        &mut t,
+        tar::EntryType::Regular,
+        "after.txt",
+        b"NEEDLE three\n",
+    );
+    tar_end(&mut t);
+    let out = run(&t, "sparse.tar");
+    assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+    assert_eq!(out.finder.found.len(), 3);
+    assert_eq!(out.finder.members[2], strings(&["after.txt"]));
+}
+
+#[test]
+fn tar_pax_sparse_map_is_skipped() {
+    // A PAX sparse member of format 1.0: its data starts with the region map (a block of
+    // decimal lines padded with NULs), then the regions; the member is named by
+    // GNU.sparse.name.
+    use tar::EntryType as T;
+    let mut t = Vec::new();
+    let records = pax(&[
+        ("GNU.sparse.major", b"1"),
+        ("GNU.sparse.minor", b"0"),
+        ("GNU.sparse.name", b"real.txt"),
+        ("GNU.sparse.realsize", b"4108"),
+    ]);
+    tar_member(&mut t, T::XHeader, "pax", &records);
+    let mut data = b"1\n4096\n12\n".to_vec();
+    data.resize(512, 0);
+    data.extend_from_slice(b"NEEDLE data\n");
+    tar_member(&mut t, T::Regular, "GNUSparseFile.0/real.txt", &data);
+    tar_end(&mut t);
+    let out = run(&t, "sparse.tar");
+    assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+    assert_eq!(out.finder.members, [strings(&["real.txt"])]);
+    // A map that is not numbers is malformed.
+    let map = t.windows(6).position(|w| w == b"\n4096\n").unwrap();
+    t[map + 1] = b'x';
+    assert_eq!(run(&t, "bad.tar").reasons[0].0, "MALFORMED_FILE");
+}

@@ -118,27 +118,22 @@ fn member_too_big(ctx: &mut Ctx<'_>, name: &str, declared: u64) {
     });
 }
 
-/// A tar archive, read as a stream.
+/// A tar archive, read as a stream (its headers by [`super::tar_headers`]).
 pub(crate) fn tar(ctx: &mut Ctx<'_>, reader: &mut dyn Read) -> io::Result<()> {
-    let mut archive = tar::Archive::new(reader);
-    let entries = match archive.entries() {
-        Ok(e) => e,
-        Err(e) => {
-            ctx.reason(ReasonCode::MalformedFile, format!("tar: {e}"));
-            return Ok(());
-        }
-    };
-    for entry in entries {
+    let mut headers = super::tar_headers::Headers::new(reader);
+    loop {
         if ctx.exhausted() {
             break;
         }
-        let mut entry = match entry {
-            Ok(e) => e,
+        let member = match headers.next_member() {
+            Ok(Some(m)) => m,
+            Ok(None) => break,
             Err(e) => {
-                if let Some(code) = crate::limits::limit_of(&e) {
-                    let _ = code;
+                if crate::limits::limit_of(&e).is_some() {
                     ctx.io_failure(&e);
                 } else {
+                    let e = e.to_string();
+                    let e = e.strip_prefix("tar: ").unwrap_or(&e);
                     ctx.reason(
                         ReasonCode::MalformedFile,
                         format!("tar: {e}; the rest of the archive was not read"),
@@ -147,40 +142,27 @@ pub(crate) fn tar(ctx: &mut Ctx<'_>, reader: &mut dyn Read) -> io::Result<()> {
                 break;
             }
         };
-        let kind = entry.header().entry_type();
+        let kind = member.kind;
         if !(kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse()) {
             continue;
         }
-        let path = entry
-            .path()
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_else(|_| String::from_utf8_lossy(&entry.path_bytes()).into_owned());
+        let path = String::from_utf8_lossy(&member.path).into_owned();
         if !ctx.budget.add_member(ctx.limits) {
             too_many_members(ctx);
             break;
         }
         // A sparse member declares its logical size apart from what is stored.
-        let mut declared = entry.size();
-        if let Some(Ok(real)) = entry.header().as_gnu().map(|g| g.real_size()) {
-            declared = declared.max(real);
-        }
-        if let Ok(Some(pax)) = entry.pax_extensions() {
-            for ext in pax.flatten() {
-                if matches!(ext.key(), Ok("GNU.sparse.realsize" | "GNU.sparse.size")) {
-                    if let Some(n) = ext.value().ok().and_then(|v| v.trim().parse::<u64>().ok()) {
-                        declared = declared.max(n);
-                    }
-                }
-            }
-        }
+        let declared = member.declared;
         if declared > ctx.limits.max_member_bytes {
             member_too_big(ctx, &path, declared);
             continue;
         }
+        // What is read: for a sparse member, its stored regions packed together.
+        let stored = member.stored;
         ctx.enter(&path, |ctx| {
-            let mut counted =
-                Counting::new(&mut entry, ctx.budget, ctx.limits, Compressed::Unknown);
-            content(ctx, Input::Stream(&mut counted), &path, Some(declared));
+            let mut data = headers.data();
+            let mut counted = Counting::new(&mut data, ctx.budget, ctx.limits, Compressed::Unknown);
+            content(ctx, Input::Stream(&mut counted), &path, Some(stored));
         });
     }
     Ok(())
@@ -281,6 +263,38 @@ fn has_zip_end<R: Read + Seek + ?Sized>(reader: &mut R) -> io::Result<bool> {
     Ok(memchr::memmem::rfind(&tail, b"PK\x05\x06").is_some())
 }
 
+/// How far into content a zip local file header is looked for (content that starts with one
+/// is recognised as a zip by its magic).
+const ZIP_PREFIX_MAX: usize = 512;
+
+/// Whether `head` starts with text (no control bytes but line breaks and tabs) followed,
+/// within its first [`ZIP_PREFIX_MAX`] bytes, by a plausible zip local file header: the
+/// signature, a version needed to extract up to 6.3, a known compression method, and a file
+/// name of printable bytes. Such content is a zip behind a text prefix (a shell stub, a note),
+/// which binary content of no supported format rarely looks like. A binary prefix is not
+/// taken: other archive formats store zips inside them (a RAR holding a zip is a RAR).
+pub(crate) fn zip_local_header_after_prefix(head: &[u8]) -> bool {
+    let window = &head[..head.len().min(ZIP_PREFIX_MAX + 4)];
+    let Some(p) = memchr::memmem::find(window, b"PK\x03\x04") else {
+        return false;
+    };
+    let text_prefix = window[..p]
+        .iter()
+        .all(|b| *b >= 0x20 && *b != 0x7f || matches!(b, b'\t' | b'\n' | b'\r'));
+    text_prefix && {
+        let Some(h) = head.get(p..p + 30) else {
+            return false;
+        };
+        let le16 = |at: usize| u16::from_le_bytes([h[at], h[at + 1]]);
+        let (version, method, name_len) = (le16(4), le16(8), usize::from(le16(26)));
+        let name = head.get(p + 30..p + 30 + name_len);
+        version <= 63
+            && matches!(method, 0 | 8 | 9 | 12 | 14 | 93 | 95 | 98 | 99)
+            && name_len > 0
+            && name.is_some_and(|n| n.iter().all(|b| *b >= 0x20 && *b != 0x7f))
+    }
+}
+
 /// Executables up to this size are checked for an appended zip when they arrive as streams
 /// (they must be spooled for it).
 const SFX_STREAM_MAX: u64 = 256 << 20;
@@ -313,13 +327,165 @@ pub(crate) fn self_extracting(
     Ok(true)
 }
 
+/// Size of the end-of-central-directory record without its comment.
+const EOCD_LEN: usize = 22;
+/// Size of the zip64 end-of-central-directory locator.
+const EOCD64_LOCATOR_LEN: u64 = 20;
+/// Size of a central-directory file header without its variable fields.
+const CD_HEADER_LEN: u64 = 46;
+
+/// Checks the end-of-central-directory record the way strict readers (Go's archive/zip,
+/// Python's zipfile) do, since the zip crate searches for any record it can make sense of and
+/// silently reads archives whose directory end is inconsistent. Returns what is wrong, if
+/// anything; `None` also when there is no record at all (the crate then reports that).
+///
+/// Checks: the record's comment does not run past the end of the file; for a zip64 archive,
+/// the locator points to a zip64 record; otherwise the directory ends where the record
+/// starts (allowing for bytes prepended to the whole archive, as in self-extractors, whose
+/// offsets are relative to the zip's own start) and is large enough for its entry count.
+fn zip_end_problem<R: Read + Seek + ?Sized>(reader: &mut R) -> io::Result<Option<String>> {
+    let len = reader.seek(SeekFrom::End(0))?;
+    let window = len.min(65_535 + EOCD_LEN as u64);
+    let start = len - window;
+    reader.seek(SeekFrom::Start(start))?;
+    let mut tail = Vec::with_capacity(window as usize);
+    reader.take(window).read_to_end(&mut tail)?;
+    reader.seek(SeekFrom::Start(0))?;
+    let u16_at = |b: &[u8], at: usize| -> Option<u64> {
+        Some(u64::from(u16::from_le_bytes(
+            b.get(at..at + 2)?.try_into().ok()?,
+        )))
+    };
+    let u32_at = |b: &[u8], at: usize| -> Option<u64> {
+        Some(u64::from(u32::from_le_bytes(
+            b.get(at..at + 4)?.try_into().ok()?,
+        )))
+    };
+    let u64_at = |b: &[u8], at: usize| -> Option<u64> {
+        Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+    };
+    // The last signature with a whole record after it, as readers find it scanning back.
+    let mut end = tail.len();
+    let mut last = None;
+    while let Some(p) = memchr::memmem::rfind(&tail[..end], b"PK\x05\x06") {
+        if p + EOCD_LEN <= tail.len() {
+            last = Some(p);
+            break;
+        }
+        end = p;
+    }
+    let Some(mut at) = last else {
+        return Ok(None);
+    };
+    let comment_fits = |at: usize| {
+        u16_at(&tail, at + 20).is_some_and(|n| at + EOCD_LEN + n as usize <= tail.len())
+    };
+    if !comment_fits(at) {
+        // A signature inside an archive comment: the real record is an earlier one whose
+        // comment reaches exactly the end of the file.
+        let earlier = memchr::memmem::rfind_iter(&tail[..at], b"PK\x05\x06").find(|&p| {
+            u16_at(&tail, p + 20).is_some_and(|n| p + EOCD_LEN + n as usize == tail.len())
+        });
+        match earlier {
+            Some(p) => at = p,
+            None => {
+                return Ok(Some(
+                    "the end-of-central-directory comment runs past the end of the file".into(),
+                ))
+            }
+        }
+    }
+    let rec = &tail[at..];
+    let (Some(disk), Some(entries), Some(cd_size), Some(cd_offset)) = (
+        u16_at(rec, 4),
+        u16_at(rec, 10),
+        u32_at(rec, 12),
+        u32_at(rec, 16),
+    ) else {
+        return Ok(None);
+    };
+    let eocd_pos = start + at as u64;
+    // Read a few bytes of the file at `pos` (for signatures).
+    let mut bytes_at = |pos: u64, n: usize| -> io::Result<Vec<u8>> {
+        let mut b = Vec::with_capacity(n);
+        if pos < len {
+            reader.seek(SeekFrom::Start(pos))?;
+            reader.take(n as u64).read_to_end(&mut b)?;
+        }
+        reader.seek(SeekFrom::Start(0))?;
+        Ok(b)
+    };
+    // Values zip64 archives leave to the zip64 record; multi-disk archives are reported by
+    // the crate.
+    let sentinels = entries == 0xffff || cd_size == 0xffff_ffff || cd_offset == 0xffff_ffff;
+    // A directory that ends right at the record leaves no room for a zip64 locator (the
+    // locator's signature can be part of a file name).
+    if !sentinels && cd_offset + cd_size == eocd_pos && entries * CD_HEADER_LEN <= cd_size {
+        return Ok(None);
+    }
+    // Zip64: a locator right before the record, pointing to the zip64 record (by its offset
+    // from the zip's start, or right before the locator when bytes were prepended).
+    if let Some(loc_pos) = eocd_pos.checked_sub(EOCD64_LOCATOR_LEN) {
+        let loc = bytes_at(loc_pos, EOCD64_LOCATOR_LEN as usize)?;
+        if loc.starts_with(b"PK\x06\x07") {
+            let target = u64_at(&loc, 8).unwrap_or(u64::MAX);
+            let at_target = bytes_at(target, 4)?;
+            let before = match loc_pos.checked_sub(56) {
+                Some(p) => bytes_at(p, 4)?,
+                None => Vec::new(),
+            };
+            if at_target != b"PK\x06\x06" && before != b"PK\x06\x06" {
+                return Ok(Some(format!(
+                    "the zip64 end-of-central-directory locator points to offset {target}, \
+                     where there is no zip64 end-of-central-directory record"
+                )));
+            }
+            return Ok(None);
+        }
+    }
+    if sentinels || disk != 0 {
+        return Ok(None);
+    }
+    if entries * CD_HEADER_LEN > cd_size {
+        return Ok(Some(format!(
+            "the end-of-central-directory record lists {entries} entries in a {cd_size}-byte \
+             central directory (each takes at least {CD_HEADER_LEN} bytes)"
+        )));
+    }
+    let Some(prefix) = eocd_pos.checked_sub(cd_size + cd_offset) else {
+        return Ok(Some(format!(
+            "the central directory (offset {cd_offset}, {cd_size} bytes) runs past the \
+             end-of-central-directory record at {eocd_pos}"
+        )));
+    };
+    // Bytes before the zip shift where the directory is; if instead a directory is found at
+    // the stated offset itself, the stated size is wrong (Go reads such archives by
+    // guessing; Python's zipfile rejects them).
+    if prefix > 0 && entries > 0 && bytes_at(cd_offset, 4)? == b"PK\x01\x02" {
+        return Ok(Some(format!(
+            "the end-of-central-directory record gives a {cd_size}-byte central directory at \
+             offset {cd_offset}, which does not end where the record starts ({eocd_pos})"
+        )));
+    }
+    Ok(None)
+}
+
 fn zip_archive<R: Read + Seek>(ctx: &mut Ctx<'_>, mut reader: R) -> io::Result<()> {
+    // An inconsistent directory end is reported, and what the crate still reads is scanned.
+    let end_problem = zip_end_problem(&mut reader)?;
+    if let Some(why) = &end_problem {
+        ctx.reason(
+            ReasonCode::MalformedFile,
+            format!("zip: {why}; the entries that could be found were read"),
+        );
+    }
     let mut archive = match zip::ZipArchive::new(&mut reader) {
         Ok(a) => a,
         Err(zip::result::ZipError::Io(e)) => return Err(e),
         Err(e) => {
             match strong_encryption(&mut reader) {
                 Some(why) => ctx.reason(ReasonCode::EncryptedContent, why),
+                None if end_problem.is_some() => {}
                 None => ctx.reason(ReasonCode::MalformedFile, format!("zip: {e}")),
             }
             return Ok(());

@@ -9,6 +9,7 @@ pub(crate) mod markup;
 pub(crate) mod office;
 pub(crate) mod pdf;
 pub(crate) mod sevenz;
+mod tar_headers;
 pub(crate) mod text;
 
 use std::io::{self, Read, Seek, SeekFrom};
@@ -290,6 +291,11 @@ fn after_head(
                 Format::Binary
             }
         };
+    }
+    // A zip behind a short prefix of other bytes: read as a zip (whose extractor reads it
+    // through its directory, or says why it cannot).
+    if detected.format == Format::Binary && archive::zip_local_header_after_prefix(head) {
+        detected.format = Format::Zip;
     }
     let result = dispatch(ctx, detected, head, rest, name, size);
     if let Err(e) = result {
