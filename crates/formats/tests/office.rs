@@ -503,3 +503,66 @@ fn unterminated_docx_part_keeps_its_paragraphs() {
     assert_eq!(out.finder.found.len(), 1);
     assert_eq!(out.finder.found[0].0.line, Some(1));
 }
+
+/// A corrupted xls on which calamine panics (found by mutating `biff5_write.xls` from the
+/// corpus): the panic is caught and the workbook is MALFORMED_FILE.
+#[test]
+fn xls_reader_panic_is_malformed_file() {
+    let data = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/regressions/xls-calamine-panic.xls"),
+    )
+    .unwrap();
+    let out = run(&data, "broken.xls");
+    assert!(
+        out.reasons
+            .iter()
+            .any(|(code, message)| code == "MALFORMED_FILE"
+                && message.contains("failed on malformed")),
+        "{:?}",
+        out.reasons
+    );
+}
+
+/// A sheet whose DIMENSIONS record declares billions of cells: calamine would reserve room
+/// for all of them and the allocation would abort the process. It is refused first.
+#[test]
+fn xls_with_absurd_dimensions_is_refused_before_calamine() {
+    let corpus =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/real/xls/date.xls");
+    let Ok(original) = std::fs::read(&corpus) else {
+        eprintln!("skipping: {} not found", corpus.display());
+        return;
+    };
+    let mut cf = cfb::CompoundFile::open(Cursor::new(original)).unwrap();
+    let mut stream = Vec::new();
+    std::io::Read::read_to_end(&mut cf.open_stream("Workbook").unwrap(), &mut stream).unwrap();
+    // Patch the last row of every BIFF8 DIMENSIONS record (0x0200, 14 bytes).
+    let mut at = 0;
+    let mut patched = 0;
+    while at + 4 <= stream.len() {
+        let typ = u16::from_le_bytes([stream[at], stream[at + 1]]);
+        let len = u16::from_le_bytes([stream[at + 2], stream[at + 3]]) as usize;
+        if typ == 0x0200 && len == 14 {
+            stream[at + 8..at + 12].copy_from_slice(&0xfff0_0000u32.to_le_bytes());
+            patched += 1;
+        }
+        at += 4 + len;
+    }
+    assert!(patched > 0);
+    let mut out = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+    out.create_stream("Workbook")
+        .unwrap()
+        .write_all(&stream)
+        .unwrap();
+    let data = out.into_inner().into_inner();
+    let result = run(&data, "huge.xls");
+    assert!(
+        result
+            .reasons
+            .iter()
+            .any(|(code, message)| code == "MALFORMED_FILE" && message.contains("DIMENSIONS")),
+        "{:?}",
+        result.reasons
+    );
+}

@@ -387,6 +387,31 @@ fn datetime(d: &calamine::ExcelDateTime) -> String {
 }
 
 fn workbook(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek, size: u64) -> io::Result<()> {
+    // calamine can panic on malformed workbooks (seen with corrupted .xls records: slice
+    // indexing in its BIFF parser); a panic must not take the scan down.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        workbook_unguarded(ctx, format, r, size)
+    })) {
+        Ok(done) => done,
+        Err(_) => {
+            ctx.reason(
+                ReasonCode::MalformedFile,
+                format!(
+                    "{}: the spreadsheet reader failed on malformed content; the rest was not read",
+                    format.name()
+                ),
+            );
+            Ok(())
+        }
+    }
+}
+
+fn workbook_unguarded(
+    ctx: &mut Ctx<'_>,
+    format: Format,
+    r: &mut dyn ReadSeek,
+    size: u64,
+) -> io::Result<()> {
     let reasons_before = ctx.reasons.len();
     let mut t = Totals {
         emitted: 0,
@@ -951,6 +976,10 @@ fn ole(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io::Result<()
                     );
                     return Ok(());
                 }
+                if let Some(problem) = xls_dimensions_problem(&stream) {
+                    ctx.reason(ReasonCode::MalformedFile, format!("xls: {problem}"));
+                    return Ok(());
+                }
             }
             Err(e) => {
                 ctx.reason(
@@ -1020,6 +1049,54 @@ fn xls_filepass(stream: &[u8]) -> Option<&'static str> {
             _ => {}
         }
         first = false;
+        at += 4 + len as usize;
+    }
+    None
+}
+
+/// The most cells a BIFF8 sheet can have (65,536 rows of 256 columns).
+const XLS_MAX_CELLS: u64 = 65_536 * 256;
+
+/// A sheet's DIMENSIONS record that declares more cells than a sheet can hold. calamine
+/// reserves room for every declared cell before reading a sheet, so a corrupted record asks
+/// for hundreds of gigabytes and the allocation aborts the process (no panic to catch): the
+/// records are checked here first, computing the size as calamine 0.38 does.
+fn xls_dimensions_problem(stream: &[u8]) -> Option<String> {
+    let mut at = 0usize;
+    while let (Some(typ), Some(len)) = (le16(stream, at), le16(stream, at + 2)) {
+        let data = stream.get(at + 4..at + 4 + len as usize)?;
+        if typ == 0x0200 {
+            let u16_at = |i: usize| le16(data, i).map(u32::from);
+            let u32_at = |i: usize| {
+                data.get(i..i + 4)
+                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            };
+            let dims = match len {
+                10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+                14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
+                _ => (None, None, None, None),
+            };
+            if let (Some(rf), Some(rl), Some(mut cf), Some(cl)) = dims {
+                if cf > 0xff || cl < cf {
+                    cf = 0;
+                }
+                let (rows, cols) = if rl >= 1 && cl >= 1 {
+                    (
+                        (rl - 1).wrapping_sub(rf).wrapping_add(1),
+                        (cl - 1).wrapping_sub(cf).wrapping_add(1),
+                    )
+                } else {
+                    (1, 1)
+                };
+                let cells = u64::from(rows) * u64::from(cols);
+                if cells > XLS_MAX_CELLS {
+                    return Some(format!(
+                        "a sheet's DIMENSIONS record declares {rows} rows by {cols} columns, \
+                         more than a sheet holds; not read"
+                    ));
+                }
+            }
+        }
         at += 4 + len as usize;
     }
     None
