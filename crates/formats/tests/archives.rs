@@ -33,9 +33,7 @@ struct Out {
     reasons: Vec<(String, Vec<String>)>,
 }
 
-fn run_with(data: &[u8], name: &str, limits: &Limits) -> Out {
-    let mut finder = Finder::default();
-    let e = extract(&mut Cursor::new(data), name, limits, &mut finder);
+fn out(finder: Finder, e: &trawl_formats::Extraction) -> Out {
     Out {
         finder,
         format: e.format.name().to_string(),
@@ -45,6 +43,12 @@ fn run_with(data: &[u8], name: &str, limits: &Limits) -> Out {
             .map(|r| (r.code.as_str().to_string(), r.member.clone()))
             .collect(),
     }
+}
+
+fn run_with(data: &[u8], name: &str, limits: &Limits) -> Out {
+    let mut finder = Finder::default();
+    let e = extract(&mut Cursor::new(data), name, limits, &mut finder);
+    out(finder, &e)
 }
 
 fn run(data: &[u8], name: &str) -> Out {
@@ -363,15 +367,7 @@ fn run_seekable(data: &[u8], name: &str) -> Out {
         &Limits::default(),
         &mut finder,
     );
-    Out {
-        finder,
-        format: e.format.name().to_string(),
-        reasons: e
-            .reasons
-            .iter()
-            .map(|r| (r.code.as_str().to_string(), r.member.clone()))
-            .collect(),
-    }
+    out(finder, &e)
 }
 
 #[test]

@@ -1029,13 +1029,10 @@ fn read_stream<F: Read + Seek>(
 
 /// The kind of encryption a FILEPASS record in the workbook globals declares, if any.
 fn xls_filepass(stream: &[u8]) -> Option<&'static str> {
-    let mut at = 0usize;
-    let mut first = true;
-    while let (Some(typ), Some(len)) = (le16(stream, at), le16(stream, at + 2)) {
-        let data = stream.get(at + 4..at + 4 + len as usize)?;
+    for (i, (typ, data)) in biff_records(stream).enumerate() {
         match typ {
             0x002F => {
-                if len == 4 {
+                if data.len() == 4 {
                     return Some("XOR obfuscation");
                 }
                 return Some(match (le16(data, 0), le16(data, 2)) {
@@ -1045,13 +1042,23 @@ fn xls_filepass(stream: &[u8]) -> Option<&'static str> {
                     _ => "encryption",
                 });
             }
-            0x000A if !first => return None,
+            0x000A if i > 0 => return None,
             _ => {}
         }
-        first = false;
-        at += 4 + len as usize;
     }
     None
+}
+
+/// The BIFF records of an xls workbook stream, as (type, data), up to the first one that
+/// runs past the end.
+fn biff_records(stream: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    let mut at = 0usize;
+    std::iter::from_fn(move || {
+        let (typ, len) = (le16(stream, at)?, usize::from(le16(stream, at + 2)?));
+        let data = stream.get(at + 4..at + 4 + len)?;
+        at += 4 + len;
+        Some((typ, data))
+    })
 }
 
 /// The most cells a BIFF8 sheet can have (65,536 rows of 256 columns).
@@ -1062,42 +1069,36 @@ const XLS_MAX_CELLS: u64 = 65_536 * 256;
 /// for hundreds of gigabytes and the allocation aborts the process (no panic to catch): the
 /// records are checked here first, computing the size as calamine 0.38 does.
 fn xls_dimensions_problem(stream: &[u8]) -> Option<String> {
-    let mut at = 0usize;
-    while let (Some(typ), Some(len)) = (le16(stream, at), le16(stream, at + 2)) {
-        let data = stream.get(at + 4..at + 4 + len as usize)?;
-        if typ == 0x0200 {
-            let u16_at = |i: usize| le16(data, i).map(u32::from);
-            let u32_at = |i: usize| {
-                data.get(i..i + 4)
-                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            };
-            let dims = match len {
-                10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
-                14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
-                _ => (None, None, None, None),
-            };
-            if let (Some(rf), Some(rl), Some(mut cf), Some(cl)) = dims {
-                if cf > 0xff || cl < cf {
-                    cf = 0;
-                }
-                let (rows, cols) = if rl >= 1 && cl >= 1 {
-                    (
-                        (rl - 1).wrapping_sub(rf).wrapping_add(1),
-                        (cl - 1).wrapping_sub(cf).wrapping_add(1),
-                    )
-                } else {
-                    (1, 1)
-                };
-                let cells = u64::from(rows) * u64::from(cols);
-                if cells > XLS_MAX_CELLS {
-                    return Some(format!(
-                        "a sheet's DIMENSIONS record declares {rows} rows by {cols} columns, \
-                         more than a sheet holds; not read"
-                    ));
-                }
-            }
+    for (typ, data) in biff_records(stream) {
+        if typ != 0x0200 {
+            continue;
         }
-        at += 4 + len as usize;
+        let u16_at = |i: usize| le16(data, i).map(u32::from);
+        let dims = match data.len() {
+            10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+            14 | 16 => (le32(data, 0), le32(data, 4), u16_at(8), u16_at(10)),
+            _ => continue,
+        };
+        let (Some(rf), Some(rl), Some(mut cf), Some(cl)) = dims else {
+            continue;
+        };
+        if cf > 0xff || cl < cf {
+            cf = 0;
+        }
+        let (rows, cols) = if rl >= 1 && cl >= 1 {
+            (
+                (rl - 1).wrapping_sub(rf).wrapping_add(1),
+                (cl - 1).wrapping_sub(cf).wrapping_add(1),
+            )
+        } else {
+            (1, 1)
+        };
+        if u64::from(rows) * u64::from(cols) > XLS_MAX_CELLS {
+            return Some(format!(
+                "a sheet's DIMENSIONS record declares {rows} rows by {cols} columns, \
+                 more than a sheet holds; not read"
+            ));
+        }
     }
     None
 }
