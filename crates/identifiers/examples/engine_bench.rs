@@ -4,8 +4,9 @@
 //! cargo run --release -p trawl-identifiers --example engine_bench -- SELECTION [FILE...]
 //! ```
 //!
-//! SELECTION is `ALL`, `RECOMMENDED`, `FOUNDATION` (the eight ids `scripts/bench` mirrors) or a
-//! comma-separated list of ids. It builds the engine (timed), scans each file in 4 MiB buffers
+//! SELECTION is `ALL`, `RECOMMENDED`, `FOUNDATION` (the eight ids `scripts/bench` mirrors), a
+//! comma-separated list of ids or `EXCLUDE:` and such a list (all but those). It builds the
+//! engine (timed), scans each file in 4 MiB buffers
 //! like the scanner does, and prints the detections per identifier and the throughput. With no
 //! file it only builds the engine (start-up cost).
 
@@ -42,7 +43,10 @@ fn main() {
         "ALL" => Selection::All,
         "RECOMMENDED" => Selection::Recommended,
         "FOUNDATION" => Selection::Include(FOUNDATION.map(String::from).to_vec()),
-        list => Selection::Include(list.split(',').map(String::from).collect()),
+        list => match list.strip_prefix("EXCLUDE:") {
+            Some(ids) => Selection::Exclude(ids.split(',').map(String::from).collect()),
+            None => Selection::Include(list.split(',').map(String::from).collect()),
+        },
     };
     let t0 = Instant::now();
     let c0 = cpu_seconds();

@@ -22,10 +22,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex_automata::hybrid;
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::Input;
+use regex_automata::{dfa, hybrid};
 
 use crate::allow::AllowList;
 use crate::catalog::{Catalog, Selection};
@@ -399,6 +399,11 @@ struct LazyRegex {
     /// Whether the compiled regex gets its own literal prefilter.
     prefilter: bool,
     regex: OnceLock<Option<Regex>>,
+    /// For a detector searched in windows a match long ([`Reach::Batch`]): its regex as a
+    /// fully built DFA pair, made on first use, None when it would be too large. Such a search
+    /// is mostly set-up (hundreds of thousands of them over a log), and a dense DFA's costs a
+    /// fraction of the general regex's lazy DFA and strategy layers.
+    dense: Option<OnceLock<Option<dfa::regex::Regex>>>,
 }
 
 impl LazyRegex {
@@ -413,6 +418,49 @@ impl LazyRegex {
             })
             .as_ref()
     }
+
+    /// The dense DFA form, when this regex has one (see [`LazyRegex::dense`]).
+    fn dense(&self) -> Option<&dfa::regex::Regex> {
+        self.dense
+            .as_ref()?
+            .get_or_init(|| dense_regex(&self.pattern))
+            .as_ref()
+    }
+}
+
+/// What searches a detector's windows: its dense DFA form or its general regex.
+enum Finder<'a> {
+    Dense(&'a dfa::regex::Regex),
+    General(&'a Regex, &'a mut meta::Cache),
+}
+
+impl Finder<'_> {
+    fn find(&mut self, input: &Input) -> Option<regex_automata::Match> {
+        match self {
+            // A search error (a DFA quits only on bytes it was told to, none here) ends the
+            // window like no match.
+            Finder::Dense(dfa) => dfa.try_search(input).ok().flatten(),
+            Finder::General(regex, cache) => regex.search_with(cache, input),
+        }
+    }
+}
+
+/// Largest dense DFA (each direction) a window-searched detector gets; beyond it, the general
+/// regex serves.
+const DENSE_DFA_LIMIT: usize = 1 << 20;
+
+/// `pattern` as a pair of fully built DFAs (forward for the end, reverse for the start of a
+/// leftmost-first match, like the general regex), or None when they would exceed
+/// [`DENSE_DFA_LIMIT`] or use what a DFA cannot (Unicode word boundaries).
+fn dense_regex(pattern: &str) -> Option<dfa::regex::Regex> {
+    let config = dfa::dense::Config::new()
+        .dfa_size_limit(Some(DENSE_DFA_LIMIT))
+        .determinize_size_limit(Some(4 * DENSE_DFA_LIMIT));
+    dfa::regex::Regex::builder()
+        .syntax(syntax_config())
+        .dense(config)
+        .build(pattern)
+        .ok()
 }
 
 /// An automaton over keyword variants: ASCII case-insensitive, overlapping, unanchored.
@@ -622,6 +670,7 @@ impl Engine {
                 pattern: pattern.clone(),
                 prefilter: reach != Reach::Batch,
                 regex: OnceLock::new(),
+                dense: (reach == Reach::Batch).then(OnceLock::new),
             };
             if let Some(compiled) = eager {
                 let _ = regex.regex.set(Some(compiled));
@@ -944,7 +993,8 @@ impl Engine {
             }
             merge(wins);
             for &(s, e) in wins.iter() {
-                self.search_range(d, hay, s, e, ctx, field, kws, &mut caches[d], &mut |c| {
+                let cache = &mut caches[d];
+                self.search_range(d, hay, (s, e), ctx, field, kws, cache, false, &mut |c| {
                     if let Ok(identifier) = c.outcome {
                         out.push(Match {
                             start: c.start,
@@ -1008,12 +1058,12 @@ impl Engine {
             self.search_range(
                 d,
                 hay,
-                0,
-                hay.len(),
+                (0, hay.len()),
                 context.has(d),
                 field,
                 &kws,
                 &mut cache,
+                true,
                 &mut |mut c| {
                     c.entry = det.entry.clone();
                     c.masked = mask(&hay[c.start..c.end], det.mask);
@@ -1025,26 +1075,35 @@ impl Engine {
         out
     }
 
+    /// Every candidate of detector `d` in `hay[start..end]`, confirmed, to `emit`. `general`:
+    /// search with the general regex even where a dense DFA form exists (the exhaustive
+    /// reference, which the windowed search must equal, stays independent of it).
     #[allow(clippy::too_many_arguments)]
     fn search_range(
         &self,
         d: usize,
         hay: &[u8],
-        start: usize,
-        end: usize,
+        (start, end): (usize, usize),
         ctx: bool,
         field: bool,
         kws: &[(usize, usize)],
         cache: &mut Option<meta::Cache>,
+        general: bool,
         emit: &mut dyn FnMut(Candidate),
     ) {
         let det = &self.detectors[d];
-        let Some(regex) = det.regex.get() else {
-            return;
-        };
-        let cache = cache.get_or_insert_with(|| regex.create_cache());
         let mut input = Input::new(hay).range(start..end);
-        while let Some(m) = regex.search_with(cache, &input) {
+        let mut finder = match det.regex.dense().filter(|_| !general) {
+            Some(dense) => Finder::Dense(dense),
+            None => {
+                let Some(regex) = det.regex.get() else {
+                    return;
+                };
+                let cache = cache.get_or_insert_with(|| regex.create_cache());
+                Finder::General(regex, cache)
+            }
+        };
+        while let Some(m) = finder.find(&input) {
             let (s, mut e) = (m.start(), m.end());
             // Advance past this match (never loop on an empty one).
             let next = if e > s { e } else { e + 1 };
@@ -1279,6 +1338,62 @@ mod tests {
             }
         }
         assert!(checked > 40);
+    }
+
+    /// A window-searched detector's dense DFA form finds exactly what its general regex finds,
+    /// window by window, on the catalogue's examples and on random digit, dot and letter runs.
+    #[test]
+    fn dense_form_equals_general_regex() {
+        let engine = engine_all();
+        let mut text = String::new();
+        for ident in Catalog::builtin().identifiers() {
+            for ex in ident.examples.iter().chain(&ident.negative_examples) {
+                text.push_str(ex);
+                text.push('\n');
+            }
+        }
+        let mut seed = 3u64;
+        let alphabet = b"0123456789.:- DEGBFRabcdef";
+        for _ in 0..20_000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            text.push(char::from(alphabet[(seed >> 33) as usize % alphabet.len()]));
+        }
+        let hay = text.as_bytes();
+        let mut dense_detectors = 0;
+        for (d, det) in engine.detectors.iter().enumerate() {
+            if det.regex.dense().is_none() {
+                continue;
+            }
+            dense_detectors += 1;
+            for window in [
+                (0, hay.len()),
+                (17, hay.len() / 2),
+                (hay.len() / 3, hay.len()),
+            ] {
+                let found = |general: bool| {
+                    let mut out = Vec::new();
+                    engine.search_range(
+                        d,
+                        hay,
+                        window,
+                        false,
+                        false,
+                        &[],
+                        &mut None,
+                        general,
+                        &mut |c| out.push((c.start, c.end, c.outcome)),
+                    );
+                    out
+                };
+                let dense = found(false);
+                assert!(!dense.is_empty(), "{}: nothing to compare", det.entry);
+                assert_eq!(dense, found(true), "{}", det.entry);
+            }
+        }
+        // Card numbers, IPv4 and IPv6 (the IBAN forms' DFA is over the size limit).
+        assert!(dense_detectors >= 3, "{dense_detectors}");
     }
 
     /// Every one of Amazon Macie's managed identifier ids (the list kept beside the catalogue)
