@@ -6,7 +6,8 @@
 //! (card numbers, IBANs, IP addresses) and, while there are few of them, the gating keywords;
 //! each pattern remembers which detectors it serves and in which role. A large keyword set
 //! (`ALL`: thousands of variants) is searched instead by a trie walked from word starts
-//! (`keywords.rs`). Stage 2 runs a detector's regex only inside windows where a match can lie:
+//! (`keywords.rs`), and that trie then also finds the anchors that begin every reportable match
+//! at a word start (`ghp_`, `xoxb-`, `AKIA`, ...), which keeps the prefilter's automaton small. Stage 2 runs a detector's regex only inside windows where a match can lie:
 //! around its anchors, within reach of its keywords, or, for an unanchored detector, before
 //! the ends of its own regex's matches that the prefilter reported. Stage 3 checks token
 //! boundaries, ignore values and words, validators, keyword proximity and the allow list.
@@ -262,8 +263,11 @@ pub struct Engine {
     keyword_search: bool,
     /// For each keyword in `keyword_trie`: the detectors it gates (with `keyword_search`).
     keyword_triggers: Vec<Vec<usize>>,
+    /// For each word in `keyword_trie` (with `keyword_search`): the detectors whose anchor it
+    /// is, and the anchor's length.
+    anchor_triggers: Vec<Vec<(usize, usize)>>,
     /// Every detector's keyword variants, for structural context (column names, JSON paths)
-    /// and, with `keyword_search`, gating keywords in the text.
+    /// and, with `keyword_search`, gating keywords and word-start anchors in the text.
     keyword_trie: KeywordTrie,
     /// For each keyword in `keyword_trie`: the detectors whose keyword it is.
     context_triggers: Vec<Vec<usize>>,
@@ -477,6 +481,75 @@ fn keyword_automaton<P: AsRef<[u8]>>(words: &[P], id: &str) -> Result<AhoCorasic
     })
 }
 
+/// The prefilter's patterns (each once) and, for each, the detectors it serves and how.
+#[derive(Default)]
+struct PrefilterPatterns {
+    patterns: Vec<String>,
+    index: HashMap<String, usize>,
+    triggers: Vec<Vec<(usize, Role)>>,
+}
+
+impl PrefilterPatterns {
+    fn add(&mut self, pattern: String, detector: usize, role: Role) {
+        let i = *self.index.entry(pattern.clone()).or_insert_with(|| {
+            self.patterns.push(pattern);
+            self.triggers.push(Vec::new());
+            self.patterns.len() - 1
+        });
+        self.triggers[i].push((detector, role));
+    }
+}
+
+/// An anchor, before it is placed in the prefilter or the keyword trie.
+struct Anchor {
+    /// Its prefilter pattern.
+    pattern: String,
+    /// Its trie word (lowercase) when every match of its detector begins with one of the
+    /// detector's anchors at a word start (see [`anchors_start_words`]).
+    word: Option<String>,
+    detector: usize,
+    len: usize,
+}
+
+/// Whether every match of `ident` that can be reported begins with one of its anchors at a
+/// position where the keyword trie looks ([`keyword_start_ok`]), so that the trie can find
+/// the anchors instead of the prefilter: the anchors start with ASCII letters, every literal
+/// prefix of the regex begins with an anchor (ASCII case aside, as the trie compares), and a
+/// match right after a letter or digit fails the detector's token boundary.
+fn anchors_start_words(ident: &Identifier, pattern: &str) -> bool {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    if ident.anchors.is_empty()
+        || !ident
+            .anchors
+            .iter()
+            .all(|a| a.as_bytes().first().is_some_and(u8::is_ascii_alphabetic))
+        || !matches!(
+            ident.token,
+            TokenClass::Alnum | TokenClass::Base64 | TokenClass::Word
+        )
+    {
+        return false;
+    }
+    let Ok(hir) = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+    else {
+        return false;
+    };
+    let prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    prefixes.literals().is_some_and(|literals| {
+        !literals.is_empty()
+            && literals.iter().all(|l| {
+                ident.anchors.iter().any(|a| {
+                    l.as_bytes().len() >= a.len()
+                        && l.as_bytes()[..a.len()].eq_ignore_ascii_case(a.as_bytes())
+                })
+            })
+    })
+}
+
 /// A case-insensitive literal as a prefilter pattern.
 fn literal(text: &str) -> String {
     format!("(?i:{})", regex_syntax::escape(text))
@@ -534,22 +607,13 @@ impl Engine {
         let index_of = |id: &str| positions.get(id).copied();
 
         let mut detectors = Vec::new();
-        let mut patterns: Vec<String> = Vec::new();
-        let mut pattern_index: HashMap<String, usize> = HashMap::new();
-        let mut triggers: Vec<Vec<(usize, Role)>> = Vec::new();
-        let mut add_pattern = |p: String, d: usize, role: Role| {
-            let idx = *pattern_index.entry(p.clone()).or_insert_with(|| {
-                patterns.push(p);
-                triggers.push(Vec::new());
-                patterns.len() - 1
-            });
-            triggers[idx].push((d, role));
-        };
+        let mut prefilter_patterns = PrefilterPatterns::default();
         let mut context_patterns: Vec<String> = Vec::new();
         let mut context_index: HashMap<String, usize> = HashMap::new();
         let mut context_triggers: Vec<Vec<usize>> = Vec::new();
         let mut max_keyword_len = 0;
         let mut gating_keywords: Vec<(String, usize)> = Vec::new();
+        let mut anchors: Vec<Anchor> = Vec::new();
         // Compile the regexes of the used entries that are not the builtin catalogue's, in
         // parallel; the builtin ones compile on first use (they are only parsed here).
         let used: Vec<bool> = all
@@ -612,6 +676,7 @@ impl Engine {
             };
             let d = detectors.len();
             let ignores_case = pattern.contains("(?i");
+            let at_word_starts = max_len.is_some() && anchors_start_words(ident, pattern);
             for a in &ident.anchors {
                 if a.is_empty() {
                     return Err(Error::new(ErrorKind::Invalid {
@@ -627,7 +692,12 @@ impl Engine {
                 } else {
                     regex_syntax::escape(a)
                 };
-                add_pattern(anchor, d, Role::Anchor(a.len()));
+                anchors.push(Anchor {
+                    pattern: anchor,
+                    word: at_word_starts.then(|| a.to_ascii_lowercase()),
+                    detector: d,
+                    len: a.len(),
+                });
             }
             let mut keywords = Vec::new();
             let gating = ident.keyword_rule == KeywordRule::Required;
@@ -660,7 +730,7 @@ impl Engine {
             } else if ident.keyword_rule == KeywordRule::Required {
                 Reach::Keywords
             } else if let (Some(m), true) = (max_len, searched_where_it_ends(ident, max_len)) {
-                add_pattern(pattern.clone(), d, Role::Unanchored(m));
+                prefilter_patterns.add(pattern.clone(), d, Role::Unanchored(m));
                 Reach::Batch
             } else {
                 Reach::Everywhere
@@ -712,12 +782,7 @@ impl Engine {
         let mut keyword_triggers: Vec<Vec<usize>> = Vec::new();
         if distinct.len() <= KEYWORDS_IN_PREFILTER {
             for (v, d) in &gating_keywords {
-                let idx = *pattern_index.entry(literal(v)).or_insert_with(|| {
-                    patterns.push(literal(v));
-                    triggers.push(Vec::new());
-                    patterns.len() - 1
-                });
-                triggers[idx].push((*d, Role::Keyword(v.len())));
+                prefilter_patterns.add(literal(v), *d, Role::Keyword(v.len()));
             }
         } else {
             // The trie holds every keyword (context keywords too): a keyword's triggers name
@@ -732,6 +797,31 @@ impl Engine {
                 }
             }
         }
+        // Anchors that begin every match at a word start join the keyword trie when it walks
+        // the text anyway (ALL): the prefilter's automaton then tracks fewer literals at once.
+        let mut trie_words = context_patterns.clone();
+        let mut anchor_triggers: Vec<Vec<(usize, usize)>> = Vec::new();
+        for a in anchors {
+            match a.word.filter(|_| keyword_search) {
+                Some(word) => {
+                    let i = *context_index.entry(word.clone()).or_insert_with(|| {
+                        trie_words.push(word);
+                        trie_words.len() - 1
+                    });
+                    anchor_triggers.resize(trie_words.len(), Vec::new());
+                    anchor_triggers[i].push((a.detector, a.len));
+                }
+                None => prefilter_patterns.add(a.pattern, a.detector, Role::Anchor(a.len)),
+            }
+        }
+        anchor_triggers.resize(trie_words.len(), Vec::new());
+        context_triggers.resize(trie_words.len(), Vec::new());
+        if keyword_search {
+            keyword_triggers.resize(trie_words.len(), Vec::new());
+        }
+        let PrefilterPatterns {
+            patterns, triggers, ..
+        } = prefilter_patterns;
         let prefilter = if patterns.is_empty() {
             None
         } else {
@@ -757,7 +847,7 @@ impl Engine {
                     })?,
             )
         };
-        let keyword_trie = KeywordTrie::new(&context_patterns);
+        let keyword_trie = KeywordTrie::new(&trie_words);
         let always = detectors
             .iter()
             .enumerate()
@@ -775,6 +865,7 @@ impl Engine {
             always,
             keyword_search,
             keyword_triggers,
+            anchor_triggers,
             keyword_trie,
             context_triggers,
             max_keyword_len,
@@ -867,6 +958,16 @@ impl Engine {
                         touched.push(d);
                     }
                     keywords[d].push((s, e));
+                }
+                for &(d, _) in &self.anchor_triggers[w] {
+                    if keywords[d].is_empty() && windows[d].is_empty() {
+                        touched.push(d);
+                    }
+                    let reach = self.detectors[d].max_len.unwrap_or(MAX_MATCH_LEN);
+                    push_window(
+                        &mut windows[d],
+                        (s.saturating_sub(reach), (e + reach).min(hay.len())),
+                    );
                 }
             });
         }
@@ -1394,6 +1495,60 @@ mod tests {
         }
         // Card numbers, IPv4 and IPv6 (the IBAN forms' DFA is over the size limit).
         assert!(dense_detectors >= 3, "{dense_detectors}");
+    }
+
+    /// With the keyword trie walking the text (ALL), anchors that begin every match at a word
+    /// start are found by the trie, not the prefilter, and the engine still finds exactly what
+    /// the exhaustive search reports, whatever precedes the token.
+    #[test]
+    fn word_start_anchors_are_found_by_the_trie() {
+        let engine = engine_all();
+        assert!(engine.keyword_search);
+        let github = engine
+            .detectors
+            .iter()
+            .position(|d| d.entry == "GITHUB_TOKEN")
+            .unwrap();
+        assert!(engine
+            .anchor_triggers
+            .iter()
+            .flatten()
+            .any(|&(d, _)| d == github));
+        assert!(!engine.triggers.iter().flatten().any(|&(d, _)| d == github));
+        // The e-mail address's '@' is not at a word start: it stays in the prefilter.
+        let email = engine
+            .detectors
+            .iter()
+            .position(|d| d.entry == "EMAIL_ADDRESS")
+            .unwrap();
+        assert!(engine.triggers.iter().flatten().any(|&(d, _)| d == email));
+        let token = "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";
+        for (before, found) in [
+            ("", true),
+            ("token=", true),
+            ("(", true),
+            ("_", false),
+            ("x", false),
+            ("7", false),
+            ("aG", false),
+        ] {
+            let text = format!("{before}{token} end");
+            assert_eq!(
+                ids(&engine, &text).contains(&"GITHUB_TOKEN".to_string()),
+                found,
+                "{text}"
+            );
+            let mut fast = Vec::new();
+            engine.scan(
+                text.as_bytes(),
+                &KeywordContext::none(),
+                &mut engine.scratch(),
+                &mut fast,
+            );
+            let mut slow = Vec::new();
+            engine.scan_exhaustive(text.as_bytes(), &KeywordContext::none(), &mut slow);
+            assert_eq!(fast, slow, "{text}");
+        }
     }
 
     /// Every one of Amazon Macie's managed identifier ids (the list kept beside the catalogue)

@@ -32,6 +32,12 @@ fn planted_items() -> Vec<String> {
             "\n",
             " ",
             "0123456789",
+            // Tokens whose anchors the keyword trie finds at word starts (ALL), bare, so
+            // that fillers put letters, digits or punctuation right before them.
+            "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",
+            "xoxb-130159259538-8680909817290-c7Hrd0APsmYaUSRCsllZq3Zy",
+            "_",
+            "-",
             // Dotted runs: addresses beside versions and OIDs.
             "81.2.69.160",
             "1.3.6.1.4.1.311",
