@@ -963,10 +963,15 @@ impl Engine {
                     if keywords[d].is_empty() && windows[d].is_empty() {
                         touched.push(d);
                     }
+                    // The trie sees an anchor only at a word start, so a match that begins
+                    // after a letter or digit has no window of its own; backed off by one
+                    // more match length, like a keyword window, the search is in step with a
+                    // whole-buffer search (which such a match may have moved along) by the
+                    // time it reaches the anchor.
                     let reach = self.detectors[d].max_len.unwrap_or(MAX_MATCH_LEN);
                     push_window(
                         &mut windows[d],
-                        (s.saturating_sub(reach), (e + reach).min(hay.len())),
+                        (s.saturating_sub(2 * reach), (e + reach).min(hay.len())),
                     );
                 }
             });
@@ -1545,6 +1550,25 @@ mod tests {
                 &mut engine.scratch(),
                 &mut fast,
             );
+            let mut slow = Vec::new();
+            engine.scan_exhaustive(text.as_bytes(), &KeywordContext::none(), &mut slow);
+            assert_eq!(fast, slow, "{text}");
+        }
+        // A token whose anchor follows a letter (no window of its own) holding, after a
+        // separator, another anchor at a word start; anchors inside e-mail-like runs; a phone
+        // prefix inside another. The windows must keep the whole-buffer search's steps (a
+        // window starting at the second anchor would report a token the whole-buffer search
+        // swallows into the first).
+        let mut scratch = engine.scratch();
+        for text in [
+            "xglpat-aaaaaaaaaaaaaaaaaaaa-glpat-bbbbbbbbbbbbbbbbbbbbbbbb end",
+            "x glpat-aaaaaaaaaaaaaaaaaaaa-glpat-bbbbbbbbbbbbbbbbbbbbbbbb end",
+            "xxoxb-130159259538-8680909817290-xoxb-130159259538-8680909817290-c7Hrd0APsmYaUSRCsllZq3Zy",
+            "jane.doe@acme.io@mail.example.org a@b@c.de",
+            "call +1 +1 415 555 2671 or +44+44 20 7946 0958",
+        ] {
+            let mut fast = Vec::new();
+            engine.scan(text.as_bytes(), &KeywordContext::none(), &mut scratch, &mut fast);
             let mut slow = Vec::new();
             engine.scan_exhaustive(text.as_bytes(), &KeywordContext::none(), &mut slow);
             assert_eq!(fast, slow, "{text}");
