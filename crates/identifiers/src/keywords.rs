@@ -122,6 +122,25 @@ fn block_kinds(block: &[u8; 64]) -> (u64, u64, u64, u64) {
     (masks[0], masks[1], masks[2], masks[3])
 }
 
+/// The bits of the byte positions where a keyword may start, from the masks of
+/// [`byte_kinds`] or [`block_kinds`] (a byte's bit `step` bits above the previous byte's):
+/// letters after a byte that is neither a letter nor a digit, uppercase letters after
+/// lowercase ones and, with `high` set, UTF-8 lead bytes after such a byte. `carry` brings the
+/// last byte's letter-or-digit and lowercase bits from the previous masks to the next.
+#[inline]
+fn word_starts(
+    (alnum, lower, upper, lead): (u64, u64, u64, u64),
+    high: u64,
+    carry: &mut (u64, u64),
+    step: u32,
+) -> u64 {
+    let alpha = lower | upper;
+    let starts = ((alpha | (lead & high)) & !((alnum << step) | carry.0))
+        | (upper & ((lower << step) | carry.1));
+    *carry = (alnum >> (64 - step), lower >> (64 - step));
+    starts
+}
+
 impl KeywordTrie {
     /// A trie over `words` (lowercase; the index of a word is what searches report).
     pub(crate) fn new<W: AsRef<[u8]>>(words: &[W]) -> KeywordTrie {
@@ -222,25 +241,20 @@ impl KeywordTrie {
     #[cfg(target_arch = "x86_64")]
     fn for_each_block(&self, hay: &[u8], f: &mut impl FnMut(usize, usize, usize)) {
         let high = if self.high_first { u64::MAX } else { 0 };
-        let (mut carry_alnum, mut carry_lower) = (0u64, 0u64);
+        let mut carry = (0u64, 0u64);
         let mut base = 0;
         while base < hay.len() {
             let mut tail = [0u8; 64];
-            let block: &[u8; 64] = match hay.get(base..base + 64) {
-                Some(b) => b.try_into().unwrap_or(&tail),
-                None => {
+            let block = match hay.get(base..base + 64).map(<&[u8; 64]>::try_from) {
+                Some(Ok(b)) => b,
+                _ => {
                     // Zero bytes past the end are not letters and start nothing.
                     let rest = &hay[base..];
                     tail[..rest.len()].copy_from_slice(rest);
                     &tail
                 }
             };
-            let (alnum, lower, upper, lead) = block_kinds(block);
-            let alpha = lower | upper;
-            let mut starts = ((alpha | (lead & high)) & !((alnum << 1) | carry_alnum))
-                | (upper & ((lower << 1) | carry_lower));
-            carry_alnum = alnum >> 63;
-            carry_lower = lower >> 63;
+            let mut starts = word_starts(block_kinds(block), high, &mut carry, 1);
             while starts != 0 {
                 let i = starts.trailing_zeros() as usize;
                 starts &= starts - 1;
@@ -258,7 +272,7 @@ impl KeywordTrie {
     #[cfg(any(not(target_arch = "x86_64"), test))]
     fn for_each_word(&self, hay: &[u8], f: &mut impl FnMut(usize, usize, usize)) {
         let high = if self.high_first { u64::MAX } else { 0 };
-        let (mut carry_alnum, mut carry_lower) = (0u64, 0u64);
+        let mut carry = (0u64, 0u64);
         let mut base = 0;
         while base < hay.len() {
             let w = match hay.get(base..base + 8).map(<[u8; 8]>::try_from) {
@@ -271,12 +285,7 @@ impl KeywordTrie {
                     u64::from_le_bytes(b)
                 }
             };
-            let (alnum, lower, upper, lead) = byte_kinds(w);
-            let alpha = lower | upper;
-            let mut starts = ((alpha | (lead & high)) & !((alnum << 8) | carry_alnum))
-                | (upper & ((lower << 8) | carry_lower));
-            carry_alnum = alnum >> 56;
-            carry_lower = lower >> 56;
+            let mut starts = word_starts(byte_kinds(w), high, &mut carry, 8);
             while starts != 0 {
                 let bit = starts.trailing_zeros();
                 starts &= starts - 1;
