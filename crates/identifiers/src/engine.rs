@@ -350,14 +350,20 @@ fn regex_error(id: &str, message: String) -> Error {
     })
 }
 
-/// Parses an identifier's regex (without compiling it); returns its longest possible match.
-fn parse_regex(id: &str, pattern: &str) -> Result<Option<usize>, Error> {
-    let hir = regex_syntax::ParserBuilder::new()
+/// An identifier's regex as the regex crate parses it for the engine (bytes, ASCII classes);
+/// the parser's message when it is not a valid one.
+fn parse_hir(pattern: &str) -> Result<regex_syntax::hir::Hir, String> {
+    regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(pattern)
-        .map_err(|e| regex_error(id, e.to_string()))?;
+        .map_err(|e| e.to_string())
+}
+
+/// Parses an identifier's regex (without compiling it); returns its longest possible match.
+fn parse_regex(id: &str, pattern: &str) -> Result<Option<usize>, Error> {
+    let hir = parse_hir(pattern).map_err(|e| regex_error(id, e))?;
     if hir.properties().minimum_len() == Some(0) {
         return Err(regex_error(
             id,
@@ -530,12 +536,7 @@ fn anchors_start_words(ident: &Identifier, pattern: &str) -> bool {
     {
         return false;
     }
-    let Ok(hir) = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
-    else {
+    let Ok(hir) = parse_hir(pattern) else {
         return false;
     };
     let prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
@@ -800,7 +801,7 @@ impl Engine {
         // Anchors that begin every match at a word start join the keyword trie when it walks
         // the text anyway (ALL): the prefilter's automaton then tracks fewer literals at once.
         let mut trie_words = context_patterns.clone();
-        let mut anchor_triggers: Vec<Vec<(usize, usize)>> = Vec::new();
+        let mut trie_anchors: Vec<(usize, usize, usize)> = Vec::new();
         for a in anchors {
             match a.word.filter(|_| keyword_search) {
                 Some(word) => {
@@ -808,13 +809,15 @@ impl Engine {
                         trie_words.push(word);
                         trie_words.len() - 1
                     });
-                    anchor_triggers.resize(trie_words.len(), Vec::new());
-                    anchor_triggers[i].push((a.detector, a.len));
+                    trie_anchors.push((i, a.detector, a.len));
                 }
                 None => prefilter_patterns.add(a.pattern, a.detector, Role::Anchor(a.len)),
             }
         }
-        anchor_triggers.resize(trie_words.len(), Vec::new());
+        let mut anchor_triggers: Vec<Vec<(usize, usize)>> = vec![Vec::new(); trie_words.len()];
+        for (i, d, len) in trie_anchors {
+            anchor_triggers[i].push((d, len));
+        }
         context_triggers.resize(trie_words.len(), Vec::new());
         if keyword_search {
             keyword_triggers.resize(trie_words.len(), Vec::new());
@@ -1527,6 +1530,19 @@ mod tests {
             .position(|d| d.entry == "EMAIL_ADDRESS")
             .unwrap();
         assert!(engine.triggers.iter().flatten().any(|&(d, _)| d == email));
+        let mut scratch = engine.scratch();
+        let mut equals_exhaustive = |text: &str| {
+            let mut fast = Vec::new();
+            engine.scan(
+                text.as_bytes(),
+                &KeywordContext::none(),
+                &mut scratch,
+                &mut fast,
+            );
+            let mut slow = Vec::new();
+            engine.scan_exhaustive(text.as_bytes(), &KeywordContext::none(), &mut slow);
+            assert_eq!(fast, slow, "{text}");
+        };
         let token = "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";
         for (before, found) in [
             ("", true),
@@ -1543,23 +1559,13 @@ mod tests {
                 found,
                 "{text}"
             );
-            let mut fast = Vec::new();
-            engine.scan(
-                text.as_bytes(),
-                &KeywordContext::none(),
-                &mut engine.scratch(),
-                &mut fast,
-            );
-            let mut slow = Vec::new();
-            engine.scan_exhaustive(text.as_bytes(), &KeywordContext::none(), &mut slow);
-            assert_eq!(fast, slow, "{text}");
+            equals_exhaustive(&text);
         }
         // A token whose anchor follows a letter (no window of its own) holding, after a
         // separator, another anchor at a word start; anchors inside e-mail-like runs; a phone
         // prefix inside another. The windows must keep the whole-buffer search's steps (a
         // window starting at the second anchor would report a token the whole-buffer search
         // swallows into the first).
-        let mut scratch = engine.scratch();
         for text in [
             "xglpat-aaaaaaaaaaaaaaaaaaaa-glpat-bbbbbbbbbbbbbbbbbbbbbbbb end",
             "x glpat-aaaaaaaaaaaaaaaaaaaa-glpat-bbbbbbbbbbbbbbbbbbbbbbbb end",
@@ -1567,11 +1573,7 @@ mod tests {
             "jane.doe@acme.io@mail.example.org a@b@c.de",
             "call +1 +1 415 555 2671 or +44+44 20 7946 0958",
         ] {
-            let mut fast = Vec::new();
-            engine.scan(text.as_bytes(), &KeywordContext::none(), &mut scratch, &mut fast);
-            let mut slow = Vec::new();
-            engine.scan_exhaustive(text.as_bytes(), &KeywordContext::none(), &mut slow);
-            assert_eq!(fast, slow, "{text}");
+            equals_exhaustive(text);
         }
     }
 
