@@ -1,0 +1,86 @@
+//! Explanation: every candidate of the whole-buffer search with what became of it (`trawl
+//! identifiers test`), and the exhaustive reference the engine must equal.
+
+use super::{Candidate, Detector, Drop, Engine, KeywordContext, Match};
+use crate::keywords::keyword_start_ok;
+use crate::mask::mask;
+
+impl Drop {
+    /// A short explanation.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Drop::Boundary => "inside a longer run of characters",
+            Drop::IncompleteBlock => "no END line",
+            Drop::IgnoredExample => "published example value",
+            Drop::IgnoreWord => "contains an ignore word",
+            Drop::Validator => "failed checksum or structure check",
+            Drop::NoKeyword => "no keyword nearby",
+            Drop::KeywordPresent => "keyword nearby (the keyword form applies)",
+            Drop::AllowListed => "allow-listed",
+            Drop::NotEnabled => "identifier not enabled",
+        }
+    }
+}
+
+impl Engine {
+    fn naive_keywords(det: &Detector, hay: &[u8], lower: &[u8]) -> Vec<(usize, usize)> {
+        let mut kws = Vec::new();
+        for k in &det.keywords {
+            let mut at = 0;
+            while let Some(p) = memchr::memmem::find(&lower[at..], k) {
+                let s = at + p;
+                if keyword_start_ok(hay, s) {
+                    kws.push((s, s + k.len()));
+                }
+                at = s + 1;
+            }
+        }
+        kws.sort_unstable();
+        kws.dedup();
+        kws
+    }
+
+    /// The reference the engine must equal: every detector's regex over the whole buffer,
+    /// keywords found by a plain substring search. Slow; for tests and audits.
+    pub fn scan_exhaustive(&self, hay: &[u8], context: &KeywordContext, out: &mut Vec<Match>) {
+        let first = out.len();
+        for c in self.explain(hay, context, false) {
+            if let Ok(identifier) = c.outcome {
+                out.push(Match {
+                    start: c.start,
+                    end: c.end,
+                    identifier,
+                });
+            }
+        }
+        out[first..].sort_unstable();
+    }
+
+    /// Every regex candidate in `hay` (whole-buffer search, no prefilter) with what became of
+    /// it: the identifier it is reported as, or why it was dropped.
+    pub fn explain(&self, hay: &[u8], context: &KeywordContext, field: bool) -> Vec<Candidate> {
+        let lower = hay.to_ascii_lowercase();
+        let mut out = Vec::new();
+        for (d, det) in self.detectors.iter().enumerate() {
+            let kws = Self::naive_keywords(det, hay, &lower);
+            let mut cache = None;
+            self.search_range(
+                d,
+                hay,
+                (0, hay.len()),
+                context.has(d),
+                field,
+                &kws,
+                &mut cache,
+                true,
+                &mut |mut c| {
+                    c.entry = det.entry.clone();
+                    c.masked = mask(&hay[c.start..c.end], det.mask);
+                    out.push(c)
+                },
+            );
+        }
+        out.sort_by_key(|c| (c.start, c.end));
+        out
+    }
+}
