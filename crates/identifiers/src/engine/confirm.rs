@@ -10,6 +10,7 @@ use super::{Candidate, Detector, Drop, Engine, IdentifierIndex, MAX_MATCH_LEN};
 use crate::identifier::{Extend, KeywordRule};
 use crate::keywords::keyword_start_ok;
 
+/// A value without its spaces and hyphens (how ignore values are compared).
 pub(super) fn strip_separators(v: &[u8]) -> Vec<u8> {
     v.iter()
         .copied()
@@ -17,26 +18,43 @@ pub(super) fn strip_separators(v: &[u8]) -> Vec<u8> {
         .collect()
 }
 
+/// Which of a detector's regex forms searches a window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Form {
+    /// The dense DFA form where the detector has one, else the general regex.
+    Fastest,
+    /// The general regex even where a dense DFA form exists (the exhaustive reference, which
+    /// the windowed search must equal, stays independent of it).
+    General,
+}
+
+/// How [`Engine::search_range`] searches a window and confirms its candidates.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct SearchOptions<'k> {
+    /// The structural context holds one of the detector's keywords.
+    pub(super) context_keyword: bool,
+    /// The buffer is one structured field: an allow-list entry must cover all of it.
+    pub(super) field: bool,
+    /// The detector's keyword occurrences in the buffer, sorted.
+    pub(super) keywords: &'k [(usize, usize)],
+    pub(super) form: Form,
+}
+
 impl Engine {
-    /// Every candidate of detector `d` in `hay[start..end]`, confirmed, to `emit`. `general`:
-    /// search with the general regex even where a dense DFA form exists (the exhaustive
-    /// reference, which the windowed search must equal, stays independent of it).
-    #[allow(clippy::too_many_arguments)]
+    /// Every candidate of detector `d` in `hay[start..end]`, confirmed, to `emit`.
     pub(super) fn search_range(
         &self,
         d: usize,
         hay: &[u8],
         (start, end): (usize, usize),
-        ctx: bool,
-        field: bool,
-        kws: &[(usize, usize)],
+        options: &SearchOptions,
         cache: &mut Option<meta::Cache>,
-        general: bool,
         emit: &mut dyn FnMut(Candidate),
     ) {
         let det = &self.detectors[d];
         let mut input = Input::new(hay).range(start..end);
-        let mut finder = match det.regex.dense().filter(|_| !general) {
+        let dense = det.regex.dense().filter(|_| options.form == Form::Fastest);
+        let mut finder = match dense {
             Some(dense) => Finder::Dense(dense),
             None => {
                 let Some(regex) = det.regex.get() else {
@@ -50,7 +68,7 @@ impl Engine {
             let (s, mut e) = (m.start(), m.end());
             // Advance past this match (never loop on an empty one).
             let next = if e > s { e } else { e + 1 };
-            let outcome = self.confirm(det, hay, s, &mut e, ctx, field, kws);
+            let outcome = self.confirm(det, hay, s, &mut e, options);
             emit(Candidate {
                 start: s,
                 end: e,
@@ -65,16 +83,15 @@ impl Engine {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Decides the candidate `hay[s..e]` of `det` (a PEM block's `e` moves to its END line):
+    /// the identifier it is reported as, or why it is dropped.
     fn confirm(
         &self,
         det: &Detector,
         hay: &[u8],
         s: usize,
         e: &mut usize,
-        ctx: bool,
-        field: bool,
-        kws: &[(usize, usize)],
+        options: &SearchOptions,
     ) -> Result<IdentifierIndex, Drop> {
         if s > 0 && det.token.contains(hay[s - 1]) {
             return Err(Drop::Boundary);
@@ -101,64 +118,44 @@ impl Engine {
         {
             return Err(Drop::IgnoreWord);
         }
-        let near = || {
-            if ctx {
-                return true;
-            }
-            let local;
-            let kws = match &det.local_keywords {
-                Some(ac) => {
-                    local = self.keywords_around(ac, hay, s, *e, det.max_distance);
-                    &local[..]
-                }
-                None => kws,
-            };
-            if det.keyword_before {
-                keyword_before(kws, s, *e, det.max_distance)
-            } else {
-                keyword_near(kws, s, *e, det.max_distance, self.max_keyword_len)
-            }
-        };
-        let report = if det.routes.is_empty() {
-            det.report
-        } else {
-            det.routes
-                .iter()
-                .find(|(k, _)| value.starts_with(k))
-                .and_then(|r| r.1)
-        };
-        let reported = match &det.rule {
-            KeywordRule::None => report,
-            KeywordRule::Absent => {
-                if near() {
-                    return Err(Drop::KeywordPresent);
-                }
-                report
-            }
-            KeywordRule::Required => {
-                if !near() {
-                    return Err(Drop::NoKeyword);
-                }
-                report
-            }
-            KeywordRule::Twin(_) => {
-                if near() {
-                    report
-                } else {
-                    Some(det.twin_report.ok_or(Drop::NoKeyword)?)
-                }
-            }
-        };
-        let reported = reported.ok_or(Drop::NotEnabled)?;
-        let covered = if field { hay } else { value };
+        let end = *e;
+        let reported = reported_as(det, value, || {
+            self.keyword_within_reach(det, hay, (s, end), options)
+        })?;
+        let covered = if options.field { hay } else { value };
         if self.allow.covers(covered) {
             return Err(Drop::AllowListed);
         }
         Ok(reported)
     }
-}
 
-impl Engine {
+    /// Whether one of `det`'s keywords is within reach of the candidate `hay[s..e]`, or the
+    /// structural context holds one.
+    fn keyword_within_reach(
+        &self,
+        det: &Detector,
+        hay: &[u8],
+        (s, e): (usize, usize),
+        options: &SearchOptions,
+    ) -> bool {
+        if options.context_keyword {
+            return true;
+        }
+        let local;
+        let kws = match &det.local_keywords {
+            Some(ac) => {
+                local = self.keywords_around(ac, hay, s, e, det.max_distance);
+                &local[..]
+            }
+            None => options.keywords,
+        };
+        if det.keyword_before {
+            keyword_before(kws, s, e, det.max_distance)
+        } else {
+            keyword_near(kws, s, e, det.max_distance, self.max_keyword_len)
+        }
+    }
+
     /// Keyword occurrences that could be within `dist` of `[s, e)`, sorted.
     fn keywords_around(
         &self,
@@ -178,6 +175,47 @@ impl Engine {
         out.sort_unstable();
         out
     }
+}
+
+/// The identifier a candidate whose bytes are `value` is reported as under `det`'s routes
+/// and keyword rule; `near` (asked only when the rule needs it) says whether a keyword is
+/// within reach.
+fn reported_as(
+    det: &Detector,
+    value: &[u8],
+    near: impl Fn() -> bool,
+) -> Result<IdentifierIndex, Drop> {
+    let report = if det.routes.is_empty() {
+        det.report
+    } else {
+        det.routes
+            .iter()
+            .find(|(k, _)| value.starts_with(k))
+            .and_then(|r| r.1)
+    };
+    let reported = match &det.rule {
+        KeywordRule::None => report,
+        KeywordRule::Absent => {
+            if near() {
+                return Err(Drop::KeywordPresent);
+            }
+            report
+        }
+        KeywordRule::Required => {
+            if !near() {
+                return Err(Drop::NoKeyword);
+            }
+            report
+        }
+        KeywordRule::Twin(_) => {
+            if near() {
+                report
+            } else {
+                Some(det.twin_report.ok_or(Drop::NoKeyword)?)
+            }
+        }
+    };
+    reported.ok_or(Drop::NotEnabled)
 }
 
 /// Whether a keyword lies within `dist` bytes of `[s, e)` on either side (overlap counts).

@@ -1,6 +1,7 @@
 //! Explanation: every candidate of the whole-buffer search with what became of it (`trawl
 //! identifiers test`), and the exhaustive reference the engine must equal.
 
+use super::confirm::{Form, SearchOptions};
 use super::{Candidate, Detector, Drop, Engine, KeywordContext, Match};
 use crate::keywords::keyword_start_ok;
 use crate::mask::mask;
@@ -43,8 +44,19 @@ impl Engine {
     /// The reference the engine must equal: every detector's regex over the whole buffer,
     /// keywords found by a plain substring search. Slow; for tests and audits.
     pub fn scan_exhaustive(&self, hay: &[u8], context: &KeywordContext, out: &mut Vec<Match>) {
+        self.explained_matches(hay, context, false, out);
+    }
+
+    /// The matches [`Engine::explain`] reports, sorted, appended to `out`.
+    pub(super) fn explained_matches(
+        &self,
+        hay: &[u8],
+        context: &KeywordContext,
+        field: bool,
+        out: &mut Vec<Match>,
+    ) {
         let first = out.len();
-        for c in self.explain(hay, context, false) {
+        for c in self.explain(hay, context, field) {
             if let Ok(identifier) = c.outcome {
                 out.push(Match {
                     start: c.start,
@@ -64,15 +76,18 @@ impl Engine {
         for (d, det) in self.detectors.iter().enumerate() {
             let kws = Self::naive_keywords(det, hay, &lower);
             let mut cache = None;
+            let options = SearchOptions {
+                context_keyword: context.has(d),
+                field,
+                keywords: &kws,
+                form: Form::General,
+            };
             self.search_range(
                 d,
                 hay,
                 (0, hay.len()),
-                context.has(d),
-                field,
-                &kws,
+                &options,
                 &mut cache,
-                true,
                 &mut |mut c| {
                     c.entry = det.entry.clone();
                     c.masked = mask(&hay[c.start..c.end], det.mask);

@@ -3,10 +3,20 @@
 
 use regex_automata::{hybrid, Input};
 
-use super::windows::{merge, push_window};
-use super::{Engine, KeywordContext, Match, Reach, Role, Scratch, MAX_MATCH_LEN};
+use super::confirm::{Form, SearchOptions};
+use super::windows::{anchor_window, detector_windows, push_window, trie_anchor_window};
+use super::{Engine, KeywordContext, Match, Role, Scratch, MAX_MATCH_LEN};
 use crate::identifier::KeywordRule;
 use crate::keywords::keyword_start_ok;
+
+/// How the prefilter's pass over a buffer ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pass {
+    /// Every hit is recorded (or there is no prefilter).
+    Done,
+    /// The lazy DFA gave up: every detector must search everywhere instead.
+    GaveUp,
+}
 
 impl Engine {
     /// Finds every detection in running text `hay`, sorted by start, appended to `out`.
@@ -40,6 +50,31 @@ impl Engine {
         scratch: &mut Scratch,
         out: &mut Vec<Match>,
     ) {
+        self.reset(scratch);
+        if self.keyword_search {
+            self.walk_trie(hay, scratch);
+        }
+        if self.walk_prefilter(hay, scratch) == Pass::GaveUp {
+            // Whole-buffer search of every detector: slower, the same answer.
+            self.explained_matches(hay, context, field, out);
+            return;
+        }
+        let first = out.len();
+        let candidates = self.candidates(context, scratch);
+        for &d in &candidates {
+            self.search_detector(d, hay, context, field, scratch, out);
+        }
+        for &d in &candidates {
+            scratch.windows[d].clear();
+            scratch.keywords[d].clear();
+        }
+        scratch.touched.clear();
+        scratch.candidates = candidates;
+        out[first..].sort_unstable();
+    }
+
+    /// Fits `scratch` to this engine and clears what the last scan left.
+    fn reset(&self, scratch: &mut Scratch) {
         if scratch.caches.len() != self.detectors.len() {
             *scratch = self.scratch();
         }
@@ -48,104 +83,96 @@ impl Engine {
             scratch.keywords[d].clear();
         }
         scratch.touched.clear();
-        if self.keyword_search {
-            let Scratch {
-                keywords,
-                windows,
-                touched,
-                ..
-            } = &mut *scratch;
-            self.keyword_trie.for_each(hay, |w, s, e| {
-                for &d in &self.keyword_triggers[w] {
-                    if keywords[d].is_empty() && windows[d].is_empty() {
-                        touched.push(d);
-                    }
-                    keywords[d].push((s, e));
+    }
+
+    /// The keyword trie's walk over `hay` (with `keyword_search`): gating keywords, and the
+    /// windows of the anchors it finds at word starts.
+    fn walk_trie(&self, hay: &[u8], scratch: &mut Scratch) {
+        let Scratch {
+            keywords,
+            windows,
+            touched,
+            ..
+        } = scratch;
+        self.keyword_trie.for_each(hay, |w, s, e| {
+            for &d in &self.keyword_triggers[w] {
+                if keywords[d].is_empty() && windows[d].is_empty() {
+                    touched.push(d);
                 }
-                for &(d, _) in &self.anchor_triggers[w] {
-                    if keywords[d].is_empty() && windows[d].is_empty() {
-                        touched.push(d);
-                    }
-                    // The trie sees an anchor only at a word start, so a match that begins
-                    // after a letter or digit has no window of its own; backed off by one
-                    // more match length, like a keyword window, the search is in step with a
-                    // whole-buffer search (which such a match may have moved along) by the
-                    // time it reaches the anchor.
-                    let reach = self.detectors[d].max_len.unwrap_or(MAX_MATCH_LEN);
-                    push_window(
-                        &mut windows[d],
-                        (s.saturating_sub(2 * reach), (e + reach).min(hay.len())),
-                    );
+                keywords[d].push((s, e));
+            }
+            for &(d, _) in &self.anchor_triggers[w] {
+                if keywords[d].is_empty() && windows[d].is_empty() {
+                    touched.push(d);
                 }
-            });
-        }
-        let mut everywhere = false;
-        if let (Some(pf), Some(cache)) = (&self.prefilter, scratch.prefilter_cache.as_mut()) {
-            let input = Input::new(hay);
-            let mut state = hybrid::dfa::OverlappingState::start();
-            loop {
-                if pf
-                    .try_search_overlapping_fwd(cache, &input, &mut state)
-                    .is_err()
-                {
-                    // The lazy DFA gave up: search every detector everywhere instead.
-                    everywhere = true;
-                    break;
+                let reach = self.detectors[d].max_len.unwrap_or(MAX_MATCH_LEN);
+                push_window(
+                    &mut windows[d],
+                    trie_anchor_window((s, e), reach, hay.len()),
+                );
+            }
+        });
+    }
+
+    /// The prefilter's one pass over `hay`: windows around anchors and before the ends of
+    /// unanchored detectors' matches, and gating keywords.
+    fn walk_prefilter(&self, hay: &[u8], scratch: &mut Scratch) -> Pass {
+        let Scratch {
+            prefilter_cache,
+            windows,
+            keywords,
+            touched,
+            ..
+        } = scratch;
+        let (Some(pf), Some(cache)) = (&self.prefilter, prefilter_cache.as_mut()) else {
+            return Pass::Done;
+        };
+        let input = Input::new(hay);
+        let mut state = hybrid::dfa::OverlappingState::start();
+        loop {
+            if pf
+                .try_search_overlapping_fwd(cache, &input, &mut state)
+                .is_err()
+            {
+                return Pass::GaveUp;
+            }
+            let Some(hm) = state.get_match() else {
+                return Pass::Done;
+            };
+            let end = hm.offset();
+            for &(d, role) in &self.triggers[hm.pattern().as_usize()] {
+                if keywords[d].is_empty() && windows[d].is_empty() {
+                    touched.push(d);
                 }
-                let Some(hm) = state.get_match() else {
-                    break;
-                };
-                let end = hm.offset();
-                for &(d, role) in &self.triggers[hm.pattern().as_usize()] {
-                    if scratch.keywords[d].is_empty() && scratch.windows[d].is_empty() {
-                        scratch.touched.push(d);
+                match role {
+                    Role::Anchor(len) => {
+                        let reach = self.detectors[d].max_len.unwrap_or(MAX_MATCH_LEN);
+                        let start = end.saturating_sub(len);
+                        push_window(
+                            &mut windows[d],
+                            anchor_window((start, end), reach, hay.len()),
+                        );
                     }
-                    match role {
-                        Role::Anchor(len) => {
-                            let reach = self.detectors[d].max_len.unwrap_or(MAX_MATCH_LEN);
-                            let start = end.saturating_sub(len);
-                            push_window(
-                                &mut scratch.windows[d],
-                                (start.saturating_sub(reach), (end + reach).min(hay.len())),
-                            );
+                    Role::Keyword(len) => {
+                        let start = end.saturating_sub(len);
+                        if keyword_start_ok(hay, start) {
+                            keywords[d].push((start, end));
                         }
-                        Role::Keyword(len) => {
-                            let start = end.saturating_sub(len);
-                            if keyword_start_ok(hay, start) {
-                                scratch.keywords[d].push((start, end));
-                            }
-                        }
-                        Role::Unanchored(max_len) => {
-                            // Every match of the detector's regex ends at a reported end (its
-                            // own: the windows of one detector's matches are not another's).
-                            push_window(
-                                &mut scratch.windows[d],
-                                (end.saturating_sub(max_len), end),
-                            );
-                        }
+                    }
+                    Role::Unanchored(max_len) => {
+                        // Every match of the detector's regex ends at a reported end (its
+                        // own: the windows of one detector's matches are not another's).
+                        push_window(&mut windows[d], (end.saturating_sub(max_len), end));
                     }
                 }
             }
         }
-        if everywhere {
-            // Whole-buffer search of every detector: slower, the same answer.
-            let first = out.len();
-            for c in self.explain(hay, context, field) {
-                if let Ok(identifier) = c.outcome {
-                    out.push(Match {
-                        start: c.start,
-                        end: c.end,
-                        identifier,
-                    });
-                }
-            }
-            out[first..].sort_unstable();
-            return;
-        }
-        let first = out.len();
-        // Visit only the detectors that can match: those given windows or keywords, those that
-        // search everywhere (the unanchored ones the prefilter saw have windows), and those whose
-        // keyword the structural context holds.
+    }
+
+    /// The detectors that can match: those given windows or keywords, those that search
+    /// everywhere (the unanchored ones the prefilter saw have windows), and those whose
+    /// keyword the structural context holds. Sorted, each once.
+    fn candidates(&self, context: &KeywordContext, scratch: &mut Scratch) -> Vec<usize> {
         let mut candidates = std::mem::take(&mut scratch.candidates);
         candidates.clear();
         candidates.extend_from_slice(&scratch.touched);
@@ -160,66 +187,56 @@ impl Engine {
         }
         candidates.sort_unstable();
         candidates.dedup();
-        for &d in &candidates {
-            let Some(det) = self.detectors.get(d) else {
-                continue;
-            };
-            let ctx = context.has(d);
-            let Scratch {
-                caches,
-                windows,
-                keywords,
-                ..
-            } = scratch;
-            let kws = &mut keywords[d];
-            kws.sort_unstable();
-            let gated = det.rule == KeywordRule::Required && !ctx;
-            if gated && kws.is_empty() {
-                continue;
-            }
-            let wins = &mut windows[d];
-            match det.reach {
-                Reach::Keywords if gated && det.max_len.is_some() => {
-                    // A keyword window holds every match near its keyword. Its start is backed
-                    // off by two more match lengths, so that the search is in step with a
-                    // whole-buffer search by the time it reaches the keyword's reach (a regex
-                    // whose matches can overlap at different starts tokenises by position).
-                    let max_len = det.max_len.unwrap_or(0);
-                    let reach = det.max_distance + max_len;
-                    wins.extend(kws.iter().map(|&(s, e)| {
-                        (
-                            s.saturating_sub(reach + 2 * max_len),
-                            (e + reach).min(hay.len()),
-                        )
-                    }));
-                }
-                Reach::Anchors | Reach::Batch => {
-                    if wins.is_empty() {
-                        continue;
-                    }
-                }
-                Reach::Keywords | Reach::Everywhere => wins.push((0, hay.len())),
-            }
-            merge(wins);
-            for &(s, e) in wins.iter() {
-                let cache = &mut caches[d];
-                self.search_range(d, hay, (s, e), ctx, field, kws, cache, false, &mut |c| {
-                    if let Ok(identifier) = c.outcome {
-                        out.push(Match {
-                            start: c.start,
-                            end: c.end,
-                            identifier,
-                        });
-                    }
-                });
-            }
+        candidates
+    }
+
+    /// Searches detector `d`'s windows in `hay`; its matches to `out`.
+    fn search_detector(
+        &self,
+        d: usize,
+        hay: &[u8],
+        context: &KeywordContext,
+        field: bool,
+        scratch: &mut Scratch,
+        out: &mut Vec<Match>,
+    ) {
+        let Some(det) = self.detectors.get(d) else {
+            return;
+        };
+        let ctx = context.has(d);
+        let Scratch {
+            caches,
+            windows,
+            keywords,
+            ..
+        } = scratch;
+        let kws = &mut keywords[d];
+        kws.sort_unstable();
+        let gated = det.rule == KeywordRule::Required && !ctx;
+        if gated && kws.is_empty() {
+            return;
         }
-        for &d in &candidates {
-            scratch.windows[d].clear();
-            scratch.keywords[d].clear();
+        let wins = &mut windows[d];
+        if !detector_windows(det, gated, kws, wins, hay.len()) {
+            return;
         }
-        scratch.touched.clear();
-        scratch.candidates = candidates;
-        out[first..].sort_unstable();
+        let options = SearchOptions {
+            context_keyword: ctx,
+            field,
+            keywords: kws,
+            form: Form::Fastest,
+        };
+        for &(s, e) in wins.iter() {
+            let cache = &mut caches[d];
+            self.search_range(d, hay, (s, e), &options, cache, &mut |c| {
+                if let Ok(identifier) = c.outcome {
+                    out.push(Match {
+                        start: c.start,
+                        end: c.end,
+                        identifier,
+                    });
+                }
+            });
+        }
     }
 }

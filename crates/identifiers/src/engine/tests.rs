@@ -1,3 +1,4 @@
+use super::confirm::{Form, SearchOptions};
 use super::regexes::parse_regex;
 use super::*;
 use crate::catalog::{Catalog, Selection};
@@ -91,24 +92,22 @@ fn dense_form_equals_general_regex() {
             (17, hay.len() / 2),
             (hay.len() / 3, hay.len()),
         ] {
-            let found = |general: bool| {
+            let found = |form: Form| {
                 let mut out = Vec::new();
-                engine.search_range(
-                    d,
-                    hay,
-                    window,
-                    false,
-                    false,
-                    &[],
-                    &mut None,
-                    general,
-                    &mut |c| out.push((c.start, c.end, c.outcome)),
-                );
+                let options = SearchOptions {
+                    context_keyword: false,
+                    field: false,
+                    keywords: &[],
+                    form,
+                };
+                engine.search_range(d, hay, window, &options, &mut None, &mut |c| {
+                    out.push((c.start, c.end, c.outcome))
+                });
                 out
             };
-            let dense = found(false);
+            let dense = found(Form::Fastest);
             assert!(!dense.is_empty(), "{}: nothing to compare", det.entry);
-            assert_eq!(dense, found(true), "{}", det.entry);
+            assert_eq!(dense, found(Form::General), "{}", det.entry);
         }
     }
     // Card numbers, IPv4 and IPv6 (the IBAN forms' DFA is over the size limit).
