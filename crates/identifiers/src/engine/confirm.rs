@@ -6,7 +6,7 @@ use regex_automata::meta;
 use regex_automata::Input;
 
 use super::regexes::Finder;
-use super::{Candidate, Detector, Drop, Engine, IdentifierIndex, MAX_MATCH_LEN};
+use super::{Candidate, Detector, DropReason, Engine, IdentifierIndex, MAX_MATCH_LEN};
 use crate::identifier::{Extend, KeywordRule};
 use crate::keywords::keyword_start_ok;
 
@@ -92,31 +92,31 @@ impl Engine {
         s: usize,
         e: &mut usize,
         options: &SearchOptions,
-    ) -> Result<IdentifierIndex, Drop> {
+    ) -> Result<IdentifierIndex, DropReason> {
         if s > 0 && det.token.contains(hay[s - 1]) {
-            return Err(Drop::Boundary);
+            return Err(DropReason::Boundary);
         }
         if *e < hay.len() && det.token.contains(hay[*e]) {
-            return Err(Drop::Boundary);
+            return Err(DropReason::Boundary);
         }
         if det.extend == Extend::PemBlock {
-            *e = pem_end(hay, s, *e).ok_or(Drop::IncompleteBlock)?;
+            *e = pem_end(hay, s, *e).ok_or(DropReason::IncompleteBlock)?;
         }
         let value = &hay[s..*e];
         if let Some(v) = det.validator {
             if !v.check(value) {
-                return Err(Drop::Validator);
+                return Err(DropReason::Validator);
             }
         }
         if !det.ignore.is_empty() && det.ignore.contains(&strip_separators(value)) {
-            return Err(Drop::IgnoredExample);
+            return Err(DropReason::IgnoredExample);
         }
         if det
             .ignore_words
             .iter()
             .any(|w| memchr::memmem::find(value, w).is_some())
         {
-            return Err(Drop::IgnoreWord);
+            return Err(DropReason::IgnoreWord);
         }
         let end = *e;
         let reported = reported_as(det, value, || {
@@ -124,7 +124,7 @@ impl Engine {
         })?;
         let covered = if options.field { hay } else { value };
         if self.allow.covers(covered) {
-            return Err(Drop::AllowListed);
+            return Err(DropReason::AllowListed);
         }
         Ok(reported)
     }
@@ -184,7 +184,7 @@ fn reported_as(
     det: &Detector,
     value: &[u8],
     near: impl Fn() -> bool,
-) -> Result<IdentifierIndex, Drop> {
+) -> Result<IdentifierIndex, DropReason> {
     let report = if det.routes.is_empty() {
         det.report
     } else {
@@ -197,13 +197,13 @@ fn reported_as(
         KeywordRule::None => report,
         KeywordRule::Absent => {
             if near() {
-                return Err(Drop::KeywordPresent);
+                return Err(DropReason::KeywordPresent);
             }
             report
         }
         KeywordRule::Required => {
             if !near() {
-                return Err(Drop::NoKeyword);
+                return Err(DropReason::NoKeyword);
             }
             report
         }
@@ -211,11 +211,11 @@ fn reported_as(
             if near() {
                 report
             } else {
-                Some(det.twin_report.ok_or(Drop::NoKeyword)?)
+                Some(det.twin_report.ok_or(DropReason::NoKeyword)?)
             }
         }
     };
-    reported.ok_or(Drop::NotEnabled)
+    reported.ok_or(DropReason::NotEnabled)
 }
 
 /// Whether a keyword lies within `dist` bytes of `[s, e)` on either side (overlap counts).

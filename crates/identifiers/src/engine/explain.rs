@@ -2,23 +2,23 @@
 //! identifiers test`), and the exhaustive reference the engine must equal.
 
 use super::confirm::{Form, SearchOptions};
-use super::{Candidate, Detector, Drop, Engine, KeywordContext, Match};
+use super::{Candidate, Detector, DropReason, Engine, KeywordContext, Match};
 use crate::keywords::keyword_start_ok;
 use crate::mask::mask;
 
-impl Drop {
+impl DropReason {
     /// A short explanation.
     pub fn as_str(self) -> &'static str {
         match self {
-            Drop::Boundary => "inside a longer run of characters",
-            Drop::IncompleteBlock => "no END line",
-            Drop::IgnoredExample => "published example value",
-            Drop::IgnoreWord => "contains an ignore word",
-            Drop::Validator => "failed checksum or structure check",
-            Drop::NoKeyword => "no keyword nearby",
-            Drop::KeywordPresent => "keyword nearby (the keyword form applies)",
-            Drop::AllowListed => "allow-listed",
-            Drop::NotEnabled => "identifier not enabled",
+            DropReason::Boundary => "inside a longer run of characters",
+            DropReason::IncompleteBlock => "no END line",
+            DropReason::IgnoredExample => "published example value",
+            DropReason::IgnoreWord => "contains an ignore word",
+            DropReason::Validator => "failed checksum or structure check",
+            DropReason::NoKeyword => "no keyword nearby",
+            DropReason::KeywordPresent => "keyword nearby (the keyword form applies)",
+            DropReason::AllowListed => "allow-listed",
+            DropReason::NotEnabled => "identifier not enabled",
         }
     }
 }

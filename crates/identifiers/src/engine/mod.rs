@@ -75,7 +75,7 @@ pub struct Match {
 /// Why a regex candidate was not reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Drop {
+pub enum DropReason {
     /// It starts or ends inside a longer run of its characters.
     Boundary,
     /// A BEGIN line without its END line.
@@ -106,7 +106,7 @@ pub struct Candidate {
     /// The catalogue entry whose regex found it.
     pub entry: String,
     /// The identifier it is reported as, or why it was dropped.
-    pub outcome: Result<IdentifierIndex, Drop>,
+    pub outcome: Result<IdentifierIndex, DropReason>,
     /// The candidate, masked.
     pub masked: String,
 }
