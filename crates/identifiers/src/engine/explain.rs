@@ -24,6 +24,8 @@ impl DropReason {
 }
 
 impl Engine {
+    /// Where `det`'s keywords occur in `hay` (`lower`: `hay` in lowercase), by a plain
+    /// substring search; sorted.
     fn naive_keywords(det: &Detector, hay: &[u8], lower: &[u8]) -> Vec<(usize, usize)> {
         let mut kws = Vec::new();
         for k in &det.keywords {

@@ -18,6 +18,12 @@
 //! ([`Engine::scan_exhaustive`] does that; a property test and a large mixed text compare the
 //! two). The builtin catalogue's regexes compile on first use: most of a large selection's
 //! detectors never run on a given input.
+//!
+//! One file per stage: `build` (the builder, compiling a selection), `plan` (detectors, their
+//! anchors, keywords and prefilter patterns), `regexes` (parsing, compiling on first use,
+//! dense DFA forms), `scan` (the trie and prefilter passes, the search of each detector that
+//! can match), `windows`, `confirm` (a candidate's checks) and `explain` (every candidate with
+//! what became of it, and the exhaustive reference).
 
 mod build;
 mod confirm;
