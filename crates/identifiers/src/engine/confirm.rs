@@ -37,6 +37,7 @@ pub(super) struct SearchOptions<'k> {
     pub(super) field: bool,
     /// The detector's keyword occurrences in the buffer, sorted.
     pub(super) keywords: &'k [(usize, usize)],
+    /// Which of the detector's regex forms searches.
     pub(super) form: Form,
 }
 
