@@ -91,34 +91,7 @@ pub fn parse_custom_identifiers(source: &str, text: &str) -> Result<Vec<Identifi
 
 fn to_identifier(d: Def) -> Result<Identifier, Error> {
     let name = d.name.trim().to_string();
-    let chars = name.chars().count();
-    if chars == 0 || chars > 128 {
-        return Err(invalid(&name, "a name has 1 to 128 characters"));
-    }
-    let regex_chars = d.regex.chars().count();
-    if regex_chars == 0 || regex_chars > 512 {
-        return Err(invalid(
-            &name,
-            format!("a regex has 1 to 512 characters ({regex_chars} given)"),
-        ));
-    }
-    // Compile now, so a pattern the regex engine cannot run is reported with its reason.
-    compile_regex(&name, &d.regex)?;
-    if d.keywords.len() > 50 {
-        return Err(invalid(
-            &name,
-            format!("at most 50 keywords ({} given)", d.keywords.len()),
-        ));
-    }
-    for k in &d.keywords {
-        let n = k.chars().count();
-        if !(3..=90).contains(&n) {
-            return Err(invalid(
-                &name,
-                format!("keyword {k:?}: keywords have 3 to 90 characters"),
-            ));
-        }
-    }
+    check_limits(&name, &d)?;
     let distance = d.maximum_match_distance.unwrap_or(50);
     if !(1..=MAX_CUSTOM_DISTANCE as i64).contains(&distance) {
         return Err(invalid(
@@ -141,33 +114,7 @@ fn to_identifier(d: Def) -> Result<Identifier, Error> {
             ));
         }
     }
-    if d.severity_levels.len() > 3 {
-        return Err(invalid(&name, "at most 3 severity levels"));
-    }
-    let mut levels = Vec::new();
-    for l in &d.severity_levels {
-        let sev = Severity::parse(&l.severity).ok_or_else(|| {
-            invalid(
-                &name,
-                format!("severity {:?}: LOW, MEDIUM or HIGH", l.severity),
-            )
-        })?;
-        if l.occurrences_threshold == 0 {
-            return Err(invalid(&name, "occurrences thresholds start at 1"));
-        }
-        if let Some(&(t, s)) = levels.last() {
-            if l.occurrences_threshold <= t || sev <= s {
-                return Err(invalid(
-                    &name,
-                    "severity levels must rise: higher thresholds with higher severities",
-                ));
-            }
-        }
-        levels.push((l.occurrences_threshold, sev));
-    }
-    if levels.is_empty() {
-        levels.push((1, Severity::Medium));
-    }
+    let levels = severity_levels(&name, &d.severity_levels)?;
     let keyword_rule = if d.keywords.is_empty() {
         KeywordRule::None
     } else {
@@ -200,6 +147,71 @@ fn to_identifier(d: Def) -> Result<Identifier, Error> {
         examples: Vec::new(),
         negative_examples: Vec::new(),
     })
+}
+
+/// Checks a definition's name, regex (it must compile) and keywords.
+fn check_limits(name: &str, d: &Def) -> Result<(), Error> {
+    let chars = name.chars().count();
+    if chars == 0 || chars > 128 {
+        return Err(invalid(name, "a name has 1 to 128 characters"));
+    }
+    let regex_chars = d.regex.chars().count();
+    if regex_chars == 0 || regex_chars > 512 {
+        return Err(invalid(
+            name,
+            format!("a regex has 1 to 512 characters ({regex_chars} given)"),
+        ));
+    }
+    // Compile now, so a pattern the regex engine cannot run is reported with its reason.
+    compile_regex(name, &d.regex)?;
+    if d.keywords.len() > 50 {
+        return Err(invalid(
+            name,
+            format!("at most 50 keywords ({} given)", d.keywords.len()),
+        ));
+    }
+    for k in &d.keywords {
+        let n = k.chars().count();
+        if !(3..=90).contains(&n) {
+            return Err(invalid(
+                name,
+                format!("keyword {k:?}: keywords have 3 to 90 characters"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The severity levels of a definition: at most three, rising; MEDIUM from 1 without any.
+fn severity_levels(name: &str, defs: &[SeverityLevel]) -> Result<Vec<(u64, Severity)>, Error> {
+    if defs.len() > 3 {
+        return Err(invalid(name, "at most 3 severity levels"));
+    }
+    let mut levels = Vec::new();
+    for l in defs {
+        let sev = Severity::parse(&l.severity).ok_or_else(|| {
+            invalid(
+                name,
+                format!("severity {:?}: LOW, MEDIUM or HIGH", l.severity),
+            )
+        })?;
+        if l.occurrences_threshold == 0 {
+            return Err(invalid(name, "occurrences thresholds start at 1"));
+        }
+        if let Some(&(t, s)) = levels.last() {
+            if l.occurrences_threshold <= t || sev <= s {
+                return Err(invalid(
+                    name,
+                    "severity levels must rise: higher thresholds with higher severities",
+                ));
+            }
+        }
+        levels.push((l.occurrences_threshold, sev));
+    }
+    if levels.is_empty() {
+        levels.push((1, Severity::Medium));
+    }
+    Ok(levels)
 }
 
 #[cfg(test)]

@@ -35,8 +35,8 @@ pub use allow::AllowList;
 pub use catalog::{Catalog, Selection};
 pub use custom::parse_custom_identifiers;
 pub use engine::{
-    keyword_variants, Candidate, Drop, Engine, EngineBuilder, IdentifierIndex, KeywordContext,
-    Match, Scratch, MAX_CUSTOM_DISTANCE, MAX_LOOKBEHIND, MAX_MATCH_LEN,
+    keyword_variants, Candidate, DropReason, Engine, EngineBuilder, IdentifierIndex,
+    KeywordContext, Match, Scratch, MAX_CUSTOM_DISTANCE, MAX_LOOKBEHIND, MAX_MATCH_LEN,
 };
 pub use error::{Error, ErrorKind};
 pub use identifier::{

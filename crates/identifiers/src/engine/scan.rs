@@ -1,0 +1,242 @@
+//! Scanning: the keyword trie and the prefilter find windows, then each detector that can
+//! match searches its windows.
+
+use regex_automata::{hybrid, Input};
+
+use super::confirm::{Form, SearchOptions};
+use super::windows::{anchor_window, detector_windows, push_window, trie_anchor_window};
+use super::{Engine, KeywordContext, Match, Role, Scratch, MAX_MATCH_LEN};
+use crate::identifier::KeywordRule;
+use crate::keywords::keyword_start_ok;
+
+/// How the prefilter's pass over a buffer ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pass {
+    /// Every hit is recorded (or there is no prefilter).
+    Done,
+    /// The lazy DFA gave up: every detector must search everywhere instead.
+    GaveUp,
+}
+
+impl Engine {
+    /// Finds every detection in running text `hay`, sorted by start, appended to `out`.
+    pub fn scan(
+        &self,
+        hay: &[u8],
+        context: &KeywordContext,
+        scratch: &mut Scratch,
+        out: &mut Vec<Match>,
+    ) {
+        self.scan_impl(hay, context, false, scratch, out);
+    }
+
+    /// Like [`Engine::scan`] for one structured field (a CSV cell, a JSON value): an allow-list
+    /// entry suppresses a match only when it covers the whole field.
+    pub fn scan_field(
+        &self,
+        hay: &[u8],
+        context: &KeywordContext,
+        scratch: &mut Scratch,
+        out: &mut Vec<Match>,
+    ) {
+        self.scan_impl(hay, context, true, scratch, out);
+    }
+
+    fn scan_impl(
+        &self,
+        hay: &[u8],
+        context: &KeywordContext,
+        field: bool,
+        scratch: &mut Scratch,
+        out: &mut Vec<Match>,
+    ) {
+        self.reset(scratch);
+        if self.keyword_search {
+            self.walk_trie(hay, scratch);
+        }
+        if self.walk_prefilter(hay, scratch) == Pass::GaveUp {
+            // Whole-buffer search of every detector: slower, the same answer.
+            self.explained_matches(hay, context, field, out);
+            return;
+        }
+        let first = out.len();
+        let candidates = self.candidates(context, scratch);
+        for &d in &candidates {
+            self.search_detector(d, hay, context, field, scratch, out);
+        }
+        for &d in &candidates {
+            scratch.windows[d].clear();
+            scratch.keywords[d].clear();
+        }
+        scratch.touched.clear();
+        scratch.candidates = candidates;
+        out[first..].sort_unstable();
+    }
+
+    /// Fits `scratch` to this engine and clears what the last scan left.
+    fn reset(&self, scratch: &mut Scratch) {
+        if scratch.caches.len() != self.detectors.len() {
+            *scratch = self.scratch();
+        }
+        for &d in &scratch.touched {
+            scratch.windows[d].clear();
+            scratch.keywords[d].clear();
+        }
+        scratch.touched.clear();
+    }
+
+    /// The keyword trie's walk over `hay` (with `keyword_search`): gating keywords, and the
+    /// windows of the anchors it finds at word starts.
+    fn walk_trie(&self, hay: &[u8], scratch: &mut Scratch) {
+        let Scratch {
+            keywords,
+            windows,
+            touched,
+            ..
+        } = scratch;
+        self.keyword_trie.for_each(hay, |w, s, e| {
+            for &d in &self.keyword_triggers[w] {
+                if keywords[d].is_empty() && windows[d].is_empty() {
+                    touched.push(d);
+                }
+                keywords[d].push((s, e));
+            }
+            for &(d, _) in &self.anchor_triggers[w] {
+                if keywords[d].is_empty() && windows[d].is_empty() {
+                    touched.push(d);
+                }
+                let reach = self.detectors[d].max_len.unwrap_or(MAX_MATCH_LEN);
+                push_window(
+                    &mut windows[d],
+                    trie_anchor_window((s, e), reach, hay.len()),
+                );
+            }
+        });
+    }
+
+    /// The prefilter's one pass over `hay`: windows around anchors and before the ends of
+    /// unanchored detectors' matches, and gating keywords.
+    fn walk_prefilter(&self, hay: &[u8], scratch: &mut Scratch) -> Pass {
+        let Scratch {
+            prefilter_cache,
+            windows,
+            keywords,
+            touched,
+            ..
+        } = scratch;
+        let (Some(pf), Some(cache)) = (&self.prefilter, prefilter_cache.as_mut()) else {
+            return Pass::Done;
+        };
+        let input = Input::new(hay);
+        let mut state = hybrid::dfa::OverlappingState::start();
+        loop {
+            if pf
+                .try_search_overlapping_fwd(cache, &input, &mut state)
+                .is_err()
+            {
+                return Pass::GaveUp;
+            }
+            let Some(hm) = state.get_match() else {
+                return Pass::Done;
+            };
+            let end = hm.offset();
+            for &(d, role) in &self.triggers[hm.pattern().as_usize()] {
+                if keywords[d].is_empty() && windows[d].is_empty() {
+                    touched.push(d);
+                }
+                match role {
+                    Role::Anchor(len) => {
+                        let reach = self.detectors[d].max_len.unwrap_or(MAX_MATCH_LEN);
+                        let start = end.saturating_sub(len);
+                        push_window(
+                            &mut windows[d],
+                            anchor_window((start, end), reach, hay.len()),
+                        );
+                    }
+                    Role::Keyword(len) => {
+                        let start = end.saturating_sub(len);
+                        if keyword_start_ok(hay, start) {
+                            keywords[d].push((start, end));
+                        }
+                    }
+                    Role::Unanchored(max_len) => {
+                        // Every match of the detector's regex ends at a reported end (its
+                        // own: the windows of one detector's matches are not another's).
+                        push_window(&mut windows[d], (end.saturating_sub(max_len), end));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The detectors that can match: those given windows or keywords, those that search
+    /// everywhere (the unanchored ones the prefilter saw have windows), and those whose
+    /// keyword the structural context holds. Sorted, each once.
+    fn candidates(&self, context: &KeywordContext, scratch: &mut Scratch) -> Vec<usize> {
+        let mut candidates = std::mem::take(&mut scratch.candidates);
+        candidates.clear();
+        candidates.extend_from_slice(&scratch.touched);
+        candidates.extend_from_slice(&self.always);
+        for (w, bits) in context.bits.iter().enumerate() {
+            let mut b = *bits;
+            while b != 0 {
+                let i = b.trailing_zeros() as usize;
+                candidates.push(w * 64 + i);
+                b &= b - 1;
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+    }
+
+    /// Searches detector `d`'s windows in `hay`; its matches to `out`.
+    fn search_detector(
+        &self,
+        d: usize,
+        hay: &[u8],
+        context: &KeywordContext,
+        field: bool,
+        scratch: &mut Scratch,
+        out: &mut Vec<Match>,
+    ) {
+        let Some(det) = self.detectors.get(d) else {
+            return;
+        };
+        let ctx = context.has(d);
+        let Scratch {
+            caches,
+            windows,
+            keywords,
+            ..
+        } = scratch;
+        let kws = &mut keywords[d];
+        kws.sort_unstable();
+        let gated = det.rule == KeywordRule::Required && !ctx;
+        if gated && kws.is_empty() {
+            return;
+        }
+        let wins = &mut windows[d];
+        if !detector_windows(det, gated, kws, wins, hay.len()) {
+            return;
+        }
+        let options = SearchOptions {
+            context_keyword: ctx,
+            field,
+            keywords: kws,
+            form: Form::Fastest,
+        };
+        for &(s, e) in wins.iter() {
+            let cache = &mut caches[d];
+            self.search_range(d, hay, (s, e), &options, cache, &mut |c| {
+                if let Ok(identifier) = c.outcome {
+                    out.push(Match {
+                        start: c.start,
+                        end: c.end,
+                        identifier,
+                    });
+                }
+            });
+        }
+    }
+}

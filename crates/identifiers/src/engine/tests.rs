@@ -1,0 +1,405 @@
+use super::confirm::{Form, SearchOptions};
+use super::regexes::parse_regex;
+use super::*;
+use crate::catalog::{Catalog, Selection};
+
+fn engine_all() -> Engine {
+    EngineBuilder::new()
+        .selection(Selection::All)
+        .build()
+        .unwrap()
+}
+
+fn ids(engine: &Engine, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut scratch = engine.scratch();
+    engine.scan(
+        text.as_bytes(),
+        &KeywordContext::none(),
+        &mut scratch,
+        &mut out,
+    );
+    out.iter()
+        .map(|m| engine.identifiers()[m.identifier].id.clone())
+        .collect()
+}
+
+/// Every example gives exactly one detection of its id; every negative example none.
+#[test]
+fn catalogue_examples() {
+    let engine = engine_all();
+    let catalog = Catalog::builtin();
+    let mut checked = 0;
+    for ident in catalog.identifiers() {
+        assert!(ident.examples.len() >= 2, "{} needs two examples", ident.id);
+        assert!(
+            ident.negative_examples.len() >= 2,
+            "{} needs two negative examples",
+            ident.id
+        );
+        let expected = ident.reported_ids();
+        for ex in &ident.examples {
+            let found = ids(&engine, ex);
+            let n = found
+                .iter()
+                .filter(|i| expected.contains(&i.as_str()))
+                .count();
+            assert_eq!(n, 1, "{}: example {ex:?} gave {found:?}", ident.id);
+            checked += 1;
+        }
+        for ex in &ident.negative_examples {
+            let found = ids(&engine, ex);
+            assert!(
+                !found.iter().any(|i| expected.contains(&i.as_str())),
+                "{}: negative example {ex:?} gave {found:?}",
+                ident.id
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40);
+}
+
+/// A window-searched detector's dense DFA form finds exactly what its general regex finds,
+/// window by window, on the catalogue's examples and on random digit, dot and letter runs.
+#[test]
+fn dense_form_equals_general_regex() {
+    let engine = engine_all();
+    let mut text = String::new();
+    for ident in Catalog::builtin().identifiers() {
+        for ex in ident.examples.iter().chain(&ident.negative_examples) {
+            text.push_str(ex);
+            text.push('\n');
+        }
+    }
+    let mut seed = 3u64;
+    let alphabet = b"0123456789.:- DEGBFRabcdef";
+    for _ in 0..20_000 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        text.push(char::from(alphabet[(seed >> 33) as usize % alphabet.len()]));
+    }
+    let hay = text.as_bytes();
+    let mut dense_detectors = 0;
+    for (d, det) in engine.detectors.iter().enumerate() {
+        if det.regex.dense().is_none() {
+            continue;
+        }
+        dense_detectors += 1;
+        for window in [
+            (0, hay.len()),
+            (17, hay.len() / 2),
+            (hay.len() / 3, hay.len()),
+        ] {
+            let found = |form: Form| {
+                let mut out = Vec::new();
+                let options = SearchOptions {
+                    context_keyword: false,
+                    field: false,
+                    keywords: &[],
+                    form,
+                };
+                engine.search_range(d, hay, window, &options, &mut None, &mut |c| {
+                    out.push((c.start, c.end, c.outcome))
+                });
+                out
+            };
+            let dense = found(Form::Fastest);
+            assert!(!dense.is_empty(), "{}: nothing to compare", det.entry);
+            assert_eq!(dense, found(Form::General), "{}", det.entry);
+        }
+    }
+    // Card numbers, IPv4 and IPv6 (the IBAN forms' DFA is over the size limit).
+    assert!(dense_detectors >= 3, "{dense_detectors}");
+}
+
+/// With the keyword trie walking the text (ALL), anchors that begin every match at a word
+/// start are found by the trie, not the prefilter, and the engine still finds exactly what
+/// the exhaustive search reports, whatever precedes the token.
+#[test]
+fn word_start_anchors_are_found_by_the_trie() {
+    let engine = engine_all();
+    assert!(engine.keyword_search);
+    let github = engine
+        .detectors
+        .iter()
+        .position(|d| d.entry == "GITHUB_TOKEN")
+        .unwrap();
+    assert!(engine
+        .anchor_triggers
+        .iter()
+        .flatten()
+        .any(|&(d, _)| d == github));
+    assert!(!engine.triggers.iter().flatten().any(|&(d, _)| d == github));
+    // The e-mail address's '@' is not at a word start: it stays in the prefilter.
+    let email = engine
+        .detectors
+        .iter()
+        .position(|d| d.entry == "EMAIL_ADDRESS")
+        .unwrap();
+    assert!(engine.triggers.iter().flatten().any(|&(d, _)| d == email));
+    let mut scratch = engine.scratch();
+    let mut equals_exhaustive = |text: &str| {
+        let mut fast = Vec::new();
+        engine.scan(
+            text.as_bytes(),
+            &KeywordContext::none(),
+            &mut scratch,
+            &mut fast,
+        );
+        let mut slow = Vec::new();
+        engine.scan_exhaustive(text.as_bytes(), &KeywordContext::none(), &mut slow);
+        assert_eq!(fast, slow, "{text}");
+    };
+    let token = "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";
+    for (before, found) in [
+        ("", true),
+        ("token=", true),
+        ("(", true),
+        ("_", false),
+        ("x", false),
+        ("7", false),
+        ("aG", false),
+    ] {
+        let text = format!("{before}{token} end");
+        assert_eq!(
+            ids(&engine, &text).contains(&"GITHUB_TOKEN".to_string()),
+            found,
+            "{text}"
+        );
+        equals_exhaustive(&text);
+    }
+    // A token whose anchor follows a letter (no window of its own) holding, after a
+    // separator, another anchor at a word start; anchors inside e-mail-like runs; a phone
+    // prefix inside another. The windows must keep the whole-buffer search's steps (a
+    // window starting at the second anchor would report a token the whole-buffer search
+    // swallows into the first).
+    for text in [
+        "xglpat-aaaaaaaaaaaaaaaaaaaa-glpat-bbbbbbbbbbbbbbbbbbbbbbbb end",
+        "x glpat-aaaaaaaaaaaaaaaaaaaa-glpat-bbbbbbbbbbbbbbbbbbbbbbbb end",
+        "xxoxb-130159259538-8680909817290-xoxb-130159259538-8680909817290-c7Hrd0APsmYaUSRCsllZq3Zy",
+        "jane.doe@acme.io@mail.example.org a@b@c.de",
+        "call +1 +1 415 555 2671 or +44+44 20 7946 0958",
+    ] {
+        equals_exhaustive(text);
+    }
+}
+
+/// Every one of Amazon Macie's managed identifier ids (the list kept beside the catalogue)
+/// is in the catalogue, and the catalogue has at least 43 more.
+#[test]
+fn all_macie_ids_and_more() {
+    let catalog = Catalog::builtin();
+    let listed: std::collections::BTreeSet<&str> =
+        catalog.listed().map(|i| i.id.as_str()).collect();
+    let macie: Vec<&str> = include_str!("../builtin/macie_ids.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(macie.len(), 166);
+    let missing: Vec<&&str> = macie.iter().filter(|id| !listed.contains(**id)).collect();
+    assert!(missing.is_empty(), "missing Macie ids: {missing:?}");
+    let extra = listed.len() - macie.len();
+    assert!(extra >= 43, "only {extra} identifiers beyond Macie's");
+}
+
+/// RECOMMENDED is Macie's recommended set (35 ids) plus every credential type.
+#[test]
+fn recommended_is_macies_plus_credentials() {
+    let macie = [
+        "AWS_CREDENTIALS",
+        "HTTP_BASIC_AUTH_HEADER",
+        "OPENSSH_PRIVATE_KEY",
+        "PGP_PRIVATE_KEY",
+        "PKCS",
+        "PUTTY_PRIVATE_KEY",
+        "CREDIT_CARD_MAGNETIC_STRIPE",
+        "CREDIT_CARD_NUMBER",
+        "CANADA_DRIVERS_LICENSE",
+        "DRIVERS_LICENSE",
+        "UK_DRIVERS_LICENSE",
+        "UK_ELECTORAL_ROLL_NUMBER",
+        "FRANCE_NATIONAL_IDENTIFICATION_NUMBER",
+        "GERMANY_NATIONAL_IDENTIFICATION_NUMBER",
+        "ITALY_NATIONAL_IDENTIFICATION_NUMBER",
+        "SPAIN_DNI_NUMBER",
+        "UK_NATIONAL_INSURANCE_NUMBER",
+        "CANADA_PASSPORT_NUMBER",
+        "FRANCE_PASSPORT_NUMBER",
+        "GERMANY_PASSPORT_NUMBER",
+        "ITALY_PASSPORT_NUMBER",
+        "SPAIN_PASSPORT_NUMBER",
+        "UK_PASSPORT_NUMBER",
+        "USA_PASSPORT_NUMBER",
+        "CANADA_SOCIAL_INSURANCE_NUMBER",
+        "SPAIN_SOCIAL_SECURITY_NUMBER",
+        "USA_SOCIAL_SECURITY_NUMBER",
+        "AUSTRALIA_TAX_FILE_NUMBER",
+        "BRAZIL_CPF_NUMBER",
+        "FRANCE_TAX_IDENTIFICATION_NUMBER",
+        "GERMANY_TAX_IDENTIFICATION_NUMBER",
+        "SPAIN_NIE_NUMBER",
+        "SPAIN_NIF_NUMBER",
+        "SPAIN_TAX_IDENTIFICATION_NUMBER",
+        "USA_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
+    ];
+    assert_eq!(macie.len(), 35);
+    let catalog = Catalog::builtin();
+    let recommended = catalog.select(&Selection::Recommended).unwrap();
+    for id in macie {
+        assert!(recommended.contains(id), "{id} is not in RECOMMENDED");
+    }
+    for i in catalog.listed() {
+        let expected = macie.contains(&i.id.as_str()) || i.category == crate::Category::Credentials;
+        assert_eq!(recommended.contains(&i.id), expected, "{}", i.id);
+    }
+}
+
+/// Builtin regexes compile on first use, where an error could not be reported: every one
+/// must compile.
+#[test]
+fn every_builtin_regex_compiles() {
+    let mut n = 0;
+    for ident in Catalog::builtin().identifiers() {
+        if let Some(p) = &ident.regex {
+            compile_regex(&ident.id, p).unwrap();
+            n += 1;
+        }
+    }
+    assert!(n > 150);
+}
+
+/// Other regexes compile while the engine is built, and their errors surface there.
+#[test]
+fn non_builtin_regexes_compile_at_build() {
+    let mut bad = Catalog::builtin()
+        .get("USA_SOCIAL_SECURITY_NUMBER")
+        .unwrap()
+        .clone();
+    bad.id = "HUGE".into();
+    // Parses, but its NFA is over the size limit.
+    bad.regex = Some("[a-z]{1000}{1000}".into());
+    assert!(parse_regex("HUGE", bad.regex.as_deref().unwrap()).is_ok());
+    let err = EngineBuilder::new()
+        .selection(Selection::None)
+        .custom([bad.clone()])
+        .build();
+    assert!(err.is_err());
+    // The builtin catalogue passed as another catalogue compiles eagerly too.
+    let engine = EngineBuilder::new()
+        .catalog(Catalog::builtin())
+        .selection(Selection::All)
+        .build()
+        .unwrap();
+    assert!(engine
+        .detectors
+        .iter()
+        .all(|d| d.regex.regex.get().is_some()));
+    // The builtin one lazily: nothing compiled until a scan needs it.
+    let engine = engine_all();
+    assert!(engine
+        .detectors
+        .iter()
+        .all(|d| d.regex.regex.get().is_none()));
+    assert_eq!(
+        ids(&engine, "ssn 536-22-8921"),
+        ["USA_SOCIAL_SECURITY_NUMBER"]
+    );
+    assert!(engine
+        .detectors
+        .iter()
+        .any(|d| d.regex.regex.get().is_some()));
+}
+
+#[test]
+fn twin_never_both() {
+    let engine = engine_all();
+    assert_eq!(
+        ids(&engine, "card 4539227423747675"),
+        ["CREDIT_CARD_NUMBER"]
+    );
+    assert_eq!(
+        ids(&engine, "x 4539227423747675"),
+        ["CREDIT_CARD_NUMBER_(NO_KEYWORD)"]
+    );
+}
+
+#[test]
+fn keyword_distance_is_inclusive_30() {
+    let engine = engine_all();
+    let pad30 = ".".repeat(29);
+    // "ssn" + space + 29 dots = 30 bytes between keyword end and match start.
+    let text = format!("ssn {pad30}536-22-8921");
+    assert_eq!(ids(&engine, &text), ["USA_SOCIAL_SECURITY_NUMBER"]);
+    let text = format!("ssn .{pad30}536-22-8921");
+    assert!(ids(&engine, &text).is_empty());
+    // After the match counts too.
+    let text = format!("536-22-8921 {pad30}SSN");
+    assert_eq!(ids(&engine, &text), ["USA_SOCIAL_SECURITY_NUMBER"]);
+}
+
+#[test]
+fn keyword_variants_and_case() {
+    let engine = engine_all();
+    for kw in [
+        "Social Security",
+        "social_security",
+        "SOCIAL-SECURITY",
+        "socialsecurity",
+    ] {
+        let text = format!("{kw}: 536-22-8921");
+        assert_eq!(ids(&engine, &text), ["USA_SOCIAL_SECURITY_NUMBER"], "{kw}");
+    }
+    // Inside a word it is not a keyword.
+    assert!(ids(&engine, "classn 536-22-8921").is_empty());
+}
+
+#[test]
+fn structural_context_counts_as_keyword() {
+    let engine = engine_all();
+    let ctx = engine.keyword_context("customer ssn");
+    let mut out = Vec::new();
+    engine.scan(b"536-22-8921", &ctx, &mut engine.scratch(), &mut out);
+    assert_eq!(out.len(), 1);
+    let ctx = engine.keyword_context("order id");
+    out.clear();
+    engine.scan(b"536-22-8921", &ctx, &mut engine.scratch(), &mut out);
+    assert!(out.is_empty());
+}
+
+#[test]
+fn pem_block_once_at_begin() {
+    let engine = engine_all();
+    let ex = &Catalog::builtin().get("PKCS").unwrap().examples[0].clone();
+    let text = format!("line one\n{ex}\ntrailer\n");
+    let mut out = Vec::new();
+    engine.scan(
+        text.as_bytes(),
+        &KeywordContext::none(),
+        &mut engine.scratch(),
+        &mut out,
+    );
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].start, 9);
+    assert_eq!(&text[out[0].start..out[0].end], ex.as_str());
+    assert_eq!(
+        engine.mask(&out[0], text.as_bytes()),
+        "-----BEGIN RSA PRIVATE KEY-----********"
+    );
+}
+
+#[test]
+fn selection_recommended_excludes_twin() {
+    let engine = EngineBuilder::new().build().unwrap();
+    assert!(engine
+        .identifiers()
+        .iter()
+        .all(|i| i.id != "CREDIT_CARD_NUMBER_(NO_KEYWORD)"));
+    assert!(ids(&engine, "x 4539227423747675").is_empty());
+    assert_eq!(
+        ids(&engine, "visa 4539227423747675"),
+        ["CREDIT_CARD_NUMBER"]
+    );
+}

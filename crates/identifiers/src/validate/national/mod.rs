@@ -1,0 +1,49 @@
+//! Validators: national identity numbers, social insurance numbers and taxpayer ids.
+//!
+//! Every function takes the matched bytes (separators such as spaces, hyphens, dots and slashes
+//! included) and never panics: lengths are checked before indexing.
+
+mod common;
+mod ids;
+mod tax;
+#[cfg(test)]
+mod tests;
+
+use super::Check;
+use ids::*;
+use tax::*;
+
+/// The validators this module provides, by catalogue name.
+pub(crate) const VALIDATORS: &[(&str, Check)] = &[
+    ("argentina_dni", argentina_dni),
+    ("brazil_rg", brazil_rg),
+    ("chile_rut", chile_rut),
+    ("colombia_cedula", colombia_cedula),
+    ("france_nir", france_nir),
+    ("germany_id_card", germany_id_card),
+    ("india_aadhaar", india_aadhaar),
+    ("italy_codice_fiscale", italy_codice_fiscale),
+    ("mexico_curp", mexico_curp),
+    ("spain_dni", spain_dni),
+    ("spain_nie", spain_nie),
+    ("spain_nif", spain_nif),
+    ("uk_nino", uk_nino),
+    ("canada_uci", canada_uci),
+    ("canada_sin", canada_sin),
+    ("spain_nuss", spain_nuss),
+    ("argentina_sube", argentina_sube),
+    ("argentina_cuit_person", argentina_cuit_person),
+    ("argentina_cuit_org", argentina_cuit_org),
+    ("australia_tfn", australia_tfn),
+    ("brazil_cnpj", brazil_cnpj),
+    ("brazil_cpf", brazil_cpf),
+    ("colombia_nit_org", colombia_nit_org),
+    ("colombia_nit_person", colombia_nit_person),
+    ("france_spi", france_spi),
+    ("germany_steuer_id", germany_steuer_id),
+    ("india_pan", india_pan),
+    ("mexico_rfc_person", mexico_rfc_person),
+    ("mexico_rfc_org", mexico_rfc_org),
+    ("uk_utr", uk_utr),
+    ("usa_itin", usa_itin),
+];

@@ -1,0 +1,152 @@
+//! Credentials in text: HTTP basic authentication, JSON Web Tokens, password assignments and
+//! URLs carrying a password.
+
+use super::common::{
+    b64_decode, contains_ci, distinct, entropy, find_ci, is_placeholder, looks_like_code,
+};
+
+// ---------------------------------------------------------------------------------------------
+// HTTP basic authentication.
+
+/// `Authorization: Basic <base64>`: the credentials decode to printable `user:password` text.
+pub(crate) fn http_basic_auth(value: &[u8]) -> bool {
+    let Some(p) = find_ci(value, b"basic") else {
+        return false;
+    };
+    let rest = &value[p + 5..];
+    let start = rest
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(rest.len());
+    let b64 = &rest[start..];
+    if b64.len() < 8 {
+        return false;
+    }
+    let Some(decoded) = b64_decode(b64) else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&decoded) else {
+        return false;
+    };
+    if text.chars().any(char::is_control) {
+        return false;
+    }
+    let Some((user, password)) = text.split_once(':') else {
+        return false;
+    };
+    if password.is_empty() || user.len() + password.len() < 3 {
+        return false;
+    }
+    // RFC 7617's examples and the usual documentation pairs.
+    const DOCS: &[&str] = &[
+        "Aladdin:open sesame",
+        "test:123\u{a3}",
+        "user:pass",
+        "user:password",
+        "username:password",
+        "login:password",
+        "foo:bar",
+        "admin:password",
+        "user:secret",
+        "client_id:client_secret",
+        "clientid:clientsecret",
+        "id:secret",
+        "key:secret",
+        "api_key:api_secret",
+    ];
+    if DOCS.iter().any(|d| d.eq_ignore_ascii_case(text)) {
+        return false;
+    }
+    !is_placeholder(password.as_bytes()) || password.len() > 12
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON Web Token.
+
+fn json_object(v: &[u8]) -> bool {
+    let t = v.trim_ascii();
+    t.len() >= 2 && t[0] == b'{' && t[t.len() - 1] == b'}'
+}
+
+/// `header.payload.signature` (RFC 7515 compact JWS): the header is a JSON object with `"alg"`
+/// (and no `"enc"`: that is JWE), the payload a JSON object; an empty signature only with
+/// `"alg":"none"`.
+pub(crate) fn json_web_token(value: &[u8]) -> bool {
+    let mut parts = value.split(|b| *b == b'.');
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let Some(header) = b64_decode(h) else {
+        return false;
+    };
+    if !json_object(&header)
+        || !contains_ci(&header, b"\"alg\"")
+        || contains_ci(&header, b"\"enc\"")
+    {
+        return false;
+    }
+    let Some(payload) = b64_decode(p) else {
+        return false;
+    };
+    if !json_object(&payload) {
+        return false;
+    }
+    if s.is_empty() {
+        contains_ci(&header, b"none")
+    } else {
+        s.len() >= 16 && b64_decode(s).is_some()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assignments and URLs carrying a password.
+
+/// `password = "value"` and the like: the value is a literal with some entropy, not a
+/// placeholder, template, variable or code.
+pub(crate) fn password_assignment(value: &[u8]) -> bool {
+    let Some(sep) = value.iter().position(|b| *b == b':' || *b == b'=') else {
+        return false;
+    };
+    let mut v = &value[sep + 1..];
+    while let [first, rest @ ..] = v {
+        if first.is_ascii_whitespace() || matches!(first, b'=' | b'"' | b'\'') {
+            v = rest;
+        } else {
+            break;
+        }
+    }
+    while let [rest @ .., last] = v {
+        if matches!(last, b'"' | b'\'' | b'}' | b')') {
+            v = rest;
+        } else {
+            break;
+        }
+    }
+    if v.len() < 6 || is_placeholder(v) || looks_like_code(v) {
+        return false;
+    }
+    distinct(v) >= 5 && entropy(v) >= 2.3
+}
+
+/// `scheme://user:password@host`: the password is not empty, a placeholder, a template or the
+/// user name again.
+pub(crate) fn url_password(value: &[u8]) -> bool {
+    let Some(p) = memchr::memmem::find(value, b"://") else {
+        return false;
+    };
+    let rest = &value[p + 3..];
+    let Some(at) = memchr::memrchr(b'@', rest) else {
+        return false;
+    };
+    let userinfo = &rest[..at];
+    let Some(colon) = memchr::memchr(b':', userinfo) else {
+        return false;
+    };
+    let (user, password) = (&userinfo[..colon], &userinfo[colon + 1..]);
+    if password.len() < 3 || password.eq_ignore_ascii_case(user) {
+        return false;
+    }
+    !is_placeholder(password)
+}

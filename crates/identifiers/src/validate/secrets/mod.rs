@@ -1,0 +1,35 @@
+//! Validators: secrets (credentials, tokens, keys) and the network identifiers e-mail address
+//! and IP address.
+//!
+//! Every function is a pure `fn(&[u8]) -> bool` over the matched bytes; none panics on any
+//! input.
+
+mod common;
+mod credentials;
+mod network;
+#[cfg(test)]
+mod tests;
+mod tokens;
+
+use super::Check;
+use credentials::{http_basic_auth, json_web_token, password_assignment, url_password};
+use network::{email_address, ip_address};
+use tokens::{
+    age_secret_key, discord_bot_token, github_token, mixed_token, npm_token, secret_token,
+};
+
+/// The validators this module provides, by catalogue name.
+pub(crate) const VALIDATORS: &[(&str, Check)] = &[
+    ("secret_token", secret_token),
+    ("http_basic_auth", http_basic_auth),
+    ("json_web_token", json_web_token),
+    ("github_token", github_token),
+    ("npm_token", npm_token),
+    ("password_assignment", password_assignment),
+    ("url_password", url_password),
+    ("email_address", email_address),
+    ("ip_address", ip_address),
+    ("mixed_token", mixed_token),
+    ("discord_bot_token", discord_bot_token),
+    ("age_secret_key", age_secret_key),
+];
