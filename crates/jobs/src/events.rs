@@ -8,6 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use trawl_identifiers::Severity;
 use trawl_scanner::record::{Occurrence, ResultRecord};
 
 /// Namespace of finding ids (UUID v5).
@@ -112,12 +113,13 @@ pub fn event_id(finding_id: &str) -> String {
 
 /// Macie's severity object.
 pub fn severity_value(severity: &str) -> Value {
-    let (d, s) = match severity {
-        "HIGH" => ("High", 3),
-        "MEDIUM" => ("Medium", 2),
-        _ => ("Low", 1),
+    let s = Severity::parse(severity).unwrap_or(Severity::Low);
+    let d = match s {
+        Severity::High => "High",
+        Severity::Medium => "Medium",
+        Severity::Low => "Low",
     };
-    json!({ "description": d, "score": s })
+    json!({ "description": d, "score": s.score() })
 }
 
 fn category_type(category: &str) -> &'static str {

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 use trawl_formats::Limits;
+use trawl_identifiers::Severity;
 use trawl_scanner::aggregate::RecordOptions;
 use trawl_scanner::pipeline::{self, Notice, ObjectFilter, ScanConfig, Target};
 use trawl_scanner::record::ResultRecord;
@@ -25,7 +26,7 @@ use crate::events::{finding_event, sensitive_finding, EventContext};
 use crate::results::{Location, ResultsWriter, Uploader};
 use crate::sinks::{build_sinks, EventSink};
 use crate::state::{
-    now_text, run_status, status, BatchObject, FindingRow, NewFinding, RunRow, Store, Suppression,
+    now_text, BatchObject, FindingRow, JobStatus, NewFinding, RunRow, RunStatus, Store, Suppression,
 };
 
 /// A callback at the start of a run (with whether it resumes one).
@@ -174,7 +175,11 @@ pub fn sensitivity_score(t: &TargetStats) -> i64 {
         return (49.0 - (48.0 * share_analysed).round()).clamp(1.0, 49.0) as i64;
     }
     let share_sensitive = with as f64 / analysed as f64;
-    let share_high = *t.objects_with_findings.get("HIGH").unwrap_or(&0) as f64 / with as f64;
+    let share_high = *t
+        .objects_with_findings
+        .get(Severity::High.as_str())
+        .unwrap_or(&0) as f64
+        / with as f64;
     let x = 0.5 * share_sensitive.min(1.0).sqrt() + 0.25 * share_high + 0.25 * share_analysed;
     (51.0 + (48.0 * x).round()).clamp(51.0, 99.0) as i64
 }
@@ -304,7 +309,7 @@ impl JobSink<'_> {
                     )
                 }),
                 size: o.size,
-                severity: r.severity.clone(),
+                severity: r.severity.as_deref().and_then(Severity::parse),
                 finding,
             });
             let i = target_index(&self.job.targets, r);
@@ -328,7 +333,7 @@ impl JobSink<'_> {
         self.last_flush = Instant::now();
         // A cancel or pause from another process stops the run here.
         if let Ok(j) = self.store.job(&self.job_id) {
-            if j.status == status::CANCELLED || j.status == status::USER_PAUSED {
+            if j.status == JobStatus::Cancelled || j.status == JobStatus::UserPaused {
                 self.cancel.store(true, Ordering::Relaxed);
             }
         }
@@ -365,14 +370,14 @@ pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutc
     let mut store = Store::open(state)?;
     let row = store.job(job_ref)?;
     let job_id = row.id.clone();
-    match row.status.as_str() {
-        status::CANCELLED => {
+    match row.status {
+        JobStatus::Cancelled => {
             return Err(Error::Status {
                 job: job_id,
                 message: "the job is cancelled".into(),
             })
         }
-        status::USER_PAUSED | status::PAUSED => {
+        JobStatus::UserPaused | JobStatus::Paused => {
             return Err(Error::Status {
                 job: job_id,
                 message: "the job is paused; resume it first".into(),
@@ -401,7 +406,7 @@ pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutc
             (r, false)
         }
     };
-    store.set_job_status(&job_id, status::RUNNING)?;
+    store.set_job_status(&job_id, JobStatus::Running)?;
     if let Some(f) = &opts.on_start {
         f(&run, resumed);
     }
@@ -411,28 +416,28 @@ pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutc
         Ok((run_state, summary)) => {
             store.end_run(&run.id, run_state, now, Some(&summary), None)?;
             let next_status = match (run_state, job.schedule.is_recurring()) {
-                (run_status::CANCELLED, _) => status::CANCELLED,
-                (run_status::INTERRUPTED, _) => {
+                (RunStatus::Cancelled, _) => JobStatus::Cancelled,
+                (RunStatus::Interrupted, _) => {
                     let j = store.job(&job_id)?;
-                    if j.status == status::USER_PAUSED {
-                        status::USER_PAUSED
+                    if j.status == JobStatus::UserPaused {
+                        JobStatus::UserPaused
                     } else {
-                        status::IDLE
+                        JobStatus::Idle
                     }
                 }
-                (_, false) => status::COMPLETE,
-                (_, true) => status::IDLE,
+                (_, false) => JobStatus::Complete,
+                (_, true) => JobStatus::Idle,
             };
             let current = store.job(&job_id)?.status;
-            if current != status::CANCELLED && current != status::USER_PAUSED {
+            if current != JobStatus::Cancelled && current != JobStatus::UserPaused {
                 store.set_job_status(&job_id, next_status)?;
             }
             summary
         }
         Err(e) => {
-            store.end_run(&run.id, run_status::FAILED, now, None, Some(&e.to_string()))?;
-            if store.job(&job_id)?.status == status::RUNNING {
-                store.set_job_status(&job_id, status::IDLE)?;
+            store.end_run(&run.id, RunStatus::Failed, now, None, Some(&e.to_string()))?;
+            if store.job(&job_id)?.status == JobStatus::Running {
+                store.set_job_status(&job_id, JobStatus::Idle)?;
             }
             return Err(e);
         }
@@ -443,7 +448,7 @@ pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutc
     summary["events"] = delivery;
     store.end_run(
         &run.id,
-        &store.run(&run.id)?.status,
+        store.run(&run.id)?.status,
         now,
         Some(&summary),
         None,
@@ -605,7 +610,7 @@ fn scan(
     created: Option<DateTime<Utc>>,
     run: &RunRow,
     opts: &RunOptions,
-) -> Result<(&'static str, serde_json::Value)> {
+) -> Result<(RunStatus, serde_json::Value)> {
     let job_id = run.job_id.clone();
     let engine = job.engine()?;
     let location_root = job
@@ -853,11 +858,11 @@ fn scan(
     let stopped = cancel.load(Ordering::Relaxed) || pipeline_summary.cancelled;
     let job_status = sink.store.job(&job_id)?.status;
     let run_state = if !stopped {
-        run_status::COMPLETE
-    } else if job_status == status::CANCELLED {
-        run_status::CANCELLED
+        RunStatus::Complete
+    } else if job_status == JobStatus::Cancelled {
+        RunStatus::Cancelled
     } else {
-        run_status::INTERRUPTED
+        RunStatus::Interrupted
     };
     let stored = sink.store.run(&run.id)?;
     let summary = json!({
@@ -894,6 +899,6 @@ fn scan(
         "this_session": pipeline_summary,
     });
     sink.writer
-        .finish(&summary, run_state == run_status::COMPLETE)?;
+        .finish(&summary, run_state == RunStatus::Complete)?;
     Ok((run_state, summary))
 }

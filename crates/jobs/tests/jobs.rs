@@ -9,10 +9,11 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use common::*;
+use trawl_identifiers::Severity;
 use trawl_jobs::clock::{Clock, FakeClock};
 use trawl_jobs::daemon::Daemon;
 use trawl_jobs::runner::{run_job, RunOptions};
-use trawl_jobs::state::{FindingFilter, Store, Suppression};
+use trawl_jobs::state::{FindingFilter, JobStatus, RunStatus, Store, Suppression};
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -49,14 +50,14 @@ path = "events.jsonl"
 "#,
         Utc::now(),
     );
-    assert_eq!(job.status, "IDLE");
+    assert_eq!(job.status, JobStatus::Idle);
     let out = run_job(&state, &job.id, &opts(&state)).unwrap();
-    assert_eq!(out.run.status, "COMPLETE");
+    assert_eq!(out.run.status, RunStatus::Complete);
     assert_eq!(out.run.objects, 3);
     assert_eq!(out.run.findings["HIGH"], 2);
     assert!(!out.run.incremental);
     // A one-time job is COMPLETE after its run.
-    assert_eq!(store.job(&job.id).unwrap().status, "COMPLETE");
+    assert_eq!(store.job(&job.id).unwrap().status, JobStatus::Complete);
     // Results: one record per object, under <results>/<job>/<run>/.
     let run_dir = dir.path().join("results").join(&job.id).join(&out.run.id);
     let recs = results(&run_dir);
@@ -113,7 +114,7 @@ path = "events.jsonl"
     );
     assert_eq!(
         q(FindingFilter {
-            severity: Some("HIGH".into()),
+            severity: Some(Severity::High),
             ..Default::default()
         }),
         2
@@ -176,7 +177,7 @@ fn second_run_scans_only_new_and_changed_files() {
     );
     let first = run_job(&state, &job.id, &opts(&state)).unwrap();
     assert_eq!(first.run.objects, 5);
-    assert_eq!(store.job(&job.id).unwrap().status, "IDLE");
+    assert_eq!(store.job(&job.id).unwrap().status, JobStatus::Idle);
     write(&data, "f1.txt", &format!("changed, and longer: {CARD}"));
     write(&data, "new.txt", CARD);
     let second = run_job(&state, &job.id, &opts(&state)).unwrap();
@@ -321,7 +322,7 @@ fn daemon_runs_scheduled_jobs_under_a_fake_clock() {
 
     let ran = d.tick().unwrap();
     assert_eq!(ran.len(), 1);
-    assert!(ran[0].1.as_ref().unwrap().run.status == "COMPLETE");
+    assert!(ran[0].1.as_ref().unwrap().run.status == RunStatus::Complete);
     assert_eq!(
         store.job(&daily.id).unwrap().next_run_at.as_deref(),
         Some("2026-03-05T02:00:00.000Z")
@@ -353,10 +354,12 @@ fn daemon_runs_scheduled_jobs_under_a_fake_clock() {
     );
     assert!(d.tick().unwrap().is_empty());
     // Paused jobs are not run.
-    store.set_job_status(&daily.id, "USER_PAUSED").unwrap();
+    store
+        .set_job_status(&daily.id, JobStatus::UserPaused)
+        .unwrap();
     clock.set(t("2026-03-11T03:00:00Z"));
     assert!(d.tick().unwrap().is_empty());
-    store.set_job_status(&daily.id, "IDLE").unwrap();
+    store.set_job_status(&daily.id, JobStatus::Idle).unwrap();
     // The loop: sleeps (on the fake clock) to the next due time, runs, stops when told.
     let stop = d.stop.clone();
     let l3 = lines.clone();

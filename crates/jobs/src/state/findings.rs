@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Row, Transaction, TransactionBehavior};
 use serde::Serialize;
+use trawl_identifiers::Severity;
 
 use super::schema::now_text;
 use super::store::Store;
@@ -61,7 +62,7 @@ pub struct FindingFilter {
     /// Identifier category.
     pub category: Option<String>,
     /// This severity or higher.
-    pub severity: Option<String>,
+    pub severity: Option<Severity>,
     /// Found at or after (RFC 3339).
     pub since: Option<String>,
     /// Include archived findings.
@@ -86,17 +87,29 @@ pub struct Suppression {
     /// Key prefix.
     pub key_prefix: Option<String>,
     /// This severity or lower.
-    pub severity: Option<String>,
+    #[serde(serialize_with = "severity_text")]
+    pub severity: Option<Severity>,
 }
 
-/// Severity rank (LOW 1, MEDIUM 2, HIGH 3).
-pub fn severity_rank(s: &str) -> u8 {
-    match s.to_ascii_uppercase().as_str() {
-        "LOW" => 1,
-        "MEDIUM" => 2,
-        "HIGH" => 3,
-        _ => 0,
-    }
+fn severity_text<S: serde::Serializer>(
+    v: &Option<Severity>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    v.map(Severity::as_str).serialize(s)
+}
+
+/// A nullable severity column, in its contract spelling.
+fn severity_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Severity>> {
+    let Some(text) = r.get::<_, Option<String>>(i)? else {
+        return Ok(None);
+    };
+    Severity::parse(&text).map(Some).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("unknown severity {text:?}").into(),
+        )
+    })
 }
 
 impl Suppression {
@@ -122,7 +135,7 @@ impl Suppression {
             && self
                 .severity
                 .as_ref()
-                .is_none_or(|s| severity_rank(&f.severity) <= severity_rank(s))
+                .is_none_or(|s| Severity::parse(&f.severity).is_none_or(|fs| fs <= *s))
     }
 }
 
@@ -205,10 +218,11 @@ impl Store {
                 v.to_ascii_uppercase(),
             );
         }
-        if let Some(v) = &f.severity {
-            let allowed: Vec<&str> = ["LOW", "MEDIUM", "HIGH"]
+        if let Some(v) = f.severity {
+            let allowed: Vec<&str> = [Severity::Low, Severity::Medium, Severity::High]
                 .into_iter()
-                .filter(|s| severity_rank(s) >= severity_rank(v))
+                .filter(|s| *s >= v)
+                .map(Severity::as_str)
                 .collect();
             sql.push_str(&format!(
                 " AND f.severity IN ({})",
@@ -280,7 +294,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO suppressions (created_at, job_id, type, category, bucket, key_prefix, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![now_text(now), rule.job, rule.kind, rule.category, rule.bucket, rule.key_prefix, rule.severity],
+            params![now_text(now), rule.job, rule.kind, rule.category, rule.bucket, rule.key_prefix, rule.severity.map(Severity::as_str)],
         )?;
         let id = tx.last_insert_rowid();
         tx.commit()?;
@@ -321,7 +335,7 @@ impl Store {
                     category: r.get(3)?,
                     bucket: r.get(4)?,
                     key_prefix: r.get(5)?,
-                    severity: r.get(6)?,
+                    severity: severity_column(r, 6)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;

@@ -9,21 +9,52 @@ use super::store::Store;
 use crate::definition::JobDefinition;
 use crate::error::{Error, Result};
 
-/// Job statuses, Macie's spellings.
-pub mod status {
+/// A job's status, stored and shown in Macie's spellings (`IDLE`, `RUNNING`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JobStatus {
     /// A run is in progress.
-    pub const RUNNING: &str = "RUNNING";
+    Running,
     /// Paused by a quota (not used by trawl today).
-    pub const PAUSED: &str = "PAUSED";
+    Paused,
     /// Paused by the user: no scheduled runs until resumed.
-    pub const USER_PAUSED: &str = "USER_PAUSED";
+    UserPaused,
     /// Cancelled by the user, for good.
-    pub const CANCELLED: &str = "CANCELLED";
+    Cancelled,
     /// A one-time job that has run.
-    pub const COMPLETE: &str = "COMPLETE";
+    Complete,
     /// A scheduled job between runs.
-    pub const IDLE: &str = "IDLE";
+    Idle,
 }
+
+impl JobStatus {
+    const ALL: [JobStatus; 6] = [
+        JobStatus::Running,
+        JobStatus::Paused,
+        JobStatus::UserPaused,
+        JobStatus::Cancelled,
+        JobStatus::Complete,
+        JobStatus::Idle,
+    ];
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Running => "RUNNING",
+            JobStatus::Paused => "PAUSED",
+            JobStatus::UserPaused => "USER_PAUSED",
+            JobStatus::Cancelled => "CANCELLED",
+            JobStatus::Complete => "COMPLETE",
+            JobStatus::Idle => "IDLE",
+        }
+    }
+
+    /// Parses a stored spelling (exactly).
+    pub fn parse(s: &str) -> Option<JobStatus> {
+        JobStatus::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+text_value!(JobStatus, "job status");
 
 /// A stored job.
 #[derive(Clone, Debug, Serialize)]
@@ -35,7 +66,7 @@ pub struct JobRow {
     /// When it was created.
     pub created_at: String,
     /// Job status.
-    pub status: String,
+    pub status: JobStatus,
     /// When the daemon runs it next.
     pub next_run_at: Option<String>,
     /// The definition.
@@ -55,7 +86,7 @@ impl Store {
             id,
             name: def.name.clone(),
             created_at: now_text(now),
-            status: status::IDLE.into(),
+            status: JobStatus::Idle,
             next_run_at: next_run_at.map(now_text),
             definition: def.clone(),
         };
@@ -141,7 +172,7 @@ impl Store {
     }
 
     /// Sets a job's status.
-    pub fn set_job_status(&self, id: &str, status: &str) -> Result<()> {
+    pub fn set_job_status(&self, id: &str, status: JobStatus) -> Result<()> {
         self.conn.execute(
             "UPDATE jobs SET status = ?2 WHERE id = ?1",
             params![id, status],
@@ -150,9 +181,9 @@ impl Store {
     }
 
     /// Sets a job's status only when it is one of `from`; returns whether it changed.
-    pub fn change_job_status(&self, id: &str, from: &[&str], to: &str) -> Result<bool> {
+    pub fn change_job_status(&self, id: &str, from: &[JobStatus], to: JobStatus) -> Result<bool> {
         let job = self.job(id)?;
-        if !from.contains(&job.status.as_str()) {
+        if !from.contains(&job.status) {
             return Ok(false);
         }
         let n = self.conn.execute(

@@ -6,25 +6,55 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use serde::Serialize;
+use trawl_identifiers::Severity;
 
 use super::findings::{insert_finding, NewFinding, Suppression};
 use super::schema::now_text;
 use super::store::Store;
 use crate::error::{Error, Result};
 
-/// Run statuses.
-pub mod run_status {
+/// A run's status, stored and shown as `RUNNING`, `COMPLETE`, ...
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RunStatus {
     /// In progress, or killed (then the next run of the job resumes it).
-    pub const RUNNING: &str = "RUNNING";
+    Running,
     /// Stopped cleanly before the end (SIGTERM, pause); the next run resumes it.
-    pub const INTERRUPTED: &str = "INTERRUPTED";
+    Interrupted,
     /// Every object in scope was scanned.
-    pub const COMPLETE: &str = "COMPLETE";
+    Complete,
     /// The job was cancelled during the run.
-    pub const CANCELLED: &str = "CANCELLED";
+    Cancelled,
     /// The run stopped on an error.
-    pub const FAILED: &str = "FAILED";
+    Failed,
 }
+
+impl RunStatus {
+    const ALL: [RunStatus; 5] = [
+        RunStatus::Running,
+        RunStatus::Interrupted,
+        RunStatus::Complete,
+        RunStatus::Cancelled,
+        RunStatus::Failed,
+    ];
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "RUNNING",
+            RunStatus::Interrupted => "INTERRUPTED",
+            RunStatus::Complete => "COMPLETE",
+            RunStatus::Cancelled => "CANCELLED",
+            RunStatus::Failed => "FAILED",
+        }
+    }
+
+    /// Parses a stored spelling (exactly).
+    pub fn parse(s: &str) -> Option<RunStatus> {
+        RunStatus::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+text_value!(RunStatus, "run status");
 
 /// A stored run.
 #[derive(Clone, Debug, Serialize)]
@@ -42,7 +72,7 @@ pub struct RunRow {
     /// End.
     pub ended_at: Option<String>,
     /// Run status.
-    pub status: String,
+    pub status: RunStatus,
     /// Whether it scanned only new and changed objects.
     pub incremental: bool,
     /// The run it compared against.
@@ -77,7 +107,7 @@ pub struct BatchObject {
     /// Size.
     pub size: u64,
     /// Severity of its findings.
-    pub severity: Option<String>,
+    pub severity: Option<Severity>,
     /// Its finding, if any.
     pub finding: Option<NewFinding>,
 }
@@ -192,7 +222,7 @@ impl Store {
     pub fn end_run(
         &self,
         id: &str,
-        status: &str,
+        status: RunStatus,
         now: DateTime<Utc>,
         summary: Option<&serde_json::Value>,
         error: Option<&str>,
@@ -203,7 +233,7 @@ impl Store {
             params![id, status, now_text(now), summary, error],
         )?;
         // The objects a run recorded are needed only to resume it.
-        if status != run_status::RUNNING && status != run_status::INTERRUPTED {
+        if status != RunStatus::Running && status != RunStatus::Interrupted {
             self.conn
                 .execute("DELETE FROM run_objects WHERE run_id = ?1", params![id])?;
         }
@@ -271,11 +301,11 @@ impl Store {
             }
             objs += 1;
             bytes += o.size as i64;
-            match o.severity.as_deref() {
-                Some("HIGH") => high += 1,
-                Some("MEDIUM") => medium += 1,
-                Some("LOW") => low += 1,
-                _ => {}
+            match o.severity {
+                Some(Severity::High) => high += 1,
+                Some(Severity::Medium) => medium += 1,
+                Some(Severity::Low) => low += 1,
+                None => {}
             }
             if let Some(fp) = &o.fingerprint {
                 tx.execute(
