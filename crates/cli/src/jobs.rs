@@ -8,10 +8,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use trawl_identifiers::Severity;
-use trawl_jobs::daemon::Daemon;
-use trawl_jobs::definition::JobDefinition;
-use trawl_jobs::runner::{run_job, RunOptions, RunOutcome};
-use trawl_jobs::state::{self, FindingFilter, FindingRow, JobStatus, Store, Suppression};
+use trawl_jobs::{
+    now_text, parse_time, run_job, Daemon, FindingFilter, FindingRow, JobDefinition, JobStatus,
+    RunOptions, RunOutcome, Store, Suppression,
+};
 
 use crate::ExitStatus;
 
@@ -493,8 +493,8 @@ pub fn findings(args: FindingsArgs) -> Result<ExitStatus> {
                     if s.len() == 10 {
                         Ok(format!("{s}T00:00:00.000Z"))
                     } else {
-                        state::parse_time(&s)
-                            .map(state::now_text)
+                        parse_time(&s)
+                            .map(now_text)
                             .with_context(|| format!("--since {s}: not an RFC 3339 time or a date"))
                     }
                 })

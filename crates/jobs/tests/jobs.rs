@@ -10,10 +10,10 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, Utc};
 use common::*;
 use trawl_identifiers::Severity;
-use trawl_jobs::clock::{Clock, FakeClock};
-use trawl_jobs::daemon::Daemon;
-use trawl_jobs::runner::{run_job, RunOptions};
-use trawl_jobs::state::{FindingFilter, JobStatus, RunStatus, Store, Suppression};
+use trawl_jobs::{
+    run_job, Clock, Daemon, FakeClock, FindingFilter, JobStatus, RunOptions, RunStatus, Store,
+    Suppression,
+};
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -649,7 +649,7 @@ fn policy_findings_are_published_through_the_same_sinks() {
     let first = run_job(&state, &row.id, &opts(&state)).unwrap();
     let job = row.definition.check("p").unwrap();
     let now = Utc::now();
-    let finding = trawl_jobs::events::GenericFinding {
+    let finding = trawl_jobs::GenericFinding {
         id: "policy-b-public".into(),
         kind: "Policy:IAMUser/S3BucketPublic".into(),
         category: "POLICY".into(),
@@ -664,11 +664,9 @@ fn policy_findings_are_published_through_the_same_sinks() {
         extra: Default::default(),
     };
     let id =
-        trawl_jobs::runner::publish_finding(&mut store, &job, &row.id, &first.run.id, &finding)
-            .unwrap();
+        trawl_jobs::publish_finding(&mut store, &job, &row.id, &first.run.id, &finding).unwrap();
     // Published twice: one event.
-    trawl_jobs::runner::publish_finding(&mut store, &job, &row.id, &first.run.id, &finding)
-        .unwrap();
+    trawl_jobs::publish_finding(&mut store, &job, &row.id, &first.run.id, &finding).unwrap();
     run_job(&state, &row.id, &opts(&state)).unwrap();
     let text = std::fs::read_to_string(dir.path().join("ev.jsonl")).unwrap();
     let events: Vec<serde_json::Value> = text
@@ -850,7 +848,7 @@ fn custom_identifiers_and_allow_lists_are_read_at_creation() {
         "name: custom\ntargets: [../data]\nidentifiers:\n  selection: NONE\n  custom_files: [ids.toml]\n  allow_lists: [allow.txt]\n",
     )
     .unwrap();
-    let def = trawl_jobs::definition::JobDefinition::load(&job_file).unwrap();
+    let def = trawl_jobs::JobDefinition::load(&job_file).unwrap();
     assert_eq!(def.stored_custom_identifiers.len(), 1);
     // The files may go away: the job keeps what they said.
     std::fs::remove_dir_all(dir.path().join("conf")).unwrap();
@@ -871,7 +869,7 @@ fn custom_identifiers_and_allow_lists_are_read_at_creation() {
         "name = \"b\"\ntargets = [\"data\"]\n[identifiers]\ncustom_files = [\"nope.toml\"]\n",
     )
     .unwrap();
-    let err = trawl_jobs::definition::JobDefinition::load(&bad)
+    let err = trawl_jobs::JobDefinition::load(&bad)
         .unwrap_err()
         .to_string();
     assert!(err.contains("identifiers.custom_files[0]"), "{err}");
