@@ -389,23 +389,7 @@ pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutc
     let _lock = store.lock_job(&job_id)?;
     let clock = opts.clock.clone();
     let created = crate::state::parse_time(&row.created_at);
-    let previous = store.last_complete_run(&job_id)?;
-    let (run, resumed) = match store.unfinished_run(&job_id)? {
-        Some(r) => {
-            store.reopen_run(&r.id)?;
-            (store.run(&r.id)?, true)
-        }
-        None => {
-            let r = store.create_run(
-                &job_id,
-                &opts.trigger,
-                previous.is_some(),
-                previous.as_ref().map(|p| p.id.as_str()),
-                clock.now(),
-            )?;
-            (r, false)
-        }
-    };
+    let (run, resumed) = start_run(&store, &job_id, opts)?;
     store.set_job_status(&job_id, JobStatus::Running)?;
     if let Some(f) = &opts.on_start {
         f(&run, resumed);
@@ -415,23 +399,7 @@ pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutc
     let outcome = match result {
         Ok((run_state, summary)) => {
             store.end_run(&run.id, run_state, now, Some(&summary), None)?;
-            let next_status = match (run_state, job.schedule.is_recurring()) {
-                (RunStatus::Cancelled, _) => JobStatus::Cancelled,
-                (RunStatus::Interrupted, _) => {
-                    let j = store.job(&job_id)?;
-                    if j.status == JobStatus::UserPaused {
-                        JobStatus::UserPaused
-                    } else {
-                        JobStatus::Idle
-                    }
-                }
-                (_, false) => JobStatus::Complete,
-                (_, true) => JobStatus::Idle,
-            };
-            let current = store.job(&job_id)?.status;
-            if current != JobStatus::Cancelled && current != JobStatus::UserPaused {
-                store.set_job_status(&job_id, next_status)?;
-            }
+            set_status_after_run(&store, &job_id, run_state, job.schedule.is_recurring())?;
             summary
         }
         Err(e) => {
@@ -460,6 +428,56 @@ pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutc
     })
 }
 
+/// Resumes the job's unfinished run (killed or interrupted), or starts a new one: incremental
+/// against the last complete run when there is one. Returns the run and whether it resumes.
+fn start_run(store: &Store, job_id: &str, opts: &RunOptions) -> Result<(RunRow, bool)> {
+    let previous = store.last_complete_run(job_id)?;
+    Ok(match store.unfinished_run(job_id)? {
+        Some(r) => {
+            store.reopen_run(&r.id)?;
+            (store.run(&r.id)?, true)
+        }
+        None => {
+            let r = store.create_run(
+                job_id,
+                &opts.trigger,
+                previous.is_some(),
+                previous.as_ref().map(|p| p.id.as_str()),
+                opts.clock.now(),
+            )?;
+            (r, false)
+        }
+    })
+}
+
+/// Sets the job's status after a run that ended as `run_state`: cancelled, paused or idle
+/// again, or complete (a one-time job); a cancel or pause made during the run stays.
+fn set_status_after_run(
+    store: &Store,
+    job_id: &str,
+    run_state: RunStatus,
+    recurring: bool,
+) -> Result<()> {
+    let next_status = match (run_state, recurring) {
+        (RunStatus::Cancelled, _) => JobStatus::Cancelled,
+        (RunStatus::Interrupted, _) => {
+            let j = store.job(job_id)?;
+            if j.status == JobStatus::UserPaused {
+                JobStatus::UserPaused
+            } else {
+                JobStatus::Idle
+            }
+        }
+        (_, false) => JobStatus::Complete,
+        (_, true) => JobStatus::Idle,
+    };
+    let current = store.job(job_id)?.status;
+    if current != JobStatus::Cancelled && current != JobStatus::UserPaused {
+        store.set_job_status(job_id, next_status)?;
+    }
+    Ok(())
+}
+
 /// Publishes a finding that does not come from a result record (a bucket policy finding,
 /// say) through a job's event sinks: the event (see [`finding_event`]) waits in the outbox
 /// and goes out with the job's next delivery ([`deliver`], at the end of each run). Updates
@@ -473,13 +491,7 @@ pub fn publish_finding(
     finding: &crate::events::GenericFinding,
 ) -> Result<String> {
     let ev = finding_event(job.account(), job.region(), finding);
-    let sinks: Vec<String> = job
-        .def
-        .events
-        .iter()
-        .enumerate()
-        .map(|(i, d)| crate::sinks::sink_key(i, d))
-        .collect();
+    let sinks = sink_keys(job);
     store.enqueue_event(
         job_id,
         run_id,
@@ -602,29 +614,26 @@ pub fn posture_finding(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn scan(
-    store: &mut Store,
+/// Where a run's results go, and the writer, positioned where the run left off.
+fn open_results(
+    store: &Store,
     job: &Job,
-    created_text: &str,
-    created: Option<DateTime<Utc>>,
     run: &RunRow,
     opts: &RunOptions,
-) -> Result<(RunStatus, serde_json::Value)> {
-    let job_id = run.job_id.clone();
-    let engine = job.engine()?;
+) -> Result<(Location, ResultsWriter)> {
+    let job_id = &run.job_id;
     let location_root = job
         .def
         .results
         .location
         .clone()
         .unwrap_or_else(|| opts.default_results.display().to_string());
-    let location = Location::for_run(&location_root, &job_id, &run.id);
+    let location = Location::for_run(&location_root, job_id, &run.id);
     let (dir, upload) = match &location {
         Location::Local(p) => (p.clone(), None),
         Location::S3 { bucket, prefix } => {
             let staging = PathBuf::from(format!("{}.staging", store.path().display()))
-                .join(&job_id)
+                .join(job_id)
                 .join(&run.id);
             let endpoint = job
                 .def
@@ -649,10 +658,32 @@ fn scan(
         (run.results_file, run.results_offset, run.results_records),
         job.def.results.records_per_file.unwrap_or(10_000),
     )?;
+    Ok((location, writer))
+}
+
+/// Objects a run skips, counted as the filter sees them.
+struct Skipped {
+    /// Already recorded by this run (it resumes).
+    already: Arc<AtomicU64>,
+    /// Unchanged since they were last scanned.
+    unchanged: Arc<AtomicU64>,
+    /// Older than the job (without `initial_run`).
+    older: Arc<AtomicU64>,
+    /// Let through (some of them past `max_objects_per_run`).
+    admitted: Arc<AtomicU64>,
+}
+
+/// The filter of a run's objects: see [`Skipped`].
+fn object_filter(
+    store: &Store,
+    job: &Job,
+    run: &RunRow,
+    created: Option<DateTime<Utc>>,
+) -> Result<(ObjectFilter, Skipped)> {
     // What to skip: objects this run already recorded (a resumed run), objects unchanged
     // since they were last scanned, and (without `initial_run`) objects older than the job.
     let done: HashSet<String> = store.run_objects(&run.id)?;
-    let known: HashMap<String, String> = store.fingerprints(&job_id)?;
+    let known: HashMap<String, String> = store.fingerprints(&run.job_id)?;
     let cutoff = if job.def.initial_run { None } else { created };
     let already = Arc::new(AtomicU64::new(0));
     let unchanged = Arc::new(AtomicU64::new(0));
@@ -694,6 +725,58 @@ fn scan(
             max_objects.is_none_or(|m| n < m)
         }))
     };
+    let skipped = Skipped {
+        already,
+        unchanged,
+        older,
+        admitted,
+    };
+    Ok((filter, skipped))
+}
+
+/// A run's per-target statistics so far (none for a new run).
+fn target_stats(job: &Job, run: &RunRow) -> Vec<TargetStats> {
+    let targets: Vec<TargetStats> = run
+        .targets
+        .as_ref()
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    if targets.len() == job.targets.len() {
+        return targets;
+    }
+    job.targets
+        .iter()
+        .map(|t| TargetStats {
+            target: t.display(),
+            sensitivity_score: 50,
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// The outbox keys of a job's event sinks.
+fn sink_keys(job: &Job) -> Vec<String> {
+    job.def
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, d)| crate::sinks::sink_key(i, d))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn scan(
+    store: &mut Store,
+    job: &Job,
+    created_text: &str,
+    created: Option<DateTime<Utc>>,
+    run: &RunRow,
+    opts: &RunOptions,
+) -> Result<(RunStatus, serde_json::Value)> {
+    let job_id = run.job_id.clone();
+    let engine = job.engine()?;
+    let (location, writer) = open_results(store, job, run, opts)?;
+    let (filter, skipped) = object_filter(store, job, run, created)?;
     let cancel = Arc::new(AtomicBool::new(false));
     let mut scope = job.scope.clone();
     scope.sample_seed = Some(seed_of(&run.id));
@@ -730,22 +813,7 @@ fn scan(
             ..Default::default()
         },
     };
-    let mut targets: Vec<TargetStats> = run
-        .targets
-        .as_ref()
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default();
-    if targets.len() != job.targets.len() {
-        targets = job
-            .targets
-            .iter()
-            .map(|t| TargetStats {
-                target: t.display(),
-                sensitivity_score: 50,
-                ..Default::default()
-            })
-            .collect();
-    }
+    let targets = target_stats(job, run);
     let ctx = EventContext {
         account: job.account().to_string(),
         region: job.region().to_string(),
@@ -753,13 +821,7 @@ fn scan(
         run_id: run.id.clone(),
         results_location: location.display(),
     };
-    let sinks: Vec<String> = job
-        .def
-        .events
-        .iter()
-        .enumerate()
-        .map(|(i, d)| crate::sinks::sink_key(i, d))
-        .collect();
+    let sinks = sink_keys(job);
     let rules = store.suppressions()?;
     let state_path = store.path().to_path_buf();
     let mut sink = JobSink {
@@ -888,11 +950,11 @@ fn scan(
         "objects": stored.objects,
         "bytes": stored.bytes,
         "objects_with_findings": stored.findings,
-        "objects_unchanged": unchanged.load(Ordering::Relaxed),
-        "objects_already_scanned_by_this_run": already.load(Ordering::Relaxed),
-        "objects_older_than_job": older.load(Ordering::Relaxed),
-        "objects_over_run_limit": max_objects.map(|m| admitted.load(Ordering::Relaxed).saturating_sub(m)).unwrap_or(0),
-        "resumed": already.load(Ordering::Relaxed) > 0 || run.objects > 0,
+        "objects_unchanged": skipped.unchanged.load(Ordering::Relaxed),
+        "objects_already_scanned_by_this_run": skipped.already.load(Ordering::Relaxed),
+        "objects_older_than_job": skipped.older.load(Ordering::Relaxed),
+        "objects_over_run_limit": job.def.limits.max_objects_per_run.map(|m| skipped.admitted.load(Ordering::Relaxed).saturating_sub(m)).unwrap_or(0),
+        "resumed": skipped.already.load(Ordering::Relaxed) > 0 || run.objects > 0,
         "targets": sink.targets,
         "warnings": notices,
         "results_location": location.display(),
