@@ -30,6 +30,7 @@ mod runner;
 mod schedule;
 mod sinks;
 mod state;
+mod stats;
 
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use daemon::Daemon;
@@ -40,14 +41,14 @@ pub use definition::{
 pub use error::{Error, Result};
 pub use events::{finding_event, Event, GenericFinding, PolicyCadence};
 pub use runner::{
-    deliver, posture_finding, publish_finding, run_job, sensitivity_score, RunOptions, RunOutcome,
-    StartHook, TargetStats, WarnHook,
+    deliver, posture_finding, publish_finding, run_job, RunOptions, RunOutcome, StartHook, WarnHook,
 };
 pub use schedule::Schedule;
 pub use state::{
     now_text, parse_time, FindingFilter, FindingRow, JobRow, JobStatus, RunLock, RunRow, RunStatus,
     Store, Suppression, SCHEMA_VERSION,
 };
+pub use stats::{sensitivity_score, TargetStats};
 
 use std::sync::OnceLock;
 
