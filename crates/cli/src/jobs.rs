@@ -525,7 +525,7 @@ pub fn findings(args: FindingsArgs) -> Result<ExitStatus> {
                             "{:<32}  {:<24}  {:<6}  {:<36}  {:<40}  {}{}",
                             f.id,
                             f.created_at,
-                            f.severity,
+                            f.severity.as_str(),
                             f.finding_type,
                             f.uri,
                             severity_short(f),

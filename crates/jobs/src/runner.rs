@@ -147,6 +147,53 @@ struct JobSink<'a> {
 }
 
 impl JobSink<'_> {
+    /// The finding of a record with detections (`severity` being the record's), with its event.
+    fn new_finding(
+        &self,
+        r: &ResultRecord,
+        severity: Severity,
+        now: DateTime<Utc>,
+    ) -> Option<NewFinding> {
+        let o = &r.object;
+        sensitive_finding(&self.ctx, r, now).map(|f| {
+            let ev = finding_event(self.job.account(), self.job.region(), &f);
+            let body = serde_json::to_string(&ev).unwrap_or_default();
+            NewFinding {
+                finding: FindingRow {
+                    id: f.id.clone(),
+                    job_id: self.job_id.clone(),
+                    run_id: self.run_id.clone(),
+                    storage: o.storage.clone(),
+                    bucket: o.bucket.clone(),
+                    key: o.key.clone(),
+                    uri: o.uri.clone(),
+                    version_id: o.version_id.clone(),
+                    etag: o.etag.clone(),
+                    finding_type: f.kind.clone(),
+                    severity,
+                    count: r.detections.iter().map(|d| d.count).sum(),
+                    created_at: now_text(now),
+                    archived: false,
+                    detections: r
+                        .detections
+                        .iter()
+                        .map(|d| {
+                            (
+                                d.kind.clone(),
+                                d.category.clone(),
+                                d.severity.clone(),
+                                d.count,
+                            )
+                        })
+                        .collect(),
+                    detail: ev.detail.clone(),
+                },
+                event_id: ev.id,
+                event: body,
+            }
+        })
+    }
+
     fn flush(&mut self) -> Result<()> {
         if self.pending.is_empty() {
             return Ok(());
@@ -162,43 +209,8 @@ impl JobSink<'_> {
                     .iter()
                     .any(|x| TRANSIENT.contains(&x.code.as_str()));
             let o = &r.object;
-            let finding = sensitive_finding(&self.ctx, r, now).map(|f| {
-                let ev = finding_event(self.job.account(), self.job.region(), &f);
-                let body = serde_json::to_string(&ev).unwrap_or_default();
-                NewFinding {
-                    finding: FindingRow {
-                        id: f.id.clone(),
-                        job_id: self.job_id.clone(),
-                        run_id: self.run_id.clone(),
-                        storage: o.storage.clone(),
-                        bucket: o.bucket.clone(),
-                        key: o.key.clone(),
-                        uri: o.uri.clone(),
-                        version_id: o.version_id.clone(),
-                        etag: o.etag.clone(),
-                        finding_type: f.kind.clone(),
-                        severity: f.severity.clone(),
-                        count: r.detections.iter().map(|d| d.count).sum(),
-                        created_at: now_text(now),
-                        archived: false,
-                        detections: r
-                            .detections
-                            .iter()
-                            .map(|d| {
-                                (
-                                    d.kind.clone(),
-                                    d.category.clone(),
-                                    d.severity.clone(),
-                                    d.count,
-                                )
-                            })
-                            .collect(),
-                        detail: ev.detail.clone(),
-                    },
-                    event_id: ev.id,
-                    event: body,
-                }
-            });
+            let severity = r.severity.as_deref().and_then(Severity::parse);
+            let finding = severity.and_then(|s| self.new_finding(r, s, now));
             objects.push(BatchObject {
                 uri: o.uri.clone(),
                 fingerprint: (!transient).then(|| {
@@ -210,7 +222,7 @@ impl JobSink<'_> {
                     )
                 }),
                 size: o.size,
-                severity: r.severity.as_deref().and_then(Severity::parse),
+                severity,
                 finding,
             });
             let i = target_index(&self.job.targets, r);

@@ -33,7 +33,8 @@ pub struct FindingRow {
     /// Macie finding type.
     pub finding_type: String,
     /// `LOW`, `MEDIUM`, `HIGH`.
-    pub severity: String,
+    #[serde(serialize_with = "severity_name")]
+    pub severity: Severity,
     /// Occurrences over all types.
     pub count: u64,
     /// When found.
@@ -91,6 +92,10 @@ pub struct Suppression {
     pub severity: Option<Severity>,
 }
 
+fn severity_name<S: serde::Serializer>(v: &Severity, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(v.as_str())
+}
+
 fn severity_text<S: serde::Serializer>(
     v: &Option<Severity>,
     s: S,
@@ -103,7 +108,11 @@ fn severity_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Severity>> 
     let Some(text) = r.get::<_, Option<String>>(i)? else {
         return Ok(None);
     };
-    Severity::parse(&text).map(Some).ok_or_else(|| {
+    parse_severity(&text, i).map(Some)
+}
+
+fn parse_severity(text: &str, i: usize) -> rusqlite::Result<Severity> {
+    Severity::parse(text).ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(
             i,
             rusqlite::types::Type::Text,
@@ -132,10 +141,7 @@ impl Suppression {
                 .category
                 .as_ref()
                 .is_none_or(|c| f.detections.iter().any(|d| d.1.eq_ignore_ascii_case(c)))
-            && self
-                .severity
-                .as_ref()
-                .is_none_or(|s| Severity::parse(&f.severity).is_none_or(|fs| fs <= *s))
+            && self.severity.as_ref().is_none_or(|s| f.severity <= *s)
     }
 }
 
@@ -169,7 +175,10 @@ fn map_finding(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
         version_id: r.get("version_id")?,
         etag: r.get("etag")?,
         finding_type: r.get("finding_type")?,
-        severity: r.get("severity")?,
+        severity: parse_severity(
+            &r.get::<_, String>("severity")?,
+            r.as_ref().column_index("severity")?,
+        )?,
         count: r.get::<_, i64>("count")? as u64,
         created_at: r.get("created_at")?,
         archived,
@@ -356,7 +365,7 @@ pub(super) fn insert_finding(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             f.id, f.job_id, f.run_id, f.storage, f.bucket, f.key, f.uri, f.version_id, f.etag,
-            f.finding_type, f.severity, f.count as i64, f.created_at, archived as i64,
+            f.finding_type, f.severity.as_str(), f.count as i64, f.created_at, archived as i64,
             serde_json::to_string(&f.detail)?
         ],
     )?;
