@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::runner::{run_job, RunOptions, RunOutcome};
-use crate::state::{parse_time, JobRow, JobStatus, RunStatus, Store};
+use crate::state::{parse_time, JobRow, JobStatus, RunStatus, Store, Trigger};
 
 /// Runs jobs on their schedules.
 pub struct Daemon {
@@ -97,7 +97,7 @@ impl Daemon {
 
     fn run_one(&self, job: &JobRow, now: DateTime<Utc>) -> Result<RunOutcome> {
         let mut opts = self.options.clone();
-        opts.trigger = "schedule".into();
+        opts.trigger = Trigger::Schedule;
         opts.stop = Some(self.stop.clone());
         let log = self.log.clone();
         let (id, name) = (job.id.clone(), job.name.clone());

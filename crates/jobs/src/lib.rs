@@ -46,7 +46,7 @@ pub use runner::{
 pub use schedule::Schedule;
 pub use state::{
     now_text, parse_time, FindingFilter, FindingRow, JobRow, JobStatus, RunLock, RunRow, RunStatus,
-    Store, Suppression, SCHEMA_VERSION,
+    Store, Suppression, Trigger, SCHEMA_VERSION,
 };
 pub use stats::{sensitivity_score, TargetStats};
 

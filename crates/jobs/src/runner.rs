@@ -26,7 +26,8 @@ use crate::events::{finding_event, sensitive_finding, EventContext};
 use crate::results::{Location, ResultsWriter, Uploader};
 use crate::sinks::{build_sinks, EventSink};
 use crate::state::{
-    now_text, BatchObject, FindingRow, JobStatus, NewFinding, RunRow, RunStatus, Store, Suppression,
+    now_text, BatchObject, FindingRow, JobStatus, NewFinding, RunRow, RunStatus, Store,
+    Suppression, Trigger,
 };
 use crate::stats::{sensitivity_score, target_index, TargetStats};
 
@@ -38,8 +39,8 @@ pub type WarnHook = Arc<dyn Fn(&str) + Send + Sync>;
 /// How to run.
 #[derive(Clone)]
 pub struct RunOptions {
-    /// `manual` or `schedule` (recorded in history).
-    pub trigger: String,
+    /// What starts the run (recorded in history).
+    pub trigger: Trigger,
     /// Set to stop the run cleanly (SIGTERM): objects in flight finish, state is saved, and
     /// the next run resumes.
     pub stop: Option<Arc<AtomicBool>>,
@@ -65,7 +66,7 @@ impl RunOptions {
     /// Options for a state file: results beside it, the system clock.
     pub fn new(state: &Path) -> RunOptions {
         RunOptions {
-            trigger: "manual".into(),
+            trigger: Trigger::Manual,
             stop: None,
             http_client: None,
             default_results: std::path::absolute(state)
@@ -353,7 +354,7 @@ fn start_run(store: &Store, job_id: &str, opts: &RunOptions) -> Result<(RunRow, 
         None => {
             let r = store.create_run(
                 job_id,
-                &opts.trigger,
+                opts.trigger,
                 previous.is_some(),
                 previous.as_ref().map(|p| p.id.as_str()),
                 opts.clock.now(),

@@ -50,6 +50,6 @@ mod store;
 pub use findings::{FindingFilter, FindingRow, NewFinding, Suppression};
 pub use jobs::{JobRow, JobStatus};
 pub use outbox::PendingEvent;
-pub use runs::{BatchObject, RunRow, RunStatus};
+pub use runs::{BatchObject, RunRow, RunStatus, Trigger};
 pub use schema::{now_text, parse_time, SCHEMA_VERSION};
 pub use store::{RunLock, Store};

@@ -56,6 +56,34 @@ impl RunStatus {
 
 text_value!(RunStatus, "run status");
 
+/// What started a run, stored and shown as `manual` or `schedule`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Trigger {
+    /// `trawl job run`, or a library call.
+    Manual,
+    /// The daemon, on the job's schedule.
+    Schedule,
+}
+
+impl Trigger {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Manual => "manual",
+            Trigger::Schedule => "schedule",
+        }
+    }
+
+    /// Parses a stored spelling (exactly).
+    pub fn parse(s: &str) -> Option<Trigger> {
+        [Trigger::Manual, Trigger::Schedule]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+text_value!(Trigger, "run trigger");
+
 /// A stored run.
 #[derive(Clone, Debug, Serialize)]
 pub struct RunRow {
@@ -66,7 +94,7 @@ pub struct RunRow {
     /// 1 for the job's first run, ...
     pub seq: i64,
     /// `manual`, `schedule`.
-    pub trigger: String,
+    pub trigger: Trigger,
     /// Start.
     pub started_at: String,
     /// End.
@@ -172,7 +200,7 @@ impl Store {
     pub fn create_run(
         &self,
         job_id: &str,
-        trigger: &str,
+        trigger: Trigger,
         incremental: bool,
         baseline: Option<&str>,
         now: DateTime<Utc>,
