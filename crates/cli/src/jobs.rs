@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use trawl_jobs::daemon::Daemon;
-use trawl_jobs::definition::JobDefinition;
-use trawl_jobs::runner::{run_job, RunOptions, RunOutcome};
-use trawl_jobs::state::{self, FindingFilter, FindingRow, Store, Suppression};
+use trawl_identifiers::Severity;
+use trawl_jobs::{
+    now_text, parse_time, run_job, Daemon, FindingFilter, FindingRow, JobDefinition, JobStatus,
+    RunOptions, RunOutcome, Store, Suppression,
+};
 
 use crate::ExitStatus;
 
@@ -210,11 +211,13 @@ enum FindingsCommand {
     Rules,
 }
 
-fn check_severity(s: &Option<String>) -> Result<Option<String>> {
+fn check_severity(s: &Option<String>) -> Result<Option<Severity>> {
     match s {
         None => Ok(None),
-        Some(v) if state::severity_rank(v) > 0 => Ok(Some(v.to_ascii_uppercase())),
-        Some(v) => anyhow::bail!("--severity {v}: expected LOW, MEDIUM or HIGH"),
+        Some(v) => match Severity::parse(v) {
+            Some(s) => Ok(Some(s)),
+            None => anyhow::bail!("--severity {v}: expected LOW, MEDIUM or HIGH"),
+        },
     }
 }
 
@@ -313,8 +316,8 @@ pub fn job(args: JobArgs) -> Result<ExitStatus> {
             let j = store.job(&id)?;
             if !store.change_job_status(
                 &j.id,
-                &[state::status::IDLE, state::status::RUNNING],
-                state::status::USER_PAUSED,
+                &[JobStatus::Idle, JobStatus::Running],
+                JobStatus::UserPaused,
             )? {
                 anyhow::bail!(
                     "job {} is {}; only an idle or running job can be paused",
@@ -328,8 +331,8 @@ pub fn job(args: JobArgs) -> Result<ExitStatus> {
             let j = store.job(&id)?;
             if !store.change_job_status(
                 &j.id,
-                &[state::status::USER_PAUSED, state::status::PAUSED],
-                state::status::IDLE,
+                &[JobStatus::UserPaused, JobStatus::Paused],
+                JobStatus::Idle,
             )? {
                 anyhow::bail!("job {} is {}, not paused", j.id, j.status);
             }
@@ -340,12 +343,12 @@ pub fn job(args: JobArgs) -> Result<ExitStatus> {
             if !store.change_job_status(
                 &j.id,
                 &[
-                    state::status::IDLE,
-                    state::status::RUNNING,
-                    state::status::USER_PAUSED,
-                    state::status::PAUSED,
+                    JobStatus::Idle,
+                    JobStatus::Running,
+                    JobStatus::UserPaused,
+                    JobStatus::Paused,
                 ],
-                state::status::CANCELLED,
+                JobStatus::Cancelled,
             )? {
                 anyhow::bail!("job {} is {}; it cannot be cancelled", j.id, j.status);
             }
@@ -490,8 +493,8 @@ pub fn findings(args: FindingsArgs) -> Result<ExitStatus> {
                     if s.len() == 10 {
                         Ok(format!("{s}T00:00:00.000Z"))
                     } else {
-                        state::parse_time(&s)
-                            .map(state::now_text)
+                        parse_time(&s)
+                            .map(now_text)
                             .with_context(|| format!("--since {s}: not an RFC 3339 time or a date"))
                     }
                 })
@@ -522,7 +525,7 @@ pub fn findings(args: FindingsArgs) -> Result<ExitStatus> {
                             "{:<32}  {:<24}  {:<6}  {:<36}  {:<40}  {}{}",
                             f.id,
                             f.created_at,
-                            f.severity,
+                            f.severity.as_str(),
                             f.finding_type,
                             f.uri,
                             severity_short(f),

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::runner::{run_job, RunOptions, RunOutcome};
-use crate::state::{parse_time, status, JobRow, Store};
+use crate::state::{parse_time, JobRow, JobStatus, RunStatus, Store, Trigger};
 
 /// Runs jobs on their schedules.
 pub struct Daemon {
@@ -52,7 +52,7 @@ impl Daemon {
     pub fn due(&self, store: &Store, now: DateTime<Utc>) -> Result<Vec<JobRow>> {
         let mut out = Vec::new();
         for j in store.jobs()? {
-            if !(j.status == status::IDLE || j.status == status::RUNNING) {
+            if !(j.status == JobStatus::Idle || j.status == JobStatus::Running) {
                 continue;
             }
             let time_due = j
@@ -97,7 +97,7 @@ impl Daemon {
 
     fn run_one(&self, job: &JobRow, now: DateTime<Utc>) -> Result<RunOutcome> {
         let mut opts = self.options.clone();
-        opts.trigger = "schedule".into();
+        opts.trigger = Trigger::Schedule;
         opts.stop = Some(self.stop.clone());
         let log = self.log.clone();
         let (id, name) = (job.id.clone(), job.name.clone());
@@ -129,8 +129,7 @@ impl Daemon {
             Err(e) => (self.log)(&format!("run end job={} status=FAILED error={e}", job.id)),
         }
         // The next run: after the scheduled time that fell due (or now, for a missed one).
-        let interrupted =
-            matches!(&r, Ok(o) if o.run.status == crate::state::run_status::INTERRUPTED);
+        let interrupted = matches!(&r, Ok(o) if o.run.status == RunStatus::Interrupted);
         if !interrupted {
             let store = Store::open(&self.state)?;
             let def = store.job(&job.id)?.definition;
@@ -215,7 +214,7 @@ impl Daemon {
                 let next = store
                     .jobs()?
                     .into_iter()
-                    .filter(|j| j.status == status::IDLE && !taken.contains(&j.id))
+                    .filter(|j| j.status == JobStatus::Idle && !taken.contains(&j.id))
                     .filter_map(|j| {
                         let at = j.next_run_at.as_deref().and_then(parse_time)?;
                         Some(match held_until.get(&j.id) {

@@ -492,6 +492,36 @@ impl JobDefinition {
 
     /// Checks every field but does not build the engine (a stored job, about to run).
     pub(crate) fn check_fields(&self, file: &str) -> Result<Job> {
+        let targets = self.check_name_and_targets(file)?;
+        let scope = self.check_scope(file)?;
+        let schedule: Schedule = self
+            .schedule
+            .parse()
+            .map_err(|e| Error::def(file, "schedule", e))?;
+        let selection = self.check_selection(file)?;
+        self.check_limits_and_results(file)?;
+        self.check_events(file)?;
+        self.check_endpoints(file)?;
+        if let Some(a) = &self.account {
+            if a.is_empty() || !a.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Error::def(
+                    file,
+                    "account",
+                    format!("{a:?} is not an account id (digits)"),
+                ));
+            }
+        }
+        Ok(Job {
+            def: self.clone(),
+            targets,
+            scope,
+            schedule,
+            selection,
+        })
+    }
+
+    /// The name, the description and the targets.
+    fn check_name_and_targets(&self, file: &str) -> Result<Vec<Target>> {
         let name_len = self.name.chars().count();
         if !(1..=500).contains(&name_len) {
             return Err(Error::def(
@@ -510,14 +540,17 @@ impl JobDefinition {
                 "give at least one target (s3://bucket/prefix or a local path)",
             ));
         }
-        let targets = self
-            .targets
+        self.targets
             .iter()
             .enumerate()
             .map(|(i, t)| {
                 Target::parse(t).map_err(|e| Error::def(file, &format!("targets[{i}]"), e))
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()
+    }
+
+    /// The sampling percentage and the scope criteria.
+    fn check_scope(&self, file: &str) -> Result<Scope> {
         if let Some(p) = self.sampling_percentage {
             if !(p > 0.0 && p <= 100.0) {
                 return Err(Error::def(
@@ -534,10 +567,11 @@ impl JobDefinition {
             sample_seed: None,
         };
         scope.validate().map_err(|e| Error::def(file, "scope", e))?;
-        let schedule: Schedule = self
-            .schedule
-            .parse()
-            .map_err(|e| Error::def(file, "schedule", e))?;
+        Ok(scope)
+    }
+
+    /// The identifier selection (`identifiers.selection` with its `ids`).
+    fn check_selection(&self, file: &str) -> Result<Selection> {
         let sel = self.identifiers.selection.trim().to_ascii_uppercase();
         let ids = self.identifiers.ids.join(",");
         let selection_text = match sel.as_str() {
@@ -558,8 +592,12 @@ impl JobDefinition {
             }
             _ => sel.clone(),
         };
-        let selection = Selection::parse(&selection_text)
-            .map_err(|e| Error::def(file, "identifiers.selection", e.to_string()))?;
+        Selection::parse(&selection_text)
+            .map_err(|e| Error::def(file, "identifiers.selection", e.to_string()))
+    }
+
+    /// The limits and the results file settings.
+    fn check_limits_and_results(&self, file: &str) -> Result<()> {
         let l = &self.limits;
         if let Some(t) = l.time_budget_seconds {
             if !(t.is_finite() && t > 0.0) {
@@ -594,6 +632,11 @@ impl JobDefinition {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Each event sink's own fields.
+    fn check_events(&self, file: &str) -> Result<()> {
         for (i, s) in self.events.iter().enumerate() {
             let field = |f: &str| format!("events[{i}].{f}");
             match s {
@@ -643,6 +686,11 @@ impl JobDefinition {
                 _ => {}
             }
         }
+        Ok(())
+    }
+
+    /// Every endpoint URL: http(s), and plain http only when allowed.
+    fn check_endpoints(&self, file: &str) -> Result<()> {
         let mut urls: Vec<(String, &String)> = vec![];
         if let Some(e) = &self.s3.endpoint {
             urls.push(("s3.endpoint".into(), e));
@@ -678,22 +726,7 @@ impl JobDefinition {
                 ));
             }
         }
-        if let Some(a) = &self.account {
-            if a.is_empty() || !a.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(Error::def(
-                    file,
-                    "account",
-                    format!("{a:?} is not an account id (digits)"),
-                ));
-            }
-        }
-        Ok(Job {
-            def: self.clone(),
-            targets,
-            scope,
-            schedule,
-            selection,
-        })
+        Ok(())
     }
 
     fn engine_with(&self, selection: &Selection) -> Result<Engine> {

@@ -8,6 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use trawl_identifiers::Severity;
 use trawl_scanner::record::{Occurrence, ResultRecord};
 
 /// Namespace of finding ids (UUID v5).
@@ -112,12 +113,13 @@ pub fn event_id(finding_id: &str) -> String {
 
 /// Macie's severity object.
 pub fn severity_value(severity: &str) -> Value {
-    let (d, s) = match severity {
-        "HIGH" => ("High", 3),
-        "MEDIUM" => ("Medium", 2),
-        _ => ("Low", 1),
+    let s = Severity::parse(severity).unwrap_or(Severity::Low);
+    let d = match s {
+        Severity::High => "High",
+        Severity::Medium => "Medium",
+        Severity::Low => "Low",
     };
-    json!({ "description": d, "score": s })
+    json!({ "description": d, "score": s.score() })
 }
 
 fn category_type(category: &str) -> &'static str {
@@ -183,15 +185,9 @@ fn occurrence(o: &Occurrence) -> Value {
     Value::Object(v)
 }
 
-/// The finding of a record with detections (`None` without), per Macie's shape; occurrences
-/// carry masked samples only, never raw values.
-pub fn sensitive_finding(
-    ctx: &EventContext,
-    r: &ResultRecord,
-    now: DateTime<Utc>,
-) -> Option<GenericFinding> {
-    let severity = r.severity.clone()?;
-    let id = finding_id(&ctx.job_id, r);
+/// The `sensitiveData` and `customDataIdentifiers` of a record's finding (at most
+/// [`MAX_FINDING_OCCURRENCES`] occurrences in all), and whether occurrences were left out.
+fn sensitive_data(r: &ResultRecord) -> (Vec<Value>, Value, bool) {
     let mut by_cat: std::collections::BTreeMap<&str, Vec<&trawl_scanner::record::Detection>> =
         Default::default();
     for d in &r.detections {
@@ -233,6 +229,11 @@ pub fn sensitive_finding(
                                    "detections": detections(ds, false) }));
         }
     }
+    (sensitive, custom, additional)
+}
+
+/// A record's object as Macie's `resourcesAffected`.
+fn object_resources(r: &ResultRecord) -> Value {
     let o = &r.object;
     let extension = o
         .key
@@ -244,7 +245,7 @@ pub fn sensitive_finding(
         .bucket
         .as_ref()
         .map(|b| json!({ "name": b, "arn": format!("arn:aws:s3:::{b}") }));
-    let resources_affected = json!({
+    json!({
         "s3Bucket": bucket,
         "s3Object": {
             "bucketArn": o.bucket.as_ref().map(|b| format!("arn:aws:s3:::{b}")),
@@ -257,7 +258,21 @@ pub fn sensitive_finding(
             "serverSideEncryption": { "encryptionType": o.encryption },
             "size": o.size,
         }
-    });
+    })
+}
+
+/// The finding of a record with detections (`None` without), per Macie's shape; occurrences
+/// carry masked samples only, never raw values.
+pub fn sensitive_finding(
+    ctx: &EventContext,
+    r: &ResultRecord,
+    now: DateTime<Utc>,
+) -> Option<GenericFinding> {
+    let severity = r.severity.clone()?;
+    let id = finding_id(&ctx.job_id, r);
+    let (sensitive, custom, additional) = sensitive_data(r);
+    let o = &r.object;
+    let resources_affected = object_resources(r);
     let total: u64 = r.detections.iter().map(|d| d.count).sum();
     let kind = finding_type(r);
     let mut extra = serde_json::Map::new();

@@ -1,39 +1,54 @@
 //! trawl's scan jobs: recurring, incremental, crash-safe scans with history, findings and
 //! events, on an embedded SQLite state file.
 //!
-//! The main types: [`JobDefinition`](definition::JobDefinition) (a TOML or YAML job file),
-//! [`Schedule`](schedule::Schedule), [`Store`](state::Store) (the state database),
-//! [`run_job`](runner::run_job) (one run, incremental and resumable),
-//! [`Daemon`](daemon::Daemon) (runs jobs on their schedules under a [`Clock`](clock::Clock)),
-//! the [`events`] envelope and the [`sinks`] that deliver it.
+//! The main types: [`JobDefinition`] (a TOML or YAML job file), [`Schedule`], [`Store`] (the
+//! state database), [`run_job`] (one run, incremental and resumable), [`Daemon`] (runs jobs on
+//! their schedules under a [`Clock`]), and the finding [`Event`] that the job's sinks deliver.
 //!
 //! ```no_run
 //! use std::path::Path;
-//! use trawl_jobs::{definition::JobDefinition, runner, state::Store};
+//! use trawl_jobs::{run_job, JobDefinition, RunOptions, Store};
 //!
 //! let state = Path::new("/tmp/trawl-state.db");
 //! let def = JobDefinition::load(Path::new("job.toml")).unwrap();
 //! let store = Store::open(state).unwrap();
-//! let job = store.create_job(&def, chrono::Utc::now(), None).unwrap();
-//! let outcome = runner::run_job(state, &job.id, &runner::RunOptions::new(state)).unwrap();
+//! let job = trawl_jobs::create_job(&store, &def, chrono::Utc::now()).unwrap();
+//! let outcome = run_job(state, &job.id, &RunOptions::new(state)).unwrap();
 //! println!("{} objects", outcome.run.objects);
 //! ```
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod clock;
-pub mod daemon;
-pub mod definition;
-pub mod error;
-pub mod events;
-pub mod results;
-pub mod runner;
-pub mod schedule;
-pub mod sinks;
-pub mod state;
+mod clock;
+mod daemon;
+mod definition;
+mod error;
+mod events;
+mod results;
+mod runner;
+mod schedule;
+mod sinks;
+mod state;
+mod stats;
 
+pub use clock::{Clock, FakeClock, SystemClock};
+pub use daemon::Daemon;
+pub use definition::{
+    CriteriaDef, IdentifiersDef, Job, JobDefinition, LimitsDef, ResultsDef, S3Def, ScopeDef,
+    SinkDef,
+};
 pub use error::{Error, Result};
+pub use events::{finding_event, Event, GenericFinding, PolicyCadence};
+pub use runner::{
+    deliver, posture_finding, publish_finding, run_job, RunOptions, RunOutcome, StartHook, WarnHook,
+};
+pub use schedule::Schedule;
+pub use state::{
+    now_text, parse_time, FindingFilter, FindingRow, JobRow, JobStatus, RunLock, RunRow, RunStatus,
+    Store, Suppression, Trigger, SCHEMA_VERSION,
+};
+pub use stats::{sensitivity_score, TargetStats};
 
 use std::sync::OnceLock;
 
@@ -56,10 +71,10 @@ pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
 
 /// Creates a job from a definition: checks it and sets its first run.
 pub fn create_job(
-    store: &state::Store,
-    def: &definition::JobDefinition,
+    store: &Store,
+    def: &JobDefinition,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<state::JobRow> {
+) -> Result<JobRow> {
     let job = def.check(&format!("job {:?}", def.name))?;
     store.create_job(def, now, job.schedule.first_run(now))
 }

@@ -200,11 +200,6 @@ impl ResultsWriter {
         Ok(file)
     }
 
-    /// The directory the files are written to.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Appends `n` records (JSON lines in `lines`) as one gzip member, synced; returns the
     /// position to commit: (file, length, records in file).
     pub fn append(&mut self, lines: &[u8], n: u64) -> Result<(u64, u64, u64)> {

@@ -1,7 +1,7 @@
 //! Running a job: one run at a time per job (a lock), incremental after the first run,
 //! resumable after a crash, results and findings committed in small batches.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 use trawl_formats::Limits;
+use trawl_identifiers::Severity;
 use trawl_scanner::aggregate::RecordOptions;
-use trawl_scanner::pipeline::{self, Notice, ObjectFilter, ScanConfig, Target};
+use trawl_scanner::pipeline::{self, Notice, ObjectFilter, ScanConfig};
 use trawl_scanner::record::ResultRecord;
 use trawl_scanner::sink::RecordSink;
 use trawl_scanner::source::s3::S3Options;
@@ -25,8 +26,10 @@ use crate::events::{finding_event, sensitive_finding, EventContext};
 use crate::results::{Location, ResultsWriter, Uploader};
 use crate::sinks::{build_sinks, EventSink};
 use crate::state::{
-    now_text, run_status, status, BatchObject, FindingRow, NewFinding, RunRow, Store, Suppression,
+    now_text, BatchObject, FindingRow, JobStatus, NewFinding, RunRow, RunStatus, Store,
+    Suppression, Trigger,
 };
+use crate::stats::{sensitivity_score, target_index, TargetStats};
 
 /// A callback at the start of a run (with whether it resumes one).
 pub type StartHook = Arc<dyn Fn(&RunRow, bool) + Send + Sync>;
@@ -36,8 +39,8 @@ pub type WarnHook = Arc<dyn Fn(&str) + Send + Sync>;
 /// How to run.
 #[derive(Clone)]
 pub struct RunOptions {
-    /// `manual` or `schedule` (recorded in history).
-    pub trigger: String,
+    /// What starts the run (recorded in history).
+    pub trigger: Trigger,
     /// Set to stop the run cleanly (SIGTERM): objects in flight finish, state is saved, and
     /// the next run resumes.
     pub stop: Option<Arc<AtomicBool>>,
@@ -63,7 +66,7 @@ impl RunOptions {
     /// Options for a state file: results beside it, the system clock.
     pub fn new(state: &Path) -> RunOptions {
         RunOptions {
-            trigger: "manual".into(),
+            trigger: Trigger::Manual,
             stop: None,
             http_client: None,
             default_results: std::path::absolute(state)
@@ -98,87 +101,6 @@ pub struct RunOutcome {
     pub summary: serde_json::Value,
 }
 
-/// Per-target statistics of a run.
-#[derive(Clone, Debug, Default, Serialize, serde::Deserialize)]
-pub struct TargetStats {
-    /// The target.
-    pub target: String,
-    /// Objects with a result record.
-    pub objects: u64,
-    /// Their bytes.
-    pub bytes: u64,
-    /// Bytes of extracted content scanned.
-    pub bytes_scanned: u64,
-    /// Objects with findings, by severity.
-    pub objects_with_findings: BTreeMap<String, u64>,
-    /// Objects skipped (nothing read), by reason code.
-    pub skipped: BTreeMap<String, u64>,
-    /// Objects partly read, by reason code.
-    pub partial: BTreeMap<String, u64>,
-    /// Identifier types found, by objects.
-    pub types: BTreeMap<String, u64>,
-    /// Whether the target could not be listed.
-    pub error: Option<String>,
-    /// Sensitivity score on Macie's scale (see [`sensitivity_score`]).
-    pub sensitivity_score: i64,
-}
-
-impl TargetStats {
-    fn add(&mut self, r: &ResultRecord) {
-        self.objects += 1;
-        self.bytes += r.object.size;
-        self.bytes_scanned += r.bytes_scanned;
-        if let Some(s) = &r.severity {
-            *self.objects_with_findings.entry(s.clone()).or_default() += 1;
-        }
-        let into = match r.status.as_str() {
-            "SKIPPED" => Some(&mut self.skipped),
-            "PARTIAL" => Some(&mut self.partial),
-            _ => None,
-        };
-        if let Some(map) = into {
-            let code = r
-                .reasons
-                .first()
-                .map(|x| x.code.clone())
-                .unwrap_or_default();
-            *map.entry(code).or_default() += 1;
-        }
-        for d in &r.detections {
-            *self.types.entry(d.kind.clone()).or_default() += 1;
-        }
-        self.sensitivity_score = sensitivity_score(self);
-    }
-}
-
-/// A sensitivity score on Macie's scale: `-1` nothing could be analysed (every object
-/// skipped, or the target failed); `50` nothing analysed yet (no objects); `1..=49` not
-/// sensitive (lower when more of the objects were analysed: 1 when all were, or the target
-/// is empty after a run); `51..=99` sensitive, rising with the share of analysed objects
-/// that hold findings, the share of those that are HIGH, and the share analysed.
-pub fn sensitivity_score(t: &TargetStats) -> i64 {
-    if t.error.is_some() && t.objects == 0 {
-        return -1;
-    }
-    if t.objects == 0 {
-        return 50;
-    }
-    let skipped: u64 = t.skipped.values().sum();
-    let analysed = t.objects.saturating_sub(skipped);
-    if analysed == 0 {
-        return -1;
-    }
-    let share_analysed = analysed as f64 / t.objects as f64;
-    let with: u64 = t.objects_with_findings.values().sum();
-    if with == 0 {
-        return (49.0 - (48.0 * share_analysed).round()).clamp(1.0, 49.0) as i64;
-    }
-    let share_sensitive = with as f64 / analysed as f64;
-    let share_high = *t.objects_with_findings.get("HIGH").unwrap_or(&0) as f64 / with as f64;
-    let x = 0.5 * share_sensitive.min(1.0).sqrt() + 0.25 * share_high + 0.25 * share_analysed;
-    (51.0 + (48.0 * x).round()).clamp(51.0, 99.0) as i64
-}
-
 /// The fingerprint remembered for an object: changes when it is changed.
 pub fn fingerprint(
     etag: Option<&str>,
@@ -207,21 +129,6 @@ fn object_fingerprint(o: &ObjectRef) -> String {
 /// Reasons after which an object is tried again on the next run.
 const TRANSIENT: &[&str] = &["READ_ERROR", "PERMISSION_DENIED", "TIME_CUT_OFF_REACHED"];
 
-fn target_index(targets: &[Target], r: &ResultRecord) -> usize {
-    let uri = &r.object.uri;
-    let mut best: Option<(usize, usize)> = None;
-    for (i, t) in targets.iter().enumerate() {
-        let prefix = match t {
-            Target::Local(p) => format!("file://{}", p.display()),
-            Target::S3(s) => format!("s3://{}/{}", s.bucket.as_deref().unwrap_or(""), s.prefix),
-        };
-        if uri.starts_with(&prefix) && best.is_none_or(|(_, l)| prefix.len() > l) {
-            best = Some((i, prefix.len()));
-        }
-    }
-    best.map(|b| b.0).unwrap_or(0)
-}
-
 struct JobSink<'a> {
     store: &'a mut Store,
     job: &'a Job,
@@ -241,6 +148,53 @@ struct JobSink<'a> {
 }
 
 impl JobSink<'_> {
+    /// The finding of a record with detections (`severity` being the record's), with its event.
+    fn new_finding(
+        &self,
+        r: &ResultRecord,
+        severity: Severity,
+        now: DateTime<Utc>,
+    ) -> Option<NewFinding> {
+        let o = &r.object;
+        sensitive_finding(&self.ctx, r, now).map(|f| {
+            let ev = finding_event(self.job.account(), self.job.region(), &f);
+            let body = serde_json::to_string(&ev).unwrap_or_default();
+            NewFinding {
+                finding: FindingRow {
+                    id: f.id.clone(),
+                    job_id: self.job_id.clone(),
+                    run_id: self.run_id.clone(),
+                    storage: o.storage.clone(),
+                    bucket: o.bucket.clone(),
+                    key: o.key.clone(),
+                    uri: o.uri.clone(),
+                    version_id: o.version_id.clone(),
+                    etag: o.etag.clone(),
+                    finding_type: f.kind.clone(),
+                    severity,
+                    count: r.detections.iter().map(|d| d.count).sum(),
+                    created_at: now_text(now),
+                    archived: false,
+                    detections: r
+                        .detections
+                        .iter()
+                        .map(|d| {
+                            (
+                                d.kind.clone(),
+                                d.category.clone(),
+                                d.severity.clone(),
+                                d.count,
+                            )
+                        })
+                        .collect(),
+                    detail: ev.detail.clone(),
+                },
+                event_id: ev.id,
+                event: body,
+            }
+        })
+    }
+
     fn flush(&mut self) -> Result<()> {
         if self.pending.is_empty() {
             return Ok(());
@@ -256,43 +210,8 @@ impl JobSink<'_> {
                     .iter()
                     .any(|x| TRANSIENT.contains(&x.code.as_str()));
             let o = &r.object;
-            let finding = sensitive_finding(&self.ctx, r, now).map(|f| {
-                let ev = finding_event(self.job.account(), self.job.region(), &f);
-                let body = serde_json::to_string(&ev).unwrap_or_default();
-                NewFinding {
-                    finding: FindingRow {
-                        id: f.id.clone(),
-                        job_id: self.job_id.clone(),
-                        run_id: self.run_id.clone(),
-                        storage: o.storage.clone(),
-                        bucket: o.bucket.clone(),
-                        key: o.key.clone(),
-                        uri: o.uri.clone(),
-                        version_id: o.version_id.clone(),
-                        etag: o.etag.clone(),
-                        finding_type: f.kind.clone(),
-                        severity: f.severity.clone(),
-                        count: r.detections.iter().map(|d| d.count).sum(),
-                        created_at: now_text(now),
-                        archived: false,
-                        detections: r
-                            .detections
-                            .iter()
-                            .map(|d| {
-                                (
-                                    d.kind.clone(),
-                                    d.category.clone(),
-                                    d.severity.clone(),
-                                    d.count,
-                                )
-                            })
-                            .collect(),
-                        detail: ev.detail.clone(),
-                    },
-                    event_id: ev.id,
-                    event: body,
-                }
-            });
+            let severity = r.severity.as_deref().and_then(Severity::parse);
+            let finding = severity.and_then(|s| self.new_finding(r, s, now));
             objects.push(BatchObject {
                 uri: o.uri.clone(),
                 fingerprint: (!transient).then(|| {
@@ -304,7 +223,7 @@ impl JobSink<'_> {
                     )
                 }),
                 size: o.size,
-                severity: r.severity.clone(),
+                severity,
                 finding,
             });
             let i = target_index(&self.job.targets, r);
@@ -328,7 +247,7 @@ impl JobSink<'_> {
         self.last_flush = Instant::now();
         // A cancel or pause from another process stops the run here.
         if let Ok(j) = self.store.job(&self.job_id) {
-            if j.status == status::CANCELLED || j.status == status::USER_PAUSED {
+            if j.status == JobStatus::Cancelled || j.status == JobStatus::UserPaused {
                 self.cancel.store(true, Ordering::Relaxed);
             }
         }
@@ -365,14 +284,14 @@ pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutc
     let mut store = Store::open(state)?;
     let row = store.job(job_ref)?;
     let job_id = row.id.clone();
-    match row.status.as_str() {
-        status::CANCELLED => {
+    match row.status {
+        JobStatus::Cancelled => {
             return Err(Error::Status {
                 job: job_id,
                 message: "the job is cancelled".into(),
             })
         }
-        status::USER_PAUSED | status::PAUSED => {
+        JobStatus::UserPaused | JobStatus::Paused => {
             return Err(Error::Status {
                 job: job_id,
                 message: "the job is paused; resume it first".into(),
@@ -384,24 +303,8 @@ pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutc
     let _lock = store.lock_job(&job_id)?;
     let clock = opts.clock.clone();
     let created = crate::state::parse_time(&row.created_at);
-    let previous = store.last_complete_run(&job_id)?;
-    let (run, resumed) = match store.unfinished_run(&job_id)? {
-        Some(r) => {
-            store.reopen_run(&r.id)?;
-            (store.run(&r.id)?, true)
-        }
-        None => {
-            let r = store.create_run(
-                &job_id,
-                &opts.trigger,
-                previous.is_some(),
-                previous.as_ref().map(|p| p.id.as_str()),
-                clock.now(),
-            )?;
-            (r, false)
-        }
-    };
-    store.set_job_status(&job_id, status::RUNNING)?;
+    let (run, resumed) = start_run(&store, &job_id, opts)?;
+    store.set_job_status(&job_id, JobStatus::Running)?;
     if let Some(f) = &opts.on_start {
         f(&run, resumed);
     }
@@ -410,29 +313,13 @@ pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutc
     let outcome = match result {
         Ok((run_state, summary)) => {
             store.end_run(&run.id, run_state, now, Some(&summary), None)?;
-            let next_status = match (run_state, job.schedule.is_recurring()) {
-                (run_status::CANCELLED, _) => status::CANCELLED,
-                (run_status::INTERRUPTED, _) => {
-                    let j = store.job(&job_id)?;
-                    if j.status == status::USER_PAUSED {
-                        status::USER_PAUSED
-                    } else {
-                        status::IDLE
-                    }
-                }
-                (_, false) => status::COMPLETE,
-                (_, true) => status::IDLE,
-            };
-            let current = store.job(&job_id)?.status;
-            if current != status::CANCELLED && current != status::USER_PAUSED {
-                store.set_job_status(&job_id, next_status)?;
-            }
+            set_status_after_run(&store, &job_id, run_state, job.schedule.is_recurring())?;
             summary
         }
         Err(e) => {
-            store.end_run(&run.id, run_status::FAILED, now, None, Some(&e.to_string()))?;
-            if store.job(&job_id)?.status == status::RUNNING {
-                store.set_job_status(&job_id, status::IDLE)?;
+            store.end_run(&run.id, RunStatus::Failed, now, None, Some(&e.to_string()))?;
+            if store.job(&job_id)?.status == JobStatus::Running {
+                store.set_job_status(&job_id, JobStatus::Idle)?;
             }
             return Err(e);
         }
@@ -443,7 +330,7 @@ pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutc
     summary["events"] = delivery;
     store.end_run(
         &run.id,
-        &store.run(&run.id)?.status,
+        store.run(&run.id)?.status,
         now,
         Some(&summary),
         None,
@@ -453,6 +340,56 @@ pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutc
         resumed,
         summary,
     })
+}
+
+/// Resumes the job's unfinished run (killed or interrupted), or starts a new one: incremental
+/// against the last complete run when there is one. Returns the run and whether it resumes.
+fn start_run(store: &Store, job_id: &str, opts: &RunOptions) -> Result<(RunRow, bool)> {
+    let previous = store.last_complete_run(job_id)?;
+    Ok(match store.unfinished_run(job_id)? {
+        Some(r) => {
+            store.reopen_run(&r.id)?;
+            (store.run(&r.id)?, true)
+        }
+        None => {
+            let r = store.create_run(
+                job_id,
+                opts.trigger,
+                previous.is_some(),
+                previous.as_ref().map(|p| p.id.as_str()),
+                opts.clock.now(),
+            )?;
+            (r, false)
+        }
+    })
+}
+
+/// Sets the job's status after a run that ended as `run_state`: cancelled, paused or idle
+/// again, or complete (a one-time job); a cancel or pause made during the run stays.
+fn set_status_after_run(
+    store: &Store,
+    job_id: &str,
+    run_state: RunStatus,
+    recurring: bool,
+) -> Result<()> {
+    let next_status = match (run_state, recurring) {
+        (RunStatus::Cancelled, _) => JobStatus::Cancelled,
+        (RunStatus::Interrupted, _) => {
+            let j = store.job(job_id)?;
+            if j.status == JobStatus::UserPaused {
+                JobStatus::UserPaused
+            } else {
+                JobStatus::Idle
+            }
+        }
+        (_, false) => JobStatus::Complete,
+        (_, true) => JobStatus::Idle,
+    };
+    let current = store.job(job_id)?.status;
+    if current != JobStatus::Cancelled && current != JobStatus::UserPaused {
+        store.set_job_status(job_id, next_status)?;
+    }
+    Ok(())
 }
 
 /// Publishes a finding that does not come from a result record (a bucket policy finding,
@@ -468,13 +405,7 @@ pub fn publish_finding(
     finding: &crate::events::GenericFinding,
 ) -> Result<String> {
     let ev = finding_event(job.account(), job.region(), finding);
-    let sinks: Vec<String> = job
-        .def
-        .events
-        .iter()
-        .enumerate()
-        .map(|(i, d)| crate::sinks::sink_key(i, d))
-        .collect();
+    let sinks = sink_keys(job);
     store.enqueue_event(
         job_id,
         run_id,
@@ -597,29 +528,26 @@ pub fn posture_finding(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn scan(
-    store: &mut Store,
+/// Where a run's results go, and the writer, positioned where the run left off.
+fn open_results(
+    store: &Store,
     job: &Job,
-    created_text: &str,
-    created: Option<DateTime<Utc>>,
     run: &RunRow,
     opts: &RunOptions,
-) -> Result<(&'static str, serde_json::Value)> {
-    let job_id = run.job_id.clone();
-    let engine = job.engine()?;
+) -> Result<(Location, ResultsWriter)> {
+    let job_id = &run.job_id;
     let location_root = job
         .def
         .results
         .location
         .clone()
         .unwrap_or_else(|| opts.default_results.display().to_string());
-    let location = Location::for_run(&location_root, &job_id, &run.id);
+    let location = Location::for_run(&location_root, job_id, &run.id);
     let (dir, upload) = match &location {
         Location::Local(p) => (p.clone(), None),
         Location::S3 { bucket, prefix } => {
             let staging = PathBuf::from(format!("{}.staging", store.path().display()))
-                .join(&job_id)
+                .join(job_id)
                 .join(&run.id);
             let endpoint = job
                 .def
@@ -644,10 +572,32 @@ fn scan(
         (run.results_file, run.results_offset, run.results_records),
         job.def.results.records_per_file.unwrap_or(10_000),
     )?;
+    Ok((location, writer))
+}
+
+/// Objects a run skips, counted as the filter sees them.
+struct Skipped {
+    /// Already recorded by this run (it resumes).
+    already: Arc<AtomicU64>,
+    /// Unchanged since they were last scanned.
+    unchanged: Arc<AtomicU64>,
+    /// Older than the job (without `initial_run`).
+    older: Arc<AtomicU64>,
+    /// Let through (some of them past `max_objects_per_run`).
+    admitted: Arc<AtomicU64>,
+}
+
+/// The filter of a run's objects: see [`Skipped`].
+fn object_filter(
+    store: &Store,
+    job: &Job,
+    run: &RunRow,
+    created: Option<DateTime<Utc>>,
+) -> Result<(ObjectFilter, Skipped)> {
     // What to skip: objects this run already recorded (a resumed run), objects unchanged
     // since they were last scanned, and (without `initial_run`) objects older than the job.
     let done: HashSet<String> = store.run_objects(&run.id)?;
-    let known: HashMap<String, String> = store.fingerprints(&job_id)?;
+    let known: HashMap<String, String> = store.fingerprints(&run.job_id)?;
     let cutoff = if job.def.initial_run { None } else { created };
     let already = Arc::new(AtomicU64::new(0));
     let unchanged = Arc::new(AtomicU64::new(0));
@@ -689,6 +639,58 @@ fn scan(
             max_objects.is_none_or(|m| n < m)
         }))
     };
+    let skipped = Skipped {
+        already,
+        unchanged,
+        older,
+        admitted,
+    };
+    Ok((filter, skipped))
+}
+
+/// A run's per-target statistics so far (none for a new run).
+fn target_stats(job: &Job, run: &RunRow) -> Vec<TargetStats> {
+    let targets: Vec<TargetStats> = run
+        .targets
+        .as_ref()
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    if targets.len() == job.targets.len() {
+        return targets;
+    }
+    job.targets
+        .iter()
+        .map(|t| TargetStats {
+            target: t.display(),
+            sensitivity_score: 50,
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// The outbox keys of a job's event sinks.
+fn sink_keys(job: &Job) -> Vec<String> {
+    job.def
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, d)| crate::sinks::sink_key(i, d))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn scan(
+    store: &mut Store,
+    job: &Job,
+    created_text: &str,
+    created: Option<DateTime<Utc>>,
+    run: &RunRow,
+    opts: &RunOptions,
+) -> Result<(RunStatus, serde_json::Value)> {
+    let job_id = run.job_id.clone();
+    let engine = job.engine()?;
+    let (location, writer) = open_results(store, job, run, opts)?;
+    let (filter, skipped) = object_filter(store, job, run, created)?;
     let cancel = Arc::new(AtomicBool::new(false));
     let mut scope = job.scope.clone();
     scope.sample_seed = Some(seed_of(&run.id));
@@ -725,22 +727,7 @@ fn scan(
             ..Default::default()
         },
     };
-    let mut targets: Vec<TargetStats> = run
-        .targets
-        .as_ref()
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default();
-    if targets.len() != job.targets.len() {
-        targets = job
-            .targets
-            .iter()
-            .map(|t| TargetStats {
-                target: t.display(),
-                sensitivity_score: 50,
-                ..Default::default()
-            })
-            .collect();
-    }
+    let targets = target_stats(job, run);
     let ctx = EventContext {
         account: job.account().to_string(),
         region: job.region().to_string(),
@@ -748,13 +735,7 @@ fn scan(
         run_id: run.id.clone(),
         results_location: location.display(),
     };
-    let sinks: Vec<String> = job
-        .def
-        .events
-        .iter()
-        .enumerate()
-        .map(|(i, d)| crate::sinks::sink_key(i, d))
-        .collect();
+    let sinks = sink_keys(job);
     let rules = store.suppressions()?;
     let state_path = store.path().to_path_buf();
     let mut sink = JobSink {
@@ -853,11 +834,11 @@ fn scan(
     let stopped = cancel.load(Ordering::Relaxed) || pipeline_summary.cancelled;
     let job_status = sink.store.job(&job_id)?.status;
     let run_state = if !stopped {
-        run_status::COMPLETE
-    } else if job_status == status::CANCELLED {
-        run_status::CANCELLED
+        RunStatus::Complete
+    } else if job_status == JobStatus::Cancelled {
+        RunStatus::Cancelled
     } else {
-        run_status::INTERRUPTED
+        RunStatus::Interrupted
     };
     let stored = sink.store.run(&run.id)?;
     let summary = json!({
@@ -883,17 +864,17 @@ fn scan(
         "objects": stored.objects,
         "bytes": stored.bytes,
         "objects_with_findings": stored.findings,
-        "objects_unchanged": unchanged.load(Ordering::Relaxed),
-        "objects_already_scanned_by_this_run": already.load(Ordering::Relaxed),
-        "objects_older_than_job": older.load(Ordering::Relaxed),
-        "objects_over_run_limit": max_objects.map(|m| admitted.load(Ordering::Relaxed).saturating_sub(m)).unwrap_or(0),
-        "resumed": already.load(Ordering::Relaxed) > 0 || run.objects > 0,
+        "objects_unchanged": skipped.unchanged.load(Ordering::Relaxed),
+        "objects_already_scanned_by_this_run": skipped.already.load(Ordering::Relaxed),
+        "objects_older_than_job": skipped.older.load(Ordering::Relaxed),
+        "objects_over_run_limit": job.def.limits.max_objects_per_run.map(|m| skipped.admitted.load(Ordering::Relaxed).saturating_sub(m)).unwrap_or(0),
+        "resumed": skipped.already.load(Ordering::Relaxed) > 0 || run.objects > 0,
         "targets": sink.targets,
         "warnings": notices,
         "results_location": location.display(),
         "this_session": pipeline_summary,
     });
     sink.writer
-        .finish(&summary, run_state == run_status::COMPLETE)?;
+        .finish(&summary, run_state == RunStatus::Complete)?;
     Ok((run_state, summary))
 }

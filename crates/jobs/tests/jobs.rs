@@ -9,10 +9,11 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use common::*;
-use trawl_jobs::clock::{Clock, FakeClock};
-use trawl_jobs::daemon::Daemon;
-use trawl_jobs::runner::{run_job, RunOptions};
-use trawl_jobs::state::{FindingFilter, Store, Suppression};
+use trawl_identifiers::Severity;
+use trawl_jobs::{
+    run_job, Clock, Daemon, FakeClock, FindingFilter, JobStatus, RunOptions, RunStatus, Store,
+    Suppression,
+};
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -49,14 +50,14 @@ path = "events.jsonl"
 "#,
         Utc::now(),
     );
-    assert_eq!(job.status, "IDLE");
+    assert_eq!(job.status, JobStatus::Idle);
     let out = run_job(&state, &job.id, &opts(&state)).unwrap();
-    assert_eq!(out.run.status, "COMPLETE");
+    assert_eq!(out.run.status, RunStatus::Complete);
     assert_eq!(out.run.objects, 3);
     assert_eq!(out.run.findings["HIGH"], 2);
     assert!(!out.run.incremental);
     // A one-time job is COMPLETE after its run.
-    assert_eq!(store.job(&job.id).unwrap().status, "COMPLETE");
+    assert_eq!(store.job(&job.id).unwrap().status, JobStatus::Complete);
     // Results: one record per object, under <results>/<job>/<run>/.
     let run_dir = dir.path().join("results").join(&job.id).join(&out.run.id);
     let recs = results(&run_dir);
@@ -113,7 +114,7 @@ path = "events.jsonl"
     );
     assert_eq!(
         q(FindingFilter {
-            severity: Some("HIGH".into()),
+            severity: Some(Severity::High),
             ..Default::default()
         }),
         2
@@ -176,7 +177,7 @@ fn second_run_scans_only_new_and_changed_files() {
     );
     let first = run_job(&state, &job.id, &opts(&state)).unwrap();
     assert_eq!(first.run.objects, 5);
-    assert_eq!(store.job(&job.id).unwrap().status, "IDLE");
+    assert_eq!(store.job(&job.id).unwrap().status, JobStatus::Idle);
     write(&data, "f1.txt", &format!("changed, and longer: {CARD}"));
     write(&data, "new.txt", CARD);
     let second = run_job(&state, &job.id, &opts(&state)).unwrap();
@@ -321,7 +322,7 @@ fn daemon_runs_scheduled_jobs_under_a_fake_clock() {
 
     let ran = d.tick().unwrap();
     assert_eq!(ran.len(), 1);
-    assert!(ran[0].1.as_ref().unwrap().run.status == "COMPLETE");
+    assert!(ran[0].1.as_ref().unwrap().run.status == RunStatus::Complete);
     assert_eq!(
         store.job(&daily.id).unwrap().next_run_at.as_deref(),
         Some("2026-03-05T02:00:00.000Z")
@@ -353,10 +354,12 @@ fn daemon_runs_scheduled_jobs_under_a_fake_clock() {
     );
     assert!(d.tick().unwrap().is_empty());
     // Paused jobs are not run.
-    store.set_job_status(&daily.id, "USER_PAUSED").unwrap();
+    store
+        .set_job_status(&daily.id, JobStatus::UserPaused)
+        .unwrap();
     clock.set(t("2026-03-11T03:00:00Z"));
     assert!(d.tick().unwrap().is_empty());
-    store.set_job_status(&daily.id, "IDLE").unwrap();
+    store.set_job_status(&daily.id, JobStatus::Idle).unwrap();
     // The loop: sleeps (on the fake clock) to the next due time, runs, stops when told.
     let stop = d.stop.clone();
     let l3 = lines.clone();
@@ -646,7 +649,7 @@ fn policy_findings_are_published_through_the_same_sinks() {
     let first = run_job(&state, &row.id, &opts(&state)).unwrap();
     let job = row.definition.check("p").unwrap();
     let now = Utc::now();
-    let finding = trawl_jobs::events::GenericFinding {
+    let finding = trawl_jobs::GenericFinding {
         id: "policy-b-public".into(),
         kind: "Policy:IAMUser/S3BucketPublic".into(),
         category: "POLICY".into(),
@@ -661,11 +664,9 @@ fn policy_findings_are_published_through_the_same_sinks() {
         extra: Default::default(),
     };
     let id =
-        trawl_jobs::runner::publish_finding(&mut store, &job, &row.id, &first.run.id, &finding)
-            .unwrap();
+        trawl_jobs::publish_finding(&mut store, &job, &row.id, &first.run.id, &finding).unwrap();
     // Published twice: one event.
-    trawl_jobs::runner::publish_finding(&mut store, &job, &row.id, &first.run.id, &finding)
-        .unwrap();
+    trawl_jobs::publish_finding(&mut store, &job, &row.id, &first.run.id, &finding).unwrap();
     run_job(&state, &row.id, &opts(&state)).unwrap();
     let text = std::fs::read_to_string(dir.path().join("ev.jsonl")).unwrap();
     let events: Vec<serde_json::Value> = text
@@ -847,7 +848,7 @@ fn custom_identifiers_and_allow_lists_are_read_at_creation() {
         "name: custom\ntargets: [../data]\nidentifiers:\n  selection: NONE\n  custom_files: [ids.toml]\n  allow_lists: [allow.txt]\n",
     )
     .unwrap();
-    let def = trawl_jobs::definition::JobDefinition::load(&job_file).unwrap();
+    let def = trawl_jobs::JobDefinition::load(&job_file).unwrap();
     assert_eq!(def.stored_custom_identifiers.len(), 1);
     // The files may go away: the job keeps what they said.
     std::fs::remove_dir_all(dir.path().join("conf")).unwrap();
@@ -868,7 +869,7 @@ fn custom_identifiers_and_allow_lists_are_read_at_creation() {
         "name = \"b\"\ntargets = [\"data\"]\n[identifiers]\ncustom_files = [\"nope.toml\"]\n",
     )
     .unwrap();
-    let err = trawl_jobs::definition::JobDefinition::load(&bad)
+    let err = trawl_jobs::JobDefinition::load(&bad)
         .unwrap_err()
         .to_string();
     assert!(err.contains("identifiers.custom_files[0]"), "{err}");

@@ -17,8 +17,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use trawl_jobs::runner::{run_job, RunOptions};
-use trawl_jobs::state::Store;
+use trawl_jobs::{run_job, RunOptions, Store};
 
 struct Ca {
     issuer: Issuer<'static, KeyPair>,

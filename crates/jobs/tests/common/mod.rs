@@ -6,8 +6,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use trawl_jobs::definition::JobDefinition;
-use trawl_jobs::state::{JobRow, Store};
+use trawl_jobs::{JobDefinition, JobRow, Store};
 
 pub const CARD: &str = "credit card number: 4539 2274 2374 7675\n";
 pub const AWS: &str = "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLF\n";

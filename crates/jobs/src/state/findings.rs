@@ -1,0 +1,395 @@
+//! The `findings` and `finding_detections` tables, and suppression rules (`suppressions`).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Row, Transaction, TransactionBehavior};
+use serde::Serialize;
+use trawl_identifiers::Severity;
+
+use super::schema::now_text;
+use super::store::Store;
+use crate::error::{Error, Result};
+
+/// A stored finding.
+#[derive(Clone, Debug, Serialize)]
+pub struct FindingRow {
+    /// Finding id.
+    pub id: String,
+    /// Job.
+    pub job_id: String,
+    /// Run that found it.
+    pub run_id: String,
+    /// `local` or `s3`.
+    pub storage: String,
+    /// Bucket.
+    pub bucket: Option<String>,
+    /// Key.
+    pub key: String,
+    /// URI.
+    pub uri: String,
+    /// Version id.
+    pub version_id: Option<String>,
+    /// ETag.
+    pub etag: Option<String>,
+    /// Macie finding type.
+    pub finding_type: String,
+    /// `LOW`, `MEDIUM`, `HIGH`.
+    #[serde(serialize_with = "severity_name")]
+    pub severity: Severity,
+    /// Occurrences over all types.
+    pub count: u64,
+    /// When found.
+    pub created_at: String,
+    /// Archived by a suppression rule.
+    pub archived: bool,
+    /// Detections: type -> (category, severity, count).
+    pub detections: Vec<(String, String, String, u64)>,
+    /// The Macie-shaped finding (the event's `detail`).
+    pub detail: serde_json::Value,
+}
+
+/// What `findings list` selects.
+#[derive(Clone, Debug, Default)]
+pub struct FindingFilter {
+    /// Job id.
+    pub job: Option<String>,
+    /// Run id.
+    pub run: Option<String>,
+    /// Bucket.
+    pub bucket: Option<String>,
+    /// Key prefix.
+    pub key_prefix: Option<String>,
+    /// Identifier type (or a Macie finding type when it holds a `:`).
+    pub kind: Option<String>,
+    /// Identifier category.
+    pub category: Option<String>,
+    /// This severity or higher.
+    pub severity: Option<Severity>,
+    /// Found at or after (RFC 3339).
+    pub since: Option<String>,
+    /// Include archived findings.
+    pub archived: bool,
+    /// At most this many (newest first); 0 = all.
+    pub limit: usize,
+}
+
+/// A suppression rule: findings matching every given field are archived and not published.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Suppression {
+    /// Rule id.
+    pub id: i64,
+    /// Job id.
+    pub job: Option<String>,
+    /// Identifier type.
+    pub kind: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Bucket.
+    pub bucket: Option<String>,
+    /// Key prefix.
+    pub key_prefix: Option<String>,
+    /// This severity or lower.
+    #[serde(serialize_with = "severity_text")]
+    pub severity: Option<Severity>,
+}
+
+fn severity_name<S: serde::Serializer>(v: &Severity, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(v.as_str())
+}
+
+fn severity_text<S: serde::Serializer>(
+    v: &Option<Severity>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    v.map(Severity::as_str).serialize(s)
+}
+
+/// A nullable severity column, in its contract spelling.
+fn severity_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Severity>> {
+    let Some(text) = r.get::<_, Option<String>>(i)? else {
+        return Ok(None);
+    };
+    parse_severity(&text, i).map(Some)
+}
+
+fn parse_severity(text: &str, i: usize) -> rusqlite::Result<Severity> {
+    Severity::parse(text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("unknown severity {text:?}").into(),
+        )
+    })
+}
+
+impl Suppression {
+    /// Whether the rule covers a finding.
+    pub fn matches(&self, f: &FindingRow) -> bool {
+        self.job.as_ref().is_none_or(|j| *j == f.job_id)
+            && self
+                .bucket
+                .as_ref()
+                .is_none_or(|b| f.bucket.as_ref() == Some(b))
+            && self
+                .key_prefix
+                .as_ref()
+                .is_none_or(|p| f.key.starts_with(p.as_str()))
+            && self
+                .kind
+                .as_ref()
+                .is_none_or(|k| *k == f.finding_type || f.detections.iter().any(|d| d.0 == *k))
+            && self
+                .category
+                .as_ref()
+                .is_none_or(|c| f.detections.iter().any(|d| d.1.eq_ignore_ascii_case(c)))
+            && self.severity.as_ref().is_none_or(|s| f.severity <= *s)
+    }
+}
+
+/// A finding with its event, written in a batch.
+#[derive(Debug)]
+pub struct NewFinding {
+    /// The finding.
+    pub finding: FindingRow,
+    /// Event id.
+    pub event_id: String,
+    /// Event body (JSON).
+    pub event: String,
+}
+
+fn map_finding(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
+    let detail: String = r.get("detail")?;
+    let archived = r.get::<_, i64>("archived")? != 0;
+    let mut detail: serde_json::Value =
+        serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null);
+    if let Some(o) = detail.as_object_mut() {
+        o.insert("archived".into(), serde_json::Value::Bool(archived));
+    }
+    Ok(FindingRow {
+        id: r.get("id")?,
+        job_id: r.get("job_id")?,
+        run_id: r.get("run_id")?,
+        storage: r.get("storage")?,
+        bucket: r.get("bucket")?,
+        key: r.get("key")?,
+        uri: r.get("uri")?,
+        version_id: r.get("version_id")?,
+        etag: r.get("etag")?,
+        finding_type: r.get("finding_type")?,
+        severity: parse_severity(
+            &r.get::<_, String>("severity")?,
+            r.as_ref().column_index("severity")?,
+        )?,
+        count: r.get::<_, i64>("count")? as u64,
+        created_at: r.get("created_at")?,
+        archived,
+        detections: Vec::new(),
+        detail,
+    })
+}
+
+impl Store {
+    /// Findings matching a filter, newest first.
+    pub fn findings(&self, f: &FindingFilter) -> Result<Vec<FindingRow>> {
+        let mut sql = String::from("SELECT * FROM findings f WHERE 1=1");
+        let mut args: Vec<String> = Vec::new();
+        let mut arg = |sql: &mut String, clause: &str, v: String| {
+            args.push(v);
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(v) = &f.job {
+            let id = self.job(v).map(|j| j.id).unwrap_or_else(|_| v.clone());
+            arg(&mut sql, " AND f.job_id = ?", id);
+        }
+        if let Some(v) = &f.run {
+            arg(&mut sql, " AND f.run_id = ?", v.clone());
+        }
+        if let Some(v) = &f.bucket {
+            arg(&mut sql, " AND f.bucket = ?", v.clone());
+        }
+        if let Some(v) = &f.key_prefix {
+            arg(&mut sql, " AND substr(f.key, 1, length(?)) = ?", v.clone());
+        }
+        if let Some(v) = &f.kind {
+            if v.contains(':') {
+                arg(&mut sql, " AND f.finding_type = ?", v.clone());
+            } else {
+                arg(
+                    &mut sql,
+                    " AND EXISTS (SELECT 1 FROM finding_detections d WHERE d.finding_id = f.id AND d.type = ?)",
+                    v.clone(),
+                );
+            }
+        }
+        if let Some(v) = &f.category {
+            arg(
+                &mut sql,
+                " AND EXISTS (SELECT 1 FROM finding_detections d WHERE d.finding_id = f.id AND d.category = ?)",
+                v.to_ascii_uppercase(),
+            );
+        }
+        if let Some(v) = f.severity {
+            let allowed: Vec<&str> = [Severity::Low, Severity::Medium, Severity::High]
+                .into_iter()
+                .filter(|s| *s >= v)
+                .map(Severity::as_str)
+                .collect();
+            sql.push_str(&format!(
+                " AND f.severity IN ({})",
+                allowed
+                    .iter()
+                    .map(|s| format!("'{s}'"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ));
+        }
+        if let Some(v) = &f.since {
+            arg(&mut sql, " AND f.created_at >= ?", v.clone());
+        }
+        if !f.archived {
+            sql.push_str(" AND f.archived = 0");
+        }
+        sql.push_str(" ORDER BY f.created_at DESC, f.id");
+        if f.limit > 0 {
+            sql.push_str(&format!(" LIMIT {}", f.limit));
+        }
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows: Vec<FindingRow> = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), map_finding)?
+            .collect::<rusqlite::Result<_>>()?;
+        for r in &mut rows {
+            r.detections = self.detections(&r.id)?;
+        }
+        Ok(rows)
+    }
+
+    fn detections(&self, finding_id: &str) -> Result<Vec<(String, String, String, u64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT type, category, severity, count FROM finding_detections WHERE finding_id = ?1 ORDER BY type",
+        )?;
+        let rows = stmt
+            .query_map(params![finding_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? as u64))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// A finding by id (or a unique prefix).
+    pub fn finding(&self, id: &str) -> Result<FindingRow> {
+        let like = format!("{}%", id.replace(['%', '_'], ""));
+        let mut stmt = self
+            .conn
+            .prepare("SELECT * FROM findings WHERE id LIKE ?1 LIMIT 2")?;
+        let mut rows: Vec<FindingRow> = stmt
+            .query_map(params![like], map_finding)?
+            .collect::<rusqlite::Result<_>>()?;
+        if rows.len() != 1 {
+            return Err(Error::NotFound(format!("a unique finding {id}")));
+        }
+        let mut f = rows.remove(0);
+        f.detections = self.detections(&f.id)?;
+        Ok(f)
+    }
+
+    /// Adds a suppression rule and archives the findings it covers; returns the rule id and
+    /// how many findings it archived. Their undelivered events are dropped.
+    pub fn add_suppression(
+        &mut self,
+        rule: &Suppression,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, usize)> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO suppressions (created_at, job_id, type, category, bucket, key_prefix, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![now_text(now), rule.job, rule.kind, rule.category, rule.bucket, rule.key_prefix, rule.severity.map(Severity::as_str)],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        let all = self.findings(&FindingFilter {
+            job: rule.job.clone(),
+            ..Default::default()
+        })?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut n = 0;
+        for f in all.iter().filter(|f| rule.matches(f)) {
+            tx.execute(
+                "UPDATE findings SET archived = 1 WHERE id = ?1",
+                params![f.id],
+            )?;
+            tx.execute(
+                "DELETE FROM deliveries WHERE delivered_at IS NULL AND event_id IN (SELECT event_id FROM events WHERE finding_id = ?1)",
+                params![f.id],
+            )?;
+            n += 1;
+        }
+        tx.commit()?;
+        Ok((id, n))
+    }
+
+    /// Every suppression rule.
+    pub fn suppressions(&self) -> Result<Vec<Suppression>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, job_id, type, category, bucket, key_prefix, severity FROM suppressions ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Suppression {
+                    id: r.get(0)?,
+                    job: r.get(1)?,
+                    kind: r.get(2)?,
+                    category: r.get(3)?,
+                    bucket: r.get(4)?,
+                    key_prefix: r.get(5)?,
+                    severity: severity_column(r, 6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+}
+
+pub(super) fn insert_finding(
+    tx: &Transaction<'_>,
+    nf: &NewFinding,
+    sinks: &[String],
+    rules: &[Suppression],
+) -> Result<()> {
+    let f = &nf.finding;
+    let archived = rules.iter().any(|r| r.matches(f));
+    let added = tx.execute(
+        "INSERT OR IGNORE INTO findings (id, job_id, run_id, storage, bucket, key, uri, version_id, etag, finding_type, severity, count, created_at, archived, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
+            f.id, f.job_id, f.run_id, f.storage, f.bucket, f.key, f.uri, f.version_id, f.etag,
+            f.finding_type, f.severity.as_str(), f.count as i64, f.created_at, archived as i64,
+            serde_json::to_string(&f.detail)?
+        ],
+    )?;
+    if added == 0 {
+        return Ok(());
+    }
+    for (kind, category, severity, count) in &f.detections {
+        tx.execute(
+            "INSERT OR IGNORE INTO finding_detections (finding_id, type, category, severity, count) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![f.id, kind, category, severity, *count as i64],
+        )?;
+    }
+    if archived {
+        return Ok(());
+    }
+    tx.execute(
+        "INSERT OR IGNORE INTO events (event_id, finding_id, job_id, run_id, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![nf.event_id, f.id, f.job_id, f.run_id, f.created_at, nf.event],
+    )?;
+    for s in sinks {
+        tx.execute(
+            "INSERT OR IGNORE INTO deliveries (event_id, sink) VALUES (?1, ?2)",
+            params![nf.event_id, s],
+        )?;
+    }
+    Ok(())
+}

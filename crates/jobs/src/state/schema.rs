@@ -1,0 +1,135 @@
+//! The schema and its migrations, and how times are stored.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::Transaction;
+
+use crate::error::Result;
+
+/// Schema migrations, in order; the database's `user_version` counts those applied.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        status TEXT NOT NULL,
+        next_run_at TEXT
+    );
+    CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        job_id TEXT NOT NULL REFERENCES jobs(id),
+        seq INTEGER NOT NULL,
+        trigger TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        status TEXT NOT NULL,
+        incremental INTEGER NOT NULL,
+        baseline_run_id TEXT,
+        objects INTEGER NOT NULL DEFAULT 0,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        findings_high INTEGER NOT NULL DEFAULT 0,
+        findings_medium INTEGER NOT NULL DEFAULT 0,
+        findings_low INTEGER NOT NULL DEFAULT 0,
+        results_file INTEGER NOT NULL DEFAULT 1,
+        results_offset INTEGER NOT NULL DEFAULT 0,
+        results_records INTEGER NOT NULL DEFAULT 0,
+        targets TEXT,
+        summary TEXT,
+        error TEXT
+    );
+    CREATE INDEX runs_job ON runs(job_id, seq);
+    CREATE TABLE objects (
+        job_id TEXT NOT NULL,
+        uri TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        PRIMARY KEY (job_id, uri)
+    ) WITHOUT ROWID;
+    CREATE TABLE run_objects (
+        run_id TEXT NOT NULL,
+        uri TEXT NOT NULL,
+        PRIMARY KEY (run_id, uri)
+    ) WITHOUT ROWID;
+    CREATE TABLE findings (
+        id TEXT PRIMARY KEY,
+        job_id TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        storage TEXT NOT NULL,
+        bucket TEXT,
+        key TEXT NOT NULL,
+        uri TEXT NOT NULL,
+        version_id TEXT,
+        etag TEXT,
+        finding_type TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        archived INTEGER NOT NULL DEFAULT 0,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX findings_job ON findings(job_id, run_id);
+    CREATE INDEX findings_time ON findings(created_at);
+    CREATE TABLE finding_detections (
+        finding_id TEXT NOT NULL REFERENCES findings(id),
+        type TEXT NOT NULL,
+        category TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (finding_id, type)
+    ) WITHOUT ROWID;
+    CREATE INDEX detections_type ON finding_detections(type);
+    CREATE TABLE suppressions (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        job_id TEXT,
+        type TEXT,
+        category TEXT,
+        bucket TEXT,
+        key_prefix TEXT,
+        severity TEXT
+    );
+    CREATE TABLE events (
+        event_id TEXT PRIMARY KEY,
+        finding_id TEXT NOT NULL,
+        job_id TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE TABLE deliveries (
+        event_id TEXT NOT NULL REFERENCES events(event_id),
+        sink TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        delivered_at TEXT,
+        last_error TEXT,
+        PRIMARY KEY (event_id, sink)
+    ) WITHOUT ROWID;
+    CREATE INDEX deliveries_pending ON deliveries(sink, delivered_at);
+    "#,
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Now, as stored.
+pub fn now_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Parses a stored time.
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// Applies the migrations after `version` (the database's `user_version`).
+pub(super) fn migrate(tx: &Transaction<'_>, version: i64) -> Result<()> {
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+    }
+    Ok(())
+}
