@@ -5,7 +5,7 @@
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use super::{content, unsupported, Ctx, Input};
-use crate::detect::Format;
+use crate::format::Format;
 use crate::limits::{Compressed, Counting, Tally};
 use crate::reason::ReasonCode;
 

@@ -11,7 +11,7 @@ use std::io::{self, Read};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
 use super::{Chunk, Limits, TextSink};
-use crate::detect::TextEncoding;
+use crate::format::TextEncoding;
 use crate::location::{Cell, Locator};
 use crate::reason::Reason;
 

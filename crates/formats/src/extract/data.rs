@@ -5,7 +5,7 @@
 use std::io::{self, Read};
 
 use super::{unsupported, Chunk, Ctx, Input};
-use crate::detect::Format;
+use crate::format::Format;
 use crate::location::{Locator, StreamPos};
 use crate::reason::ReasonCode;
 

@@ -10,7 +10,7 @@ use std::io::{self, Read};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
 use super::{text, Chunk, Limits, TextSink};
-use crate::detect::{Format, TextEncoding};
+use crate::format::{Format, TextEncoding};
 use crate::location::{Locator, StreamPos};
 use crate::reason::{Reason, ReasonCode};
 

@@ -17,7 +17,7 @@ use std::rc::Rc;
 use quick_xml::events::Event;
 
 use super::{unsupported, Chunk, Ctx, TextSink, LOOKBEHIND, OVERLAP_AHEAD};
-use crate::detect::{Format, TextEncoding};
+use crate::format::{Format, TextEncoding};
 use crate::location::{Locator, StreamPos};
 use crate::reason::ReasonCode;
 

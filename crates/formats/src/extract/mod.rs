@@ -15,7 +15,8 @@ pub(crate) mod text;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
 
-use crate::detect::{detect, Format, HEAD_LEN};
+use crate::detect::{detect, format_from_name, Detected, HEAD_LEN};
+use crate::format::Format;
 pub use crate::limits::Limits;
 use crate::limits::{limit_of, Budget};
 use crate::location::Locator;
@@ -229,37 +230,18 @@ fn after_head(
     if head.is_empty() {
         if let Some(e) = head_error {
             ctx.io_failure(&e);
-            return crate::detect::format_from_name(name);
+            return format_from_name(name);
         }
     }
     // An empty member holds nothing to scan and nothing wrong (an empty object still goes to
     // its extractor, which may say a JSON or XML file without content is malformed).
     if head.is_empty() && head_error.is_none() && ctx.depth > 0 {
-        return crate::detect::format_from_name(name);
+        return format_from_name(name);
     }
     let mut detected = detect(head, name);
     // Content not recognised, under an archive's name: let that extractor say what is wrong.
-    let by_name = crate::detect::format_from_name(name);
-    if matches!(
-        by_name,
-        Format::Gzip
-            | Format::Bzip2
-            | Format::Xz
-            | Format::Zstd
-            | Format::Tar
-            | Format::Zip
-            | Format::SevenZ
-            | Format::Pdf
-            | Format::Xlsx
-            | Format::Xlsb
-            | Format::Xls
-            | Format::Ods
-            | Format::Docx
-            | Format::Pptx
-            | Format::Doc
-            | Format::Parquet
-            | Format::Avro
-    ) {
+    let by_name = format_from_name(name);
+    if by_name.by_magic() {
         match detected.format {
             Format::Binary => detected.format = by_name,
             // Only for the object itself: inside archives, names are often wrong and harmless.
@@ -309,7 +291,7 @@ fn after_head(
 
 fn dispatch(
     ctx: &mut Ctx<'_>,
-    detected: crate::detect::Detected,
+    detected: Detected,
     head: &[u8],
     rest: Input<'_>,
     name: &str,

@@ -15,7 +15,7 @@ use calamine::{Data, DataRef, Reader};
 use quick_xml::events::Event;
 
 use super::{unsupported, Chunk, Ctx, Input, ReadSeek};
-use crate::detect::Format;
+use crate::format::Format;
 use crate::location::{Cell, Locator, StreamPos};
 use crate::reason::ReasonCode;
 

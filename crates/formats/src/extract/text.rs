@@ -6,7 +6,7 @@ use std::io::{self, Read};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
 use super::{Chunk, Limits, TextSink, LOOKBEHIND, OVERLAP_AHEAD};
-use crate::detect::TextEncoding;
+use crate::format::TextEncoding;
 use crate::location::{Locator, StreamPos};
 
 /// Extracts text in `encoding` from `reader`.
