@@ -248,30 +248,11 @@ fn workbook_unguarded(
                     if t.stopped {
                         break;
                     }
-                    let mut out = SheetOut::new(&name);
-                    let mut reader = match wb.worksheet_cells_reader(&name) {
-                        Ok(c) => c,
-                        Err(e) => {
-                            calamine_error(ctx, format, &name, &e.to_string(), false);
-                            continue;
+                    match wb.worksheet_cells_reader(&name) {
+                        Ok(mut cells) => {
+                            streamed(ctx, &mut t, format, &name, || cells.next_cell());
                         }
-                    };
-                    loop {
-                        match reader.next_cell() {
-                            Ok(Some(c)) => {
-                                let (row, col) = c.get_position();
-                                if let Some(text) = render_ref(c.get_value()) {
-                                    if !out.cell(ctx, &mut t, row, col, &text) {
-                                        break;
-                                    }
-                                }
-                            }
-                            Ok(None) => break,
-                            Err(e) => {
-                                calamine_error(ctx, format, &name, &e.to_string(), false);
-                                break;
-                            }
-                        }
+                        Err(e) => calamine_error(ctx, format, &name, &e.to_string(), false),
                     }
                 }
             }
@@ -287,30 +268,11 @@ fn workbook_unguarded(
                     if t.stopped {
                         break;
                     }
-                    let mut out = SheetOut::new(&name);
-                    let mut reader = match wb.worksheet_cells_reader(&name) {
-                        Ok(c) => c,
-                        Err(e) => {
-                            calamine_error(ctx, format, &name, &e.to_string(), false);
-                            continue;
+                    match wb.worksheet_cells_reader(&name) {
+                        Ok(mut cells) => {
+                            streamed(ctx, &mut t, format, &name, || cells.next_cell());
                         }
-                    };
-                    loop {
-                        match reader.next_cell() {
-                            Ok(Some(c)) => {
-                                let (row, col) = c.get_position();
-                                if let Some(text) = render_ref(c.get_value()) {
-                                    if !out.cell(ctx, &mut t, row, col, &text) {
-                                        break;
-                                    }
-                                }
-                            }
-                            Ok(None) => break,
-                            Err(e) => {
-                                calamine_error(ctx, format, &name, &e.to_string(), false);
-                                break;
-                            }
-                        }
+                        Err(e) => calamine_error(ctx, format, &name, &e.to_string(), false),
                     }
                 }
             }
@@ -387,6 +349,35 @@ fn sheet_names<RS: Read + Seek, W: Reader<RS>>(wb: &W) -> Vec<String> {
         })
         .map(|s| s.name.clone())
         .collect()
+}
+
+/// Emits the cells a streaming sheet reader (xlsx, xlsb) yields, until it ends, fails or a
+/// limit stops the workbook.
+fn streamed<'a, E: std::fmt::Display>(
+    ctx: &mut Ctx<'_>,
+    t: &mut Totals,
+    format: Format,
+    name: &str,
+    mut next_cell: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
+) {
+    let mut out = SheetOut::new(name);
+    loop {
+        match next_cell() {
+            Ok(Some(c)) => {
+                let (row, col) = c.get_position();
+                if let Some(text) = render_ref(c.get_value()) {
+                    if !out.cell(ctx, t, row, col, &text) {
+                        break;
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                calamine_error(ctx, format, name, &e.to_string(), false);
+                break;
+            }
+        }
+    }
 }
 
 fn ranged(ctx: &mut Ctx<'_>, t: &mut Totals, name: &str, range: &calamine::Range<Data>) {
