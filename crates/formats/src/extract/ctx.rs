@@ -55,7 +55,7 @@ pub(crate) enum Input<'r> {
 pub(crate) struct Content<'c> {
     pub(crate) format: Format,
     pub(crate) encoding: TextEncoding,
-    /// The first bytes (up to [`HEAD_LEN`](crate::HEAD_LEN)), which `input` yields again.
+    /// The first bytes (up to `HEAD_LEN`), which `input` yields again.
     pub(crate) head: &'c [u8],
     pub(crate) input: Input<'c>,
     pub(crate) name: &'c str,
