@@ -30,14 +30,16 @@
 
 mod detect;
 mod extract;
+mod format;
 mod limits;
 mod location;
 mod reason;
 
-pub use detect::{detect, format_from_name, Detected, Format, TextEncoding, HEAD_LEN};
+pub use detect::{detect, format_from_name, Detected, HEAD_LEN};
 pub use extract::{
     extract, extract_seekable, Chunk, Extraction, Limits, ReadSeek, TextSink, LOOKBEHIND,
     OVERLAP_AHEAD,
 };
+pub use format::{Format, TextEncoding};
 pub use location::{Cell, LineCursor, Location, Locator, StreamPos};
 pub use reason::{Reason, ReasonCode};

@@ -4,8 +4,8 @@
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
-use super::{content, unsupported, Ctx, Input};
-use crate::detect::Format;
+use super::ctx::{unsupported, Content, Ctx, Input};
+use crate::format::Format;
 use crate::limits::{Compressed, Counting, Tally};
 use crate::reason::ReasonCode;
 
@@ -65,16 +65,10 @@ fn gzip_header_name(head: &[u8]) -> Option<String> {
 const XZ_MEMORY_LIMIT: u64 = 256 << 20;
 
 /// A compression layer: decompress and read what is inside as its own content.
-pub(crate) fn decompress(
-    ctx: &mut Ctx<'_>,
-    format: Format,
-    reader: &mut dyn Read,
-    head: &[u8],
-    name: &str,
-    size: Option<u64>,
-) -> io::Result<()> {
-    let inner = inner_name(format, head, name);
-    let _ = size;
+pub(crate) fn decompress(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()> {
+    let format = content.format;
+    let inner = inner_name(format, content.head, content.name);
+    let reader = content.input.stream();
     let (tally, compressed) = Tally::new(reader);
     let reader = io::BufReader::with_capacity(64 * 1024, tally);
     let mut decoder: Box<dyn Read + '_> = match format {
@@ -93,7 +87,7 @@ pub(crate) fn decompress(
     };
     ctx.enter(&inner, |ctx| {
         let mut counted = Counting::new(&mut decoder, ctx.budget, ctx.limits, compressed);
-        content(ctx, Input::Stream(&mut counted), &inner, None);
+        ctx.content(Input::Stream(&mut counted), &inner, None);
     });
     Ok(())
 }
@@ -119,8 +113,8 @@ fn member_too_big(ctx: &mut Ctx<'_>, name: &str, declared: u64) {
 }
 
 /// A tar archive, read as a stream (its headers by [`super::tar_headers`]).
-pub(crate) fn tar(ctx: &mut Ctx<'_>, reader: &mut dyn Read) -> io::Result<()> {
-    let mut headers = super::tar_headers::Headers::new(reader);
+pub(crate) fn tar(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()> {
+    let mut headers = super::tar_headers::Headers::new(content.input.stream());
     loop {
         if ctx.exhausted() {
             break;
@@ -162,7 +156,7 @@ pub(crate) fn tar(ctx: &mut Ctx<'_>, reader: &mut dyn Read) -> io::Result<()> {
         ctx.enter(&path, |ctx| {
             let mut data = headers.data();
             let mut counted = Counting::new(&mut data, ctx.budget, ctx.limits, Compressed::Unknown);
-            content(ctx, Input::Stream(&mut counted), &path, Some(stored));
+            ctx.content(Input::Stream(&mut counted), &path, Some(stored));
         });
     }
     Ok(())
@@ -209,8 +203,8 @@ pub(crate) fn spool(ctx: &Ctx<'_>, reader: &mut dyn Read) -> io::Result<Spool> {
 }
 
 /// A zip archive (spooled first when it is a stream).
-pub(crate) fn zip(ctx: &mut Ctx<'_>, input: Input<'_>) -> io::Result<()> {
-    match input {
+pub(crate) fn zip(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()> {
+    match content.input {
         Input::Seek(r) => zip_archive(ctx, r),
         Input::Stream(r) => {
             let mut s = spool(ctx, r)?;
@@ -555,7 +549,7 @@ fn zip_archive<R: Read + Seek>(ctx: &mut Ctx<'_>, mut reader: R) -> io::Result<(
                         ctx.limits,
                         Compressed::Known(compressed),
                     );
-                    content(ctx, Input::Stream(&mut counted), &name, Some(declared));
+                    ctx.content(Input::Stream(&mut counted), &name, Some(declared));
                 });
             }
             Err(zip::result::ZipError::UnsupportedArchive(m)) => {

@@ -10,8 +10,9 @@ use std::io::{self, Read};
 
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
-use super::{Chunk, Limits, TextSink};
-use crate::detect::TextEncoding;
+use super::ctx::{Chunk, Content, Ctx, TextSink};
+use crate::format::{Format, TextEncoding};
+use crate::limits::Limits;
 use crate::location::{Cell, Locator};
 use crate::reason::Reason;
 
@@ -252,23 +253,23 @@ impl FieldReader {
     }
 }
 
-pub(crate) fn extract(
-    reader: impl Read,
-    head: &[u8],
-    tsv: bool,
-    encoding: TextEncoding,
-    limits: &Limits,
-    member: &[String],
-    sink: &mut dyn TextSink,
-) -> io::Result<Vec<Reason>> {
-    let delimiter = sniff_delimiter(head, tsv);
-    let enc = match encoding {
+/// Extracts the cells of a CSV or TSV file.
+pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()> {
+    let tsv = content.format == Format::Tsv;
+    let (reader, limits, member, sink) = (
+        content.input.stream(),
+        ctx.limits,
+        &ctx.member,
+        &mut *ctx.sink,
+    );
+    let delimiter = sniff_delimiter(content.head, tsv);
+    let enc = match content.encoding {
         TextEncoding::Utf8 => None,
         TextEncoding::Utf16Le => Some(encoding_rs::UTF_16LE),
         TextEncoding::Utf16Be => Some(encoding_rs::UTF_16BE),
         TextEncoding::Latin1 => Some(encoding_rs::WINDOWS_1252),
     };
-    match enc {
+    let reasons = match enc {
         None => cells(reader, delimiter, limits, member, sink),
         Some(enc) => cells(
             DecodeReaderBytesBuilder::new()
@@ -280,7 +281,9 @@ pub(crate) fn extract(
             member,
             sink,
         ),
-    }
+    }?;
+    ctx.add(reasons);
+    Ok(())
 }
 
 fn cells(

@@ -12,7 +12,7 @@ use std::io::{self, Read};
 
 use mailparse::{DispositionType, ParsedMail};
 
-use super::{content, Ctx, Input};
+use super::ctx::{Content, Ctx, Input};
 use crate::limits::{Compressed, Counting};
 use crate::location::StreamPos;
 use crate::reason::ReasonCode;
@@ -213,14 +213,14 @@ impl Walk<'_> {
                 ctx.limits,
                 Compressed::Known(encoded),
             );
-            content(ctx, Input::Stream(&mut counted), &name, Some(len));
+            ctx.content(Input::Stream(&mut counted), &name, Some(len));
         });
     }
 }
 
 /// Extracts a message: headers, decoded text parts, attachments as members.
-pub(crate) fn extract(ctx: &mut Ctx<'_>, reader: &mut dyn Read, name: &str) -> io::Result<()> {
-    let _ = name;
+pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()> {
+    let reader = content.input.stream();
     let cap = ctx.limits.spool_in_memory.max(1 << 20);
     let mut buf = Vec::new();
     reader.take(cap + 1).read_to_end(&mut buf)?;

@@ -9,8 +9,10 @@ use std::io::{self, Read};
 
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
-use super::{text, Chunk, Limits, TextSink};
-use crate::detect::{Format, TextEncoding};
+use super::ctx::{Chunk, Content, Ctx, TextSink};
+use super::text;
+use crate::format::{Format, TextEncoding};
+use crate::limits::Limits;
 use crate::location::{Locator, StreamPos};
 use crate::reason::{Reason, ReasonCode};
 
@@ -540,21 +542,22 @@ pub(crate) fn sniff(head: &[u8], jsonl_name: bool) -> Option<Format> {
     }
 }
 
-pub(crate) fn extract(
-    reader: impl Read,
-    jsonl: bool,
-    encoding: TextEncoding,
-    limits: &Limits,
-    member: &[String],
-    sink: &mut dyn TextSink,
-) -> io::Result<Vec<Reason>> {
-    let enc = match encoding {
+/// Extracts the values of a JSON or JSON Lines file.
+pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()> {
+    let jsonl = content.format == Format::Jsonl;
+    let (reader, limits, member, sink) = (
+        content.input.stream(),
+        ctx.limits,
+        &ctx.member,
+        &mut *ctx.sink,
+    );
+    let enc = match content.encoding {
         TextEncoding::Utf8 => None,
         TextEncoding::Utf16Le => Some(encoding_rs::UTF_16LE),
         TextEncoding::Utf16Be => Some(encoding_rs::UTF_16BE),
         TextEncoding::Latin1 => Some(encoding_rs::WINDOWS_1252),
     };
-    match enc {
+    let reasons = match enc {
         None => values(reader, jsonl, limits, member, sink),
         Some(enc) => values(
             DecodeReaderBytesBuilder::new()
@@ -566,7 +569,9 @@ pub(crate) fn extract(
             member,
             sink,
         ),
-    }
+    }?;
+    ctx.add(reasons);
+    Ok(())
 }
 
 fn values(

@@ -5,7 +5,7 @@
 use std::io::{self, Read};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::{Chunk, Ctx, Input, LOOKBEHIND, OVERLAP_AHEAD};
+use super::ctx::{Chunk, Content, Ctx, LOOKBEHIND, OVERLAP_AHEAD};
 use crate::location::{Locator, StreamPos};
 use crate::reason::ReasonCode;
 
@@ -63,12 +63,8 @@ fn declares_encryption(data: &[u8]) -> bool {
 }
 
 /// Extracts text per page.
-pub(crate) fn extract(ctx: &mut Ctx<'_>, input: Input<'_>, name: &str) -> io::Result<()> {
-    let _ = name;
-    let reader: &mut dyn Read = match input {
-        Input::Stream(r) => r,
-        Input::Seek(r) => r,
-    };
+pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()> {
+    let reader = content.input.stream();
     let mut data = Vec::new();
     reader.take(MAX_PDF + 1).read_to_end(&mut data)?;
     if data.len() as u64 > MAX_PDF {

@@ -6,14 +6,13 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use sevenz_rust2::{Archive, BlockDecoder, Error, Password};
 
-use super::{content, unsupported, Ctx, Input};
+use super::ctx::{unsupported, Content, Ctx, Input};
 use crate::limits::{Compressed, Counting};
 use crate::reason::ReasonCode;
 
 /// Extracts a 7z archive's members.
-pub(crate) fn extract(ctx: &mut Ctx<'_>, input: Input<'_>, name: &str) -> io::Result<()> {
-    let _ = name;
-    match input {
+pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()> {
+    match content.input {
         Input::Seek(r) => {
             r.seek(SeekFrom::Start(0))?;
             archive(ctx, r)
@@ -119,7 +118,7 @@ fn archive<R: Read + Seek>(ctx: &mut Ctx<'_>, mut source: R) -> io::Result<()> {
             };
             ctx.enter(&name, |ctx| {
                 let mut counted = Counting::new(reader, ctx.budget, ctx.limits, compressed);
-                content(ctx, Input::Stream(&mut counted), &name, Some(declared));
+                ctx.content(Input::Stream(&mut counted), &name, Some(declared));
             });
             Ok(!ctx.exhausted())
         });

@@ -5,19 +5,20 @@ use std::io::{self, Read};
 
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
-use super::{Chunk, Limits, TextSink, LOOKBEHIND, OVERLAP_AHEAD};
-use crate::detect::TextEncoding;
+use super::ctx::{Chunk, Content, Ctx, TextSink, LOOKBEHIND, OVERLAP_AHEAD};
+use crate::format::TextEncoding;
+use crate::limits::Limits;
 use crate::location::{Locator, StreamPos};
 
-/// Extracts text in `encoding` from `reader`.
-pub(crate) fn extract(
-    reader: impl Read,
-    encoding: TextEncoding,
-    limits: &Limits,
-    member: &[String],
-    sink: &mut dyn TextSink,
-) -> io::Result<()> {
-    let enc = match encoding {
+/// Extracts text in the detected encoding.
+pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()> {
+    let (reader, limits, member, sink) = (
+        content.input.stream(),
+        ctx.limits,
+        &ctx.member,
+        &mut *ctx.sink,
+    );
+    let enc = match content.encoding {
         TextEncoding::Utf8 => return stream(reader, StreamPos::start(), limits, member, sink),
         TextEncoding::Utf16Le => encoding_rs::UTF_16LE,
         TextEncoding::Utf16Be => encoding_rs::UTF_16BE,

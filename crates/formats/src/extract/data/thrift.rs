@@ -1,0 +1,178 @@
+//! Just enough of Thrift's compact protocol to walk page headers and spot an encrypted
+//! file's footer fields without decoding them.
+
+use std::io::{self, Read};
+
+pub(super) struct Src<R> {
+    pub(super) r: R,
+    pub(super) read: u64,
+}
+
+type Res<T> = Result<T, ()>;
+
+impl<R: Read> Src<R> {
+    fn byte(&mut self) -> Res<u8> {
+        let mut b = [0u8; 1];
+        match self.r.read_exact(&mut b) {
+            Ok(()) => {
+                self.read += 1;
+                Ok(b[0])
+            }
+            Err(_) => Err(()),
+        }
+    }
+
+    fn varint(&mut self) -> Res<u64> {
+        let mut v = 0u64;
+        for shift in (0..70).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift.min(63);
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(())
+    }
+
+    fn zigzag(&mut self) -> Res<i64> {
+        let v = self.varint()?;
+        Ok((v >> 1) as i64 ^ -((v & 1) as i64))
+    }
+
+    fn skip_bytes(&mut self, n: u64) -> Res<()> {
+        let copied = io::copy(&mut (&mut self.r).take(n), &mut io::sink()).map_err(|_| ())?;
+        self.read += copied;
+        if copied == n {
+            Ok(())
+        } else {
+            Err(())
+        }
+    }
+
+    /// Skips a value of compact type `t`.
+    fn skip(&mut self, t: u8, depth: usize) -> Res<()> {
+        if depth > 64 {
+            return Err(());
+        }
+        match t {
+            1 | 2 => Ok(()),
+            3 => self.byte().map(|_| ()),
+            4..=6 => self.varint().map(|_| ()),
+            7 => self.skip_bytes(8),
+            8 => {
+                let n = self.varint()?;
+                self.skip_bytes(n)
+            }
+            9 | 10 => {
+                let h = self.byte()?;
+                let mut n = u64::from(h >> 4);
+                if n == 15 {
+                    n = self.varint()?;
+                }
+                let et = h & 0x0f;
+                for _ in 0..n {
+                    if et == 1 || et == 2 {
+                        self.byte()?;
+                    } else {
+                        self.skip(et, depth + 1)?;
+                    }
+                }
+                Ok(())
+            }
+            11 => {
+                let n = self.varint()?;
+                if n == 0 {
+                    return Ok(());
+                }
+                let kv = self.byte()?;
+                for _ in 0..n {
+                    self.skip(kv >> 4, depth + 1)?;
+                    self.skip(kv & 0x0f, depth + 1)?;
+                }
+                Ok(())
+            }
+            12 => {
+                self.structure(depth + 1, &mut |_, _, _| Ok(false))?;
+                Ok(())
+            }
+            _ => Err(()),
+        }
+    }
+
+    /// Walks a struct's fields; `f(src, id, type)` returns true when it consumed the value.
+    pub(super) fn structure(
+        &mut self,
+        depth: usize,
+        f: &mut dyn FnMut(&mut Self, i16, u8) -> Res<bool>,
+    ) -> Res<()> {
+        let mut last = 0i16;
+        loop {
+            let h = self.byte()?;
+            let t = h & 0x0f;
+            if t == 0 {
+                return Ok(());
+            }
+            let delta = h >> 4;
+            let id = if delta == 0 {
+                self.zigzag()? as i16
+            } else {
+                last.wrapping_add(i16::from(delta))
+            };
+            last = id;
+            if !f(self, id, t)? {
+                self.skip(t, depth)?;
+            }
+        }
+    }
+
+    pub(super) fn i32_field(&mut self, t: u8) -> Res<i64> {
+        if t == 5 || t == 4 || t == 6 {
+            self.zigzag()
+        } else {
+            Err(())
+        }
+    }
+}
+
+/// A page header's declared sizes and its own length.
+pub(super) struct PageSizes {
+    pub(super) uncompressed: i64,
+    pub(super) compressed: i64,
+    pub(super) header_len: u64,
+}
+
+pub(super) fn page_header<R: Read>(r: R) -> Option<PageSizes> {
+    let mut src = Src { r, read: 0 };
+    let mut uncompressed = None;
+    let mut compressed = None;
+    src.structure(0, &mut |s, id, t| match id {
+        2 => {
+            uncompressed = Some(s.i32_field(t)?);
+            Ok(true)
+        }
+        3 => {
+            compressed = Some(s.i32_field(t)?);
+            Ok(true)
+        }
+        _ => Ok(false),
+    })
+    .ok()?;
+    Some(PageSizes {
+        uncompressed: uncompressed?,
+        compressed: compressed?,
+        header_len: src.read,
+    })
+}
+
+/// Whether a (plaintext) FileMetaData declares an encryption algorithm (field 8).
+pub(super) fn footer_encrypted(footer: &[u8]) -> bool {
+    let mut src = Src { r: footer, read: 0 };
+    let mut found = false;
+    let _ = src.structure(0, &mut |_, id, _| {
+        if id == 8 {
+            found = true;
+        }
+        Ok(false)
+    });
+    found
+}

@@ -1,0 +1,334 @@
+//! Word and PowerPoint 2007+ (docx, pptx): the text parts of the zip package through
+//! `quick-xml`, as running text with one paragraph per line.
+
+use std::io::{self, BufRead, Read};
+
+use quick_xml::events::Event;
+
+use super::package::Package;
+use crate::extract::ctx::Ctx;
+use crate::extract::text;
+use crate::format::Format;
+use crate::location::StreamPos;
+use crate::reason::ReasonCode;
+
+/// Paragraph text handed to the text streamer per refill.
+const FILL_LEN: usize = 64 * 1024;
+
+/// The parts holding a document's text, in reading order.
+fn text_parts(archive: &Package<'_>, format: Format) -> Vec<String> {
+    let names: Vec<String> = archive
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .collect();
+    let numbered = |dir: &str, stem: &str| -> Vec<String> {
+        let mut v: Vec<(u64, String)> = names
+            .iter()
+            .filter_map(|n| {
+                let rest = n.strip_prefix(dir)?.strip_prefix(stem)?;
+                let num = rest.strip_suffix(".xml")?;
+                let k = if num.is_empty() {
+                    0
+                } else {
+                    num.parse::<u64>().ok()?
+                };
+                Some((k, n.clone()))
+            })
+            .collect();
+        v.sort();
+        v.into_iter().map(|(_, n)| n).collect()
+    };
+    let mut parts = Vec::new();
+    if format == Format::Docx {
+        let main = main_document(&names).unwrap_or_else(|| "word/document.xml".into());
+        let dir = match main.rfind('/') {
+            Some(i) => main[..=i].to_string(),
+            None => String::new(),
+        };
+        parts.push(main);
+        for stem in ["header", "footer"] {
+            parts.extend(numbered(&dir, stem));
+        }
+        for single in ["footnotes.xml", "endnotes.xml", "comments.xml"] {
+            let n = format!("{dir}{single}");
+            if names.contains(&n) {
+                parts.push(n);
+            }
+        }
+    } else {
+        parts.extend(numbered("ppt/slides/", "slide"));
+        parts.extend(numbered("ppt/notesSlides/", "notesSlide"));
+    }
+    parts
+}
+
+/// The main document part: `word/document.xml`, else a part named `document.xml`.
+fn main_document(names: &[String]) -> Option<String> {
+    let candidates = ["word/document.xml", "word/document2.xml"];
+    candidates
+        .iter()
+        .find(|c| names.iter().any(|n| n == *c))
+        .map(|c| c.to_string())
+        .or_else(|| {
+            names
+                .iter()
+                .find(|n| n.ends_with("/document.xml") || n.as_str() == "document.xml")
+                .cloned()
+        })
+}
+
+pub(super) fn documents(
+    ctx: &mut Ctx<'_>,
+    format: Format,
+    mut archive: Package<'_>,
+) -> io::Result<()> {
+    let parts = text_parts(&archive, format);
+    if parts.is_empty() || (format == Format::Docx && archive.index_for_name(&parts[0]).is_none()) {
+        ctx.reason(
+            ReasonCode::MalformedFile,
+            format!("{} package without its document part", format.name()),
+        );
+        return Ok(());
+    }
+    let mut pos = StreamPos::start();
+    let mut any = false;
+    for part in &parts {
+        if ctx.exhausted() {
+            break;
+        }
+        let Some(index) = archive.index_for_name(part) else {
+            continue;
+        };
+        let mut file = match archive.by_index(index) {
+            Ok(f) => f,
+            Err(zip::result::ZipError::Io(e)) => {
+                ctx.io_failure(&e);
+                continue;
+            }
+            Err(e) => {
+                ctx.reason(ReasonCode::MalformedFile, format!("part {part}: {e}"));
+                continue;
+            }
+        };
+        let compressed = file.compressed_size();
+        let counted = crate::limits::Counting::new(
+            &mut file,
+            ctx.budget,
+            ctx.limits,
+            crate::limits::Compressed::Known(compressed),
+        );
+        let mut paras = Paragraphs::new(io::BufReader::new(counted), pos);
+        paras.fill();
+        if !paras.out.is_empty() {
+            any = true;
+            let start = paras.start;
+            let limits = ctx.limits;
+            let member = ctx.member.clone();
+            if let Err(e) = text::stream(&mut paras, start, limits, &member, ctx.sink) {
+                ctx.io_failure(&e);
+            }
+        }
+        pos = paras.end;
+        match paras.error.take() {
+            Some(PartError::Io(e)) => ctx.io_failure(&e),
+            Some(PartError::Xml(m)) => {
+                ctx.reason(ReasonCode::MalformedFile, format!("part {part}: {m}"))
+            }
+            None => {}
+        }
+    }
+    if !any {
+        ctx.empty_text();
+    }
+    Ok(())
+}
+
+enum PartError {
+    Io(io::Error),
+    Xml(String),
+}
+
+/// Paragraph text of one XML part, pulled as a byte stream: one paragraph per line.
+struct Paragraphs<R: BufRead> {
+    xml: quick_xml::Reader<R>,
+    buf: Vec<u8>,
+    /// Open paragraphs' text (nested ones: text boxes).
+    open: Vec<String>,
+    /// Depth inside an element whose text is not content (field codes, fallbacks).
+    skip: usize,
+    in_text: usize,
+    in_run: usize,
+    out: Vec<u8>,
+    at: usize,
+    done: bool,
+    error: Option<PartError>,
+    /// Where the first byte not yet handed out lies.
+    start: StreamPos,
+    /// Where the text produced so far ends.
+    end: StreamPos,
+}
+
+impl<R: BufRead> Paragraphs<R> {
+    fn new(reader: R, start: StreamPos) -> Self {
+        let mut xml = quick_xml::Reader::from_reader(reader);
+        let cfg = xml.config_mut();
+        cfg.check_end_names = false;
+        cfg.allow_unmatched_ends = true;
+        cfg.allow_dangling_amp = true;
+        Paragraphs {
+            xml,
+            buf: Vec::new(),
+            open: Vec::new(),
+            skip: 0,
+            in_text: 0,
+            in_run: 0,
+            out: Vec::new(),
+            at: 0,
+            done: false,
+            error: None,
+            start,
+            end: start,
+        }
+    }
+
+    fn push_text(&mut self, s: &str) {
+        if self.in_text == 0 || self.skip > 0 {
+            return;
+        }
+        if let Some(p) = self.open.last_mut() {
+            for ch in s.chars() {
+                p.push(match ch {
+                    '\n' | '\r' => ' ',
+                    c => c,
+                });
+            }
+        }
+    }
+
+    fn push_char(&mut self, c: char) {
+        if self.skip > 0 {
+            return;
+        }
+        if let Some(p) = self.open.last_mut() {
+            p.push(c);
+        }
+    }
+
+    fn close_paragraph(&mut self) {
+        if let Some(p) = self.open.pop() {
+            self.out.extend_from_slice(p.as_bytes());
+            self.out.push(b'\n');
+        }
+    }
+
+    /// Reads events until some text is out or the part ends.
+    fn fill(&mut self) {
+        self.out.clear();
+        self.at = 0;
+        while !self.done && self.out.len() < FILL_LEN {
+            self.buf.clear();
+            let ev = match self.xml.read_event_into(&mut self.buf) {
+                Ok(ev) => ev.into_owned(),
+                Err(e) => {
+                    self.error = Some(match e {
+                        quick_xml::Error::Io(io) => {
+                            PartError::Io(match std::sync::Arc::try_unwrap(io) {
+                                Ok(e) => e,
+                                Err(arc) => {
+                                    if let Some(code) = crate::limits::limit_of(&arc) {
+                                        io::Error::other(crate::limits::LimitHit(code))
+                                    } else {
+                                        io::Error::new(arc.kind(), arc.to_string())
+                                    }
+                                }
+                            })
+                        }
+                        e => PartError::Xml(e.to_string()),
+                    });
+                    self.finish();
+                    break;
+                }
+            };
+            match ev {
+                Event::Start(e) => {
+                    if self.skip > 0 {
+                        self.skip += 1;
+                        continue;
+                    }
+                    match e.local_name().as_ref() {
+                        "p" => self.open.push(String::new()),
+                        "t" | "delText" => self.in_text += 1,
+                        "r" => self.in_run += 1,
+                        "instrText" | "Fallback" | "delInstrText" => self.skip = 1,
+                        _ => {}
+                    }
+                }
+                Event::Empty(e) => match e.local_name().as_ref() {
+                    "p" if self.skip == 0 => {
+                        self.open.push(String::new());
+                        self.close_paragraph();
+                    }
+                    "br" | "cr" => self.push_char(' '),
+                    "tab" if self.in_run > 0 => self.push_char('\t'),
+                    "noBreakHyphen" => self.push_char('-'),
+                    _ => {}
+                },
+                Event::End(e) => {
+                    if self.skip > 0 {
+                        self.skip -= 1;
+                        continue;
+                    }
+                    match e.local_name().as_ref() {
+                        "p" => self.close_paragraph(),
+                        "t" | "delText" => self.in_text = self.in_text.saturating_sub(1),
+                        "r" => self.in_run = self.in_run.saturating_sub(1),
+                        _ => {}
+                    }
+                }
+                Event::Text(t) => {
+                    let s = t.xml10_content();
+                    self.push_text(&s);
+                }
+                Event::CData(t) => {
+                    let s = t.xml10_content();
+                    self.push_text(&s);
+                }
+                Event::GeneralRef(r) => {
+                    if let Ok(Some(c)) = r.resolve_char_ref() {
+                        let mut b = [0u8; 4];
+                        self.push_text(c.encode_utf8(&mut b));
+                    } else if let Some(s) = quick_xml::escape::resolve_predefined_entity(&r) {
+                        self.push_text(s);
+                    }
+                    // Other entities are not expanded (no DTDs in office parts).
+                }
+                Event::Eof => self.finish(),
+                _ => {}
+            }
+        }
+        self.end = self.end.advance(&self.out);
+    }
+
+    /// Ends the part, keeping the text of paragraphs left open by a truncated part.
+    fn finish(&mut self) {
+        while !self.open.is_empty() {
+            self.close_paragraph();
+        }
+        self.done = true;
+    }
+}
+
+impl<R: BufRead> Read for Paragraphs<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.at == self.out.len() {
+            if self.done {
+                return Ok(0);
+            }
+            self.fill();
+        }
+        let n = (self.out.len() - self.at).min(buf.len());
+        buf[..n].copy_from_slice(&self.out[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}

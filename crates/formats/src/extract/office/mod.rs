@@ -1,0 +1,89 @@
+//! Office documents: spreadsheets (xlsx, xlsb, xls, ods) through `calamine`, one chunk per cell
+//! with its sheet, row, column, reference and header; documents (docx, pptx) through `zip` and
+//! `quick-xml`, and Word 97-2003 (doc) through `cfb` and its piece table, as running text with
+//! one paragraph per line.
+//!
+//! Guards: zip packages whose parts expand too far are not expanded
+//! (`OOXML_UNCOMPRESSED_RATIO_EXCEEDS_LIMIT`); password-protected files (OOXML in an encrypted
+//! OLE container, xls with FILEPASS, doc with fEncrypted) give `ENCRYPTED_CONTENT`.
+
+mod bytes;
+mod documents;
+mod ole;
+mod package;
+mod sheets;
+mod word97;
+
+use std::io::{self, Read, SeekFrom};
+
+use crate::extract::archive::spool;
+use crate::extract::ctx::{unsupported, Content, Ctx, Input, ReadSeek};
+use crate::format::Format;
+use crate::reason::ReasonCode;
+
+const CFB_MAGIC: &[u8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1";
+
+/// Extracts an office document.
+pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()> {
+    let format = content.format;
+    match content.input {
+        Input::Seek(r) => by_content(ctx, format, r),
+        Input::Stream(r) => {
+            let mut s = spool(ctx, r)?;
+            by_content(ctx, format, &mut s)
+        }
+    }
+}
+
+fn by_content(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io::Result<()> {
+    let size = r.seek(SeekFrom::End(0))?;
+    r.seek(SeekFrom::Start(0))?;
+    let mut magic = Vec::with_capacity(8);
+    (&mut *r).take(8).read_to_end(&mut magic)?;
+    r.seek(SeekFrom::Start(0))?;
+    if magic == CFB_MAGIC {
+        return ole::ole(ctx, format, r);
+    }
+    match format {
+        Format::Xlsx | Format::Xlsb | Format::Ods | Format::Docx | Format::Pptx => {
+            if !magic.starts_with(b"PK") {
+                ctx.reason(
+                    ReasonCode::MalformedFile,
+                    format!("{} content that is not a zip package", format.name()),
+                );
+                return Ok(());
+            }
+            let Some(archive) = package::open_package(ctx, r)? else {
+                return Ok(());
+            };
+            match format {
+                Format::Docx | Format::Pptx => documents::documents(ctx, format, archive),
+                _ => {
+                    drop(archive);
+                    r.seek(SeekFrom::Start(0))?;
+                    sheets::workbook(ctx, format, r, size)
+                }
+            }
+        }
+        Format::Xls => {
+            // BIFF2-4 workbooks are bare record streams (BOF 0x0009/0x0209/0x0409/0x0809).
+            let biff = magic.len() >= 2 && magic[1] <= 0x08 && magic[0] == 0x09;
+            if biff {
+                unsupported(ctx, "Excel 2-4 (BIFF2-4) workbook outside an OLE container");
+            } else {
+                ctx.reason(
+                    ReasonCode::MalformedFile,
+                    "xls content that is not an OLE compound file",
+                );
+            }
+            Ok(())
+        }
+        _ => {
+            ctx.reason(
+                ReasonCode::MalformedFile,
+                format!("{} content that is not an OLE compound file", format.name()),
+            );
+            Ok(())
+        }
+    }
+}
