@@ -207,17 +207,17 @@ struct LimitArgs {
     /// JSON nesting levels read.
     #[arg(long, default_value_t = 256, value_name = "N")]
     max_json_depth: usize,
-    /// Seconds per object (TIME_CUT_OFF_REACHED past it); none by default.
-    #[arg(long, value_name = "SECONDS")]
-    time_budget: Option<f64>,
+    /// Seconds per object (TIME_CUT_OFF_REACHED past it, with what was read); 0: no limit.
+    #[arg(long, value_name = "SECONDS", default_value_t = trawl_formats::DEFAULT_TIME_BUDGET.as_secs_f64())]
+    time_budget: f64,
 }
 
 impl LimitArgs {
     fn limits(&self) -> Result<Limits> {
         let time_budget = match self.time_budget {
-            None => None,
-            Some(s) if s.is_finite() && s >= 0.0 => Some(std::time::Duration::from_secs_f64(s)),
-            Some(s) => anyhow::bail!("--time-budget: {s} is not a number of seconds"),
+            0.0 => None,
+            s if s.is_finite() && s > 0.0 => Some(std::time::Duration::from_secs_f64(s)),
+            s => anyhow::bail!("--time-budget: {s} is not a number of seconds"),
         };
         Ok(Limits {
             max_depth: self.max_depth,

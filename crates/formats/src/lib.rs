@@ -31,6 +31,7 @@
 mod detect;
 mod extract;
 mod format;
+mod guard;
 mod limits;
 mod location;
 mod reason;
@@ -41,5 +42,7 @@ pub use extract::{
     OVERLAP_AHEAD,
 };
 pub use format::{Format, TextEncoding};
+pub use guard::CaughtPanic;
+pub use limits::DEFAULT_TIME_BUDGET;
 pub use location::{Cell, LineCursor, Location, Locator, StreamPos};
 pub use reason::{Reason, ReasonCode};

@@ -563,3 +563,179 @@ fn damaged_files_never_panic() {
         }
     }
 }
+
+/// Runs `f` on another thread and fails the test if it takes longer than `secs` (a hang
+/// would otherwise hold the test run for ever; the thread is left behind).
+fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(secs))
+        .unwrap_or_else(|_| panic!("still running after {secs} s"))
+}
+
+/// `data` (a parquet file) with its footer replaced by `footer` (the length and magic are
+/// written here).
+fn with_footer(data: &[u8], footer: &[u8]) -> Vec<u8> {
+    let n = data.len();
+    let old = u32::from_le_bytes(data[n - 8..n - 4].try_into().unwrap()) as usize;
+    let mut out = data[..n - 8 - old].to_vec();
+    out.extend_from_slice(footer);
+    out.extend_from_slice(&(footer.len() as u32).to_le_bytes());
+    out.extend_from_slice(b"PAR1");
+    out
+}
+
+/// Thrift compact-protocol counts in a footer that no input could hold (a map of 2^63
+/// boolean pairs, a list as long) end the walk at once: MALFORMED_FILE, not a scan that
+/// spins for ever (fuzz finding: such footers kept `trawl scan` at 100% CPU indefinitely).
+#[test]
+fn parquet_forged_thrift_counts_end_at_once() {
+    let data = sample_parquet();
+    let huge = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
+    // Field 1 a map<bool, bool>, field 1 a list<bool>, field 1 a list<struct{}>.
+    let mut map = vec![0x1b];
+    map.extend_from_slice(&huge);
+    map.extend_from_slice(&[0x11, 0x01, 0x00]);
+    let mut bools = vec![0x19, 0xf1];
+    bools.extend_from_slice(&huge);
+    bools.extend_from_slice(&[0x01, 0x00]);
+    let mut structs = vec![0x19, 0xfc];
+    structs.extend_from_slice(&huge);
+    structs.extend_from_slice(&[0x00, 0x00, 0x00]);
+    for footer in [map, bools, structs] {
+        let file = with_footer(&data, &footer);
+        let out = within(10, move || run(&file, "t.parquet"));
+        assert!(
+            out.reasons.iter().any(|r| r.0 == "MALFORMED_FILE"),
+            "{:?}",
+            out.reasons
+        );
+    }
+}
+
+/// `data` (a parquet file) with column `col` of every row group changed by `patch`.
+fn with_column_patched(
+    data: &[u8],
+    col: usize,
+    patch: impl Fn(
+        parquet::file::metadata::ColumnChunkMetaDataBuilder,
+    ) -> parquet::file::metadata::ColumnChunkMetaDataBuilder,
+) -> Vec<u8> {
+    use parquet::file::metadata::{ParquetMetaDataReader, ParquetMetaDataWriter};
+    let n = data.len();
+    let old = u32::from_le_bytes(data[n - 8..n - 4].try_into().unwrap()) as usize;
+    let meta = ParquetMetaDataReader::decode_metadata(&data[n - 8 - old..n - 8]).unwrap();
+    let mut builder = meta.into_builder();
+    let groups = builder
+        .take_row_groups()
+        .into_iter()
+        .map(|rg| {
+            let mut cols = rg.columns().to_vec();
+            cols[col] = patch(cols[col].clone().into_builder()).build().unwrap();
+            rg.into_builder().set_column_metadata(cols).build().unwrap()
+        })
+        .collect();
+    let meta = builder.set_row_groups(groups).build();
+    let mut footer = Vec::new();
+    ParquetMetaDataWriter::new(&mut footer, &meta)
+        .finish()
+        .unwrap();
+    let mut out = data[..n - 8 - old].to_vec();
+    out.extend_from_slice(&footer);
+    out
+}
+
+/// A column chunk whose offset or length is negative or past the end costs that column, not
+/// the file: parquet-rs panics on a negative one, so they are checked before it sees them,
+/// and the other columns' values are still read.
+#[test]
+fn parquet_bad_column_chunk_costs_the_column() {
+    let data = sample_parquet();
+    let negative = with_column_patched(&data, 1, |c| c.set_data_page_offset(-7));
+    let past_end = with_column_patched(&data, 1, |c| c.set_total_compressed_size(1 << 40));
+    for file in [negative, past_end] {
+        let out = within(10, move || run(&file, "t.parquet"));
+        assert!(
+            out.reasons
+                .iter()
+                .any(|r| r.0 == "MALFORMED_FILE" && r.2.contains("column name")),
+            "{:?}",
+            out.reasons
+        );
+        // `name` is not read; `tags` and `m` are.
+        let paths: Vec<_> = out
+            .finder
+            .found
+            .iter()
+            .map(|f| f.0.json_path.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(paths, ["$.tags[1]", "$.m['ssn']"], "{:?}", out.reasons);
+    }
+}
+
+/// An input that never ends: the time budget stops every streaming extractor with
+/// TIME_CUT_OFF_REACHED and what was read so far.
+#[test]
+fn time_budget_stops_an_endless_input() {
+    struct Endless(&'static [u8], usize);
+    impl std::io::Read for Endless {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            for b in buf.iter_mut() {
+                *b = self.0[self.1 % self.0.len()];
+                self.1 += 1;
+            }
+            Ok(buf.len())
+        }
+    }
+    for (name, pattern) in [
+        ("endless.txt", &b"NEEDLE and some words\n"[..]),
+        ("endless.csv", &b"a,NEEDLE,c\n"[..]),
+        ("endless.jsonl", &b"{\"k\": \"NEEDLE\"}\n"[..]),
+        ("endless.xml", &b"<a>NEEDLE</a>"[..]),
+    ] {
+        let out = within(20, move || {
+            let limits = Limits {
+                time_budget: Some(std::time::Duration::from_millis(300)),
+                ..Limits::default()
+            };
+            let mut finder = Finder::default();
+            let e = extract(&mut Endless(pattern, 0), name, &limits, &mut finder);
+            (e, finder)
+        });
+        let (e, finder) = out;
+        assert!(
+            e.reasons
+                .iter()
+                .any(|r| r.code.as_str() == "TIME_CUT_OFF_REACHED"),
+            "{name}: {:?}",
+            e.reasons
+        );
+        assert!(
+            !finder.found.is_empty(),
+            "{name}: nothing read before the cut"
+        );
+    }
+}
+
+/// A slow in-memory extractor (many Parquet rows) stops at the budget with the rows read so
+/// far.
+#[test]
+fn time_budget_stops_a_long_parquet_read() {
+    let rows: Vec<PqRow<'_>> = (0..20_000).map(|_| ("NEEDLE", &["t"][..], None)).collect();
+    let groups: Vec<&[PqRow<'_>]> = (0..20).map(|_| &rows[..]).collect();
+    let data = parquet_file(&groups);
+    let limits = Limits {
+        time_budget: Some(std::time::Duration::from_millis(50)),
+        ..Limits::default()
+    };
+    let out = run_with(&data, "t.parquet", &limits);
+    assert!(
+        out.reasons.iter().any(|r| r.0 == "TIME_CUT_OFF_REACHED"),
+        "{:?}",
+        out.reasons
+    );
+    let read = out.finder.found.len();
+    assert!(read > 0 && read < 400_000, "{read} rows read");
+}

@@ -170,7 +170,7 @@ pub struct LimitsDef {
     /// Decompressed bytes per object.
     #[serde(default)]
     pub max_extracted_bytes: Option<u64>,
-    /// Seconds per object.
+    /// Seconds per object (default: the formats' default budget, 600).
     #[serde(default)]
     pub time_budget_seconds: Option<f64>,
     /// Objects scanned per run (the rest wait for the next run).

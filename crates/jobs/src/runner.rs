@@ -701,7 +701,10 @@ fn scan(
         limits: Limits {
             max_depth: l.max_depth.unwrap_or(defaults.max_depth),
             max_total_bytes: l.max_extracted_bytes.unwrap_or(defaults.max_total_bytes),
-            time_budget: l.time_budget_seconds.map(Duration::from_secs_f64),
+            time_budget: l
+                .time_budget_seconds
+                .map(Duration::from_secs_f64)
+                .or(defaults.time_budget),
             ..defaults
         },
         record: RecordOptions {

@@ -206,7 +206,9 @@ impl<'e> ObjectScanner<'e> {
             accs: HashMap::new(),
             bytes_scanned: 0,
         };
-        let Extraction { format, reasons } = run(limits, &mut sink);
+        let Extraction {
+            format, reasons, ..
+        } = run(limits, &mut sink);
         let ScanSink {
             accs,
             bytes_scanned,

@@ -5,6 +5,7 @@ use std::io::{self, Read, Seek};
 use std::ops::Range;
 
 use crate::format::{Format, TextEncoding};
+use crate::guard::{self, CaughtPanic};
 use crate::limits::{limit_of, Budget, Limits};
 use crate::location::{Locator, StreamPos};
 use crate::reason::{Reason, ReasonCode};
@@ -78,12 +79,40 @@ pub(crate) struct Ctx<'a> {
     /// Detects and extracts a piece of content (see [`Ctx::content`]). A pointer set by the
     /// entry point, so that containers recurse without depending on the dispatcher.
     pub(crate) read_content: ContentFn,
+    /// Panics caught inside third-party readers.
+    pub(crate) panics: Vec<CaughtPanic>,
 }
 
 /// The shape of [`Ctx::read_content`].
 pub(crate) type ContentFn = fn(&mut Ctx<'_>, Input<'_>, &str, Option<u64>) -> Format;
 
 impl Ctx<'_> {
+    /// Runs `f`, a call into the third-party `reader`. A panic inside it is recorded (see
+    /// [`crate::guard`]) and gives `None`; the caller says what was not read.
+    pub(crate) fn guarded<T>(&mut self, reader: &'static str, f: impl FnOnce() -> T) -> Option<T> {
+        match guard::run(reader, f) {
+            Ok(v) => Some(v),
+            Err((reader, message)) => {
+                self.caught(reader, message);
+                None
+            }
+        }
+    }
+
+    /// Records a panic caught inside the third-party `reader`.
+    pub(crate) fn caught(&mut self, reader: &'static str, message: String) {
+        self.panics.push(CaughtPanic {
+            reader,
+            member: self.member.clone(),
+            message,
+        });
+    }
+
+    /// The message of the last panic caught (for a reason's text).
+    pub(crate) fn last_panic(&self) -> &str {
+        self.panics.last().map_or("", |p| p.message.as_str())
+    }
+
     /// Records a reason about the content being read.
     pub(crate) fn reason(&mut self, code: ReasonCode, message: impl Into<String>) {
         let global = matches!(

@@ -18,8 +18,9 @@ use std::io::{self, Read, SeekFrom};
 
 use crate::detect::{detect, format_from_name, HEAD_LEN};
 use crate::format::Format;
-use crate::limits::Budget;
+use crate::guard::CaughtPanic;
 pub use crate::limits::Limits;
+use crate::limits::{Budget, Timed};
 use crate::reason::{Reason, ReasonCode};
 pub(crate) use ctx::{unsupported, Content, Ctx, Extractor, Input};
 pub use ctx::{Chunk, ReadSeek, TextSink, LOOKBEHIND, OVERLAP_AHEAD};
@@ -31,6 +32,9 @@ pub struct Extraction {
     pub format: Format,
     /// Why some or all content was not read; empty when all was.
     pub reasons: Vec<Reason>,
+    /// Panics caught inside third-party readers (each also left a reason): for a warning
+    /// line naming the object and the reader.
+    pub panics: Vec<CaughtPanic>,
 }
 
 /// Reads the first bytes of `reader` (up to `HEAD_LEN`), keeping what was read before a
@@ -231,10 +235,22 @@ fn run(
         member: Vec::new(),
         depth: 0,
         read_content: content,
+        panics: Vec::new(),
     };
-    let format = content(&mut ctx, input, name, size);
+    // The object's own reads check the time budget, whatever the extractor does with them.
+    let format = match input {
+        Input::Stream(r) => {
+            let mut timed = Timed::new(r, &budget);
+            content(&mut ctx, Input::Stream(&mut timed), name, size)
+        }
+        Input::Seek(r) => {
+            let mut timed = Timed::new(r, &budget);
+            content(&mut ctx, Input::Seek(&mut timed), name, size)
+        }
+    };
     Extraction {
         format,
         reasons: ctx.reasons,
+        panics: ctx.panics,
     }
 }

@@ -3,7 +3,6 @@
 //! checked between pages, and a panic inside the parser is caught and reported.
 
 use std::io::{self, Read};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::ctx::{Chunk, Content, Ctx, LOOKBEHIND, OVERLAP_AHEAD};
 use crate::location::{Locator, StreamPos};
@@ -47,13 +46,6 @@ fn emit_page(ctx: &mut Ctx<'_>, page: u64, text: &[u8]) {
     }
 }
 
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "parser panic".to_string())
-}
-
 /// Whether the raw bytes declare encryption (`/Encrypt` in a trailer).
 fn declares_encryption(data: &[u8]) -> bool {
     memchr::memmem::find_iter(data, b"/Encrypt").any(|i| {
@@ -78,12 +70,12 @@ pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()>
         max_decompressed_size: Some(MAX_STREAM),
         ..lopdf::LoadOptions::default()
     };
-    let loaded = catch_unwind(AssertUnwindSafe(|| {
+    let loaded = ctx.guarded("lopdf", || {
         lopdf::Document::load_mem_with_options(&data, options)
-    }));
+    });
     let doc = match loaded {
-        Ok(Ok(doc)) => doc,
-        Ok(Err(e)) => {
+        Some(Ok(doc)) => doc,
+        Some(Err(e)) => {
             if declares_encryption(&data) {
                 ctx.reason(ReasonCode::EncryptedContent, "encrypted PDF");
             } else {
@@ -94,11 +86,9 @@ pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()>
             }
             return Ok(());
         }
-        Err(p) => {
-            ctx.reason(
-                ReasonCode::MalformedFile,
-                format!("PDF could not be read ({})", panic_message(&*p)),
-            );
+        None => {
+            let message = format!("PDF could not be read ({})", ctx.last_panic());
+            ctx.reason(ReasonCode::MalformedFile, message);
             return Ok(());
         }
     };
@@ -106,13 +96,11 @@ pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()>
         ctx.reason(ReasonCode::EncryptedContent, "encrypted PDF");
         return Ok(());
     }
-    let pages: Vec<u32> = match catch_unwind(AssertUnwindSafe(|| doc.get_pages())) {
-        Ok(p) => p.keys().copied().collect(),
-        Err(p) => {
-            ctx.reason(
-                ReasonCode::MalformedFile,
-                format!("PDF page tree could not be read ({})", panic_message(&*p)),
-            );
+    let pages: Vec<u32> = match ctx.guarded("lopdf", || doc.get_pages()) {
+        Some(p) => p.keys().copied().collect(),
+        None => {
+            let message = format!("PDF page tree could not be read ({})", ctx.last_panic());
+            ctx.reason(ReasonCode::MalformedFile, message);
             return Ok(());
         }
     };
@@ -133,12 +121,12 @@ pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()>
         if ctx.budget.out_of_time() {
             return Err(ctx.budget.trip(ReasonCode::TimeCutOffReached));
         }
-        let chunks = catch_unwind(AssertUnwindSafe(|| {
+        let chunks = ctx.guarded("lopdf", || {
             doc.extract_text_chunks_with_limit(&[number], MAX_STREAM)
-        }));
+        });
         let mut text = String::new();
         match chunks {
-            Ok(chunks) => {
+            Some(chunks) => {
                 for c in chunks {
                     match c {
                         Ok(t) => text.push_str(&t),
@@ -151,10 +139,10 @@ pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()>
                     }
                 }
             }
-            Err(p) => {
+            None => {
                 failed += 1;
                 if first_error.is_empty() {
-                    first_error = format!("page {number}: {}", panic_message(&*p));
+                    first_error = format!("page {number}: {}", ctx.last_panic());
                 }
             }
         }

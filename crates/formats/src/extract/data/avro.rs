@@ -230,7 +230,11 @@ pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()>
         drop(raw);
         let mut cur: &[u8] = &data;
         let mut empty_datums = 0u64;
-        for _ in 0..count {
+        for k in 0..count {
+            if k % 1024 == 1023 && ctx.budget.out_of_time() {
+                time_up(ctx);
+                return Ok(());
+            }
             let before = cur.len();
             match datum_reader.read_value(&mut cur) {
                 Ok(v) => {

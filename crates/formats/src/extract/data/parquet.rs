@@ -1,5 +1,6 @@
 //! Apache Parquet: every row's leaf values, located by row (counted across row groups) and JSON
-//! path. Row groups whose declared sizes are over the limits are refused before decoding.
+//! path. Row groups and column chunks whose declared places or sizes are wrong or over the
+//! limits are refused before decoding; parquet-rs runs behind the panic guard.
 
 use std::io;
 
@@ -24,7 +25,7 @@ pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()>
     Ok(())
 }
 
-/// Why a row group is not read.
+/// Why a row group or a column is not read.
 struct Refusal {
     code: ReasonCode,
     message: String,
@@ -94,179 +95,358 @@ fn parquet_read<R: parquet::file::reader::ChunkReader + 'static>(ctx: &mut Ctx<'
         );
         return;
     }
-    let meta = match parquet::file::metadata::ParquetMetaDataReader::decode_metadata(&footer) {
-        Ok(m) => m,
-        Err(e) => {
+    let decoded = ctx.guarded("parquet", || {
+        parquet::file::metadata::ParquetMetaDataReader::decode_metadata(&footer)
+    });
+    let meta = match decoded {
+        Some(Ok(m)) => m,
+        Some(Err(e)) => {
             ctx.reason(ReasonCode::MalformedFile, format!("parquet footer: {e}"));
+            return;
+        }
+        None => {
+            ctx.reason(
+                ReasonCode::MalformedFile,
+                "parquet footer: the reader failed on malformed metadata; nothing read",
+            );
             return;
         }
     };
     drop(footer);
-    // Refuse row groups whose declared sizes would need too much memory, before decoding.
-    let mut refused: Vec<Option<Refusal>> = Vec::new();
+    // Check every row group and column chunk against the file and the limits before any is
+    // decoded: parquet-rs panics on some forged offsets, and decompresses pages whole.
+    let mut plans: Vec<RowGroupPlan> = Vec::new();
     for (i, rg) in meta.row_groups().iter().enumerate() {
         if ctx.budget.out_of_time() {
             time_up(ctx);
             return;
         }
-        refused.push(check_row_group(ctx, &reader, len, i, rg));
+        plans.push(plan_row_group(ctx, &reader, len, i, rg));
     }
-    let file = match parquet::file::reader::SerializedFileReader::new(reader) {
-        Ok(f) => f,
-        Err(e) => {
+    if ctx.exhausted() {
+        return;
+    }
+    let opened = ctx.guarded("parquet", || {
+        let options = parquet::file::serialized_reader::ReadOptionsBuilder::new().build();
+        parquet::file::reader::SerializedFileReader::new_with_options(reader, options)
+    });
+    let file = match opened {
+        Some(Ok(f)) => f,
+        Some(Err(e)) => {
             ctx.reason(ReasonCode::MalformedFile, format!("parquet: {e}"));
             return;
         }
+        None => {
+            ctx.reason(
+                ReasonCode::MalformedFile,
+                "parquet: the reader failed on malformed metadata; nothing read",
+            );
+            return;
+        }
     };
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        parquet_rows(ctx, &file, &refused)
-    }));
-    if outcome.is_err() {
-        ctx.reason(
-            ReasonCode::MalformedFile,
-            "parquet: the reader failed on malformed content; the rest was not read",
-        );
-    }
+    parquet_rows(ctx, &file, &plans);
 }
 
-fn check_row_group<R: parquet::file::reader::ChunkReader>(
-    ctx: &Ctx<'_>,
+/// What is read of one row group: all of it, its rows without some columns, or nothing.
+enum RowGroupPlan {
+    /// Read the row group's rows without the top-level fields at `skip` (indices into the
+    /// schema's root fields: a bad column chunk costs its field, not the row group).
+    Read {
+        skip: Vec<usize>,
+        notes: Vec<Refusal>,
+    },
+    /// The row group is not read.
+    Refuse(Refusal),
+}
+
+fn plan_row_group<R: parquet::file::reader::ChunkReader>(
+    ctx: &mut Ctx<'_>,
     reader: &R,
     len: u64,
     i: usize,
     rg: &parquet::file::metadata::RowGroupMetaData,
-) -> Option<Refusal> {
-    let limits = ctx.limits;
-    let max = limits.max_member_bytes;
+) -> RowGroupPlan {
+    let max = ctx.limits.max_member_bytes;
     let total = rg.total_byte_size();
     if total < 0 || total as u64 > max {
-        return Some(Refusal {
+        return RowGroupPlan::Refuse(Refusal {
             code: ReasonCode::FileExceedsSizeLimit,
             message: format!(
                 "parquet row group {i} declares {total} uncompressed bytes, over the {max}-byte limit; its rows were not read"
             ),
         });
     }
-    for col in rg.columns() {
-        let (start, clen) = col.byte_range();
-        let name = col.column_path().string();
-        if start.checked_add(clen).is_none_or(|end| end > len) {
-            return Some(Refusal {
-                code: ReasonCode::MalformedFile,
-                message: format!(
-                    "parquet row group {i} column {name}: chunk at {start}+{clen} lies past the end of the file ({len} bytes); its rows were not read"
-                ),
-            });
+    let schema = rg.schema_descr();
+    let mut skip = Vec::new();
+    let mut notes = Vec::new();
+    for (c, col) in rg.columns().iter().enumerate() {
+        if let Some(refusal) = check_column(ctx, reader, len, i, col) {
+            let root = schema.get_column_root_idx(c);
+            if !skip.contains(&root) {
+                skip.push(root);
+            }
+            notes.push(refusal);
         }
-        let unc = col.uncompressed_size();
-        if unc < 0 || unc as u64 > max {
+        if ctx.budget.out_of_time() {
+            time_up(ctx);
+            break;
+        }
+    }
+    if !skip.is_empty() && skip.len() >= schema.root_schema().get_fields().len() {
+        return RowGroupPlan::Refuse(Refusal {
+            code: notes[0].code,
+            message: format!(
+                "{}; no column of row group {i} could be read, so its rows were not read",
+                notes[0].message
+            ),
+        });
+    }
+    RowGroupPlan::Read { skip, notes }
+}
+
+/// Why a column chunk cannot be read, if it cannot: its place in the file, its declared
+/// sizes and each page header's sizes, all checked before parquet-rs sees them.
+fn check_column<R: parquet::file::reader::ChunkReader>(
+    ctx: &Ctx<'_>,
+    reader: &R,
+    len: u64,
+    i: usize,
+    col: &parquet::file::metadata::ColumnChunkMetaData,
+) -> Option<Refusal> {
+    let limits = ctx.limits;
+    let max = limits.max_member_bytes;
+    let name = col.column_path().string();
+    let start = col
+        .dictionary_page_offset()
+        .unwrap_or_else(|| col.data_page_offset());
+    let clen = col.compressed_size();
+    let malformed = |what: String| Refusal {
+        code: ReasonCode::MalformedFile,
+        message: format!("parquet row group {i} column {name}: {what}; the column was not read"),
+    };
+    if start < 0 || clen < 0 || col.data_page_offset() < 0 {
+        return Some(malformed(format!(
+            "chunk at {start}+{clen} has a negative offset or length"
+        )));
+    }
+    let (start, clen) = (start as u64, clen as u64);
+    if start.checked_add(clen).is_none_or(|end| end > len) {
+        return Some(malformed(format!(
+            "chunk at {start}+{clen} lies past the end of the file ({len} bytes)"
+        )));
+    }
+    let unc = col.uncompressed_size();
+    if unc < 0 || unc as u64 > max {
+        return Some(Refusal {
+            code: ReasonCode::FileExceedsSizeLimit,
+            message: format!(
+                "parquet row group {i} column {name} declares {unc} uncompressed bytes, over the {max}-byte limit; the column was not read"
+            ),
+        });
+    }
+    // Walk the page headers: each page is decompressed whole. Every step moves past at least
+    // one header byte, so the walk ends within the chunk.
+    let end = start + clen;
+    let mut pos = start;
+    while pos < end {
+        if ctx.budget.out_of_time() {
+            return None;
+        }
+        let Ok(r) = reader.get_read(pos) else { break };
+        let Some(p) = thrift::page_header(r, len - pos) else {
+            break;
+        };
+        if p.uncompressed < 0 || p.compressed < 0 {
+            return Some(malformed(
+                "a page header declares a negative size".to_string(),
+            ));
+        }
+        let (u, c) = (p.uncompressed as u64, p.compressed as u64);
+        if u > max {
             return Some(Refusal {
                 code: ReasonCode::FileExceedsSizeLimit,
                 message: format!(
-                    "parquet row group {i} column {name} declares {unc} uncompressed bytes, over the {max}-byte limit; its rows were not read"
+                    "parquet row group {i} column {name}: a page declares {u} uncompressed bytes, over the {max}-byte limit; the column was not read"
                 ),
             });
         }
-        // Walk the page headers: each page is decompressed whole.
-        let end = start + clen;
-        let mut pos = start;
-        while pos < end {
-            let Ok(r) = reader.get_read(pos) else { break };
-            let Some(p) = thrift::page_header(r) else {
-                break;
-            };
-            if p.uncompressed < 0 || p.compressed < 0 {
-                break;
-            }
-            let (u, c) = (p.uncompressed as u64, p.compressed as u64);
-            if u > max {
-                return Some(Refusal {
-                    code: ReasonCode::FileExceedsSizeLimit,
-                    message: format!(
-                        "parquet row group {i} column {name}: a page declares {u} uncompressed bytes, over the {max}-byte limit; its rows were not read"
-                    ),
-                });
-            }
-            if u > limits.ratio_floor && u / c.max(1) > limits.max_ratio {
-                return Some(Refusal {
-                    code: ReasonCode::ArchiveTotalBytesExtractedOverLimit,
-                    message: format!(
-                        "parquet row group {i} column {name}: a page of {c} bytes declares {u} uncompressed bytes (over a {}:1 ratio); its rows were not read",
-                        limits.max_ratio
-                    ),
-                });
-            }
-            pos = pos.saturating_add(p.header_len).saturating_add(c);
+        if u > limits.ratio_floor && u / c.max(1) > limits.max_ratio {
+            return Some(Refusal {
+                code: ReasonCode::ArchiveTotalBytesExtractedOverLimit,
+                message: format!(
+                    "parquet row group {i} column {name}: a page of {c} bytes declares {u} uncompressed bytes (over a {}:1 ratio); the column was not read",
+                    limits.max_ratio
+                ),
+            });
         }
+        pos = pos.saturating_add(p.header_len).saturating_add(c);
     }
     None
 }
 
+/// The schema without the root fields at `skip`, for a row iterator's projection.
+fn projection(
+    file: &parquet::file::reader::SerializedFileReader<
+        impl parquet::file::reader::ChunkReader + 'static,
+    >,
+    skip: &[usize],
+) -> Option<parquet::schema::types::Type> {
+    use parquet::file::reader::FileReader;
+    if skip.is_empty() {
+        return None;
+    }
+    let root = file.metadata().file_metadata().schema_descr().root_schema();
+    let kept: Vec<_> = root
+        .get_fields()
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !skip.contains(i))
+        .map(|(_, f)| f.clone())
+        .collect();
+    parquet::schema::types::Type::group_type_builder(root.name())
+        .with_fields(kept)
+        .build()
+        .ok()
+}
+
+const PANICKED: &str = "the parquet reader failed on malformed content";
+
 fn parquet_rows<R: parquet::file::reader::ChunkReader + 'static>(
     ctx: &mut Ctx<'_>,
     file: &parquet::file::reader::SerializedFileReader<R>,
-    refused: &[Option<Refusal>],
+    plans: &[RowGroupPlan],
 ) {
     use parquet::file::reader::FileReader;
     let mut base = 0u64;
     let mut path = Path::default();
-    for (i, refusal) in refused.iter().enumerate() {
+    for (i, plan) in plans.iter().enumerate() {
         let declared = file
             .metadata()
             .row_groups()
             .get(i)
             .map_or(0, |rg| rg.num_rows().max(0) as u64);
-        if let Some(r) = refusal {
-            ctx.reason(r.code, r.message.clone());
-            base += declared;
-            continue;
-        }
-        let rg = match file.get_row_group(i) {
-            Ok(rg) => rg,
-            Err(e) => {
-                ctx.reason(
-                    ReasonCode::MalformedFile,
-                    format!("parquet row group {i}: {e}; its rows were not read"),
-                );
+        let skip = match plan {
+            RowGroupPlan::Refuse(r) => {
+                ctx.reason(r.code, r.message.clone());
                 base += declared;
                 continue;
             }
-        };
-        let rows = match rg.get_row_iter(None) {
-            Ok(r) => r,
-            Err(e) => {
-                ctx.reason(
-                    ReasonCode::MalformedFile,
-                    format!("parquet row group {i}: {e}; its rows were not read"),
-                );
-                base += declared;
-                continue;
+            RowGroupPlan::Read { skip, notes } => {
+                for r in notes {
+                    ctx.reason(r.code, r.message.clone());
+                }
+                skip
             }
         };
-        let mut n = 0u64;
-        for row in rows {
-            if n % 1024 == 1023 && ctx.budget.out_of_time() {
-                time_up(ctx);
-                return;
-            }
-            match row {
-                Ok(row) => {
-                    parquet_group(ctx, &mut path, base + n, &row, 0);
-                    n += 1;
-                }
-                Err(e) => {
-                    ctx.reason(
-                        ReasonCode::MalformedFile,
-                        format!(
-                            "parquet row group {i}: {e}; rows from {} on were not read",
-                            base + n
-                        ),
-                    );
-                    break;
-                }
-            }
+        let n = parquet_row_group(ctx, file, i, base, skip, &mut path);
+        if ctx.exhausted() {
+            return;
         }
         base += declared.max(n);
+    }
+}
+
+/// Reads row group `i`'s rows (numbered from `base`) without the root fields at `skip`;
+/// returns how many rows it holds, as far as they were read. When parquet-rs fails part-way
+/// (an error, or a panic on a malformed page), the rest of the row group is read again one
+/// top-level field at a time, so that one bad column chunk costs that column only.
+fn parquet_row_group<R: parquet::file::reader::ChunkReader + 'static>(
+    ctx: &mut Ctx<'_>,
+    file: &parquet::file::reader::SerializedFileReader<R>,
+    i: usize,
+    base: u64,
+    skip: &[usize],
+    path: &mut Path,
+) -> u64 {
+    use parquet::file::reader::FileReader;
+    let (n, what) = match parquet_read_rows(ctx, file, i, base, skip, 0, path) {
+        Ok(n) => return n,
+        Err(failed) => failed,
+    };
+    let root = file.metadata().file_metadata().schema_descr().root_schema();
+    let fields = root.get_fields();
+    let kept: Vec<usize> = (0..fields.len()).filter(|f| !skip.contains(f)).collect();
+    if kept.len() < 2 || ctx.exhausted() {
+        ctx.reason(
+            ReasonCode::MalformedFile,
+            format!(
+                "parquet row group {i}: {what}; rows from {} on were not read",
+                base + n
+            ),
+        );
+        return n;
+    }
+    ctx.reason(
+        ReasonCode::MalformedFile,
+        format!(
+            "parquet row group {i}: {what}; rows from {} on were read one column at a time",
+            base + n
+        ),
+    );
+    let mut most = n;
+    for &field in &kept {
+        let others: Vec<usize> = (0..fields.len()).filter(|f| *f != field).collect();
+        match parquet_read_rows(ctx, file, i, base, &others, n, path) {
+            Ok(m) => most = most.max(m),
+            Err((m, what)) => {
+                let name = fields[field].name();
+                ctx.reason(
+                    ReasonCode::MalformedFile,
+                    format!(
+                        "parquet row group {i} column {name}: {what}; its values from row {} on were not read",
+                        base + m
+                    ),
+                );
+                most = most.max(m);
+            }
+        }
+        if ctx.exhausted() {
+            break;
+        }
+    }
+    most
+}
+
+/// Reads row group `i` without the root fields at `skip`, emitting rows from `from` on (the
+/// ones before were read already). Ok: the rows it holds; Err: how far it got, and why not
+/// further.
+fn parquet_read_rows<R: parquet::file::reader::ChunkReader + 'static>(
+    ctx: &mut Ctx<'_>,
+    file: &parquet::file::reader::SerializedFileReader<R>,
+    i: usize,
+    base: u64,
+    skip: &[usize],
+    from: u64,
+    path: &mut Path,
+) -> Result<u64, (u64, String)> {
+    use parquet::file::reader::FileReader;
+    let rg = match ctx.guarded("parquet", || file.get_row_group(i)) {
+        Some(Ok(rg)) => rg,
+        Some(Err(e)) => return Err((0, e.to_string())),
+        None => return Err((0, PANICKED.to_string())),
+    };
+    let mut rows = match ctx.guarded("parquet", || rg.get_row_iter(projection(file, skip))) {
+        Some(Ok(rows)) => rows,
+        Some(Err(e)) => return Err((0, e.to_string())),
+        None => return Err((0, PANICKED.to_string())),
+    };
+    let mut n = 0u64;
+    loop {
+        if n % 1024 == 1023 && ctx.budget.out_of_time() {
+            time_up(ctx);
+            return Ok(n);
+        }
+        match ctx.guarded("parquet", || rows.next()) {
+            Some(Some(Ok(row))) => {
+                if n >= from {
+                    parquet_group(ctx, path, base + n, &row, 0);
+                }
+                n += 1;
+            }
+            Some(None) => return Ok(n),
+            Some(Some(Err(e))) => return Err((n, e.to_string())),
+            None => return Err((n, PANICKED.to_string())),
+        }
     }
 }
 

@@ -3,9 +3,13 @@
 
 use std::io::{self, Read};
 
+/// A compact-protocol reader over at most `len` bytes. Every loop over a count read from
+/// the input is checked against the bytes left first, so a forged count is an error at
+/// once rather than a walk of billions of empty elements.
 pub(super) struct Src<R> {
     pub(super) r: R,
     pub(super) read: u64,
+    pub(super) len: u64,
 }
 
 type Res<T> = Result<T, ()>;
@@ -40,6 +44,9 @@ impl<R: Read> Src<R> {
     }
 
     fn skip_bytes(&mut self, n: u64) -> Res<()> {
+        if n > self.left() {
+            return Err(());
+        }
         let copied = io::copy(&mut (&mut self.r).take(n), &mut io::sink()).map_err(|_| ())?;
         self.read += copied;
         if copied == n {
@@ -49,14 +56,28 @@ impl<R: Read> Src<R> {
         }
     }
 
-    /// Skips a value of compact type `t`.
+    /// Bytes of input not yet read.
+    fn left(&self) -> u64 {
+        self.len.saturating_sub(self.read)
+    }
+
+    /// Skips a value of compact type `t` (a struct field's value: booleans are held in
+    /// the field header and take no byte).
     fn skip(&mut self, t: u8, depth: usize) -> Res<()> {
+        match t {
+            1 | 2 => Ok(()),
+            _ => self.skip_element(t, depth),
+        }
+    }
+
+    /// Skips a value of compact type `t` inside a list, set or map, where a boolean is a
+    /// byte of its own. Every element takes at least one byte.
+    fn skip_element(&mut self, t: u8, depth: usize) -> Res<()> {
         if depth > 64 {
             return Err(());
         }
         match t {
-            1 | 2 => Ok(()),
-            3 => self.byte().map(|_| ()),
+            1..=3 => self.byte().map(|_| ()),
             4..=6 => self.varint().map(|_| ()),
             7 => self.skip_bytes(8),
             8 => {
@@ -69,13 +90,12 @@ impl<R: Read> Src<R> {
                 if n == 15 {
                     n = self.varint()?;
                 }
+                if n > self.left() {
+                    return Err(());
+                }
                 let et = h & 0x0f;
                 for _ in 0..n {
-                    if et == 1 || et == 2 {
-                        self.byte()?;
-                    } else {
-                        self.skip(et, depth + 1)?;
-                    }
+                    self.skip_element(et, depth + 1)?;
                 }
                 Ok(())
             }
@@ -85,9 +105,12 @@ impl<R: Read> Src<R> {
                     return Ok(());
                 }
                 let kv = self.byte()?;
+                if n > self.left() / 2 {
+                    return Err(());
+                }
                 for _ in 0..n {
-                    self.skip(kv >> 4, depth + 1)?;
-                    self.skip(kv & 0x0f, depth + 1)?;
+                    self.skip_element(kv >> 4, depth + 1)?;
+                    self.skip_element(kv & 0x0f, depth + 1)?;
                 }
                 Ok(())
             }
@@ -141,8 +164,9 @@ pub(super) struct PageSizes {
     pub(super) header_len: u64,
 }
 
-pub(super) fn page_header<R: Read>(r: R) -> Option<PageSizes> {
-    let mut src = Src { r, read: 0 };
+/// Reads a page header from `r`, which holds `len` bytes.
+pub(super) fn page_header<R: Read>(r: R, len: u64) -> Option<PageSizes> {
+    let mut src = Src { r, read: 0, len };
     let mut uncompressed = None;
     let mut compressed = None;
     src.structure(0, &mut |s, id, t| match id {
@@ -166,7 +190,11 @@ pub(super) fn page_header<R: Read>(r: R) -> Option<PageSizes> {
 
 /// Whether a (plaintext) FileMetaData declares an encryption algorithm (field 8).
 pub(super) fn footer_encrypted(footer: &[u8]) -> bool {
-    let mut src = Src { r: footer, read: 0 };
+    let mut src = Src {
+        r: footer,
+        read: 0,
+        len: footer.len() as u64,
+    };
     let mut found = false;
     let _ = src.structure(0, &mut |_, id, _| {
         if id == 8 {

@@ -210,11 +210,10 @@ pub(super) fn workbook(
 ) -> io::Result<()> {
     // calamine can panic on malformed workbooks (seen with corrupted .xls records: slice
     // indexing in its BIFF parser); a panic must not take the scan down.
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        workbook_unguarded(ctx, format, r, size)
-    })) {
+    match crate::guard::run("calamine", || workbook_unguarded(ctx, format, r, size)) {
         Ok(done) => done,
-        Err(_) => {
+        Err((reader, message)) => {
+            ctx.caught(reader, message);
             ctx.reason(
                 ReasonCode::MalformedFile,
                 format!(

@@ -1,0 +1,10 @@
+//! The PDF extractors on arbitrary bytes: the first byte picks one of this family's names,
+//! the rest is the content. Seeds and a dictionary for it: `scripts/fuzz extract_pdf`.
+#![no_main]
+
+#[path = "common.rs"]
+mod common;
+
+const NAMES: &[&str] = &["a.pdf", "noext"];
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| common::run(NAMES, data));
