@@ -426,7 +426,10 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
         Notice::Warning(w) => eprintln!("trawl: {w}"),
         Notice::Posture(f) => eprintln!(
             "trawl: posture: {} {} [{}]: {}",
-            f.bucket, f.finding_type, f.severity, f.description
+            f.bucket,
+            f.finding_type,
+            f.severity.as_str(),
+            f.description
         ),
     };
     let summary: Summary = match args.format {

@@ -13,7 +13,7 @@ use serde_json::json;
 use trawl_formats::Limits;
 use trawl_scanner::aggregate::RecordOptions;
 use trawl_scanner::pipeline::{self, Notice, ObjectFilter, ScanConfig, Target};
-use trawl_scanner::record::ResultRecord;
+use trawl_scanner::record::{ResultRecord, Status};
 use trawl_scanner::sink::RecordSink;
 use trawl_scanner::source::s3::S3Options;
 use trawl_scanner::source::ObjectRef;
@@ -128,19 +128,22 @@ impl TargetStats {
         self.objects += 1;
         self.bytes += r.object.size;
         self.bytes_scanned += r.bytes_scanned;
-        if let Some(s) = &r.severity {
-            *self.objects_with_findings.entry(s.clone()).or_default() += 1;
+        if let Some(s) = r.severity {
+            *self
+                .objects_with_findings
+                .entry(s.as_str().to_string())
+                .or_default() += 1;
         }
-        let into = match r.status.as_str() {
-            "SKIPPED" => Some(&mut self.skipped),
-            "PARTIAL" => Some(&mut self.partial),
-            _ => None,
+        let into = match r.status {
+            Status::Skipped => Some(&mut self.skipped),
+            Status::Partial => Some(&mut self.partial),
+            Status::Complete => None,
         };
         if let Some(map) = into {
             let code = r
                 .reasons
                 .first()
-                .map(|x| x.code.clone())
+                .map(|x| x.code.as_str().to_string())
                 .unwrap_or_default();
             *map.entry(code).or_default() += 1;
         }
@@ -251,7 +254,7 @@ impl JobSink<'_> {
         for r in &self.pending {
             serde_json::to_writer(&mut lines, r)?;
             lines.push(b'\n');
-            let transient = r.status == "SKIPPED"
+            let transient = r.status == Status::Skipped
                 && r.reasons
                     .iter()
                     .any(|x| TRANSIENT.contains(&x.code.as_str()));
@@ -264,7 +267,7 @@ impl JobSink<'_> {
                         id: f.id.clone(),
                         job_id: self.job_id.clone(),
                         run_id: self.run_id.clone(),
-                        storage: o.storage.clone(),
+                        storage: o.storage.as_str().to_string(),
                         bucket: o.bucket.clone(),
                         key: o.key.clone(),
                         uri: o.uri.clone(),
@@ -281,8 +284,8 @@ impl JobSink<'_> {
                             .map(|d| {
                                 (
                                     d.kind.clone(),
-                                    d.category.clone(),
-                                    d.severity.clone(),
+                                    d.category.as_str().to_string(),
+                                    d.severity.as_str().to_string(),
                                     d.count,
                                 )
                             })
@@ -304,7 +307,7 @@ impl JobSink<'_> {
                     )
                 }),
                 size: o.size,
-                severity: r.severity.clone(),
+                severity: r.severity.map(|s| s.as_str().to_string()),
                 finding,
             });
             let i = target_index(&self.job.targets, r);
@@ -585,7 +588,7 @@ pub fn posture_finding(
         id,
         kind: f.finding_type.clone(),
         category: "POLICY".into(),
-        severity: f.severity.clone(),
+        severity: f.severity.as_str().to_string(),
         title: f.title.clone(),
         description: f.description.clone(),
         created_at: created,

@@ -6,24 +6,7 @@ pub mod s3;
 use std::io::Read;
 use std::path::PathBuf;
 
-/// Where an object is stored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Storage {
-    /// A local file.
-    Local,
-    /// An S3 object.
-    S3,
-}
-
-impl Storage {
-    /// The contract spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Storage::Local => "local",
-            Storage::S3 => "s3",
-        }
-    }
-}
+pub use crate::record::Storage;
 
 /// A listed object.
 #[derive(Clone, Debug)]
