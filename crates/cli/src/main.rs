@@ -146,7 +146,8 @@ enum FailOn {
 
 #[derive(clap::Args)]
 struct ScanArgs {
-    /// Files, directories, `s3://bucket[/prefix]`, or `s3://` for every bucket.
+    /// Files, directories, `s3://bucket[/prefix]`, `s3://` for every bucket, or `-` for
+    /// standard input.
     #[arg(required = true, value_name = "TARGET")]
     targets: Vec<String>,
     /// Output format on standard output.
@@ -410,7 +411,10 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
     let targets = args
         .targets
         .iter()
-        .map(|t| Target::parse(t).map_err(|e| anyhow::anyhow!("target {e}")))
+        .map(|t| match t.as_str() {
+            "-" => Ok(Target::Stdin),
+            _ => Target::parse(t).map_err(|e| anyhow::anyhow!("target {e}")),
+        })
         .collect::<Result<Vec<Target>>>()?;
     let stdout = io::stdout();
     let out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());

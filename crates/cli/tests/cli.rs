@@ -1008,3 +1008,71 @@ fn scope_flags_on_a_local_directory() {
         assert!(run.stderr().contains("trawl"), "{bad:?}: {}", run.stderr());
     }
 }
+
+/// Runs `trawl scan - --format jsonl ARGS` with `input` on standard input.
+fn scan_stdin(input: &[u8], extra: &[&str]) -> Run {
+    use std::io::Write;
+    let mut child = trawl()
+        .args(["scan", "-", "--format", "jsonl"])
+        .args(extra)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let bytes = input.to_vec();
+    let feeder = std::thread::spawn(move || stdin.write_all(&bytes));
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap().unwrap();
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let raw: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let records = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    Run { out, records, raw }
+}
+
+#[test]
+fn standard_input_is_scanned_as_one_streamed_object() {
+    let csv = std::fs::read(workspace().join("testdata/samples/customers.csv")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // No extension: the format comes from the bytes, as it must for standard input.
+    write(dir.path(), "plain", &csv);
+    let file = scan(&[
+        dir.path().join("plain").to_str().unwrap(),
+        "--identifiers",
+        "ALL",
+    ]);
+    assert_eq!(file.code(), 0, "{}", file.stderr());
+    let piped = scan_stdin(&csv, &["--identifiers", "ALL"]);
+    assert_eq!(piped.code(), 0, "{}", piped.stderr());
+    assert_eq!(piped.records.len(), 1, "{}", piped.stdout());
+    let (f, p) = (&file.records[0], &piped.records[0]);
+    assert_eq!(p.object.key, "-");
+    assert_eq!(p.object.storage.as_str(), "local");
+    assert_eq!(p.object.uri, "file:///dev/stdin");
+    assert_eq!(p.object.size, csv.len() as u64);
+    assert_eq!(piped.raw[0]["object"]["last_modified"], Value::Null);
+    assert_eq!(
+        (p.status, &p.format, p.bytes_scanned, &p.severity),
+        (f.status, &f.format, f.bytes_scanned, &f.severity)
+    );
+    assert_eq!(p.detections, f.detections);
+    assert!(!p.detections.is_empty());
+
+    // Compressed input is detected and unpacked from its bytes too.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &csv).unwrap();
+    let gz = gz.finish().unwrap();
+    let piped = scan_stdin(&gz, &["--identifiers", "ALL"]);
+    assert_eq!(piped.code(), 0, "{}", piped.stderr());
+    let p = &piped.records[0];
+    assert_eq!(p.status.as_str(), "COMPLETE");
+    assert_eq!(p.object.size, gz.len() as u64);
+    assert_eq!(types(p), types(f));
+}

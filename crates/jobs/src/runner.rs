@@ -15,8 +15,8 @@ use trawl_scanner::aggregate::RecordOptions;
 use trawl_scanner::pipeline::{self, Notice, ObjectFilter, ScanConfig, Target};
 use trawl_scanner::record::{ResultRecord, Status};
 use trawl_scanner::sink::RecordSink;
-use trawl_scanner::source::s3::S3Options;
 use trawl_scanner::source::ObjectRef;
+use trawl_scanner::source::S3Options;
 
 use crate::clock::{Clock, SystemClock};
 use crate::definition::{Job, SinkDef};
@@ -217,6 +217,7 @@ fn target_index(targets: &[Target], r: &ResultRecord) -> usize {
         let prefix = match t {
             Target::Local(p) => format!("file://{}", p.display()),
             Target::S3(s) => format!("s3://{}/{}", s.bucket.as_deref().unwrap_or(""), s.prefix),
+            Target::Stdin => "file:///dev/stdin".to_string(),
         };
         if uri.starts_with(&prefix) && best.is_none_or(|(_, l)| prefix.len() > l) {
             best = Some((i, prefix.len()));

@@ -13,9 +13,8 @@ mod get;
 mod list;
 mod options;
 mod retry;
+mod source;
 
-pub use client::{check_endpoint, client, client_for_bucket};
-pub use get::{default_concurrency, open, Opened, S3Body};
-pub use list::{archived_reason, list_buckets, readable_now, tags, Listed, Lister};
 pub use options::{S3Options, SseCKey};
 pub use retry::RetryPolicy;
+pub use source::{S3Source, S3Target};
