@@ -270,7 +270,7 @@ pub fn sensitive_finding(
             "originType": "SENSITIVE_DATA_DISCOVERY_JOB",
             "detailedResultsLocation": ctx.results_location,
             "result": {
-                "status": { "code": r.status, "reason": r.reasons.first().map(|x| x.code.clone()) },
+                "status": { "code": r.status, "reason": r.reasons.first().map(|x| x.code) },
                 "sizeClassified": r.bytes_scanned,
                 "mimeType": r.format,
                 "additionalOccurrences": additional,
