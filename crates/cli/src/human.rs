@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 
 use trawl_identifiers::Severity;
-use trawl_scanner::record::{Occurrence, ResultRecord};
-use trawl_scanner::summary::Summary;
+use trawl_scanner::Summary;
+use trawl_scanner::{Occurrence, ResultRecord};
 
 fn where_(o: &Occurrence) -> String {
     let mut parts = Vec::new();

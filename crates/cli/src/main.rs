@@ -11,12 +11,12 @@ use trawl_identifiers::{
     parse_custom_identifiers, AllowList, Catalog, EngineBuilder, Identifier, KeywordContext,
     KeywordRule, Selection, Severity,
 };
-use trawl_scanner::aggregate::RecordOptions;
-use trawl_scanner::pipeline::{self, Notice, ScanConfig, Target};
-use trawl_scanner::record::ResultRecord;
-use trawl_scanner::sink::jsonl::JsonlSink;
-use trawl_scanner::sink::RecordSink;
-use trawl_scanner::summary::Summary;
+use trawl_scanner::JsonlSink;
+use trawl_scanner::RecordOptions;
+use trawl_scanner::RecordSink;
+use trawl_scanner::ResultRecord;
+use trawl_scanner::Summary;
+use trawl_scanner::{Notice, ScanConfig, Target};
 
 mod human;
 mod jobs;
@@ -439,11 +439,11 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
     let summary: Summary = match args.format {
         OutputFormat::Jsonl => {
             let mut sink = JsonlSink::new(out);
-            pipeline::run(&targets, &engine, &config, &mut sink, &mut notice)?
+            trawl_scanner::run(&targets, &engine, &config, &mut sink, &mut notice)?
         }
         OutputFormat::Human => {
             let mut sink = HumanSink { out };
-            pipeline::run(&targets, &engine, &config, &mut sink, &mut notice)?
+            trawl_scanner::run(&targets, &engine, &config, &mut sink, &mut notice)?
         }
     };
     if let Some(path) = &args.summary {

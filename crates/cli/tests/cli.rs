@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use trawl_scanner::record::{Detection, ResultRecord};
+use trawl_scanner::{Detection, ResultRecord};
 
 fn trawl() -> Command {
     Command::new(env!("CARGO_BIN_EXE_trawl"))

@@ -17,7 +17,7 @@ use aws_sdk_s3::types::{
     VersioningConfiguration,
 };
 use aws_sdk_s3::Client;
-use trawl_scanner::record::ResultRecord;
+use trawl_scanner::ResultRecord;
 
 const CARD_LINE: &str = "card number: 4539 2237 1857 0005\n";
 const SSN_LINE: &str = "ssn 372-81-4456 belongs to someone\n";

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use trawl_scanner::record::{Occurrence, ResultRecord, Storage};
+use trawl_scanner::{Occurrence, ResultRecord, Storage};
 
 /// Namespace of finding ids (UUID v5).
 const FINDING_NS: uuid::Uuid = uuid::Uuid::from_u128(0x7e1f_2a51_9c3b_4d8e_a0f6_5b2c_d9e1_4f30);
@@ -192,14 +192,14 @@ pub fn sensitive_finding(
 ) -> Option<GenericFinding> {
     let severity = r.severity?.as_str().to_string();
     let id = finding_id(&ctx.job_id, r);
-    let mut by_cat: std::collections::BTreeMap<&str, Vec<&trawl_scanner::record::Detection>> =
+    let mut by_cat: std::collections::BTreeMap<&str, Vec<&trawl_scanner::Detection>> =
         Default::default();
     for d in &r.detections {
         by_cat.entry(d.category.as_str()).or_default().push(d);
     }
     let mut shown = 0usize;
     let mut additional = false;
-    let mut detections = |ds: &[&trawl_scanner::record::Detection], custom: bool| -> Vec<Value> {
+    let mut detections = |ds: &[&trawl_scanner::Detection], custom: bool| -> Vec<Value> {
         ds.iter()
             .map(|d| {
                 let room = MAX_FINDING_OCCURRENCES.saturating_sub(shown);
@@ -378,7 +378,7 @@ impl PolicyCadence {
 mod tests {
     use super::*;
     use trawl_identifiers::{Category, Severity};
-    use trawl_scanner::record::{Detection, ObjectInfo, Status};
+    use trawl_scanner::{Detection, ObjectInfo, Status};
 
     fn record() -> ResultRecord {
         ResultRecord {

@@ -11,12 +11,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 use trawl_formats::Limits;
-use trawl_scanner::aggregate::RecordOptions;
-use trawl_scanner::pipeline::{self, Notice, ObjectFilter, ScanConfig, Target};
-use trawl_scanner::record::{ResultRecord, Status};
-use trawl_scanner::sink::RecordSink;
-use trawl_scanner::source::ObjectRef;
-use trawl_scanner::source::S3Options;
+use trawl_scanner::ObjectRef;
+use trawl_scanner::RecordOptions;
+use trawl_scanner::RecordSink;
+use trawl_scanner::S3Options;
+use trawl_scanner::{Notice, ObjectFilter, ScanConfig, Target};
+use trawl_scanner::{ResultRecord, Status};
 
 use crate::clock::{Clock, SystemClock};
 use crate::definition::{Job, SinkDef};
@@ -572,7 +572,7 @@ pub fn posture_finding(
     job_id: &str,
     created: DateTime<Utc>,
     now: DateTime<Utc>,
-    f: &trawl_scanner::posture::PostureFinding,
+    f: &trawl_scanner::PostureFinding,
 ) -> crate::events::GenericFinding {
     let key = format!("posture\n{job_id}\n{}\n{}", f.bucket, f.finding_type);
     let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, key.as_bytes())
@@ -779,7 +779,7 @@ fn scan(
         clock: opts.clock.clone(),
     };
     let mut notices: Vec<String> = Vec::new();
-    let mut posture: Vec<trawl_scanner::posture::PostureFinding> = Vec::new();
+    let mut posture: Vec<trawl_scanner::PostureFinding> = Vec::new();
     let finished = AtomicBool::new(false);
     let result = std::thread::scope(|s| {
         // Forward an outside stop (SIGTERM) to this run's cancel flag.
@@ -818,7 +818,7 @@ fn scan(
                 }
             });
         }
-        let r = pipeline::run(
+        let r = trawl_scanner::run(
             &job.targets,
             &engine,
             &config,

@@ -18,8 +18,8 @@ use crate::error::Error;
 use crate::record::ResultRecord;
 use crate::scope::Scope;
 use crate::sink::RecordSink;
-use crate::source::{open_file, open_reason, Content, Event, Feed, ObjectRef, S3Options, Work};
-pub use crate::source::{Notice, S3Target, Target};
+use crate::source::{Content, Event, Feed, ObjectRef, S3Options, Work};
+use crate::source::{Notice, Target};
 use crate::summary::Summary;
 
 // Stream chunks must overlap enough for the engine's longest match and look-behind.
@@ -76,19 +76,6 @@ fn guarded(obj: &ObjectRef, config: &ScanConfig, f: impl FnOnce() -> ResultRecor
             )],
             &config.record,
         ),
-    }
-}
-
-/// Scans one local object (opening it) into a record. Never panics: an internal failure on
-/// hostile input becomes a SKIPPED record with `MALFORMED_FILE`.
-pub fn scan_object(
-    scanner: &mut ObjectScanner<'_>,
-    obj: &ObjectRef,
-    config: &ScanConfig,
-) -> ResultRecord {
-    match open_file(obj) {
-        Ok(f) => scan_content(scanner, obj, Content::Seekable(Box::new(f)), config),
-        Err(e) => skipped_record(obj, &[open_reason(&e)], &config.record),
     }
 }
 

@@ -50,7 +50,7 @@ impl Source for LocalSource {
 }
 
 /// The reason for a file that could not be opened.
-pub(crate) fn open_reason(e: &io::Error) -> Reason {
+fn open_reason(e: &io::Error) -> Reason {
     let code = match e.kind() {
         io::ErrorKind::PermissionDenied => ReasonCode::PermissionDenied,
         io::ErrorKind::NotFound => ReasonCode::SourceObjectNoLongerAvailable,

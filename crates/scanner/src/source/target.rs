@@ -15,7 +15,9 @@ pub enum Target {
     Local(PathBuf),
     /// An S3 bucket (or every bucket the credentials can list) and a key prefix.
     S3(S3Target),
-    /// Standard input, as one object (see [`StdinSource`]).
+    /// Standard input, streamed as one object in any format the extractors detect from its
+    /// bytes. Its record: storage `local`, key `-`, uri `file:///dev/stdin`, `size` the bytes
+    /// read (all of them unless a limit stopped the read), no time, etag, version or encryption.
     Stdin,
 }
 
