@@ -408,6 +408,9 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
         s3: args.s3.options()?,
         ..Default::default()
     };
+    if args.targets.iter().filter(|t| *t == "-").count() > 1 {
+        anyhow::bail!("target -: standard input can be given once");
+    }
     let targets = args
         .targets
         .iter()
