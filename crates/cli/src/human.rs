@@ -3,8 +3,9 @@
 
 use std::io::{self, Write};
 
-use trawl_scanner::record::{Occurrence, ResultRecord};
-use trawl_scanner::summary::Summary;
+use trawl_identifiers::Severity;
+use trawl_scanner::Summary;
+use trawl_scanner::{Occurrence, ResultRecord};
 
 fn where_(o: &Occurrence) -> String {
     let mut parts = Vec::new();
@@ -35,10 +36,10 @@ fn where_(o: &Occurrence) -> String {
 
 /// Writes one record's findings (nothing for a clean object).
 pub fn write_record(out: &mut dyn Write, r: &ResultRecord) -> io::Result<()> {
-    let Some(sev) = &r.severity else {
+    let Some(sev) = r.severity else {
         return Ok(());
     };
-    writeln!(out, "{sev:<6} {}", r.object.uri)?;
+    writeln!(out, "{:<6} {}", sev.as_str(), r.object.uri)?;
     for d in &r.detections {
         let first = d.occurrences.first();
         let sample = first
@@ -47,7 +48,9 @@ pub fn write_record(out: &mut dyn Write, r: &ResultRecord) -> io::Result<()> {
         writeln!(
             out,
             "       {} x{} [{}]{sample}",
-            d.kind, d.count, d.severity
+            d.kind,
+            d.count,
+            d.severity.as_str()
         )?;
     }
     Ok(())
@@ -95,11 +98,7 @@ pub fn write_summary(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         writeln!(out, "  findings: none")?;
     } else {
         let mut sev: Vec<_> = s.objects_by_severity.iter().collect();
-        sev.sort_by_key(|(k, _)| match k.as_str() {
-            "HIGH" => 0,
-            "MEDIUM" => 1,
-            _ => 2,
-        });
+        sev.sort_by_key(|(k, _)| std::cmp::Reverse(Severity::parse(k)));
         writeln!(
             out,
             "  findings: {} files ({})",

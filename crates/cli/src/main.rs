@@ -11,12 +11,12 @@ use trawl_identifiers::{
     parse_custom_identifiers, AllowList, Catalog, EngineBuilder, Identifier, KeywordContext,
     KeywordRule, Selection, Severity,
 };
-use trawl_scanner::aggregate::RecordOptions;
-use trawl_scanner::pipeline::{self, Notice, ScanConfig, Target};
-use trawl_scanner::record::ResultRecord;
-use trawl_scanner::sink::jsonl::JsonlSink;
-use trawl_scanner::sink::RecordSink;
-use trawl_scanner::summary::Summary;
+use trawl_scanner::JsonlSink;
+use trawl_scanner::RecordOptions;
+use trawl_scanner::RecordSink;
+use trawl_scanner::ResultRecord;
+use trawl_scanner::Summary;
+use trawl_scanner::{Notice, ScanConfig, Target};
 
 mod human;
 mod jobs;
@@ -146,7 +146,8 @@ enum FailOn {
 
 #[derive(clap::Args)]
 struct ScanArgs {
-    /// Files, directories, `s3://bucket[/prefix]`, or `s3://` for every bucket.
+    /// Files, directories, `s3://bucket[/prefix]`, `s3://` for every bucket, or `-` for
+    /// standard input.
     #[arg(required = true, value_name = "TARGET")]
     targets: Vec<String>,
     /// Output format on standard output.
@@ -407,10 +408,16 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
         s3: args.s3.options()?,
         ..Default::default()
     };
+    if args.targets.iter().filter(|t| *t == "-").count() > 1 {
+        anyhow::bail!("target -: standard input can be given once");
+    }
     let targets = args
         .targets
         .iter()
-        .map(|t| Target::parse(t).map_err(|e| anyhow::anyhow!("target {e}")))
+        .map(|t| match t.as_str() {
+            "-" => Ok(Target::Stdin),
+            _ => Target::parse(t).map_err(|e| anyhow::anyhow!("target {e}")),
+        })
         .collect::<Result<Vec<Target>>>()?;
     let stdout = io::stdout();
     let out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
@@ -426,17 +433,20 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
         Notice::Warning(w) => eprintln!("trawl: {w}"),
         Notice::Posture(f) => eprintln!(
             "trawl: posture: {} {} [{}]: {}",
-            f.bucket, f.finding_type, f.severity, f.description
+            f.bucket,
+            f.finding_type,
+            f.severity.as_str(),
+            f.description
         ),
     };
     let summary: Summary = match args.format {
         OutputFormat::Jsonl => {
             let mut sink = JsonlSink::new(out);
-            pipeline::run(&targets, &engine, &config, &mut sink, &mut notice)?
+            trawl_scanner::run(&targets, &engine, &config, &mut sink, &mut notice)?
         }
         OutputFormat::Human => {
             let mut sink = HumanSink { out };
-            pipeline::run(&targets, &engine, &config, &mut sink, &mut notice)?
+            trawl_scanner::run(&targets, &engine, &config, &mut sink, &mut notice)?
         }
     };
     if let Some(path) = &args.summary {

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use trawl_scanner::scope::{Criteria, Scope};
-use trawl_scanner::source::s3::{S3Options, SseCKey};
+use trawl_scanner::{Criteria, Scope};
+use trawl_scanner::{S3Options, SseCKey};
 
 /// S3 access (for `s3://` targets).
 #[derive(clap::Args, Clone, Debug)]
@@ -69,7 +69,7 @@ impl S3Args {
         if self.retries == 0 {
             bail!("--retries: at least 1");
         }
-        let retry = trawl_scanner::source::s3::RetryPolicy {
+        let retry = trawl_scanner::RetryPolicy {
             attempts: self.retries,
             ..Default::default()
         };

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use trawl_scanner::record::{Detection, ResultRecord};
+use trawl_scanner::{Detection, ResultRecord};
 
 fn trawl() -> Command {
     Command::new(env!("CARGO_BIN_EXE_trawl"))
@@ -153,16 +153,16 @@ fn bundled_samples_give_one_complete_record_per_file() {
     }
     for r in &run.records {
         assert_eq!(r.schema, "trawl.result/v1");
-        assert_eq!(r.object.storage, "local");
+        assert_eq!(r.object.storage.as_str(), "local");
         assert_eq!(r.object.bucket, None);
         assert!(r.object.uri.starts_with("file:///"), "{}", r.object.uri);
         assert!(r.object.uri.ends_with(&r.object.key));
         assert!(r.object.last_modified.as_deref().unwrap().ends_with('Z'));
     }
     let app = run.record("app.log");
-    assert_eq!(app.status, "COMPLETE");
+    assert_eq!(app.status.as_str(), "COMPLETE");
     assert_eq!(app.format, "txt");
-    assert_eq!(app.severity.as_deref(), Some("HIGH"));
+    assert_eq!(app.severity.map(|s| s.as_str()), Some("HIGH"));
     let key = detection(app, "AWS_ACCESS_KEY_ID");
     assert_eq!(key.occurrences[0].line, Some(3));
     assert_eq!(key.occurrences[0].masked, "AKIA************XCPE");
@@ -177,8 +177,11 @@ fn bundled_samples_give_one_complete_record_per_file() {
     assert_eq!(detection(csv, "USA_SOCIAL_SECURITY_NUMBER").count, 2);
     assert_eq!(detection(csv, "CREDIT_CARD_NUMBER").count, 2);
     let png = run.record("logo.png");
-    assert_eq!(png.status, "SKIPPED");
-    assert_eq!(png.reasons[0].code, "UNSUPPORTED_FILE_TYPE_EXCEPTION");
+    assert_eq!(png.status.as_str(), "SKIPPED");
+    assert_eq!(
+        png.reasons[0].code.as_str(),
+        "UNSUPPORTED_FILE_TYPE_EXCEPTION"
+    );
     let pem = run.record("keys/id_rsa");
     let pkcs = detection(pem, "PKCS");
     assert_eq!(pkcs.occurrences[0].line, Some(1));
@@ -413,8 +416,8 @@ fn malformed_and_deep_json() {
     );
     let run = scan_dir(dir.path(), &[]);
     let b = run.record("broken.json");
-    assert_eq!(b.status, "PARTIAL");
-    assert_eq!(b.reasons[0].code, "MALFORMED_FILE");
+    assert_eq!(b.status.as_str(), "PARTIAL");
+    assert_eq!(b.reasons[0].code.as_str(), "MALFORMED_FILE");
     // What came before the fault is reported, and the rest is scanned as text.
     assert_eq!(detection(b, "USA_SOCIAL_SECURITY_NUMBER").count, 1);
     assert_eq!(
@@ -422,11 +425,11 @@ fn malformed_and_deep_json() {
         Some(2)
     );
     let d = run.record("deep.json");
-    assert_eq!(d.reasons[0].code, "JSON_NESTING_LEVEL_OVER_LIMIT");
-    assert_eq!(d.status, "SKIPPED");
+    assert_eq!(d.reasons[0].code.as_str(), "JSON_NESTING_LEVEL_OVER_LIMIT");
+    assert_eq!(d.status.as_str(), "SKIPPED");
     let m = run.record("mixed.jsonl");
-    assert_eq!(m.status, "PARTIAL");
-    assert_eq!(m.reasons[0].code, "MALFORMED_FILE");
+    assert_eq!(m.status.as_str(), "PARTIAL");
+    assert_eq!(m.reasons[0].code.as_str(), "MALFORMED_FILE");
     assert_eq!(detection(m, "USA_SOCIAL_SECURITY_NUMBER").count, 2);
 }
 
@@ -448,7 +451,10 @@ fn unsupported_binary_and_encodings() {
         (bin.status.as_str(), bin.format.as_str()),
         ("SKIPPED", "binary")
     );
-    assert_eq!(bin.reasons[0].code, "UNSUPPORTED_FILE_TYPE_EXCEPTION");
+    assert_eq!(
+        bin.reasons[0].code.as_str(),
+        "UNSUPPORTED_FILE_TYPE_EXCEPTION"
+    );
     assert_eq!(bin.bytes_scanned, 0);
     let gz = run.record("data.gz");
     assert_eq!(
@@ -456,7 +462,7 @@ fn unsupported_binary_and_encodings() {
         ("SKIPPED", "gzip")
     );
     let l1 = run.record("latin1.txt");
-    assert_eq!(l1.status, "COMPLETE");
+    assert_eq!(l1.status.as_str(), "COMPLETE");
     assert_eq!(detection(l1, "USA_SOCIAL_SECURITY_NUMBER").count, 1);
     let e = run.record("empty.txt");
     assert_eq!((e.status.as_str(), e.bytes_scanned), ("COMPLETE", 0));
@@ -475,7 +481,7 @@ fn max_occurrences_caps_the_list_not_the_count() {
     let run = scan_dir(dir.path(), &["--max-occurrences", "2"]);
     let d = detection(run.record("many.txt"), "CREDIT_CARD_NUMBER");
     assert_eq!((d.count, d.occurrences.len()), (150, 2));
-    assert_eq!(d.severity, "HIGH");
+    assert_eq!(d.severity.as_str(), "HIGH");
     let run = scan_dir(dir.path(), &["--max-occurrences", "0"]);
     let d = detection(run.record("many.txt"), "CREDIT_CARD_NUMBER");
     assert_eq!(d.occurrences.len(), 150);
@@ -617,8 +623,8 @@ fn unreadable_files_are_reported_and_the_scan_goes_on() {
     );
     let r = run.record("secret.txt");
     if !readable_anyway {
-        assert_eq!(r.status, "SKIPPED");
-        assert_eq!(r.reasons[0].code, "PERMISSION_DENIED");
+        assert_eq!(r.status.as_str(), "SKIPPED");
+        assert_eq!(r.reasons[0].code.as_str(), "PERMISSION_DENIED");
     }
 }
 
@@ -797,7 +803,7 @@ fn custom_identifiers_from_toml_yaml_and_macie_json() {
         ],
     );
     let t = detection(run.record("staff.txt"), "TICKET");
-    assert_eq!(t.severity, "MEDIUM");
+    assert_eq!(t.severity.as_str(), "MEDIUM");
 }
 
 #[test]
@@ -939,13 +945,19 @@ fn limits_from_the_command_line() {
     let run = scan_dir(dir.path(), &["--max-depth", "1"]);
     let r = run.record("two.txt.gz.gz");
     assert!(r.detections.is_empty());
-    assert_eq!(r.reasons[0].code, "ARCHIVE_NESTING_LEVEL_OVER_LIMIT");
-    assert_eq!(r.reasons[0].member, ["two.txt.gz", "two.txt"]);
-    let run = scan_dir(dir.path(), &["--time-budget", "0"]);
     assert_eq!(
-        run.record("two.txt.gz.gz").reasons[0].code,
+        r.reasons[0].code.as_str(),
+        "ARCHIVE_NESTING_LEVEL_OVER_LIMIT"
+    );
+    assert_eq!(r.reasons[0].member, ["two.txt.gz", "two.txt"]);
+    // A nanosecond is spent before the first member; 0 is no budget at all.
+    let run = scan_dir(dir.path(), &["--time-budget", "0.000000001"]);
+    assert_eq!(
+        run.record("two.txt.gz.gz").reasons[0].code.as_str(),
         "TIME_CUT_OFF_REACHED"
     );
+    let run = scan_dir(dir.path(), &["--time-budget", "0"]);
+    assert!(run.record("two.txt.gz.gz").reasons.is_empty());
     assert_eq!(scan_dir(dir.path(), &["--time-budget", "-1"]).code(), 2);
 }
 
@@ -998,4 +1010,77 @@ fn scope_flags_on_a_local_directory() {
         assert_eq!(run.code(), 2, "{bad:?}");
         assert!(run.stderr().contains("trawl"), "{bad:?}: {}", run.stderr());
     }
+}
+
+/// Runs `trawl scan - --format jsonl ARGS` with `input` on standard input.
+fn scan_stdin(input: &[u8], extra: &[&str]) -> Run {
+    use std::io::Write;
+    let mut child = trawl()
+        .args(["scan", "-", "--format", "jsonl"])
+        .args(extra)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let bytes = input.to_vec();
+    let feeder = std::thread::spawn(move || stdin.write_all(&bytes));
+    let out = child.wait_with_output().unwrap();
+    // A run that refuses its input may close the pipe before it is all written.
+    let _ = feeder.join().unwrap();
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let raw: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let records = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    Run { out, records, raw }
+}
+
+#[test]
+fn standard_input_is_scanned_as_one_streamed_object() {
+    let csv = std::fs::read(workspace().join("testdata/samples/customers.csv")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // No extension: the format comes from the bytes, as it must for standard input.
+    write(dir.path(), "plain", &csv);
+    let file = scan(&[
+        dir.path().join("plain").to_str().unwrap(),
+        "--identifiers",
+        "ALL",
+    ]);
+    assert_eq!(file.code(), 0, "{}", file.stderr());
+    let piped = scan_stdin(&csv, &["--identifiers", "ALL"]);
+    assert_eq!(piped.code(), 0, "{}", piped.stderr());
+    assert_eq!(piped.records.len(), 1, "{}", piped.stdout());
+    let (f, p) = (&file.records[0], &piped.records[0]);
+    assert_eq!(p.object.key, "-");
+    assert_eq!(p.object.storage.as_str(), "local");
+    assert_eq!(p.object.uri, "file:///dev/stdin");
+    assert_eq!(p.object.size, csv.len() as u64);
+    assert_eq!(piped.raw[0]["object"]["last_modified"], Value::Null);
+    assert_eq!(
+        (p.status, &p.format, p.bytes_scanned, &p.severity),
+        (f.status, &f.format, f.bytes_scanned, &f.severity)
+    );
+    assert_eq!(p.detections, f.detections);
+    assert!(!p.detections.is_empty());
+
+    // Compressed input is detected and unpacked from its bytes too.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &csv).unwrap();
+    let gz = gz.finish().unwrap();
+    let piped = scan_stdin(&gz, &["--identifiers", "ALL"]);
+    assert_eq!(piped.code(), 0, "{}", piped.stderr());
+    let p = &piped.records[0];
+    assert_eq!(p.status.as_str(), "COMPLETE");
+    assert_eq!(p.object.size, gz.len() as u64);
+    assert_eq!(types(p), types(f));
+
+    let twice = scan_stdin(b"x", &["-"]);
+    assert_eq!(twice.code(), 2);
+    assert!(twice.stderr().contains("standard input can be given once"));
 }

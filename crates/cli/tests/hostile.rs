@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use trawl_scanner::record::ResultRecord;
+use trawl_scanner::ResultRecord;
 
 /// The name the `extract` fuzz target gives content whose first byte is `b`.
 const NAMES: &[&str] = &[

@@ -17,7 +17,7 @@ use aws_sdk_s3::types::{
     VersioningConfiguration,
 };
 use aws_sdk_s3::Client;
-use trawl_scanner::record::ResultRecord;
+use trawl_scanner::ResultRecord;
 
 const CARD_LINE: &str = "card number: 4539 2237 1857 0005\n";
 const SSN_LINE: &str = "ssn 372-81-4456 belongs to someone\n";
@@ -154,7 +154,7 @@ impl Run {
         let r = self.record(key);
         r.reasons
             .first()
-            .map(|r| r.code.clone())
+            .map(|r| r.code.as_str().to_string())
             .unwrap_or_default()
     }
 }
@@ -330,12 +330,12 @@ fn results_on_s3_equal_results_on_local_disk() {
         "only {with_findings} objects with findings"
     );
     for r in &s3.records {
-        assert_eq!(r.object.storage, "s3");
+        assert_eq!(r.object.storage.as_str(), "s3");
         assert_eq!(r.object.bucket.as_deref(), Some(bucket.as_str()));
         assert_eq!(r.object.uri, format!("s3://{bucket}/{}", r.object.key));
         assert!(r.object.etag.as_ref().is_some_and(|e| !e.contains('"')));
         assert!(r.object.last_modified.is_some());
-        assert!(r.object.encryption.is_some() || r.status == "SKIPPED");
+        assert!(r.object.encryption.is_some() || r.status.as_str() == "SKIPPED");
     }
 }
 
@@ -405,7 +405,7 @@ fn listing_pages_odd_keys_and_sizes() {
     }
     let empty = run.record("empty.txt");
     assert_eq!(empty.object.size, 0);
-    assert_eq!(empty.status, "COMPLETE");
+    assert_eq!(empty.status.as_str(), "COMPLETE");
     let big = run.record("big.log");
     assert_eq!(big.object.size, (12 << 20) + SSN_LINE.len() as u64);
     assert_eq!(counts(big)["USA_SOCIAL_SECURITY_NUMBER"], 1);
@@ -574,7 +574,7 @@ fn archived_envelope_versions_and_server_side_encryption() {
     assert_eq!(run.code(), 0, "{}", run.stderr());
     for key in ["cold/glacier.txt", "cold/deep.txt"] {
         let r = run.record(key);
-        assert_eq!(r.status, "SKIPPED", "{key}");
+        assert_eq!(r.status.as_str(), "SKIPPED", "{key}");
         assert_eq!(run.reason(key), "INVALID_OBJECT_STATE");
         assert!(r.reasons[0].message.contains("restore"));
     }
@@ -593,7 +593,7 @@ fn archived_envelope_versions_and_server_side_encryption() {
         1
     );
     let cse = run.record("cse/secret.bin");
-    assert_eq!(cse.status, "SKIPPED");
+    assert_eq!(cse.status.as_str(), "SKIPPED");
     assert_eq!(run.reason("cse/secret.bin"), "ENCRYPTED_CONTENT");
     assert!(cse.reasons[0].message.contains("AES/GCM/NoPadding"));
     assert!(cse.detections.is_empty());
@@ -601,11 +601,11 @@ fn archived_envelope_versions_and_server_side_encryption() {
         run.record("sse/s3.txt").object.encryption.as_deref(),
         Some("AES256")
     );
-    assert_eq!(run.record("sse/s3.txt").status, "COMPLETE");
+    assert_eq!(run.record("sse/s3.txt").status.as_str(), "COMPLETE");
     // SSE-KMS is read transparently when the key may be used.
     let kms = run.record("sse/kms.txt");
     assert_eq!(kms.object.encryption.as_deref(), Some("aws:kms"));
-    assert_eq!(kms.status, "COMPLETE");
+    assert_eq!(kms.status.as_str(), "COMPLETE");
     assert_eq!(counts(kms)["USA_SOCIAL_SECURITY_NUMBER"], 1);
     // Latest versions only by default; every version with --all-versions.
     let latest: Vec<&ResultRecord> = run
@@ -703,9 +703,11 @@ fn read_faults_are_retried_and_nothing_is_lost() {
         assert_eq!(got, expect, "{args:?}");
         for r in &run.records {
             assert_eq!(
-                r.status, "COMPLETE",
+                r.status.as_str(),
+                "COMPLETE",
                 "{args:?} {}: {:?}",
-                r.object.key, r.reasons
+                r.object.key,
+                r.reasons
             );
         }
         if args.contains(&"--cut-after") {
@@ -730,12 +732,12 @@ fn read_faults_are_retried_and_nothing_is_lost() {
     let run = trawl_scan(&proxy.url, &[&target, "--retries", "2"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert_eq!(run.records.len(), 12);
-    assert_eq!(run.record("f/03.txt").status, "SKIPPED");
+    assert_eq!(run.record("f/03.txt").status.as_str(), "SKIPPED");
     assert_eq!(run.reason("f/03.txt"), "READ_ERROR");
     assert_eq!(
         run.records
             .iter()
-            .filter(|r| r.status == "COMPLETE")
+            .filter(|r| r.status.as_str() == "COMPLETE")
             .count(),
         11
     );
@@ -818,7 +820,7 @@ fn denied_vanished_and_kms_errors_become_reasons() {
         let run = trawl_scan(&proxy.url, &[&target]);
         assert_eq!(run.code(), 0, "{}", run.stderr());
         assert_eq!(run.records.len(), 5);
-        assert_eq!(run.record(key).status, "SKIPPED", "{key}");
+        assert_eq!(run.record(key).status.as_str(), "SKIPPED", "{key}");
         assert_eq!(
             run.reason(key),
             code,
@@ -831,7 +833,7 @@ fn denied_vanished_and_kms_errors_become_reasons() {
                 Some("aws:kms")
             );
         }
-        assert_eq!(run.record("fine.txt").status, "COMPLETE");
+        assert_eq!(run.record("fine.txt").status.as_str(), "COMPLETE");
         let gets = proxy
             .requests()
             .iter()
@@ -1075,7 +1077,7 @@ fn sse_c_objects_need_the_key() {
     let without = trawl_scan(&ep, &[&target]);
     assert_eq!(without.code(), 0, "{}", without.stderr());
     let r = without.record("ssec.txt");
-    assert_eq!(r.status, "SKIPPED");
+    assert_eq!(r.status.as_str(), "SKIPPED");
     assert_eq!(without.reason("ssec.txt"), "INVALID_ENCRYPTION");
     assert_eq!(r.object.encryption.as_deref(), Some("SSE-C"));
     assert!(r.reasons[0].message.contains("--sse-c-key-file"));
@@ -1089,15 +1091,15 @@ fn sse_c_objects_need_the_key() {
         &[&target, "--sse-c-key-file", key_file.to_str().unwrap()],
     );
     let r = with.record("ssec.txt");
-    assert_eq!(r.status, "COMPLETE", "{:?}", r.reasons);
+    assert_eq!(r.status.as_str(), "COMPLETE", "{:?}", r.reasons);
     assert_eq!(r.object.encryption.as_deref(), Some("SSE-C"));
     assert_eq!(counts(r)["USA_SOCIAL_SECURITY_NUMBER"], 1);
-    assert_eq!(with.record("plain.txt").status, "COMPLETE");
+    assert_eq!(with.record("plain.txt").status.as_str(), "COMPLETE");
     let wrong = trawl_scan(
         &ep,
         &[&target, "--sse-c-key-file", wrong_file.to_str().unwrap()],
     );
-    assert_eq!(wrong.record("ssec.txt").status, "SKIPPED");
+    assert_eq!(wrong.record("ssec.txt").status.as_str(), "SKIPPED");
     assert_eq!(wrong.reason("ssec.txt"), "INVALID_ENCRYPTION");
 }
 

@@ -1,10 +1,15 @@
 //! Reason codes of the output contract: why an object was SKIPPED or PARTIAL.
 
-/// A contract reason code (Macie's spellings where one fits).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A contract reason code (Macie's spellings where one fits); serialised as
+/// [`ReasonCode::as_str`] spells it.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum ReasonCode {
     /// No extractor for this content.
+    #[serde(rename = "UNSUPPORTED_FILE_TYPE_EXCEPTION")]
     UnsupportedFileType,
     /// Server-side encryption that cannot be undone.
     InvalidEncryption,

@@ -3,8 +3,12 @@
 use crate::mask::MaskStyle;
 use crate::validate::Validator;
 
-/// The category an identifier reports under (the contract's `category`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The category an identifier reports under (the contract's `category`); serialised as
+/// [`Category::as_str`] spells it.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "UPPERCASE")]
 #[non_exhaustive]
 pub enum Category {
     /// Secrets and keys.
@@ -40,8 +44,12 @@ impl Category {
     }
 }
 
-/// A severity level.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A severity level, ranked by its `Ord` (`Low < Medium < High`); serialised as
+/// [`Severity::as_str`] spells it.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Severity {
     /// Low.
     Low,

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use trawl_identifiers::{parse_custom_identifiers, AllowList, Engine, EngineBuilder, Selection};
-use trawl_scanner::pipeline::Target;
-use trawl_scanner::scope::{Criteria, Scope};
+use trawl_scanner::Target;
+use trawl_scanner::{Criteria, Scope};
 
 use crate::error::{Error, Result};
 use crate::schedule::Schedule;

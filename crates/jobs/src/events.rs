@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use trawl_identifiers::Severity;
-use trawl_scanner::record::{Occurrence, ResultRecord};
+use trawl_scanner::{Occurrence, ResultRecord, Storage};
 
 /// Namespace of finding ids (UUID v5).
 const FINDING_NS: uuid::Uuid = uuid::Uuid::from_u128(0x7e1f_2a51_9c3b_4d8e_a0f6_5b2c_d9e1_4f30);
@@ -145,7 +145,7 @@ pub fn finding_type(r: &ResultRecord) -> String {
 /// The resource name of an object: `arn:aws:s3:::bucket/key` or its `file://` URI.
 pub fn resource_name(r: &ResultRecord) -> String {
     match &r.object.bucket {
-        Some(b) if r.object.storage == "s3" => format!("arn:aws:s3:::{b}/{}", r.object.key),
+        Some(b) if r.object.storage == Storage::S3 => format!("arn:aws:s3:::{b}/{}", r.object.key),
         _ => r.object.uri.clone(),
     }
 }
@@ -188,14 +188,14 @@ fn occurrence(o: &Occurrence) -> Value {
 /// The `sensitiveData` and `customDataIdentifiers` of a record's finding (at most
 /// [`MAX_FINDING_OCCURRENCES`] occurrences in all), and whether occurrences were left out.
 fn sensitive_data(r: &ResultRecord) -> (Vec<Value>, Value, bool) {
-    let mut by_cat: std::collections::BTreeMap<&str, Vec<&trawl_scanner::record::Detection>> =
+    let mut by_cat: std::collections::BTreeMap<&str, Vec<&trawl_scanner::Detection>> =
         Default::default();
     for d in &r.detections {
         by_cat.entry(d.category.as_str()).or_default().push(d);
     }
     let mut shown = 0usize;
     let mut additional = false;
-    let mut detections = |ds: &[&trawl_scanner::record::Detection], custom: bool| -> Vec<Value> {
+    let mut detections = |ds: &[&trawl_scanner::Detection], custom: bool| -> Vec<Value> {
         ds.iter()
             .map(|d| {
                 let room = MAX_FINDING_OCCURRENCES.saturating_sub(shown);
@@ -268,7 +268,7 @@ pub fn sensitive_finding(
     r: &ResultRecord,
     now: DateTime<Utc>,
 ) -> Option<GenericFinding> {
-    let severity = r.severity.clone()?;
+    let severity = r.severity?.as_str().to_string();
     let id = finding_id(&ctx.job_id, r);
     let (sensitive, custom, additional) = sensitive_data(r);
     let o = &r.object;
@@ -285,7 +285,7 @@ pub fn sensitive_finding(
             "originType": "SENSITIVE_DATA_DISCOVERY_JOB",
             "detailedResultsLocation": ctx.results_location,
             "result": {
-                "status": { "code": r.status, "reason": r.reasons.first().map(|x| x.code.clone()) },
+                "status": { "code": r.status, "reason": r.reasons.first().map(|x| x.code) },
                 "sizeClassified": r.bytes_scanned,
                 "mimeType": r.format,
                 "additionalOccurrences": additional,
@@ -392,7 +392,8 @@ impl PolicyCadence {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use trawl_scanner::record::{Detection, ObjectInfo};
+    use trawl_identifiers::{Category, Severity};
+    use trawl_scanner::{Detection, ObjectInfo, Status};
 
     fn record() -> ResultRecord {
         ResultRecord {
@@ -400,7 +401,7 @@ mod tests {
             run_id: "r".into(),
             job_id: Some("j".into()),
             object: ObjectInfo {
-                storage: "s3".into(),
+                storage: Storage::S3,
                 bucket: Some("b".into()),
                 key: "k/a.csv".into(),
                 uri: "s3://b/k/a.csv".into(),
@@ -410,16 +411,16 @@ mod tests {
                 version_id: None,
                 encryption: Some("AES256".into()),
             },
-            status: "COMPLETE".into(),
+            status: Status::Complete,
             reasons: vec![],
             format: "csv".into(),
             bytes_scanned: 10,
-            severity: Some("HIGH".into()),
+            severity: Some(Severity::High),
             detections: vec![Detection {
                 kind: "CREDIT_CARD_NUMBER".into(),
-                category: "FINANCIAL".into(),
+                category: Category::Financial,
                 count: 20,
-                severity: "HIGH".into(),
+                severity: Severity::High,
                 occurrences: (0..20)
                     .map(|i| Occurrence {
                         member: vec![],

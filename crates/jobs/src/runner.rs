@@ -10,14 +10,12 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
-use trawl_formats::Limits;
+use trawl_formats::{Limits, ReasonCode};
 use trawl_identifiers::Severity;
-use trawl_scanner::aggregate::RecordOptions;
-use trawl_scanner::pipeline::{self, Notice, ObjectFilter, ScanConfig};
-use trawl_scanner::record::ResultRecord;
-use trawl_scanner::sink::RecordSink;
-use trawl_scanner::source::s3::S3Options;
-use trawl_scanner::source::ObjectRef;
+use trawl_scanner::{
+    Notice, ObjectFilter, ObjectRef, RecordOptions, RecordSink, ResultRecord, S3Options,
+    ScanConfig, Status,
+};
 
 use crate::clock::{Clock, SystemClock};
 use crate::definition::{Job, SinkDef};
@@ -127,7 +125,11 @@ fn object_fingerprint(o: &ObjectRef) -> String {
 }
 
 /// Reasons after which an object is tried again on the next run.
-const TRANSIENT: &[&str] = &["READ_ERROR", "PERMISSION_DENIED", "TIME_CUT_OFF_REACHED"];
+const TRANSIENT: &[ReasonCode] = &[
+    ReasonCode::ReadError,
+    ReasonCode::PermissionDenied,
+    ReasonCode::TimeCutOffReached,
+];
 
 struct JobSink<'a> {
     store: &'a mut Store,
@@ -164,7 +166,7 @@ impl JobSink<'_> {
                     id: f.id.clone(),
                     job_id: self.job_id.clone(),
                     run_id: self.run_id.clone(),
-                    storage: o.storage.clone(),
+                    storage: o.storage.as_str().to_string(),
                     bucket: o.bucket.clone(),
                     key: o.key.clone(),
                     uri: o.uri.clone(),
@@ -181,8 +183,8 @@ impl JobSink<'_> {
                         .map(|d| {
                             (
                                 d.kind.clone(),
-                                d.category.clone(),
-                                d.severity.clone(),
+                                d.category.as_str().to_string(),
+                                d.severity.as_str().to_string(),
                                 d.count,
                             )
                         })
@@ -205,12 +207,10 @@ impl JobSink<'_> {
         for r in &self.pending {
             serde_json::to_writer(&mut lines, r)?;
             lines.push(b'\n');
-            let transient = r.status == "SKIPPED"
-                && r.reasons
-                    .iter()
-                    .any(|x| TRANSIENT.contains(&x.code.as_str()));
+            let transient = r.status == Status::Skipped
+                && r.reasons.iter().any(|x| TRANSIENT.contains(&x.code));
             let o = &r.object;
-            let severity = r.severity.as_deref().and_then(Severity::parse);
+            let severity = r.severity;
             let finding = severity.and_then(|s| self.new_finding(r, s, now));
             objects.push(BatchObject {
                 uri: o.uri.clone(),
@@ -499,7 +499,7 @@ pub fn posture_finding(
     job_id: &str,
     created: DateTime<Utc>,
     now: DateTime<Utc>,
-    f: &trawl_scanner::posture::PostureFinding,
+    f: &trawl_scanner::PostureFinding,
 ) -> crate::events::GenericFinding {
     let key = format!("posture\n{job_id}\n{}\n{}", f.bucket, f.finding_type);
     let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, key.as_bytes())
@@ -516,7 +516,7 @@ pub fn posture_finding(
         id,
         kind: f.finding_type.clone(),
         category: "POLICY".into(),
-        severity: f.severity.clone(),
+        severity: f.severity.as_str().to_string(),
         title: f.title.clone(),
         description: f.description.clone(),
         created_at: created,
@@ -759,7 +759,7 @@ fn scan(
         clock: opts.clock.clone(),
     };
     let mut notices: Vec<String> = Vec::new();
-    let mut posture: Vec<trawl_scanner::posture::PostureFinding> = Vec::new();
+    let mut posture: Vec<trawl_scanner::PostureFinding> = Vec::new();
     let finished = AtomicBool::new(false);
     let result = std::thread::scope(|s| {
         // Forward an outside stop (SIGTERM) to this run's cancel flag.
@@ -798,7 +798,7 @@ fn scan(
                 }
             });
         }
-        let r = pipeline::run(
+        let r = trawl_scanner::run(
             &job.targets,
             &engine,
             &config,

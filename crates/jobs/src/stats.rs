@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use trawl_identifiers::Severity;
-use trawl_scanner::pipeline::Target;
-use trawl_scanner::record::ResultRecord;
+use trawl_scanner::{ResultRecord, Status, Target};
 
 /// Per-target statistics of a run.
 #[derive(Clone, Debug, Default, Serialize, serde::Deserialize)]
@@ -38,19 +37,22 @@ impl TargetStats {
         self.objects += 1;
         self.bytes += r.object.size;
         self.bytes_scanned += r.bytes_scanned;
-        if let Some(s) = &r.severity {
-            *self.objects_with_findings.entry(s.clone()).or_default() += 1;
+        if let Some(s) = r.severity {
+            *self
+                .objects_with_findings
+                .entry(s.as_str().to_string())
+                .or_default() += 1;
         }
-        let into = match r.status.as_str() {
-            "SKIPPED" => Some(&mut self.skipped),
-            "PARTIAL" => Some(&mut self.partial),
-            _ => None,
+        let into = match r.status {
+            Status::Skipped => Some(&mut self.skipped),
+            Status::Partial => Some(&mut self.partial),
+            Status::Complete => None,
         };
         if let Some(map) = into {
             let code = r
                 .reasons
                 .first()
-                .map(|x| x.code.clone())
+                .map(|x| x.code.as_str().to_string())
                 .unwrap_or_default();
             *map.entry(code).or_default() += 1;
         }
@@ -101,6 +103,7 @@ pub(crate) fn target_index(targets: &[Target], r: &ResultRecord) -> usize {
         let prefix = match t {
             Target::Local(p) => format!("file://{}", p.display()),
             Target::S3(s) => format!("s3://{}/{}", s.bucket.as_deref().unwrap_or(""), s.prefix),
+            Target::Stdin => "file:///dev/stdin".to_string(),
         };
         if uri.starts_with(&prefix) && best.is_none_or(|(_, l)| prefix.len() > l) {
             best = Some((i, prefix.len()));

@@ -8,10 +8,10 @@ use trawl_formats::{
     extract, extract_seekable, Chunk, Extraction, Format, Limits, LineCursor, Locator, ReadSeek,
     Reason, TextSink,
 };
-use trawl_identifiers::{Engine, KeywordContext, Match, Scratch, Severity};
+use trawl_identifiers::{Engine, KeywordContext, Match, Scratch};
 
 use crate::record::{
-    CellOut, Detection, ObjectInfo, Occurrence, ReasonOut, ResultRecord, RESULT_SCHEMA,
+    CellOut, Detection, ObjectInfo, Occurrence, ReasonOut, ResultRecord, Status, RESULT_SCHEMA,
 };
 use crate::source::ObjectRef;
 
@@ -116,7 +116,7 @@ impl TextSink for ScanSink<'_, '_> {
 
 fn object_info(obj: &ObjectRef) -> ObjectInfo {
     ObjectInfo {
-        storage: obj.storage.as_str().to_string(),
+        storage: obj.storage,
         bucket: obj.bucket.clone(),
         key: obj.key.clone(),
         uri: obj.uri.clone(),
@@ -132,7 +132,7 @@ fn reasons_out(reasons: &[Reason]) -> Vec<ReasonOut> {
     reasons
         .iter()
         .map(|r| ReasonOut {
-            code: r.code.as_str().to_string(),
+            code: r.code,
             member: r.member.clone(),
             message: r.message.clone(),
         })
@@ -146,7 +146,7 @@ pub fn skipped_record(obj: &ObjectRef, reasons: &[Reason], opts: &RecordOptions)
         run_id: opts.run_id.clone(),
         job_id: opts.job_id.clone(),
         object: object_info(obj),
-        status: "SKIPPED".to_string(),
+        status: Status::Skipped,
         reasons: reasons_out(reasons),
         format: trawl_formats::format_from_name(&obj.key).name().to_string(),
         bytes_scanned: 0,
@@ -214,45 +214,45 @@ impl<'e> ObjectScanner<'e> {
             bytes_scanned,
             ..
         } = sink;
-        let mut detections: Vec<(Severity, Detection)> = accs
+        let mut detections: Vec<Detection> = accs
             .into_iter()
             .filter_map(|(idx, acc)| {
                 let ident = &engine.identifiers()[idx];
                 // A custom identifier below its lowest occurrence threshold gives no detection.
-                let sev = ident.severity.for_count(acc.count)?;
-                Some((
-                    sev,
-                    Detection {
-                        kind: ident.id.clone(),
-                        category: ident.category.as_str().to_string(),
-                        count: acc.count,
-                        severity: sev.as_str().to_string(),
-                        occurrences: acc.occurrences,
-                    },
-                ))
+                Some(Detection {
+                    kind: ident.id.clone(),
+                    category: ident.category,
+                    count: acc.count,
+                    severity: ident.severity.for_count(acc.count)?,
+                    occurrences: acc.occurrences,
+                })
             })
             .collect();
-        detections.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.kind.cmp(&b.1.kind)));
-        let severity = detections.first().map(|d| d.0.as_str().to_string());
+        detections.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.kind.cmp(&b.kind))
+        });
+        let severity = detections.first().map(|d| d.severity);
         let unsupported = matches!(format, Format::Unsupported(_) | Format::Binary);
         let status = if reasons.is_empty() {
-            "COMPLETE"
+            Status::Complete
         } else if bytes_scanned > 0 && !unsupported {
-            "PARTIAL"
+            Status::Partial
         } else {
-            "SKIPPED"
+            Status::Skipped
         };
         ResultRecord {
             schema: RESULT_SCHEMA.to_string(),
             run_id: opts.run_id.clone(),
             job_id: opts.job_id.clone(),
             object: object_info(obj),
-            status: status.to_string(),
+            status,
             reasons: reasons_out(&reasons),
             format: format.name().to_string(),
             bytes_scanned,
             severity,
-            detections: detections.into_iter().map(|d| d.1).collect(),
+            detections,
         }
     }
 }

@@ -1,41 +1,52 @@
 //! trawl's scanner: sources, the parallel pipeline, aggregation into result records, sinks.
 //!
-//! Data flows one way: a source lists objects ([`source`]), the [`pipeline`] scans them in
-//! parallel with the formats' extractors and the identifiers' [`Engine`](trawl_identifiers::Engine),
-//! [`aggregate`] turns detections into a [`ResultRecord`](record::ResultRecord) per object, and
-//! a [`RecordSink`](sink::RecordSink) writes them.
+//! Data flows one way: a [`Target`]'s source lists objects, [`run`] scans them in parallel with
+//! the formats' extractors and the identifiers' [`Engine`](trawl_identifiers::Engine), each
+//! object becomes a [`ResultRecord`], and a [`RecordSink`] writes them; the run's totals are a
+//! [`Summary`]. Standard input is the target [`Target::Stdin`].
 //!
 //! ```no_run
 //! use trawl_identifiers::EngineBuilder;
-//! use trawl_scanner::{pipeline, aggregate::RecordOptions, sink::CollectSink};
+//! use trawl_scanner::{CollectSink, RecordOptions, ScanConfig, Target};
 //!
 //! let engine = EngineBuilder::new().build().unwrap();
-//! let config = pipeline::ScanConfig {
+//! let config = ScanConfig {
 //!     threads: 0,
 //!     limits: Default::default(),
 //!     record: RecordOptions { max_occurrences: 1000, reveal: false, run_id: "r1".into(), job_id: None },
 //!     ..Default::default()
 //! };
 //! let mut sink = CollectSink::default();
-//! let targets = [pipeline::Target::Local("testdata/samples".into())];
-//! let summary = pipeline::run(&targets, &engine, &config, &mut sink, &mut |_| {}).unwrap();
+//! let targets = [Target::Local("testdata/samples".into())];
+//! let summary = trawl_scanner::run(&targets, &engine, &config, &mut sink, &mut |_| {}).unwrap();
 //! println!("{} objects, {} with findings", summary.objects, summary.objects_with_findings);
 //! ```
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod aggregate;
-pub mod error;
-pub mod pipeline;
-pub mod posture;
-pub mod record;
-pub mod scope;
-pub mod sink;
-pub mod source;
-pub mod summary;
+mod aggregate;
+mod error;
+mod pipeline;
+mod posture;
+mod record;
+mod scope;
+mod sink;
+mod source;
+mod summary;
 
+pub use aggregate::RecordOptions;
 pub use error::Error;
+pub use pipeline::{run, ObjectFilter, ScanConfig};
+pub use posture::{PostureFinding, PostureReport};
+pub use record::{
+    CellOut, Detection, ObjectInfo, Occurrence, ReasonOut, ResultRecord, Status, Storage,
+    RESULT_SCHEMA,
+};
+pub use scope::{Criteria, Scope};
+pub use sink::{CollectSink, JsonlSink, RecordSink, Tee};
+pub use source::{Notice, ObjectRef, RetryPolicy, S3Options, S3Target, SseCKey, Target, WalkError};
+pub use summary::{BucketSummary, Summary};
 
 /// A new run id (a random UUID).
 pub fn new_run_id() -> String {

@@ -20,6 +20,7 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::Client;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use trawl_identifiers::Severity;
 
 /// One posture finding about a bucket.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -30,7 +31,7 @@ pub struct PostureFinding {
     #[serde(rename = "type")]
     pub finding_type: String,
     /// `LOW`, `MEDIUM` or `HIGH`.
-    pub severity: String,
+    pub severity: Severity,
     /// One line.
     pub title: String,
     /// What was seen.
@@ -90,14 +91,14 @@ const AUTHENTICATED_USERS: &str = "http://acs.amazonaws.com/groups/global/Authen
 fn finding(
     bucket: &str,
     kind: &str,
-    severity: &str,
+    severity: Severity,
     title: &str,
     description: String,
 ) -> PostureFinding {
     PostureFinding {
         bucket: bucket.to_string(),
         finding_type: format!("Policy:IAMUser/{kind}"),
-        severity: severity.to_string(),
+        severity,
         title: title.to_string(),
         description,
         checked_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -266,7 +267,7 @@ pub fn evaluate(bucket: &str, s: &BucketSettings) -> Vec<PostureFinding> {
             out.push(finding(
                 bucket,
                 "S3BlockPublicAccessDisabled",
-                "HIGH",
+                Severity::High,
                 "Block public access settings are disabled for the bucket",
                 "BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy and RestrictPublicBuckets are all off".into(),
             ));
@@ -276,7 +277,7 @@ pub fn evaluate(bucket: &str, s: &BucketSettings) -> Vec<PostureFinding> {
         out.push(finding(
             bucket,
             "S3BucketEncryptionDisabled",
-            "LOW",
+            Severity::Low,
             "Default encryption is disabled for the bucket",
             "the bucket has no default server-side encryption configuration".into(),
         ));
@@ -311,7 +312,7 @@ pub fn evaluate(bucket: &str, s: &BucketSettings) -> Vec<PostureFinding> {
         out.push(finding(
             bucket,
             "S3BucketPublic",
-            "HIGH",
+            Severity::High,
             "The bucket is publicly accessible",
             public_why.join("; "),
         ));
@@ -333,7 +334,7 @@ pub fn evaluate(bucket: &str, s: &BucketSettings) -> Vec<PostureFinding> {
         out.push(finding(
             bucket,
             "S3BucketSharedExternally",
-            "HIGH",
+            Severity::High,
             "The bucket is shared with other AWS accounts",
             shared.join("; "),
         ));
@@ -349,7 +350,7 @@ pub fn evaluate(bucket: &str, s: &BucketSettings) -> Vec<PostureFinding> {
             out.push(finding(
                 bucket,
                 "S3BucketReplicatedExternally",
-                "HIGH",
+                Severity::High,
                 "The bucket replicates objects to other AWS accounts",
                 format!(
                     "replication rules send objects to account(s) {}",
@@ -366,7 +367,7 @@ pub fn evaluate(bucket: &str, s: &BucketSettings) -> Vec<PostureFinding> {
             out.push(finding(
                 bucket,
                 "S3BucketAllowsInsecureTransport",
-                "MEDIUM",
+                Severity::Medium,
                 "The bucket accepts requests without TLS",
                 if p.is_none() {
                     "the bucket has no policy, so nothing denies requests with aws:SecureTransport = false".into()
@@ -384,7 +385,7 @@ pub fn evaluate(bucket: &str, s: &BucketSettings) -> Vec<PostureFinding> {
                 out.push(finding(
                     bucket,
                     "S3BucketAllowsOutdatedTls",
-                    "MEDIUM",
+                    Severity::Medium,
                     "The bucket policy admits TLS versions below 1.2",
                     format!("s3:TlsVersion conditions admit {}", names.join(", ")),
                 ));
@@ -617,8 +618,8 @@ mod tests {
             "own account is not external"
         );
         assert!(shared.description.contains("stranger"));
-        let sev: Vec<&str> = f.iter().map(|x| x.severity.as_str()).collect();
-        assert!(sev.contains(&"HIGH") && sev.contains(&"LOW"));
+        let sev: Vec<Severity> = f.iter().map(|x| x.severity).collect();
+        assert!(sev.contains(&Severity::High) && sev.contains(&Severity::Low));
     }
 
     #[test]

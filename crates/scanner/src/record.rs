@@ -1,10 +1,69 @@
 //! The wire types of the output contract (`trawl.result/v1`). The only place where contract
 //! field names are written.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
+use trawl_formats::ReasonCode;
+use trawl_identifiers::{Category, Severity};
 
 /// The schema id of result records.
 pub const RESULT_SCHEMA: &str = "trawl.result/v1";
+
+/// How much of an object was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Status {
+    /// Read whole.
+    Complete,
+    /// Read in part: some content was scanned, the reasons say what was not.
+    Partial,
+    /// Not scanned: the reasons say why.
+    Skipped,
+}
+
+impl Status {
+    /// The contract spelling (`COMPLETE`, `PARTIAL`, `SKIPPED`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Complete => "COMPLETE",
+            Status::Partial => "PARTIAL",
+            Status::Skipped => "SKIPPED",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where an object is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Storage {
+    /// A local file (or standard input).
+    Local,
+    /// An S3 object.
+    S3,
+}
+
+impl Storage {
+    /// The contract spelling (`local`, `s3`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Storage::Local => "local",
+            Storage::S3 => "s3",
+        }
+    }
+}
+
+impl fmt::Display for Storage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// One result record: one scanned top-level object.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -18,7 +77,7 @@ pub struct ResultRecord {
     /// The object.
     pub object: ObjectInfo,
     /// `COMPLETE`, `PARTIAL` or `SKIPPED`.
-    pub status: String,
+    pub status: Status,
     /// Why content was not (fully) read.
     pub reasons: Vec<ReasonOut>,
     /// Detected format of the top-level object.
@@ -26,7 +85,7 @@ pub struct ResultRecord {
     /// Bytes of extracted content fed to the engine.
     pub bytes_scanned: u64,
     /// Highest severity among detections; null when none.
-    pub severity: Option<String>,
+    pub severity: Option<Severity>,
     /// One entry per identifier type found.
     pub detections: Vec<Detection>,
 }
@@ -35,7 +94,7 @@ pub struct ResultRecord {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ObjectInfo {
     /// `local` or `s3`.
-    pub storage: String,
+    pub storage: Storage,
     /// S3 bucket; null for local.
     pub bucket: Option<String>,
     /// S3 key, or the path relative to the scan target directory.
@@ -58,7 +117,7 @@ pub struct ObjectInfo {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ReasonOut {
     /// Contract reason code.
-    pub code: String,
+    pub code: ReasonCode,
     /// Path inside archives; empty for the object itself.
     pub member: Vec<String>,
     /// Explanation.
@@ -72,11 +131,11 @@ pub struct Detection {
     #[serde(rename = "type")]
     pub kind: String,
     /// `CREDENTIALS`, `FINANCIAL`, `PERSONAL` or `CUSTOM`.
-    pub category: String,
+    pub category: Category,
     /// Exact number of occurrences.
     pub count: u64,
     /// `LOW`, `MEDIUM` or `HIGH`.
-    pub severity: String,
+    pub severity: Severity,
     /// Up to `--max-occurrences` occurrences.
     pub occurrences: Vec<Occurrence>,
 }
@@ -122,4 +181,69 @@ pub struct CellOut {
     pub sheet: Option<String>,
     /// `B3` or null.
     pub reference: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spelled<T: Serialize>(v: T) -> String {
+        serde_json::to_value(v)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn back<T: for<'de> Deserialize<'de>>(s: &str) -> T {
+        serde_json::from_value(serde_json::Value::String(s.into())).unwrap()
+    }
+
+    #[test]
+    fn contract_values_serialise_to_their_contract_spelling() {
+        for s in [Status::Complete, Status::Partial, Status::Skipped] {
+            assert_eq!(spelled(s), s.as_str());
+            assert_eq!(back::<Status>(s.as_str()), s);
+        }
+        for s in [Storage::Local, Storage::S3] {
+            assert_eq!(spelled(s), s.as_str());
+            assert_eq!(back::<Storage>(s.as_str()), s);
+        }
+        for s in [Severity::Low, Severity::Medium, Severity::High] {
+            assert_eq!(spelled(s), s.as_str());
+            assert_eq!(back::<Severity>(s.as_str()), s);
+        }
+        for c in [
+            Category::Credentials,
+            Category::Financial,
+            Category::Personal,
+            Category::Custom,
+        ] {
+            assert_eq!(spelled(c), c.as_str());
+            assert_eq!(back::<Category>(c.as_str()), c);
+        }
+        use ReasonCode::*;
+        for c in [
+            UnsupportedFileType,
+            InvalidEncryption,
+            InvalidKmsKey,
+            EncryptedContent,
+            PermissionDenied,
+            InvalidObjectState,
+            SourceObjectNoLongerAvailable,
+            FileExceedsSizeLimit,
+            ArchiveNestingLevelOverLimit,
+            ArchiveTotalDocumentsProcessedOverLimit,
+            ArchiveTotalBytesExtractedOverLimit,
+            ArchiveContainsUnprocessedFiles,
+            OoxmlUncompressedRatioExceedsLimit,
+            JsonNestingLevelOverLimit,
+            MalformedFile,
+            TimeCutOffReached,
+            ReadError,
+        ] {
+            assert_eq!(spelled(c), c.as_str());
+            assert_eq!(back::<ReasonCode>(c.as_str()), c);
+        }
+    }
 }

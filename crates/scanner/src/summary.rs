@@ -6,7 +6,7 @@ use serde::Serialize;
 use trawl_identifiers::Severity;
 
 use crate::posture::PostureReport;
-use crate::record::ResultRecord;
+use crate::record::{ResultRecord, Status};
 
 /// Totals over one bucket.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -80,31 +80,36 @@ impl Summary {
         self.objects += 1;
         self.bytes += r.object.size;
         self.bytes_scanned += r.bytes_scanned;
-        *self.status.entry(r.status.clone()).or_default() += 1;
+        *self.status.entry(r.status.to_string()).or_default() += 1;
         for reason in &r.reasons {
-            *self.reasons.entry(reason.code.clone()).or_default() += 1;
+            *self.reasons.entry(reason.code.as_str().into()).or_default() += 1;
         }
-        if let Some(sev) = &r.severity {
+        if let Some(sev) = r.severity {
             self.objects_with_findings += 1;
-            *self.objects_by_severity.entry(sev.clone()).or_default() += 1;
-            if let Some(s) = Severity::parse(sev) {
-                self.highest = self.highest.max(Some(s));
-            }
+            *self
+                .objects_by_severity
+                .entry(sev.as_str().into())
+                .or_default() += 1;
+            self.highest = self.highest.max(Some(sev));
         }
         if let Some(bucket) = &r.object.bucket {
             let b = self.bucket(bucket);
             b.objects += 1;
             b.bytes += r.object.size;
             b.bytes_scanned += r.bytes_scanned;
-            *b.status.entry(r.status.clone()).or_default() += 1;
-            if r.status == "SKIPPED" {
+            *b.status.entry(r.status.to_string()).or_default() += 1;
+            if r.status == Status::Skipped {
                 for reason in &r.reasons {
-                    *b.skipped_by_reason.entry(reason.code.clone()).or_default() += 1;
+                    *b.skipped_by_reason
+                        .entry(reason.code.as_str().into())
+                        .or_default() += 1;
                 }
             }
-            if let Some(sev) = &r.severity {
+            if let Some(sev) = r.severity {
                 b.objects_with_findings += 1;
-                *b.objects_by_severity.entry(sev.clone()).or_default() += 1;
+                *b.objects_by_severity
+                    .entry(sev.as_str().into())
+                    .or_default() += 1;
             }
         }
         for d in &r.detections {
@@ -127,9 +132,7 @@ impl Summary {
             .map(|f| f.finding_type.clone())
             .collect();
         for f in &report.findings {
-            if let Some(s) = Severity::parse(&f.severity) {
-                self.highest = self.highest.max(Some(s));
-            }
+            self.highest = self.highest.max(Some(f.severity));
         }
         self.posture.push(report);
     }

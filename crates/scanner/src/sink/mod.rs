@@ -1,6 +1,8 @@
 //! Sinks receive result records: `begin`, `record` per object, `finish`.
 
-pub mod jsonl;
+mod jsonl;
+
+pub use jsonl::JsonlSink;
 
 use std::io;
 

@@ -5,15 +5,58 @@ use std::fs::{self, File, Metadata};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{ObjectReader, ObjectRef, Storage};
+use trawl_formats::{Reason, ReasonCode};
 
-/// A problem listing a target, reported by the pipeline and counted in the summary.
-#[derive(Debug)]
-pub struct WalkError {
-    /// The path concerned.
-    pub path: PathBuf,
-    /// What happened.
-    pub error: io::Error,
+use super::boundary::{Content, Feed, Notice, ObjectRef, Source, WalkError, Work};
+use crate::record::Storage;
+
+/// A local file or directory target.
+pub struct LocalSource {
+    target: PathBuf,
+}
+
+impl LocalSource {
+    /// A source over `target` (a file, or a directory walked whole).
+    pub fn new(target: PathBuf) -> LocalSource {
+        LocalSource { target }
+    }
+}
+
+impl Source for LocalSource {
+    fn list<'s>(&'s self, feed: &Feed<'_, 's>) {
+        let mut found = |o: ObjectRef| {
+            if feed.stopped() {
+                return;
+            }
+            if feed.admit(&o) {
+                feed.send(Work::Listed(o, self));
+            }
+        };
+        let mut failed = |e: WalkError| feed.notice(Notice::Walk(e));
+        if let Err(e) = walk(&self.target, &mut found, &mut failed) {
+            feed.notice(Notice::Target {
+                target: self.target.display().to_string(),
+                error: e.to_string(),
+            });
+        }
+    }
+
+    fn open(&self, obj: &ObjectRef) -> Result<Content, Reason> {
+        match open_file(obj) {
+            Ok(f) => Ok(Content::Seekable(Box::new(f))),
+            Err(e) => Err(open_reason(&e)),
+        }
+    }
+}
+
+/// The reason for a file that could not be opened.
+fn open_reason(e: &io::Error) -> Reason {
+    let code = match e.kind() {
+        io::ErrorKind::PermissionDenied => ReasonCode::PermissionDenied,
+        io::ErrorKind::NotFound => ReasonCode::SourceObjectNoLongerAvailable,
+        _ => ReasonCode::ReadError,
+    };
+    Reason::new(code, format!("open failed: {e}"))
 }
 
 fn rfc3339(meta: &Metadata) -> Option<String> {
@@ -98,11 +141,6 @@ pub fn walk(
         }
     }
     Ok(())
-}
-
-/// Opens a local object as a stream.
-pub fn open(obj: &ObjectRef) -> io::Result<ObjectReader> {
-    Ok(Box::new(open_file(obj)?))
 }
 
 /// Opens a local object as a file (it can seek).

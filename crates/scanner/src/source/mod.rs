@@ -1,58 +1,16 @@
-//! Sources list objects and open them. They never parse content.
+//! Sources list objects and open them. They never parse content. A new origin is a new
+//! [`Source`](boundary::Source) here, a [`Target`] variant, and its arm in
+//! [`sources`](target::sources).
 
-pub mod local;
-pub mod s3;
+mod boundary;
+mod local;
+mod s3;
+mod stdin;
+mod target;
 
-use std::io::Read;
-use std::path::PathBuf;
-
-/// Where an object is stored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Storage {
-    /// A local file.
-    Local,
-    /// An S3 object.
-    S3,
-}
-
-impl Storage {
-    /// The contract spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Storage::Local => "local",
-            Storage::S3 => "s3",
-        }
-    }
-}
-
-/// A listed object.
-#[derive(Clone, Debug)]
-pub struct ObjectRef {
-    /// Storage kind.
-    pub storage: Storage,
-    /// Bucket (S3).
-    pub bucket: Option<String>,
-    /// Key: S3 key, or path relative to the target directory with `/` separators.
-    pub key: String,
-    /// `s3://` or `file://` URI.
-    pub uri: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// RFC 3339 UTC.
-    pub last_modified: Option<String>,
-    /// Entity tag.
-    pub etag: Option<String>,
-    /// Version id.
-    pub version_id: Option<String>,
-    /// Server-side encryption.
-    pub encryption: Option<String>,
-    /// S3 storage class as listed (`STANDARD`, `GLACIER`, ...); `None` for local files.
-    pub storage_class: Option<String>,
-    /// Object tags, when they were fetched (only when the scope needs them).
-    pub tags: Option<Vec<(String, String)>>,
-    /// Local path, for local objects.
-    pub path: Option<PathBuf>,
-}
-
-/// An object's content.
-pub type ObjectReader = Box<dyn Read + Send>;
+pub use crate::record::Storage;
+pub(crate) use boundary::{Content, Event, Feed, Work};
+pub use boundary::{Notice, ObjectRef, WalkError};
+pub use s3::{RetryPolicy, S3Options, S3Target, SseCKey};
+pub(crate) use target::sources;
+pub use target::Target;

@@ -1,0 +1,202 @@
+//! The S3 source: lists the buckets and prefixes of a run's `s3://` targets, checks bucket
+//! posture (with `--posture`), fetches tags when the scope needs them, and opens objects
+//! `concurrency` GETs at a time on a small I/O runtime of its own.
+
+use std::sync::Arc;
+
+use trawl_formats::{Reason, ReasonCode};
+
+use super::{client, get, list, S3Options};
+use crate::error::Error;
+use crate::posture;
+use crate::source::boundary::{Content, Feed, Notice, ObjectRef, Source, Work};
+
+/// An `s3://bucket/prefix` target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct S3Target {
+    /// The bucket; `None` for `s3://` alone (every bucket the credentials can list).
+    pub bucket: Option<String>,
+    /// Key prefix (may be empty).
+    pub prefix: String,
+}
+
+impl S3Target {
+    /// How the target is written on the command line.
+    pub fn display(&self) -> String {
+        match (&self.bucket, self.prefix.as_str()) {
+            (None, _) => "s3://".to_string(),
+            (Some(b), "") => format!("s3://{b}"),
+            (Some(b), p) => format!("s3://{b}/{p}"),
+        }
+    }
+}
+
+/// Every `s3://` target of a run, sharing one client, one runtime and one GET budget.
+pub struct S3Source {
+    targets: Vec<S3Target>,
+    opts: Arc<S3Options>,
+    threads: usize,
+    // Network I/O runs on its own small runtime; CPU work stays on the rayon pool. Bodies
+    // stream in on it while workers read them, so it lives as long as the source.
+    runtime: tokio::runtime::Runtime,
+}
+
+impl S3Source {
+    /// A source over `targets`; `threads` is the run's worker count (0 = one per core), which
+    /// sizes the default GET concurrency.
+    pub fn new(targets: Vec<S3Target>, opts: S3Options, threads: usize) -> Result<S3Source, Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("trawl-io")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Threads(e.to_string()))?;
+        Ok(S3Source {
+            targets,
+            opts: Arc::new(opts),
+            threads,
+            runtime,
+        })
+    }
+}
+
+impl Source for S3Source {
+    fn list<'s>(&'s self, feed: &Feed<'_, 's>) {
+        let (opened_tx, mut opened_rx) = tokio::sync::mpsc::unbounded_channel::<Work<'static>>();
+        std::thread::scope(|s2| {
+            let forward_tx = feed.work.clone();
+            // Opened objects hold a GET permit each, so this queue stays as short as
+            // the concurrency; forwarding blocks here, never on a runtime thread.
+            s2.spawn(move || {
+                while let Some(w) = opened_rx.blocking_recv() {
+                    let _ = forward_tx.send(w);
+                }
+            });
+            self.runtime.block_on(feed_s3(self, feed, opened_tx));
+        });
+    }
+
+    fn open(&self, _obj: &ObjectRef) -> Result<Content, Reason> {
+        Err(Reason::new(
+            ReasonCode::ReadError,
+            "S3 objects are opened while they are listed",
+        ))
+    }
+}
+
+/// Lists S3 targets and opens their objects, `concurrency` GETs in flight. Runs on the
+/// walker thread inside the I/O runtime; opened objects go to `opened` (a runtime task may not
+/// block on the workers' bounded queue), skipped ones straight to the feed.
+async fn feed_s3(
+    source: &S3Source,
+    feed: &Feed<'_, '_>,
+    opened: tokio::sync::mpsc::UnboundedSender<Work<'static>>,
+) {
+    let opts = source.opts.clone();
+    if let Ok(Some(w)) = client::check_endpoint(&opts) {
+        feed.notice(Notice::Warning(w));
+    }
+    let target_error = |t: &S3Target, error: String| {
+        feed.notice(Notice::Target {
+            target: t.display(),
+            error,
+        });
+    };
+    let (client, sdk_config) = match client::client(&opts).await {
+        Ok(c) => c,
+        Err(e) => {
+            for t in &source.targets {
+                target_error(t, e.clone());
+            }
+            return;
+        }
+    };
+    let concurrency = match opts.concurrency {
+        0 => get::default_concurrency(rayon::current_num_threads().max(source.threads)),
+        n => n,
+    };
+    let permits = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let fetch_tags = feed.needs_tags();
+    let account = if opts.posture {
+        posture::caller_account(&sdk_config).await
+    } else {
+        None
+    };
+    for t in &source.targets {
+        let buckets = match &t.bucket {
+            Some(b) => vec![b.clone()],
+            None => match list::list_buckets(&client, &opts.retry).await {
+                Ok(b) => b,
+                Err(e) => {
+                    target_error(t, format!("listing buckets: {e}"));
+                    continue;
+                }
+            },
+        };
+        for bucket in buckets {
+            if feed.stopped() {
+                return;
+            }
+            let client = client::client_for_bucket(&client, &bucket, &opts).await;
+            if opts.posture {
+                let report = posture::check(&client, &bucket, account.as_deref()).await;
+                feed.posture(report);
+            }
+            let whole = S3Target {
+                bucket: Some(bucket.clone()),
+                prefix: t.prefix.clone(),
+            };
+            let mut lister = list::Lister::new(&client, &bucket, &t.prefix, &opts);
+            loop {
+                let page = match lister.next_page().await {
+                    Ok(Some(p)) => p,
+                    Ok(None) => break,
+                    Err(e) => {
+                        target_error(&whole, e);
+                        break;
+                    }
+                };
+                feed.listed(&bucket, page.len() as u64);
+                for list::Listed { mut obj, readable } in page {
+                    if feed.stopped() {
+                        return;
+                    }
+                    if fetch_tags {
+                        match list::tags(&client, &obj, &opts.retry).await {
+                            Ok(tags) => obj.tags = Some(tags),
+                            Err(e) => {
+                                feed.notice(Notice::Warning(format!(
+                                    "{}: tags not read ({e}); tag criteria see none",
+                                    obj.uri
+                                )));
+                                obj.tags = Some(Vec::new());
+                            }
+                        }
+                    }
+                    if !feed.admit(&obj) {
+                        continue;
+                    }
+                    if !readable {
+                        // Archived: no GET is sent.
+                        let reason = list::archived_reason(&obj);
+                        feed.send(Work::Skipped(obj, reason));
+                        continue;
+                    }
+                    let Ok(permit) = permits.clone().acquire_owned().await else {
+                        return;
+                    };
+                    let (client, opts, opened) = (client.clone(), opts.clone(), opened.clone());
+                    tokio::spawn(async move {
+                        let work = match get::open(&client, obj, &opts, Some(permit)).await {
+                            get::Opened::Body(obj, body) => {
+                                Work::Open(obj, Content::Stream(Box::new(body)))
+                            }
+                            get::Opened::Skipped(obj, reason) => Work::Skipped(obj, reason),
+                        };
+                        let _ = opened.send(work);
+                    });
+                }
+            }
+        }
+    }
+}
