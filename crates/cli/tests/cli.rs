@@ -8,6 +8,8 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use trawl_scanner::record::{Detection, ResultRecord};
 
+mod common;
+
 fn trawl() -> Command {
     Command::new(env!("CARGO_BIN_EXE_trawl"))
 }
@@ -646,12 +648,10 @@ const CORPUS_STRICT_FORMATS: &[&str] = &[
 /// the formats this build reads, each file gives what MANIFEST.tsv expects.
 #[test]
 fn real_world_corpus() {
-    let corpus = workspace().join("../shared/corpus/real");
-    let manifest = corpus.join("MANIFEST.tsv");
-    let Ok(text) = std::fs::read_to_string(&manifest) else {
-        eprintln!("skipping: {} not found", manifest.display());
+    let Some(corpus) = common::corpus() else {
         return;
     };
+    let text = std::fs::read_to_string(corpus.join("MANIFEST.tsv")).unwrap();
     let started = std::time::Instant::now();
     let run = scan_dir(&corpus, &["-q"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());

@@ -7,6 +7,8 @@ use std::path::Path;
 
 use trawl_formats::{extract, Chunk, Limits, LineCursor, Location, TextSink};
 
+mod common;
+
 #[derive(Default)]
 struct Finder {
     found: Vec<(Location, Option<String>)>,
@@ -58,16 +60,6 @@ fn run(data: &[u8], name: &str) -> Out {
     run_with(data, name, &Limits::default())
 }
 
-/// The shared corpus: beside the repository (`../shared`), or beside a worktree's parent.
-fn corpus() -> std::path::PathBuf {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let near = base.join("../../../shared/corpus/real");
-    if near.exists() {
-        return near;
-    }
-    base.join("../../../../shared/corpus/real")
-}
-
 /// Corpus files whose manifest label this extractor does not meet, and why.
 const KNOWN: &[(&str, &str)] = &[
     (
@@ -86,11 +78,10 @@ const KNOWN: &[(&str, &str)] = &[
 
 #[test]
 fn corpus_office_files_match_manifest() {
-    let root = corpus();
-    let Ok(manifest) = std::fs::read_to_string(root.join("MANIFEST.tsv")) else {
-        eprintln!("corpus absent; skipped");
+    let Some(root) = common::corpus() else {
         return;
     };
+    let manifest = std::fs::read_to_string(root.join("MANIFEST.tsv")).unwrap();
     let mut failures = Vec::new();
     let mut counts: std::collections::BTreeMap<String, (u32, u32)> = Default::default();
     for line in manifest.lines().skip(1) {
