@@ -1,6 +1,8 @@
 //! The `trawl` binary as a user runs it: fixtures in a temp dir, JSON Lines parsed into the
 //! contract's record types, exit codes checked.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -19,6 +19,8 @@
 //! upgrade of `parquet` or `zip` may change the generated files' sizes; bless after checking
 //! that nothing else moved.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -4,6 +4,8 @@
 //! `scripts/s3/faultproxy.py` between trawl and the server. Without the variables the tests
 //! say they are skipped, unless `TRAWL_REQUIRE_S3=1` (set by `scripts/test`), when they fail.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,8 @@
 //! Archives and compression layers: member paths, nesting, and every guard, on fixtures
 //! generated here (and a few from the shared real-world corpus).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{Cursor, Write};
 
 use trawl_formats::{extract, extract_seekable, Chunk, Limits, LineCursor, Location, TextSink};

@@ -1,6 +1,8 @@
 //! Parquet, Avro and 7z: exact record/json_path locators on generated fixtures, never-panic on
 //! damaged input, and the shared real-world corpus checked against its manifest.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Cursor;
 
 use trawl_formats::{extract, Chunk, Limits, LineCursor, Location, TextSink};

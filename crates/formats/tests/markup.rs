@@ -1,6 +1,8 @@
 //! XML, HTML, e-mail and PDF extraction: exact locators on generated fixtures, guards against
 //! entity bombs and bad input, and the shared real-world corpus against its manifest.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Cursor;
 
 use trawl_formats::{extract, Chunk, Limits, LineCursor, Location, TextSink};

@@ -1,6 +1,8 @@
 //! Office documents: spreadsheets (cells with sheet, row, column, header, reference) and
 //! documents (paragraph lines), on fixtures generated here and the shared real-world corpus.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{Cursor, Write};
 
 use std::path::Path;

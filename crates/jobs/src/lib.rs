@@ -19,8 +19,6 @@
 //! println!("{} objects", outcome.run.objects);
 //! ```
 #![deny(missing_docs)]
-#![deny(clippy::unwrap_used, clippy::expect_used)]
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod clock;
 pub mod daemon;

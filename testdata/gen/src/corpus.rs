@@ -74,7 +74,7 @@ pub fn corpus(dir: &Path, mb: u64, files: usize, seed: u64) -> io::Result<Tally>
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().expect("a generator thread panicked"))
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
     let mut tally = Tally::default();
