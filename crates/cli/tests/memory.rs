@@ -2,8 +2,9 @@
 //! 200 MB. Ignored by default (it writes 2 GB); `scripts/test` runs it in release mode.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::Command;
+
+mod common;
 
 /// Peak RSS of finished children, in kilobytes (Linux `ru_maxrss`).
 #[allow(unsafe_code)]
@@ -114,9 +115,8 @@ fn corpus_and_a_1_gb_zip_scan_under_300_mb() {
             .unwrap();
         w.finish().unwrap();
     }
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/real");
     let mut args = vec![path.to_str().unwrap().to_string()];
-    if corpus.exists() {
+    if let Some(corpus) = common::corpus() {
         args.push(corpus.to_str().unwrap().to_string());
     }
     let before = children_max_rss_kb();

@@ -1,8 +1,10 @@
 //! `trawl scan s3://...` against real S3-compatible servers on 127.0.0.1, started by
 //! `scripts/test`: moto (`TRAWL_TEST_S3_ENDPOINT`) for most tests, LocalStack
 //! (`TRAWL_TEST_S3_LOCALSTACK`) for what only it enforces (SSE-C). Faults are injected by
-//! `../shared/s3/faultproxy.py` between trawl and the server. Without the variables the tests
+//! `scripts/s3/faultproxy.py` between trawl and the server. Without the variables the tests
 //! say they are skipped, unless `TRAWL_REQUIRE_S3=1` (set by `scripts/test`), when they fail.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -18,6 +20,8 @@ use aws_sdk_s3::types::{
 };
 use aws_sdk_s3::Client;
 use trawl_scanner::ResultRecord;
+
+mod common;
 
 const CARD_LINE: &str = "card number: 4539 2237 1857 0005\n";
 const SSN_LINE: &str = "ssn 372-81-4456 belongs to someone\n";
@@ -193,7 +197,7 @@ fn counts(r: &ResultRecord) -> BTreeMap<String, u64> {
         .collect()
 }
 
-/// `../shared/s3/faultproxy.py` on a free port in front of `upstream`; killed on drop.
+/// `scripts/s3/faultproxy.py` on a free port in front of `upstream`; killed on drop.
 struct FaultProxy {
     child: Child,
     url: String,
@@ -210,7 +214,7 @@ impl Drop for FaultProxy {
 
 impl FaultProxy {
     fn start(upstream: &str, args: &[&str]) -> FaultProxy {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/s3/faultproxy.py");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/s3/faultproxy.py");
         assert!(script.exists(), "{} is missing", script.display());
         let up_port = upstream.rsplit(':').next().unwrap().trim_end_matches('/');
         let port = TcpListener::bind("127.0.0.1:0")
@@ -253,10 +257,6 @@ impl FaultProxy {
     }
 }
 
-fn shared_corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/real")
-}
-
 fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/samples")
 }
@@ -282,7 +282,9 @@ fn results_on_s3_equal_results_on_local_disk() {
     let bucket = bucket_name("same");
     let dir = tempfile::tempdir().unwrap();
     // The real-world corpus (every format) and the samples, side by side.
-    copy_tree(&shared_corpus(), &dir.path().join("corpus"));
+    if let Some(corpus) = common::corpus() {
+        copy_tree(&corpus, &dir.path().join("corpus"));
+    }
     copy_tree(&samples(), &dir.path().join("samples"));
     let rt = runtime();
     let uploaded = rt.block_on(async {

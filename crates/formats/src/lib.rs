@@ -25,8 +25,6 @@
 //! assert_eq!(sink.0, [2]);
 //! ```
 #![deny(missing_docs)]
-#![deny(clippy::unwrap_used, clippy::expect_used)]
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod detect;
 mod extract;

@@ -1,10 +1,13 @@
 //! Archives and compression layers: member paths, nesting, and every guard, on fixtures
 //! generated here (and a few from the shared real-world corpus).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{Cursor, Write};
-use std::path::Path;
 
 use trawl_formats::{extract, extract_seekable, Chunk, Limits, LineCursor, Location, TextSink};
+
+mod common;
 
 #[derive(Default)]
 struct Finder {
@@ -311,16 +314,12 @@ fn time_budget() {
 }
 
 fn corpus(rel: &str) -> Option<Vec<u8>> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/real")
-        .join(rel);
-    std::fs::read(p).ok()
+    std::fs::read(common::corpus()?.join(rel)).ok()
 }
 
 #[test]
 fn encrypted_member_beside_a_plain_one() {
     let Some(data) = corpus("zip/testZipEncrypted.zip") else {
-        eprintln!("skipping: shared corpus not found");
         return;
     };
     let out = run(&data, "testZipEncrypted.zip");

@@ -1,10 +1,13 @@
 //! Parquet, Avro and 7z: exact record/json_path locators on generated fixtures, never-panic on
 //! damaged input, and the shared real-world corpus checked against its manifest.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
 
 use trawl_formats::{extract, Chunk, Limits, LineCursor, Location, TextSink};
+
+mod common;
 
 #[derive(Default)]
 struct Finder {
@@ -64,27 +67,13 @@ fn run(data: &[u8], name: &str) -> Out {
     run_with(data, name, &Limits::default())
 }
 
-/// The shared corpus beside the repository (or beside a worktree's parent).
-fn corpus_dir() -> PathBuf {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [
-        "../../../shared/corpus/real",
-        "../../../../shared/corpus/real",
-    ]
-    .iter()
-    .map(|p| base.join(p))
-    .find(|p| p.join("MANIFEST.tsv").exists())
-    .unwrap_or_else(|| base.join("../../../shared/corpus/real"))
-}
-
 /// Runs every corpus file of our formats and checks it against the manifest's `expect`.
 #[test]
 fn corpus_matches_manifest() {
-    let dir = corpus_dir();
-    let Ok(manifest) = std::fs::read_to_string(dir.join("MANIFEST.tsv")) else {
-        eprintln!("corpus absent; skipped");
+    let Some(dir) = common::corpus() else {
         return;
     };
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap();
     // Files where trawl knowingly departs from the manifest (see the report in the commit):
     // PARE-magic files are not detected as parquet by detect.rs (no "PARE" signature), so they
     // are reported unsupported rather than encrypted; parquet-rs 60 reads GH-45185's bad

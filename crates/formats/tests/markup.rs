@@ -1,10 +1,13 @@
 //! XML, HTML, e-mail and PDF extraction: exact locators on generated fixtures, guards against
 //! entity bombs and bad input, and the shared real-world corpus against its manifest.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
 
 use trawl_formats::{extract, Chunk, Limits, LineCursor, Location, TextSink};
+
+mod common;
 
 #[derive(Default)]
 struct Finder {
@@ -230,15 +233,6 @@ fn markup_token_over_field_limit_still_scanned() {
 
 // ---------------------------------------------------------------- corpus
 
-fn corpus() -> PathBuf {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/real");
-    if beside.exists() {
-        return beside;
-    }
-    // A worktree sits one level deeper than a clone.
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/corpus/real")
-}
-
 /// Files whose manifest label we believe is wrong, with why.
 const DISPUTED: &[(&str, &str)] = &[
     (
@@ -252,11 +246,10 @@ const DISPUTED: &[(&str, &str)] = &[
 ];
 
 fn check_corpus(prefixes: &[&str]) {
-    let dir = corpus();
-    let Ok(manifest) = std::fs::read_to_string(dir.join("MANIFEST.tsv")) else {
-        eprintln!("corpus absent; skipped");
+    let Some(dir) = common::corpus() else {
         return;
     };
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap();
     let mut failures = Vec::new();
     let mut checked = 0;
     for row in manifest.lines().skip(1) {

@@ -1,11 +1,15 @@
 //! Office documents: spreadsheets (cells with sheet, row, column, header, reference) and
 //! documents (paragraph lines), on fixtures generated here and the shared real-world corpus.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{Cursor, Write};
 
 use std::path::Path;
 
 use trawl_formats::{extract, Chunk, Limits, LineCursor, Location, TextSink};
+
+mod common;
 
 #[derive(Default)]
 struct Finder {
@@ -58,16 +62,6 @@ fn run(data: &[u8], name: &str) -> Out {
     run_with(data, name, &Limits::default())
 }
 
-/// The shared corpus: beside the repository (`../shared`), or beside a worktree's parent.
-fn corpus() -> std::path::PathBuf {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let near = base.join("../../../shared/corpus/real");
-    if near.exists() {
-        return near;
-    }
-    base.join("../../../../shared/corpus/real")
-}
-
 /// Corpus files whose manifest label this extractor does not meet, and why.
 const KNOWN: &[(&str, &str)] = &[
     (
@@ -86,11 +80,10 @@ const KNOWN: &[(&str, &str)] = &[
 
 #[test]
 fn corpus_office_files_match_manifest() {
-    let root = corpus();
-    let Ok(manifest) = std::fs::read_to_string(root.join("MANIFEST.tsv")) else {
-        eprintln!("corpus absent; skipped");
+    let Some(root) = common::corpus() else {
         return;
     };
+    let manifest = std::fs::read_to_string(root.join("MANIFEST.tsv")).unwrap();
     let mut failures = Vec::new();
     let mut counts: std::collections::BTreeMap<String, (u32, u32)> = Default::default();
     for line in manifest.lines().skip(1) {

@@ -10,6 +10,8 @@
 //! like the scanner does, and prints the detections per identifier and the throughput. With no
 //! file it only builds the engine (start-up cost).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::time::Instant;
 

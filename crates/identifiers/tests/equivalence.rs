@@ -1,6 +1,8 @@
 //! The engine never misses what running every identifier's regex over the whole buffer finds:
 //! items are planted in random text, and `Engine::scan` must equal `Engine::scan_exhaustive`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use proptest::prelude::*;
 use trawl_identifiers::{Catalog, EngineBuilder, KeywordContext, Selection};
 

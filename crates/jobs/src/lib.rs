@@ -17,8 +17,6 @@
 //! println!("{} objects", outcome.run.objects);
 //! ```
 #![deny(missing_docs)]
-#![deny(clippy::unwrap_used, clippy::expect_used)]
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod clock;
 mod daemon;

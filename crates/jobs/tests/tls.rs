@@ -2,6 +2,8 @@
 //! (rcgen) that requires a client certificate; the job's `[tls]` table gives the CA bundle and
 //! the client certificate and key.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::os::unix::fs::PermissionsExt;

@@ -2,6 +2,8 @@
 //! requires a client certificate, fake old-TLS servers, and (with `TRAWL_TEST_S3_ENDPOINT`) a
 //! TLS-terminating proxy in front of an S3 test server.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

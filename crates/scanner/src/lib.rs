@@ -22,8 +22,6 @@
 //! println!("{} objects, {} with findings", summary.objects, summary.objects_with_findings);
 //! ```
 #![deny(missing_docs)]
-#![deny(clippy::unwrap_used, clippy::expect_used)]
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod aggregate;
 mod error;

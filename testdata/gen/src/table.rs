@@ -15,7 +15,9 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{Gen, Tally, MIB};
+use crate::gen::Gen;
+use crate::plant::Tally;
+use crate::{usage, Failure, MIB};
 
 /// Rows per Parquet row group.
 const ROW_GROUP: usize = 65_536;
@@ -224,7 +226,7 @@ fn xlsx(path: &Path, target: u64, seed: u64) -> io::Result<Tally> {
 }
 
 /// Writes the table to `path` (`.parquet` or `.xlsx`) with `mb` MiB of cell text.
-pub(crate) fn table(path: &Path, mb: u64, seed: u64) -> Result<Tally, super::Failure> {
+pub fn table(path: &Path, mb: u64, seed: u64) -> Result<Tally, Failure> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -234,11 +236,7 @@ pub(crate) fn table(path: &Path, mb: u64, seed: u64) -> Result<Tally, super::Fai
     Ok(match ext.as_str() {
         "parquet" => parquet(path, target, seed)?,
         "xlsx" => xlsx(path, target, seed)?,
-        _ => {
-            return Err(super::usage(
-                "table: the file must end in .parquet or .xlsx",
-            ))
-        }
+        _ => return Err(usage("table: the file must end in .parquet or .xlsx")),
     })
 }
 
