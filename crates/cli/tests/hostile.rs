@@ -6,6 +6,8 @@
 //! copied into the repository. Without `../shared` it is skipped with a notice, unless
 //! `TRAWL_REQUIRE_CORPUS=1` (set by `.ci/run`) makes that a failure.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
