@@ -430,7 +430,7 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
         Notice::Target { target, error } => {
             eprintln!("trawl: error: cannot scan {target}: {error}")
         }
-        Notice::Warning(w) => eprintln!("trawl: {w}"),
+        Notice::Warning(w) => eprintln!("trawl: warning: {w}"),
         Notice::Posture(f) => eprintln!(
             "trawl: posture: {} {} [{}]: {}",
             f.bucket,

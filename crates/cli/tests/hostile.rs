@@ -139,6 +139,16 @@ fn fuzz_findings_give_a_record_quickly_and_quietly() {
                 ));
             }
         }
+        // A caught panic is at most one warning line, naming the object.
+        let warnings: Vec<&str> = done
+            .stderr
+            .lines()
+            .filter(|l| l.contains("reader failed"))
+            .collect();
+        let named = warnings.iter().all(|l| l.contains(&r.object.uri));
+        if warnings.len() > 1 || !named {
+            failures.push(format!("{label}: warnings {warnings:?}"));
+        }
         // A reader that gave up says why; a crash-* file always made one give up.
         let malformed = r
             .reasons
@@ -158,4 +168,79 @@ fn fuzz_findings_give_a_record_quickly_and_quietly() {
         );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// One BIFF record: type, length, data.
+fn biff_record(typ: u16, data: &[u8]) -> Vec<u8> {
+    let mut r = typ.to_le_bytes().to_vec();
+    r.extend_from_slice(&(data.len() as u16).to_le_bytes());
+    r.extend_from_slice(data);
+    r
+}
+
+/// An xls on which calamine panics (a BOUNDSHEET past the end of the workbook stream), made
+/// here so that the test runs without `../shared`.
+fn xls_that_panics_calamine() -> Vec<u8> {
+    use std::io::Write;
+    let mut stream = Vec::new();
+    stream.extend(biff_record(0x0809, &[0x00, 0x06, 0x05, 0x00, 0, 0, 0, 0]));
+    stream.extend(biff_record(
+        0x0085,
+        &[0x51, 0x1b, 0xab, 0x00, 0x00, 0x00, 0x01, 0x00, b'S'],
+    ));
+    stream.extend(biff_record(0x000A, &[]));
+    let mut cf = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    cf.create_stream("Workbook")
+        .unwrap()
+        .write_all(&stream)
+        .unwrap();
+    cf.flush().unwrap();
+    cf.into_inner().into_inner()
+}
+
+/// A third-party reader's panic is caught: the object gets its record (MALFORMED_FILE) and
+/// standard error one warning line naming the object and the reader, with no panic message or
+/// backtrace; `TRAWL_DEBUG_PANICS=1` brings the panic report back.
+#[test]
+fn a_reader_panic_is_one_warning_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("broken.xls");
+    std::fs::write(&path, xls_that_panics_calamine()).unwrap();
+    let done = scan_within(&path, Duration::from_secs(30)).unwrap();
+    let records: Vec<ResultRecord> = done
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 1);
+    let r = &records[0];
+    assert!(
+        r.reasons
+            .iter()
+            .any(|x| x.code.as_str() == "MALFORMED_FILE"),
+        "{:?}",
+        r.reasons
+    );
+    let warnings: Vec<&str> = done
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("trawl: warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", done.stderr);
+    assert!(warnings[0].contains(&r.object.uri), "{}", warnings[0]);
+    assert!(
+        warnings[0].contains("the calamine reader failed"),
+        "{}",
+        warnings[0]
+    );
+    for bad in ["panicked", "backtrace", ".rs:"] {
+        assert!(!done.stderr.contains(bad), "{}", done.stderr);
+    }
+    let debug = Command::new(env!("CARGO_BIN_EXE_trawl"))
+        .args(["scan", "--format", "jsonl"])
+        .arg(&path)
+        .env("TRAWL_DEBUG_PANICS", "1")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&debug.stderr).contains("panicked"));
 }

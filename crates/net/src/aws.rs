@@ -20,7 +20,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::ClientConfig;
 
 use crate::describe::{chain, classify, TlsError};
-use crate::endpoint::warn_insecure_once;
+use crate::endpoint::first_use;
 use crate::{client_config, NetError, TlsOptions};
 
 /// The HTTP client for the AWS SDK clients (S3, STS, EventBridge), on [`client_config`]'s
@@ -38,7 +38,7 @@ use crate::{client_config, NetError, TlsOptions};
 /// ```
 ///
 /// Plain `http://` requests fail (a user error, not retried) unless
-/// `opts.allow_insecure_endpoint`, and then each origin is logged once as a warning; the
+/// `opts.allow_insecure_endpoint` (the callers warn: see [`check_endpoint`](crate::check_endpoint)); the
 /// exception is AWS's own link-local credential endpoints (EC2 instance metadata, ECS and EKS
 /// Pod Identity credentials), which only speak plain HTTP and which the SDK's credential
 /// providers reach through this client. A TLS
@@ -138,7 +138,7 @@ impl HttpConnector for AwsConnector {
                 };
                 return HttpConnectorFuture::ready(Err(ConnectorError::user(err.into())));
             }
-            warn_insecure_once(&format!("http://{host}"));
+            first_use(&format!("http://{host}"));
         }
         let response = self.client.request(request);
         let read_timeout = self.read_timeout;

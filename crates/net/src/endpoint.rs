@@ -1,4 +1,5 @@
-//! [`check_endpoint`]: HTTPS only, unless plain HTTP was allowed; a warning per plain endpoint.
+//! [`check_endpoint`]: HTTPS only, unless plain HTTP was allowed; the first use of each plain
+//! endpoint is flagged so that the caller can warn (this crate prints and logs nothing).
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
@@ -11,9 +12,9 @@ pub enum Transport {
     /// Over TLS.
     Https,
     /// In plain text, allowed by `--allow-insecure-endpoint`. `first_use` is true the first
-    /// time this process sees the endpoint: that is when the warning is logged.
+    /// time this process sees the endpoint: that is when the caller warns.
     InsecureHttp {
-        /// Whether this call logged the warning.
+        /// Whether this is the first use of the endpoint in this process.
         first_use: bool,
     },
 }
@@ -21,8 +22,8 @@ pub enum Transport {
 /// Checks an endpoint URL before anything connects to it.
 ///
 /// `https://` passes. `http://` is refused with [`NetError::InsecureEndpoint`] unless
-/// `opts.allow_insecure_endpoint`; when allowed, a warning is logged (`log` target
-/// `trawl_net`) the first time each origin (scheme, host, port) is seen in this process.
+/// `opts.allow_insecure_endpoint`; when allowed, `first_use` says whether this is the first
+/// time each origin (scheme, host, port) is seen in this process, for the caller to warn.
 /// Anything else (no scheme, another scheme, no host) is [`NetError::InvalidEndpoint`].
 pub fn check_endpoint(url: &str, opts: &TlsOptions) -> Result<Transport, NetError> {
     let invalid = |reason: &str| NetError::InvalidEndpoint {
@@ -40,7 +41,7 @@ pub fn check_endpoint(url: &str, opts: &TlsOptions) -> Result<Transport, NetErro
         Some("http") if opts.allow_insecure_endpoint => {
             let origin = format!("http://{host}:{}", uri.port_u16().unwrap_or(80));
             Ok(Transport::InsecureHttp {
-                first_use: warn_insecure_once(&origin),
+                first_use: first_use(&origin),
             })
         }
         Some("http") => Err(NetError::InsecureEndpoint {
@@ -53,22 +54,14 @@ pub fn check_endpoint(url: &str, opts: &TlsOptions) -> Result<Transport, NetErro
     }
 }
 
-/// Logs the plain-text warning for `origin` unless it was logged before; true when it logged.
-pub(crate) fn warn_insecure_once(origin: &str) -> bool {
+/// Records a plain-text `origin`; true the first time this process sees it.
+pub(crate) fn first_use(origin: &str) -> bool {
     static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
     let mut seen = SEEN
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let first = seen.insert(origin.to_string());
-    if first {
-        log::warn!(
-            target: "trawl_net",
-            "connecting to {origin} over plain HTTP (--allow-insecure-endpoint): \
-             traffic, including credentials and scanned data, is not encrypted"
-        );
-    }
-    first
+    seen.insert(origin.to_string())
 }
 
 #[cfg(test)]

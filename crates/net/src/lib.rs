@@ -3,7 +3,8 @@
 //! - [`TlsOptions`]: `--ca-bundle`, `--client-cert`, `--client-key`,
 //!   `--allow-insecure-endpoint`, and the same keys in job files; `AWS_CA_BUNDLE` for the
 //!   AWS clients ([`TlsOptions::with_aws_env`]).
-//! - [`check_endpoint`]: HTTPS only; `http://` only when allowed, with a warning per origin.
+//! - [`check_endpoint`]: HTTPS only; `http://` only when allowed, its first use per origin
+//!   flagged for the caller to warn (this crate prints and logs nothing).
 //! - [`client_config`]: the rustls configuration (TLS 1.2 minimum, 1.3 preferred, chain and
 //!   host name always verified against the platform's roots plus the CA bundle, optional client
 //!   certificate; private keys readable by group or others are refused). No OpenSSL.

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::io::Read;
 
 use trawl_formats::{
-    extract, extract_seekable, Chunk, Extraction, Format, Limits, LineCursor, Locator, ReadSeek,
-    Reason, TextSink,
+    extract, extract_seekable, CaughtPanic, Chunk, Extraction, Format, Limits, LineCursor, Locator,
+    ReadSeek, Reason, TextSink,
 };
 use trawl_identifiers::{Engine, KeywordContext, Match, Scratch};
 
@@ -42,6 +42,8 @@ pub struct ObjectScanner<'e> {
     scratch: Scratch,
     contexts: HashMap<String, KeywordContext, foldhash::fast::RandomState>,
     matches: Vec<Match>,
+    /// Third-party reader panics caught in the last object (for the caller to warn about).
+    panics: Vec<CaughtPanic>,
 }
 
 struct ScanSink<'a, 'e> {
@@ -163,7 +165,13 @@ impl<'e> ObjectScanner<'e> {
             scratch: engine.scratch(),
             contexts: HashMap::default(),
             matches: Vec::new(),
+            panics: Vec::new(),
         }
+    }
+
+    /// The third-party reader panics caught while scanning the last object (and forgets them).
+    pub fn take_panics(&mut self) -> Vec<CaughtPanic> {
+        std::mem::take(&mut self.panics)
     }
 
     /// Scans one object's content (a stream) into a result record.
@@ -207,13 +215,18 @@ impl<'e> ObjectScanner<'e> {
             bytes_scanned: 0,
         };
         let Extraction {
-            format, reasons, ..
+            format,
+            reasons,
+            panics,
+            ..
         } = run(limits, &mut sink);
         let ScanSink {
             accs,
             bytes_scanned,
+            scanner,
             ..
         } = sink;
+        scanner.panics = panics;
         let mut detections: Vec<Detection> = accs
             .into_iter()
             .filter_map(|(idx, acc)| {

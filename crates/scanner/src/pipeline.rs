@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crossbeam_channel::bounded;
 use rayon::iter::{ParallelBridge, ParallelIterator};
-use trawl_formats::{Limits, Reason, ReasonCode};
+use trawl_formats::{CaughtPanic, Limits, Reason, ReasonCode};
 use trawl_identifiers::Engine;
 
 use crate::aggregate::{skipped_record, ObjectScanner, RecordOptions};
@@ -77,6 +77,30 @@ fn guarded(obj: &ObjectRef, config: &ScanConfig, f: impl FnOnce() -> ResultRecor
             &config.record,
         ),
     }
+}
+
+/// The one warning line for an object on which third-party readers panicked (caught, the object
+/// reported as usual): the object, the readers and where inside it. The panic messages stay in
+/// the record's reasons; `TRAWL_DEBUG_PANICS=1` shows the full reports.
+fn panic_warning(uri: &str, panics: &[CaughtPanic]) -> String {
+    let mut readers: Vec<&str> = panics.iter().map(|p| p.reader).collect();
+    readers.sort_unstable();
+    readers.dedup();
+    let first = &panics[0];
+    let place = if first.member.is_empty() {
+        String::new()
+    } else {
+        format!(" in {}", first.member.join(" > "))
+    };
+    let times = match panics.len() {
+        1 => String::new(),
+        n => format!(" ({n} times)"),
+    };
+    format!(
+        "{uri}: the {} reader failed{place}{times}; what it could not read is in the \
+         record's reasons (TRAWL_DEBUG_PANICS=1 shows the panic reports)",
+        readers.join(", ")
+    )
 }
 
 /// Counts the bytes read through it.
@@ -200,6 +224,11 @@ pub fn run(
                     let taken = scanners.lock().ok().and_then(|mut v| v.pop());
                     let mut scanner = taken.unwrap_or_else(|| ObjectScanner::new(engine));
                     let rec = scan_work(&mut scanner, work, config);
+                    let panics = scanner.take_panics();
+                    if !panics.is_empty() {
+                        let warning = panic_warning(&rec.object.uri, &panics);
+                        let _ = work_tx.send(Msg::Source(Event::Notice(Notice::Warning(warning))));
+                    }
                     if let Ok(mut v) = scanners.lock() {
                         v.push(scanner);
                     }

@@ -77,7 +77,8 @@ pub struct WalkError {
 pub enum Notice {
     /// A path under a target could not be listed.
     Walk(WalkError),
-    /// Something worth a warning (a plain-http endpoint, tags that could not be read).
+    /// Something worth a warning (a plain-http endpoint, tags that could not be read, a
+    /// third-party reader that panicked on an object): one line, without a "warning:" prefix.
     Warning(String),
     /// A bucket posture finding (with `--posture`).
     Posture(PostureFinding),

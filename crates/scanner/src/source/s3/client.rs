@@ -25,26 +25,19 @@ fn endpoint(opts: &S3Options) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Checks the endpoint: plain `http://` only when allowed. Returns a warning to print.
+/// Checks the endpoint with [`trawl_net::check_endpoint`]: plain `http://` only when allowed.
+/// Returns a warning to report the first time this process sees a plain endpoint.
 pub fn check_endpoint(opts: &S3Options) -> Result<Option<String>, String> {
     let Some(url) = endpoint(opts) else {
         return Ok(None);
     };
-    let lower = url.to_ascii_lowercase();
-    if lower.starts_with("https://") {
-        return Ok(None);
+    match trawl_net::check_endpoint(&url, &opts.tls) {
+        Ok(trawl_net::Transport::InsecureHttp { first_use: true }) => Ok(Some(format!(
+            "{url} is plain http: object contents and credentials signatures cross the network unencrypted"
+        ))),
+        Ok(_) => Ok(None),
+        Err(e) => Err(e.to_string()),
     }
-    if lower.starts_with("http://") {
-        if opts.tls.allow_insecure_endpoint {
-            return Ok(Some(format!(
-                "warning: {url} is plain http: object contents and credentials signatures cross the network unencrypted"
-            )));
-        }
-        return Err(format!(
-            "refusing plain http endpoint {url}: use https, or pass --allow-insecure-endpoint"
-        ));
-    }
-    Err(format!("endpoint {url}: not an http(s) URL"))
 }
 
 /// Builds a client from the standard credential chain and the options; also returns the
@@ -133,6 +126,8 @@ mod tests {
             .contains("--allow-insecure-endpoint"));
         o.tls.allow_insecure_endpoint = true;
         assert!(check_endpoint(&o).unwrap().unwrap().contains("plain http"));
+        // Once per origin and process.
+        assert!(check_endpoint(&o).unwrap().is_none());
         o.endpoint_url = Some("https://s3.example.com".into());
         assert!(check_endpoint(&o).unwrap().is_none());
         o.endpoint_url = Some("ftp://x".into());
