@@ -8,6 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -50,7 +51,12 @@ fn findings_dir() -> Option<PathBuf> {
     if std::env::var_os("TRAWL_REQUIRE_CORPUS").is_some_and(|v| v == "1") {
         panic!("{notice} and TRAWL_REQUIRE_CORPUS=1");
     }
-    eprintln!("skipped: {notice} (set TRAWL_REQUIRE_CORPUS=1 to fail instead)");
+    // Straight to standard error, past the test harness's capture, so that the skip shows.
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "fuzz_findings_give_a_record_quickly_and_quietly: skipped: {notice} \
+         (set TRAWL_REQUIRE_CORPUS=1 to fail instead)"
+    );
     None
 }
 

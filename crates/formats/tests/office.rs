@@ -5,8 +5,6 @@
 
 use std::io::{Cursor, Write};
 
-use std::path::Path;
-
 use trawl_formats::{extract, Chunk, Limits, LineCursor, Location, TextSink};
 
 mod common;
@@ -536,12 +534,10 @@ fn xls_reader_panic_is_malformed_file() {
 /// for all of them and the allocation would abort the process. It is refused first.
 #[test]
 fn xls_with_absurd_dimensions_is_refused_before_calamine() {
-    let corpus =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/real/xls/date.xls");
-    let Ok(original) = std::fs::read(&corpus) else {
-        eprintln!("skipping: {} not found", corpus.display());
+    let Some(root) = common::corpus() else {
         return;
     };
+    let original = std::fs::read(root.join("xls/date.xls")).unwrap();
     let mut cf = cfb::CompoundFile::open(Cursor::new(original)).unwrap();
     let mut stream = Vec::new();
     std::io::Read::read_to_end(&mut cf.open_stream("Workbook").unwrap(), &mut stream).unwrap();
