@@ -376,9 +376,9 @@ pub fn job(args: JobArgs) -> Result<ExitStatus> {
                             r.status,
                             r.objects,
                             r.bytes,
-                            r.findings.get("HIGH").unwrap_or(&0),
-                            r.findings.get("MEDIUM").unwrap_or(&0),
-                            r.findings.get("LOW").unwrap_or(&0),
+                            r.findings.get(Severity::High.as_str()).unwrap_or(&0),
+                            r.findings.get(Severity::Medium.as_str()).unwrap_or(&0),
+                            r.findings.get(Severity::Low.as_str()).unwrap_or(&0),
                             if r.incremental { "incremental" } else { "full" }
                         )?;
                     }
@@ -406,9 +406,9 @@ fn write_outcome(w: &mut dyn Write, o: &RunOutcome) -> io::Result<()> {
         r.status,
         r.objects,
         r.bytes,
-        r.findings.get("HIGH").unwrap_or(&0),
-        r.findings.get("MEDIUM").unwrap_or(&0),
-        r.findings.get("LOW").unwrap_or(&0)
+        r.findings.get(Severity::High.as_str()).unwrap_or(&0),
+        r.findings.get(Severity::Medium.as_str()).unwrap_or(&0),
+        r.findings.get(Severity::Low.as_str()).unwrap_or(&0)
     )?;
     writeln!(
         w,

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
+use trawl_identifiers::Severity;
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
@@ -118,9 +119,9 @@ impl Daemon {
                 o.run.status,
                 o.run.objects,
                 o.run.bytes,
-                o.run.findings.get("HIGH").unwrap_or(&0),
-                o.run.findings.get("MEDIUM").unwrap_or(&0),
-                o.run.findings.get("LOW").unwrap_or(&0),
+                o.run.findings.get(Severity::High.as_str()).unwrap_or(&0),
+                o.run.findings.get(Severity::Medium.as_str()).unwrap_or(&0),
+                o.run.findings.get(Severity::Low.as_str()).unwrap_or(&0),
             )),
             Err(Error::Locked(_)) => {
                 (self.log)(&format!("run skipped job={}: running in another process", job.id));

@@ -142,12 +142,18 @@ pub struct BatchObject {
 
 fn map_run(r: &Row<'_>) -> rusqlite::Result<RunRow> {
     let mut findings = BTreeMap::new();
-    findings.insert("HIGH".to_string(), r.get::<_, i64>("findings_high")? as u64);
     findings.insert(
-        "MEDIUM".to_string(),
+        Severity::High.as_str().to_string(),
+        r.get::<_, i64>("findings_high")? as u64,
+    );
+    findings.insert(
+        Severity::Medium.as_str().to_string(),
         r.get::<_, i64>("findings_medium")? as u64,
     );
-    findings.insert("LOW".to_string(), r.get::<_, i64>("findings_low")? as u64);
+    findings.insert(
+        Severity::Low.as_str().to_string(),
+        r.get::<_, i64>("findings_low")? as u64,
+    );
     let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
     Ok(RunRow {
         id: r.get("id")?,
