@@ -678,25 +678,19 @@ fn sink_keys(job: &Job) -> Vec<String> {
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn scan(
-    store: &mut Store,
+/// The pipeline's configuration for a run of `job`: its limits, scope (sampled with the run's
+/// seed), S3 options and the run's object filter and cancel flag.
+fn scan_config(
     job: &Job,
-    created_text: &str,
-    created: Option<DateTime<Utc>>,
     run: &RunRow,
-    opts: &RunOptions,
-) -> Result<(RunStatus, serde_json::Value)> {
-    let job_id = run.job_id.clone();
-    let engine = job.engine()?;
-    let (location, writer) = open_results(store, job, run, opts)?;
-    let (filter, skipped) = object_filter(store, job, run, created)?;
-    let cancel = Arc::new(AtomicBool::new(false));
+    filter: ObjectFilter,
+    cancel: Arc<AtomicBool>,
+) -> ScanConfig {
     let mut scope = job.scope.clone();
     scope.sample_seed = Some(seed_of(&run.id));
     let l = &job.def.limits;
     let defaults = Limits::default();
-    let config = ScanConfig {
+    ScanConfig {
         threads: l.threads.unwrap_or(0),
         limits: Limits {
             max_depth: l.max_depth.unwrap_or(defaults.max_depth),
@@ -711,11 +705,11 @@ fn scan(
             max_occurrences: l.max_occurrences.unwrap_or(1000),
             reveal: false,
             run_id: run.id.clone(),
-            job_id: Some(job_id.clone()),
+            job_id: Some(run.job_id.clone()),
         },
         scope,
         filter: Some(filter),
-        cancel: Some(cancel.clone()),
+        cancel: Some(cancel),
         s3: S3Options {
             region: Some(job.region().to_string()),
             endpoint_url: job.def.s3.endpoint.clone(),
@@ -729,7 +723,70 @@ fn scan(
             tls: job.def.tls.clone(),
             ..Default::default()
         },
-    };
+    }
+}
+
+/// Forwards an outside stop (SIGTERM) to a run's cancel flag until the run is finished.
+fn forward_stop(stop: &AtomicBool, cancel: &AtomicBool, finished: &AtomicBool) {
+    while !finished.load(Ordering::Relaxed) {
+        if stop.load(Ordering::Relaxed) {
+            cancel.store(true, Ordering::Relaxed);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Publishes a job's findings while its run goes on (every `delivery_interval`), from another
+/// connection to the state so that slow sinks never hold up scanning.
+fn deliver_while_running(
+    job: &Job,
+    job_id: &str,
+    state_path: &Path,
+    opts: &RunOptions,
+    finished: &AtomicBool,
+) {
+    let mut last = Instant::now();
+    while !finished.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(50));
+        if last.elapsed() < opts.delivery_interval {
+            continue;
+        }
+        last = Instant::now();
+        let delivered =
+            Store::open(state_path).and_then(|store| deliver(&store, job, job_id, opts));
+        if let Err(e) = delivered {
+            opts.warn(&format!("job {job_id}: delivering events: {e}"));
+        }
+    }
+}
+
+/// What the run summary says about which objects a run scanned.
+fn scope_note(job: &Job, run: &RunRow) -> &'static str {
+    if run.incremental {
+        "incremental: only objects created or changed since the previous complete run were scanned"
+    } else if job.def.initial_run {
+        "full: every object in scope was scanned"
+    } else {
+        "first run without initial_run: only objects created or changed since the job was created were scanned"
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn scan(
+    store: &mut Store,
+    job: &Job,
+    created_text: &str,
+    created: Option<DateTime<Utc>>,
+    run: &RunRow,
+    opts: &RunOptions,
+) -> Result<(RunStatus, serde_json::Value)> {
+    let job_id = run.job_id.clone();
+    let engine = job.engine()?;
+    let (location, writer) = open_results(store, job, run, opts)?;
+    let (filter, skipped) = object_filter(store, job, run, created)?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let config = scan_config(job, run, filter, cancel.clone());
     let targets = target_stats(job, run);
     let ctx = EventContext {
         account: job.account().to_string(),
@@ -762,41 +819,13 @@ fn scan(
     let mut posture: Vec<trawl_scanner::PostureFinding> = Vec::new();
     let finished = AtomicBool::new(false);
     let result = std::thread::scope(|s| {
-        // Forward an outside stop (SIGTERM) to this run's cancel flag.
         if let Some(stop) = opts.stop.clone() {
             let (cancel, finished) = (cancel.clone(), &finished);
-            s.spawn(move || {
-                while !finished.load(Ordering::Relaxed) {
-                    if stop.load(Ordering::Relaxed) {
-                        cancel.store(true, Ordering::Relaxed);
-                        return;
-                    }
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-            });
+            s.spawn(move || forward_stop(&stop, &cancel, finished));
         }
-        // Publish findings while the run goes on (every `delivery_interval`), from another
-        // connection so that slow sinks never hold up scanning.
         if !job.def.events.is_empty() {
-            let (finished, state_path, job_id) = (&finished, state_path.clone(), job_id.clone());
-            s.spawn(move || {
-                let mut last = Instant::now();
-                while !finished.load(Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_millis(50));
-                    if last.elapsed() < opts.delivery_interval {
-                        continue;
-                    }
-                    last = Instant::now();
-                    match Store::open(&state_path) {
-                        Ok(store) => {
-                            if let Err(e) = deliver(&store, job, &job_id, opts) {
-                                opts.warn(&format!("job {job_id}: delivering events: {e}"));
-                            }
-                        }
-                        Err(e) => opts.warn(&format!("job {job_id}: delivering events: {e}")),
-                    }
-                }
-            });
+            let (finished, state_path, job_id) = (&finished, &state_path, job_id.as_str());
+            s.spawn(move || deliver_while_running(job, job_id, state_path, opts, finished));
         }
         let r = trawl_scanner::run(
             &job.targets,
@@ -857,13 +886,7 @@ fn scan(
         "ended_at": now_text(opts.clock.now()),
         "incremental": run.incremental,
         "baseline_run_id": run.baseline_run_id,
-        "scope_note": if run.incremental {
-            "incremental: only objects created or changed since the previous complete run were scanned"
-        } else if job.def.initial_run {
-            "full: every object in scope was scanned"
-        } else {
-            "first run without initial_run: only objects created or changed since the job was created were scanned"
-        },
+        "scope_note": scope_note(job, run),
         "objects": stored.objects,
         "bytes": stored.bytes,
         "objects_with_findings": stored.findings,
