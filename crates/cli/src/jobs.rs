@@ -1,4 +1,4 @@
-//! `trawl job ...`, `trawl daemon`, `trawl findings ...`: scan jobs on a state database.
+//! `trawl job ...` and `trawl daemon`: scan jobs on a state database.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -8,10 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use trawl_identifiers::Severity;
-use trawl_jobs::{
-    now_text, parse_time, run_job, Daemon, FindingFilter, FindingRow, JobDefinition, JobStatus,
-    RunOptions, RunOutcome, Store, Suppression,
-};
+use trawl_jobs::{run_job, Daemon, JobDefinition, JobStatus, RunOptions, RunOutcome, Store};
 
 use crate::ExitStatus;
 
@@ -49,7 +46,7 @@ impl StateArg {
         Ok(data.join("trawl").join("state.db"))
     }
 
-    fn open(&self) -> Result<(PathBuf, Store)> {
+    pub(crate) fn open(&self) -> Result<(PathBuf, Store)> {
         let path = self.path()?;
         let store = Store::open(&path)
             .with_context(|| format!("opening the state database {}", path.display()))?;
@@ -139,86 +136,6 @@ pub struct DaemonArgs {
     /// Runs at once.
     #[arg(long, default_value_t = 1, value_name = "N")]
     max_concurrent: usize,
-}
-
-/// `trawl findings`.
-#[derive(Args)]
-pub struct FindingsArgs {
-    #[command(flatten)]
-    state: StateArg,
-    #[command(subcommand)]
-    command: FindingsCommand,
-}
-
-#[derive(Args, Default)]
-struct FindingSelect {
-    /// Job id or name.
-    #[arg(long)]
-    job: Option<String>,
-    /// S3 bucket.
-    #[arg(long)]
-    bucket: Option<String>,
-    /// Key prefix (S3 key, or path relative to a local target).
-    #[arg(long)]
-    key_prefix: Option<String>,
-    /// Identifier type (CREDIT_CARD_NUMBER, ...) or Macie finding type (SensitiveData:S3Object/Financial).
-    #[arg(long = "type", value_name = "TYPE")]
-    kind: Option<String>,
-    /// Category: CREDENTIALS, FINANCIAL, PERSONAL, CUSTOM.
-    #[arg(long)]
-    category: Option<String>,
-}
-
-#[derive(Subcommand)]
-enum FindingsCommand {
-    /// List findings, newest first (archived ones only with --archived).
-    List {
-        #[command(flatten)]
-        select: FindingSelect,
-        /// Run id.
-        #[arg(long)]
-        run: Option<String>,
-        /// This severity or higher: LOW, MEDIUM, HIGH.
-        #[arg(long)]
-        severity: Option<String>,
-        /// Found at or after this time (RFC 3339, or a date 2026-01-31).
-        #[arg(long)]
-        since: Option<String>,
-        /// Include archived (suppressed) findings.
-        #[arg(long)]
-        archived: bool,
-        /// At most N (0 = all).
-        #[arg(long, default_value_t = 0)]
-        limit: usize,
-        #[arg(long, value_enum, default_value = "table")]
-        format: Format,
-    },
-    /// Show one finding (its Macie-shaped detail) as JSON.
-    Show {
-        /// Finding id (or a unique prefix).
-        id: String,
-    },
-    /// Add a suppression rule: matching findings, existing and future, are archived and not
-    /// published as events.
-    Suppress {
-        #[command(flatten)]
-        select: FindingSelect,
-        /// Only findings of this severity or lower.
-        #[arg(long)]
-        severity: Option<String>,
-    },
-    /// List suppression rules.
-    Rules,
-}
-
-fn check_severity(s: &Option<String>) -> Result<Option<Severity>> {
-    match s {
-        None => Ok(None),
-        Some(v) => match Severity::parse(v) {
-            Some(s) => Ok(Some(s)),
-            None => anyhow::bail!("--severity {v}: expected LOW, MEDIUM or HIGH"),
-        },
-    }
 }
 
 fn options(path: &std::path::Path) -> RunOptions {
@@ -463,120 +380,5 @@ pub fn daemon(args: DaemonArgs) -> Result<ExitStatus> {
         )
     });
     d.run()?;
-    Ok(ExitStatus::Ok)
-}
-
-fn severity_short(f: &FindingRow) -> String {
-    f.detections
-        .iter()
-        .map(|d| format!("{}:{}", d.0, d.3))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// `trawl findings ...`.
-pub fn findings(args: FindingsArgs) -> Result<ExitStatus> {
-    let (_, mut store) = args.state.open()?;
-    let mut out = io::stdout().lock();
-    match args.command {
-        FindingsCommand::List {
-            select,
-            run,
-            severity,
-            since,
-            archived,
-            limit,
-            format,
-        } => {
-            let since = since
-                .map(|s| {
-                    if s.len() == 10 {
-                        Ok(format!("{s}T00:00:00.000Z"))
-                    } else {
-                        parse_time(&s)
-                            .map(now_text)
-                            .with_context(|| format!("--since {s}: not an RFC 3339 time or a date"))
-                    }
-                })
-                .transpose()?;
-            let filter = FindingFilter {
-                job: select.job,
-                run,
-                bucket: select.bucket,
-                key_prefix: select.key_prefix,
-                kind: select.kind,
-                category: select.category,
-                severity: check_severity(&severity)?,
-                since,
-                archived,
-                limit,
-            };
-            let rows = store.findings(&filter)?;
-            match format {
-                Format::Table => {
-                    writeln!(
-                        out,
-                        "{:<32}  {:<24}  {:<6}  {:<36}  {:<40}  DETECTIONS",
-                        "ID", "CREATED", "SEV", "TYPE", "OBJECT"
-                    )?;
-                    for f in &rows {
-                        writeln!(
-                            out,
-                            "{:<32}  {:<24}  {:<6}  {:<36}  {:<40}  {}{}",
-                            f.id,
-                            f.created_at,
-                            f.severity.as_str(),
-                            f.finding_type,
-                            f.uri,
-                            severity_short(f),
-                            if f.archived { "  (archived)" } else { "" }
-                        )?;
-                    }
-                }
-                Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?,
-                Format::Jsonl => {
-                    for f in &rows {
-                        writeln!(out, "{}", serde_json::to_string(f)?)?;
-                    }
-                }
-            }
-        }
-        FindingsCommand::Show { id } => {
-            let f = store.finding(&id)?;
-            writeln!(out, "{}", serde_json::to_string_pretty(&f)?)?;
-        }
-        FindingsCommand::Suppress { select, severity } => {
-            let job = select
-                .job
-                .map(|j| store.job(&j).map(|r| r.id))
-                .transpose()?;
-            let rule = Suppression {
-                id: 0,
-                job,
-                kind: select.kind,
-                category: select.category.map(|c| c.to_ascii_uppercase()),
-                bucket: select.bucket,
-                key_prefix: select.key_prefix,
-                severity: check_severity(&severity)?,
-            };
-            if rule.job.is_none()
-                && rule.kind.is_none()
-                && rule.category.is_none()
-                && rule.bucket.is_none()
-                && rule.key_prefix.is_none()
-                && rule.severity.is_none()
-            {
-                anyhow::bail!("give at least one of --job, --type, --category, --bucket, --key-prefix, --severity");
-            }
-            let (id, n) = store.add_suppression(&rule, chrono::Utc::now())?;
-            writeln!(out, "{id}")?;
-            eprintln!("trawl: suppression rule {id} added; {n} finding(s) archived");
-        }
-        FindingsCommand::Rules => {
-            for r in store.suppressions()? {
-                writeln!(out, "{}", serde_json::to_string(&r)?)?;
-            }
-        }
-    }
     Ok(ExitStatus::Ok)
 }

@@ -18,6 +18,7 @@ use trawl_scanner::ResultRecord;
 use trawl_scanner::Summary;
 use trawl_scanner::{Notice, ScanConfig, Target};
 
+mod findings;
 mod human;
 mod jobs;
 mod s3args;
@@ -55,8 +56,8 @@ enum Command {
     Job(jobs::JobArgs),
     /// Run jobs on their schedules until stopped (SIGTERM).
     Daemon(jobs::DaemonArgs),
-    /// Findings of jobs: list, show, suppress.
-    Findings(jobs::FindingsArgs),
+    /// Findings of jobs: list, count, show, reveal, archive, suppression rules.
+    Findings(findings::FindingsArgs),
 }
 
 #[derive(Subcommand)]
@@ -248,7 +249,7 @@ fn main() -> ExitCode {
         }) => test_identifier(&what, reveal, &allow),
         Command::Job(args) => jobs::job(args),
         Command::Daemon(args) => jobs::daemon(args),
-        Command::Findings(args) => jobs::findings(args),
+        Command::Findings(args) => findings::run(args),
     };
     match result {
         Ok(status) => ExitCode::from(status as u8),
@@ -451,7 +452,7 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
     };
     if let Some(path) = &args.summary {
         let text = serde_json::to_string_pretty(&summary)?;
-        std::fs::write(path, text + "\n")
+        trawl_scanner::private_file::write(path, (text + "\n").as_bytes())
             .with_context(|| format!("writing the summary to {}", path.display()))?;
     }
     if !args.quiet {

@@ -43,8 +43,8 @@ pub use runner::{
 };
 pub use schedule::Schedule;
 pub use state::{
-    now_text, parse_time, FindingFilter, FindingRow, JobRow, JobStatus, RunLock, RunRow, RunStatus,
-    Store, Suppression, Trigger, SCHEMA_VERSION,
+    now_text, parse_time, FindingFilter, FindingRow, GroupBy, JobRow, JobStatus, RuleAction,
+    RunLock, RunRow, RunStatus, StatsRow, Store, Suppression, Trigger, SCHEMA_VERSION,
 };
 pub use stats::{sensitivity_score, TargetStats};
 

@@ -9,12 +9,13 @@
 //! For an `s3://bucket/prefix` location, files are written to a staging directory beside the
 //! state file and uploaded (PutObject) when full and when the run ends.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
+use trawl_scanner::private_file::{self, WriteMode};
 
 use crate::error::{Error, Result};
 
@@ -150,7 +151,7 @@ impl ResultsWriter {
         position: (u64, u64, u64),
         per_file: u64,
     ) -> Result<ResultsWriter> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        private_file::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let (file_no, offset, records) = position;
         let file_no = file_no.max(1);
         if let Ok(entries) = std::fs::read_dir(dir) {
@@ -179,12 +180,7 @@ impl ResultsWriter {
 
     fn open_file(dir: &Path, n: u64, offset: u64) -> Result<File> {
         let path = dir.join(file_name(n));
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+        let file = private_file::open(&path, WriteMode::Keep).map_err(|e| Error::io(&path, e))?;
         let len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
         if len < offset {
             return Err(Error::Results(format!(
@@ -238,7 +234,7 @@ impl ResultsWriter {
     pub fn finish(&mut self, summary: &serde_json::Value, complete: bool) -> Result<()> {
         let path = self.dir.join("summary.json");
         let text = serde_json::to_string_pretty(summary)? + "\n";
-        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+        private_file::write(&path, text.as_bytes()).map_err(|e| Error::io(&path, e))?;
         if let Some(u) = &self.upload {
             for n in 1..=self.file_no {
                 let p = self.dir.join(file_name(n));

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use rand::Rng;
+use trawl_scanner::private_file::{self, WriteMode};
 
 use crate::definition::SinkDef;
 use crate::events::Event;
@@ -36,13 +37,7 @@ impl JsonlFileSink {
 impl EventSink for JsonlFileSink {
     fn deliver(&mut self, events: &[PendingEvent]) -> Vec<Result<(), String>> {
         let write = || -> std::io::Result<()> {
-            if let Some(d) = self.path.parent() {
-                std::fs::create_dir_all(d)?;
-            }
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path)?;
+            let mut f = private_file::open(&self.path, WriteMode::Append)?;
             let mut buf = Vec::new();
             for e in events {
                 buf.extend_from_slice(e.body.as_bytes());

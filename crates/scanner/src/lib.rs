@@ -27,6 +27,7 @@ mod aggregate;
 mod error;
 mod pipeline;
 mod posture;
+pub mod private_file;
 mod record;
 mod scope;
 mod sink;

@@ -1,11 +1,10 @@
-//! The `findings` and `finding_detections` tables, and suppression rules (`suppressions`).
+//! The `findings` and `finding_detections` tables.
 
-use chrono::{DateTime, Utc};
-use rusqlite::{params, Row, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, Row, Transaction};
 use serde::Serialize;
 use trawl_identifiers::Severity;
 
-use super::schema::now_text;
+use super::rules::{archived_by, mark_new, Suppression};
 use super::store::Store;
 use crate::error::{Error, Result};
 
@@ -70,45 +69,45 @@ pub struct FindingFilter {
     pub archived: bool,
     /// At most this many (newest first); 0 = all.
     pub limit: usize,
+    /// This severity or lower (a rule's severity).
+    pub max_severity: Option<Severity>,
 }
 
-/// A suppression rule: findings matching every given field are archived and not published.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Suppression {
-    /// Rule id.
-    pub id: i64,
-    /// Job id.
-    pub job: Option<String>,
-    /// Identifier type.
-    pub kind: Option<String>,
-    /// Category.
-    pub category: Option<String>,
-    /// Bucket.
-    pub bucket: Option<String>,
-    /// Key prefix.
-    pub key_prefix: Option<String>,
-    /// This severity or lower.
-    #[serde(serialize_with = "severity_text")]
-    pub severity: Option<Severity>,
+impl FindingFilter {
+    /// Narrows the filter to what `rule` covers (a saved query); a field that both give
+    /// differently is an error naming it.
+    pub fn and_rule(mut self, rule: &Suppression) -> std::result::Result<FindingFilter, String> {
+        fn merge(
+            field: &str,
+            mine: &mut Option<String>,
+            theirs: &Option<String>,
+        ) -> std::result::Result<(), String> {
+            match (mine.as_ref(), theirs) {
+                (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b) => Err(format!(
+                    "the rule selects {field} {b}, the command {a}: give one"
+                )),
+                (None, Some(b)) => {
+                    *mine = Some(b.clone());
+                    Ok(())
+                }
+                _ => Ok(()),
+            }
+        }
+        merge("job", &mut self.job, &rule.job)?;
+        merge("type", &mut self.kind, &rule.kind)?;
+        merge("category", &mut self.category, &rule.category)?;
+        merge("bucket", &mut self.bucket, &rule.bucket)?;
+        merge("key prefix", &mut self.key_prefix, &rule.key_prefix)?;
+        self.max_severity = match (self.max_severity, rule.severity) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Ok(self)
+    }
 }
 
 fn severity_name<S: serde::Serializer>(v: &Severity, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(v.as_str())
-}
-
-fn severity_text<S: serde::Serializer>(
-    v: &Option<Severity>,
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    v.map(Severity::as_str).serialize(s)
-}
-
-/// A nullable severity column, in its contract spelling.
-fn severity_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Severity>> {
-    let Some(text) = r.get::<_, Option<String>>(i)? else {
-        return Ok(None);
-    };
-    parse_severity(&text, i).map(Some)
 }
 
 fn parse_severity(text: &str, i: usize) -> rusqlite::Result<Severity> {
@@ -119,30 +118,6 @@ fn parse_severity(text: &str, i: usize) -> rusqlite::Result<Severity> {
             format!("unknown severity {text:?}").into(),
         )
     })
-}
-
-impl Suppression {
-    /// Whether the rule covers a finding.
-    pub fn matches(&self, f: &FindingRow) -> bool {
-        self.job.as_ref().is_none_or(|j| *j == f.job_id)
-            && self
-                .bucket
-                .as_ref()
-                .is_none_or(|b| f.bucket.as_ref() == Some(b))
-            && self
-                .key_prefix
-                .as_ref()
-                .is_none_or(|p| f.key.starts_with(p.as_str()))
-            && self
-                .kind
-                .as_ref()
-                .is_none_or(|k| *k == f.finding_type || f.detections.iter().any(|d| d.0 == *k))
-            && self
-                .category
-                .as_ref()
-                .is_none_or(|c| f.detections.iter().any(|d| d.1.eq_ignore_ascii_case(c)))
-            && self.severity.as_ref().is_none_or(|s| f.severity <= *s)
-    }
 }
 
 /// A finding with its event, written in a batch.
@@ -187,91 +162,106 @@ fn map_finding(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
     })
 }
 
-impl Store {
-    /// Findings matching a filter, newest first.
-    pub fn findings(&self, f: &FindingFilter) -> Result<Vec<FindingRow>> {
-        let mut sql = String::from("SELECT * FROM findings f WHERE 1=1");
-        let mut args: Vec<String> = Vec::new();
-        let mut arg = |sql: &mut String, clause: &str, v: String| {
-            args.push(v);
-            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
-        };
-        if let Some(v) = &f.job {
-            let id = self.job(v).map(|j| j.id).unwrap_or_else(|_| v.clone());
-            arg(&mut sql, " AND f.job_id = ?", id);
-        }
-        if let Some(v) = &f.run {
-            arg(&mut sql, " AND f.run_id = ?", v.clone());
-        }
-        if let Some(v) = &f.bucket {
-            arg(&mut sql, " AND f.bucket = ?", v.clone());
-        }
-        if let Some(v) = &f.key_prefix {
-            arg(&mut sql, " AND substr(f.key, 1, length(?)) = ?", v.clone());
-        }
-        if let Some(v) = &f.kind {
-            if v.contains(':') {
-                arg(&mut sql, " AND f.finding_type = ?", v.clone());
-            } else {
-                arg(
+/// The `WHERE` clause (over `findings f`) and its arguments for a filter; `job` is a job id.
+pub(super) fn filter_sql(f: &FindingFilter) -> (String, Vec<String>) {
+    let mut sql = String::from(" WHERE 1=1");
+    let mut args: Vec<String> = Vec::new();
+    let mut arg = |sql: &mut String, clause: &str, v: String| {
+        args.push(v);
+        sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+    };
+    if let Some(v) = &f.job {
+        arg(&mut sql, " AND f.job_id = ?", v.clone());
+    }
+    if let Some(v) = &f.run {
+        arg(&mut sql, " AND f.run_id = ?", v.clone());
+    }
+    if let Some(v) = &f.bucket {
+        arg(&mut sql, " AND f.bucket = ?", v.clone());
+    }
+    if let Some(v) = &f.key_prefix {
+        arg(&mut sql, " AND substr(f.key, 1, length(?)) = ?", v.clone());
+    }
+    if let Some(v) = &f.kind {
+        if v.contains(':') {
+            arg(&mut sql, " AND f.finding_type = ?", v.clone());
+        } else {
+            arg(
                     &mut sql,
                     " AND EXISTS (SELECT 1 FROM finding_detections d WHERE d.finding_id = f.id AND d.type = ?)",
                     v.clone(),
                 );
-            }
         }
-        if let Some(v) = &f.category {
-            arg(
+    }
+    if let Some(v) = &f.category {
+        arg(
                 &mut sql,
                 " AND EXISTS (SELECT 1 FROM finding_detections d WHERE d.finding_id = f.id AND d.category = ?)",
                 v.to_ascii_uppercase(),
             );
-        }
-        if let Some(v) = f.severity {
-            let allowed: Vec<&str> = [Severity::Low, Severity::Medium, Severity::High]
-                .into_iter()
-                .filter(|s| *s >= v)
-                .map(Severity::as_str)
-                .collect();
-            sql.push_str(&format!(
-                " AND f.severity IN ({})",
-                allowed
-                    .iter()
-                    .map(|s| format!("'{s}'"))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ));
-        }
-        if let Some(v) = &f.since {
-            arg(&mut sql, " AND f.created_at >= ?", v.clone());
-        }
-        if !f.archived {
-            sql.push_str(" AND f.archived = 0");
-        }
-        sql.push_str(" ORDER BY f.created_at DESC, f.id");
-        if f.limit > 0 {
-            sql.push_str(&format!(" LIMIT {}", f.limit));
-        }
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows: Vec<FindingRow> = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), map_finding)?
-            .collect::<rusqlite::Result<_>>()?;
-        for r in &mut rows {
-            r.detections = self.detections(&r.id)?;
-        }
-        Ok(rows)
     }
+    if f.severity.is_some() || f.max_severity.is_some() {
+        let allowed: Vec<&str> = [Severity::Low, Severity::Medium, Severity::High]
+            .into_iter()
+            .filter(|s| f.severity.is_none_or(|v| *s >= v))
+            .filter(|s| f.max_severity.is_none_or(|v| *s <= v))
+            .map(Severity::as_str)
+            .collect();
+        sql.push_str(&format!(
+            " AND f.severity IN ({})",
+            allowed
+                .iter()
+                .map(|s| format!("'{s}'"))
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
+    }
+    if let Some(v) = &f.since {
+        arg(&mut sql, " AND f.created_at >= ?", v.clone());
+    }
+    if !f.archived {
+        sql.push_str(" AND f.archived = 0");
+    }
+    (sql, args)
+}
 
-    fn detections(&self, finding_id: &str) -> Result<Vec<(String, String, String, u64)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT type, category, severity, count FROM finding_detections WHERE finding_id = ?1 ORDER BY type",
-        )?;
-        let rows = stmt
-            .query_map(params![finding_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? as u64))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+/// Findings matching a filter (its `job` an id), newest first, with their detections.
+pub(super) fn select(conn: &Connection, f: &FindingFilter) -> Result<Vec<FindingRow>> {
+    let (clause, args) = filter_sql(f);
+    let mut sql = format!("SELECT * FROM findings f{clause} ORDER BY f.created_at DESC, f.id");
+    if f.limit > 0 {
+        sql.push_str(&format!(" LIMIT {}", f.limit));
+    }
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows: Vec<FindingRow> = stmt
+        .query_map(rusqlite::params_from_iter(args.iter()), map_finding)?
+        .collect::<rusqlite::Result<_>>()?;
+    for r in &mut rows {
+        r.detections = detections(conn, &r.id)?;
+    }
+    Ok(rows)
+}
+
+fn detections(conn: &Connection, finding_id: &str) -> Result<Vec<(String, String, String, u64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT type, category, severity, count FROM finding_detections WHERE finding_id = ?1 ORDER BY type",
+    )?;
+    let rows = stmt
+        .query_map(params![finding_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? as u64))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+impl Store {
+    /// Findings matching a filter (its `job` an id or a name), newest first.
+    pub fn findings(&self, f: &FindingFilter) -> Result<Vec<FindingRow>> {
+        let mut f = f.clone();
+        if let Some(v) = &f.job {
+            f.job = Some(self.job(v).map(|j| j.id).unwrap_or_else(|_| v.clone()));
+        }
+        select(&self.conn, &f)
     }
 
     /// A finding by id (or a unique prefix).
@@ -287,68 +277,8 @@ impl Store {
             return Err(Error::NotFound(format!("a unique finding {id}")));
         }
         let mut f = rows.remove(0);
-        f.detections = self.detections(&f.id)?;
+        f.detections = detections(&self.conn, &f.id)?;
         Ok(f)
-    }
-
-    /// Adds a suppression rule and archives the findings it covers; returns the rule id and
-    /// how many findings it archived. Their undelivered events are dropped.
-    pub fn add_suppression(
-        &mut self,
-        rule: &Suppression,
-        now: DateTime<Utc>,
-    ) -> Result<(i64, usize)> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO suppressions (created_at, job_id, type, category, bucket, key_prefix, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![now_text(now), rule.job, rule.kind, rule.category, rule.bucket, rule.key_prefix, rule.severity.map(Severity::as_str)],
-        )?;
-        let id = tx.last_insert_rowid();
-        tx.commit()?;
-        let all = self.findings(&FindingFilter {
-            job: rule.job.clone(),
-            ..Default::default()
-        })?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut n = 0;
-        for f in all.iter().filter(|f| rule.matches(f)) {
-            tx.execute(
-                "UPDATE findings SET archived = 1 WHERE id = ?1",
-                params![f.id],
-            )?;
-            tx.execute(
-                "DELETE FROM deliveries WHERE delivered_at IS NULL AND event_id IN (SELECT event_id FROM events WHERE finding_id = ?1)",
-                params![f.id],
-            )?;
-            n += 1;
-        }
-        tx.commit()?;
-        Ok((id, n))
-    }
-
-    /// Every suppression rule.
-    pub fn suppressions(&self) -> Result<Vec<Suppression>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, job_id, type, category, bucket, key_prefix, severity FROM suppressions ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(Suppression {
-                    id: r.get(0)?,
-                    job: r.get(1)?,
-                    kind: r.get(2)?,
-                    category: r.get(3)?,
-                    bucket: r.get(4)?,
-                    key_prefix: r.get(5)?,
-                    severity: severity_column(r, 6)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
     }
 }
 
@@ -359,7 +289,7 @@ pub(super) fn insert_finding(
     rules: &[Suppression],
 ) -> Result<()> {
     let f = &nf.finding;
-    let archived = rules.iter().any(|r| r.matches(f));
+    let archived = archived_by(rules, f);
     let added = tx.execute(
         "INSERT OR IGNORE INTO findings (id, job_id, run_id, storage, bucket, key, uri, version_id, etag, finding_type, severity, count, created_at, archived, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -379,7 +309,7 @@ pub(super) fn insert_finding(
         )?;
     }
     if archived {
-        return Ok(());
+        return mark_new(tx, f, rules);
     }
     tx.execute(
         "INSERT OR IGNORE INTO events (event_id, finding_id, job_id, run_id, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

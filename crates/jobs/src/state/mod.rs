@@ -1,5 +1,6 @@
 //! The state database: one SQLite file (WAL) with versioned migrations. Jobs, runs, the
-//! object state behind incremental runs, findings, suppression rules and the event outbox.
+//! object state behind incremental runs, findings, suppression rules and the event outbox,
+//! and the record of reveals.
 //! Several processes may open one file; a job is run by one process at a time (a lock file).
 
 /// Display, serialisation and SQLite TEXT conversion of a status enum, all through its
@@ -40,16 +41,20 @@ macro_rules! text_value {
     };
 }
 
+mod finding_stats;
 mod findings;
 mod jobs;
 mod outbox;
+mod rules;
 mod runs;
 mod schema;
 mod store;
 
-pub use findings::{FindingFilter, FindingRow, NewFinding, Suppression};
+pub use finding_stats::{GroupBy, StatsRow};
+pub use findings::{FindingFilter, FindingRow, NewFinding};
 pub use jobs::{JobRow, JobStatus};
 pub use outbox::PendingEvent;
+pub use rules::{RuleAction, Suppression};
 pub use runs::{BatchObject, RunRow, RunStatus, Trigger};
 pub use schema::{now_text, parse_time, SCHEMA_VERSION};
 pub use store::{RunLock, Store};

@@ -8,7 +8,8 @@ use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use serde::Serialize;
 use trawl_identifiers::Severity;
 
-use super::findings::{insert_finding, NewFinding, Suppression};
+use super::findings::{insert_finding, NewFinding};
+use super::rules::Suppression;
 use super::schema::now_text;
 use super::store::Store;
 use crate::error::{Error, Result};

@@ -6,7 +6,7 @@ use rusqlite::Transaction;
 use crate::error::Result;
 
 /// Schema migrations, in order; the database's `user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: the first schema.
     r#"
     CREATE TABLE jobs (
@@ -108,6 +108,29 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX deliveries_pending ON deliveries(sink, delivered_at);
     "#,
+    // 2: rules with a life (name, action, author, edits) and what archived each finding;
+    // the record of reveals.
+    r#"
+    ALTER TABLE suppressions ADD COLUMN name TEXT;
+    ALTER TABLE suppressions ADD COLUMN description TEXT;
+    ALTER TABLE suppressions ADD COLUMN action TEXT NOT NULL DEFAULT 'ARCHIVE';
+    ALTER TABLE suppressions ADD COLUMN created_by TEXT;
+    ALTER TABLE suppressions ADD COLUMN updated_at TEXT;
+    CREATE TABLE finding_archives (
+        finding_id TEXT NOT NULL,
+        rule_id INTEGER NOT NULL,
+        PRIMARY KEY (finding_id, rule_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX finding_archives_rule ON finding_archives(rule_id);
+    CREATE TABLE reveals (
+        id INTEGER PRIMARY KEY,
+        finding_id TEXT NOT NULL,
+        revealed_at TEXT NOT NULL,
+        revealed_by TEXT NOT NULL,
+        outcome TEXT NOT NULL
+    );
+    CREATE INDEX reveals_finding ON reveals(finding_id);
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -129,6 +152,10 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 pub(super) fn migrate(tx: &Transaction<'_>, version: i64) -> Result<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         tx.execute_batch(sql)?;
+        if i == 1 {
+            // Findings archived under schema 1 get the marks of the rules that cover them.
+            super::rules::backfill(tx)?;
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
     }
     Ok(())

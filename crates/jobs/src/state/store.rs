@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
+use trawl_scanner::private_file::{self, WriteMode};
 
 use super::schema::{self, SCHEMA_VERSION};
 use crate::error::{Error, Result};
@@ -24,9 +25,10 @@ pub struct Store {
 impl Store {
     /// Opens (creating it and its directory if needed) and migrates the state database.
     pub fn open(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
+        // The database holds where sensitive data sits: the file is created (or narrowed to)
+        // 0600 before SQLite opens it, and SQLite gives its WAL and shared-memory files the
+        // database file's mode.
+        private_file::open(path, WriteMode::Keep).map_err(|e| Error::io(path, e))?;
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(30))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -66,14 +68,8 @@ impl Store {
         let mut dir = self.path.clone().into_os_string();
         dir.push(".locks");
         let dir = PathBuf::from(dir);
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let path = dir.join(format!("{job_id}.lock"));
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+        let file = private_file::open(&path, WriteMode::Keep).map_err(|e| Error::io(&path, e))?;
         match file.try_lock() {
             Ok(()) => Ok(RunLock { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked(job_id.to_string())),
@@ -99,6 +95,37 @@ mod tests {
             .unwrap();
         drop(s);
         assert!(matches!(Store::open(&p), Err(Error::SchemaTooNew { .. })));
+    }
+
+    /// The database and the WAL and shared-memory files SQLite makes beside it are 0600 even
+    /// under umask 000, and an existing database that others could read is narrowed.
+    #[cfg(unix)]
+    #[test]
+    #[allow(unsafe_code)]
+    fn database_files_are_the_owners_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("new/state.db");
+        // SAFETY: umask only sets the process's file-creation mask; the old mask is put back.
+        let old = unsafe { libc::umask(0) };
+        let opened = Store::open(&p);
+        // SAFETY: as above.
+        unsafe { libc::umask(old) };
+        let s = opened.unwrap();
+        s.conn
+            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        for name in ["state.db", "state.db-wal", "state.db-shm"] {
+            assert_eq!(mode(&dir.path().join("new").join(name)), 0o600, "{name}");
+        }
+        assert_eq!(mode(&dir.path().join("new")), 0o700);
+        drop(s);
+        let loose = dir.path().join("loose.db");
+        drop(Store::open(&loose).unwrap());
+        std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).unwrap();
+        drop(Store::open(&loose).unwrap());
+        assert_eq!(mode(&loose), 0o600);
     }
 
     #[test]
