@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use trawl_identifiers::Severity;
 use trawl_jobs::{
-    now_text, parse_time, FindingFilter, FindingRow, GroupBy, RuleAction, StatsRow, Store,
-    Suppression,
+    now_text, parse_time, reveal_finding, FindingFilter, FindingRow, GroupBy, Reveal, RuleAction,
+    StatsRow, Store, Suppression,
 };
 
 use crate::jobs::{Format, StateArg};
@@ -125,6 +125,20 @@ enum FindingsCommand {
     Show {
         /// Finding id (or a unique prefix).
         id: String,
+    },
+    /// Read the finding's object again and print the raw values at its stored locations (at
+    /// most 10 per type); nothing when the object changed or vanished. Recorded with who asked.
+    Reveal {
+        /// Finding id (or a unique prefix).
+        id: String,
+        /// Output: text, or the JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who revealed what and when (of one finding, or all).
+    Reveals {
+        /// Finding id.
+        id: Option<String>,
     },
     /// Archive one finding by hand.
     Archive {
@@ -391,6 +405,75 @@ fn rules(store: &mut Store, command: RulesCommand, out: &mut dyn Write) -> Resul
     Ok(())
 }
 
+/// A reveal for people: the object, then each type's values with their locations.
+fn write_reveal(out: &mut dyn Write, r: &Reveal) -> Result<()> {
+    match r {
+        Reveal::Revealed {
+            finding_id,
+            uri,
+            types,
+        } => {
+            writeln!(out, "finding {finding_id}: {uri} (read again, unchanged)")?;
+            for t in types {
+                writeln!(out, "{}", t.kind)?;
+                for v in &t.values {
+                    writeln!(out, "  {}: {}", location_text(&v.location), v.value)?;
+                }
+                if t.not_found > 0 {
+                    writeln!(
+                        out,
+                        "  ({} stored location(s) hold no {} any more)",
+                        t.not_found, t.kind
+                    )?;
+                }
+            }
+        }
+        Reveal::Changed {
+            finding_id,
+            uri,
+            reason,
+        } => writeln!(
+            out,
+            "finding {finding_id}: {uri}: {reason}; nothing revealed (run the job again)"
+        )?,
+        Reveal::Vanished { finding_id, uri } => {
+            writeln!(out, "finding {finding_id}: {uri} is gone; nothing revealed")?
+        }
+    }
+    Ok(())
+}
+
+/// A stored location in a few words: member, then line and column, cell, record or page.
+fn location_text(loc: &serde_json::Value) -> String {
+    let mut parts = Vec::new();
+    if let Some(m) = loc["member"].as_array() {
+        let names: Vec<&str> = m.iter().filter_map(|v| v.as_str()).collect();
+        parts.push(format!("in {}", names.join(" > ")));
+    }
+    if let Some(l) = loc["lineRanges"].get(0) {
+        parts.push(format!("line {}, column {}", l["start"], l["startColumn"]));
+    } else if let Some(c) = loc["cells"].get(0) {
+        match c["cellReference"].as_str() {
+            Some(r) => parts.push(format!("cell {r}")),
+            None => parts.push(format!("row {}, column {}", c["row"], c["column"])),
+        }
+    } else if let Some(r) = loc["records"].get(0) {
+        parts.push(format!(
+            "record {} {}",
+            r["recordIndex"],
+            r["jsonPath"].as_str().unwrap_or("")
+        ));
+    } else if let Some(p) = loc["pages"].get(0) {
+        parts.push(format!("page {}", p["pageNumber"]));
+    }
+    if parts.is_empty() {
+        if let Some(o) = loc["offsetRanges"].get(0) {
+            parts.push(format!("bytes {}..{}", o["start"], o["end"]));
+        }
+    }
+    parts.join(", ")
+}
+
 /// `trawl findings ...`.
 pub fn run(args: FindingsArgs) -> Result<ExitStatus> {
     let (_, mut store) = args.state.open()?;
@@ -419,6 +502,26 @@ pub fn run(args: FindingsArgs) -> Result<ExitStatus> {
         FindingsCommand::Show { id } => {
             let f = store.finding(&id)?;
             writeln!(out, "{}", serde_json::to_string_pretty(&f)?)?;
+        }
+        FindingsCommand::Reveal { id, json } => {
+            let path = store.path().to_path_buf();
+            drop(store);
+            let revealed = reveal_finding(&path, &id, &current_user())?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&revealed)?)?;
+            } else {
+                write_reveal(&mut out, &revealed)?;
+            }
+            return Ok(match revealed {
+                Reveal::Revealed { .. } => ExitStatus::Ok,
+                _ => ExitStatus::Findings,
+            });
+        }
+        FindingsCommand::Reveals { id } => {
+            let id = id.map(|i| store.finding(&i).map(|f| f.id)).transpose()?;
+            for r in store.reveals(id.as_deref())? {
+                writeln!(out, "{}", serde_json::to_string(&r)?)?;
+            }
         }
         FindingsCommand::Archive { id } => {
             let f = store.archive_finding(&id)?;

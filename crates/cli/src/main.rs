@@ -28,7 +28,8 @@ mod s3args;
 enum ExitStatus {
     /// The scan ran.
     Ok = 0,
-    /// `--fail-on` was given and a finding at or above it exists.
+    /// `--fail-on` was given and a finding at or above it exists; or `findings reveal`
+    /// revealed nothing (the object changed or vanished).
     Findings = 1,
     /// Usage or fatal error.
     Error = 2,

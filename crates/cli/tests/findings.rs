@@ -367,3 +367,85 @@ fn suppression_rules_have_a_full_life() {
     let err = String::from_utf8_lossy(&missing.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn reveal_reads_the_unchanged_object_again_and_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let file = data.join("people.txt");
+    std::fs::write(&file, format!("intro\n{CARD}\n{SSN}\n")).unwrap();
+    let (state, id) = job(dir.path(), "reveal", &[&data]);
+    run(&state, &id);
+    let rows = list(&state, &[]);
+    assert_eq!(rows.len(), 1);
+    let fid = rows[0]["id"].as_str().unwrap().to_string();
+    // Nothing raw is stored: not in the finding, not in the database file.
+    let db = std::fs::read(&state).unwrap();
+    for raw in ["4539 2274 2374 7675", "536-22-8921"] {
+        assert!(!rows[0].to_string().contains(raw));
+        assert!(
+            !db.windows(raw.len()).any(|w| w == raw.as_bytes()),
+            "{raw} in the database"
+        );
+    }
+    let mut c = trawl(&state);
+    c.env("TRAWL_USER", "bob")
+        .args(["findings", "reveal", &fid[..8]]);
+    let text = ok(&mut c);
+    assert!(
+        text.contains("line 2, column 21: 4539 2274 2374 7675"),
+        "{text}"
+    );
+    assert!(
+        text.contains("536-22-8921") && text.contains("536-22-8922"),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&ok(
+        trawl(&state).args(["findings", "reveal", &fid, "--json"])
+    ))
+    .unwrap();
+    assert_eq!(json["outcome"], "REVEALED");
+    let ssn = json["types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["type"] == "USA_SOCIAL_SECURITY_NUMBER")
+        .unwrap();
+    assert_eq!(ssn["values"][0]["value"], "536-22-8921");
+    assert_eq!(ssn["values"][0]["location"]["lineRanges"][0]["start"], 3);
+    // The file changes (same size, a later time): nothing revealed, exit status 1.
+    std::fs::write(&file, format!("intro\n{CARD}\n{}\n", SSN.replace('1', "7"))).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let out = trawl(&state)
+        .args(["findings", "reveal", &fid])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("modification time changed") && text.contains("nothing revealed"),
+        "{text}"
+    );
+    assert!(!text.contains("4539"), "{text}");
+    std::fs::remove_file(&file).unwrap();
+    let out = trawl(&state)
+        .args(["findings", "reveal", &fid])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is gone"));
+    // Every attempt is recorded: who, when, what came of it.
+    let log = jsonl(&ok(trawl(&state).args(["findings", "reveals", &fid])));
+    let outcomes: Vec<&str> = log.iter().map(|r| r["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes[0], "REVEALED 3");
+    assert!(outcomes[2].starts_with("CHANGED"), "{outcomes:?}");
+    assert_eq!(outcomes[3], "VANISHED");
+    assert_eq!(log[0]["revealed_by"], "bob");
+}

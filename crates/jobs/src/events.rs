@@ -150,7 +150,8 @@ pub fn resource_name(r: &ResultRecord) -> String {
     }
 }
 
-fn occurrence(o: &Occurrence) -> Value {
+/// An occurrence as a finding shows it (its location and masked sample).
+pub(crate) fn occurrence(o: &Occurrence) -> Value {
     let mut v = serde_json::Map::new();
     if let Some(c) = &o.cell {
         v.insert(

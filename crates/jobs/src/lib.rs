@@ -24,6 +24,7 @@ mod definition;
 mod error;
 mod events;
 mod results;
+mod reveal;
 mod runner;
 mod schedule;
 mod sinks;
@@ -38,13 +39,14 @@ pub use definition::{
 };
 pub use error::{Error, Result};
 pub use events::{finding_event, Event, GenericFinding, PolicyCadence};
+pub use reveal::{reveal_finding, Reveal, RevealedType, RevealedValue, MAX_REVEALED_PER_TYPE};
 pub use runner::{
     deliver, posture_finding, publish_finding, run_job, RunOptions, RunOutcome, StartHook, WarnHook,
 };
 pub use schedule::Schedule;
 pub use state::{
-    now_text, parse_time, FindingFilter, FindingRow, GroupBy, JobRow, JobStatus, RuleAction,
-    RunLock, RunRow, RunStatus, StatsRow, Store, Suppression, Trigger, SCHEMA_VERSION,
+    now_text, parse_time, FindingFilter, FindingRow, GroupBy, JobRow, JobStatus, RevealRecord,
+    RuleAction, RunLock, RunRow, RunStatus, StatsRow, Store, Suppression, Trigger, SCHEMA_VERSION,
 };
 pub use stats::{sensitivity_score, TargetStats};
 

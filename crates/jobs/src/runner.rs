@@ -688,21 +688,11 @@ fn scan_config(
 ) -> ScanConfig {
     let mut scope = job.scope.clone();
     scope.sample_seed = Some(seed_of(&run.id));
-    let l = &job.def.limits;
-    let defaults = Limits::default();
     ScanConfig {
-        threads: l.threads.unwrap_or(0),
-        limits: Limits {
-            max_depth: l.max_depth.unwrap_or(defaults.max_depth),
-            max_total_bytes: l.max_extracted_bytes.unwrap_or(defaults.max_total_bytes),
-            time_budget: l
-                .time_budget_seconds
-                .map(Duration::from_secs_f64)
-                .or(defaults.time_budget),
-            ..defaults
-        },
+        threads: job.def.limits.threads.unwrap_or(0),
+        limits: job_limits(job),
         record: RecordOptions {
-            max_occurrences: l.max_occurrences.unwrap_or(1000),
+            max_occurrences: job.def.limits.max_occurrences.unwrap_or(1000),
             reveal: false,
             run_id: run.id.clone(),
             job_id: Some(run.job_id.clone()),
@@ -710,19 +700,39 @@ fn scan_config(
         scope,
         filter: Some(filter),
         cancel: Some(cancel),
-        s3: S3Options {
-            region: Some(job.region().to_string()),
-            endpoint_url: job.def.s3.endpoint.clone(),
-            profile: job.def.s3.profile.clone(),
-            path_style: job.def.s3.path_style,
-            no_sign_request: job.def.s3.no_sign_request,
-            assume_role: job.def.s3.assume_role.clone(),
-            concurrency: job.def.s3.concurrency,
-            all_versions: job.def.s3.all_versions,
-            posture: job.def.s3.posture,
-            tls: job.def.tls.clone(),
-            ..Default::default()
-        },
+        s3: s3_options(job),
+    }
+}
+
+/// The extraction limits a job sets, over the defaults.
+pub(crate) fn job_limits(job: &Job) -> Limits {
+    let l = &job.def.limits;
+    let defaults = Limits::default();
+    Limits {
+        max_depth: l.max_depth.unwrap_or(defaults.max_depth),
+        max_total_bytes: l.max_extracted_bytes.unwrap_or(defaults.max_total_bytes),
+        time_budget: l
+            .time_budget_seconds
+            .map(Duration::from_secs_f64)
+            .or(defaults.time_budget),
+        ..defaults
+    }
+}
+
+/// How a job reaches S3.
+pub(crate) fn s3_options(job: &Job) -> S3Options {
+    S3Options {
+        region: Some(job.region().to_string()),
+        endpoint_url: job.def.s3.endpoint.clone(),
+        profile: job.def.s3.profile.clone(),
+        path_style: job.def.s3.path_style,
+        no_sign_request: job.def.s3.no_sign_request,
+        assume_role: job.def.s3.assume_role.clone(),
+        concurrency: job.def.s3.concurrency,
+        all_versions: job.def.s3.all_versions,
+        posture: job.def.s3.posture,
+        tls: job.def.tls.clone(),
+        ..Default::default()
     }
 }
 
