@@ -191,6 +191,10 @@ pub struct ResultsDef {
     /// S3 endpoint override for an `s3://` location (path-style; a local test server).
     #[serde(default)]
     pub endpoint: Option<String>,
+    /// The KMS key (id, ARN or alias) that encrypts results uploaded to S3 (SSE-KMS); without
+    /// it, uploads ask for SSE-S3. Results are never uploaded unencrypted.
+    #[serde(default)]
+    pub kms_key_id: Option<String>,
 }
 
 /// S3 access.
@@ -617,6 +621,14 @@ impl JobDefinition {
                 "results.records_per_file",
                 "must be at least 1",
             ));
+        }
+        if self
+            .results
+            .kms_key_id
+            .as_deref()
+            .is_some_and(|k| k.trim().is_empty())
+        {
+            return Err(Error::def(file, "results.kms_key_id", "empty"));
         }
         if let Some(loc) = &self.results.location {
             if loc.is_empty() {

@@ -68,12 +68,13 @@ pub fn file_name(n: u64) -> String {
     format!("results-{n:05}.jsonl.gz")
 }
 
-/// Uploads files to S3.
+/// Uploads files to S3, always encrypted at rest: SSE-KMS with the job's key, else SSE-S3.
 #[derive(Clone, Debug)]
 pub struct Uploader {
     client: aws_sdk_s3::Client,
     bucket: String,
     prefix: String,
+    kms_key_id: Option<String>,
 }
 
 impl Uploader {
@@ -84,6 +85,7 @@ impl Uploader {
         tls: &trawl_net::TlsOptions,
         bucket: &str,
         prefix: &str,
+        kms_key_id: Option<&str>,
     ) -> std::result::Result<Uploader, String> {
         let conf = crate::aws_config(region, endpoint, tls)?;
         let s3 = aws_sdk_s3::config::Builder::from(&conf)
@@ -94,7 +96,16 @@ impl Uploader {
             client,
             bucket: bucket.to_string(),
             prefix: prefix.to_string(),
+            kms_key_id: kms_key_id.map(str::to_string),
         })
+    }
+
+    /// How uploads are encrypted, as the run summary says it: `SSE-KMS (key ...)` or `SSE-S3`.
+    pub fn encryption(&self) -> String {
+        match &self.kms_key_id {
+            Some(k) => format!("SSE-KMS (key {k})"),
+            None => "SSE-S3".into(),
+        }
     }
 
     /// Uploads a local file under the prefix with its file name.
@@ -110,23 +121,43 @@ impl Uploader {
         } else {
             "application/json"
         };
-        crate::runtime()
-            .block_on(
-                self.client
-                    .put_object()
-                    .bucket(&self.bucket)
-                    .key(&key)
-                    .content_type(content_type)
-                    .body(body.into())
-                    .send(),
-            )
-            .map_err(|e| {
-                Error::Results(format!(
+        use aws_sdk_s3::error::ProvideErrorMetadata;
+        use aws_sdk_s3::types::ServerSideEncryption;
+        let put = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .content_type(content_type)
+            .body(body.into());
+        let put = match &self.kms_key_id {
+            Some(k) => put
+                .server_side_encryption(ServerSideEncryption::AwsKms)
+                .ssekms_key_id(k),
+            None => put.server_side_encryption(ServerSideEncryption::Aes256),
+        };
+        crate::runtime().block_on(put.send()).map_err(|e| {
+            let code = e.code().unwrap_or("");
+            let message = e.message().unwrap_or("");
+            match &self.kms_key_id {
+                Some(k)
+                    if code.starts_with("KMS")
+                        || (code == "AccessDenied"
+                            && message.to_ascii_lowercase().contains("kms")) =>
+                {
+                    Error::Results(format!(
+                        "uploading s3://{}/{key}: the KMS key {k} was refused ({code}: {message}); \
+                         the key must be enabled and allow this identity kms:GenerateDataKey",
+                        self.bucket
+                    ))
+                }
+                _ => Error::Results(format!(
                     "uploading s3://{}/{key}: {}",
                     self.bucket,
                     aws_sdk_s3::error::DisplayErrorContext(&e)
-                ))
-            })?;
+                )),
+            }
+        })?;
         Ok(())
     }
 }
@@ -227,6 +258,11 @@ impl ResultsWriter {
         self.records = 0;
         self.file = Self::open_file(&self.dir, self.file_no, 0)?;
         Ok(())
+    }
+
+    /// How the run's uploads are encrypted (`None` for local results).
+    pub fn encryption(&self) -> Option<String> {
+        self.upload.as_ref().map(Uploader::encryption)
     }
 
     /// Writes the run summary and, for S3, uploads every file of the run (and, when the run

@@ -561,6 +561,7 @@ fn open_results(
                 &job.def.tls,
                 bucket,
                 prefix,
+                job.def.results.kms_key_id.as_deref(),
             )
             .map_err(Error::Results)?;
             (staging, Some(up))
@@ -908,6 +909,7 @@ fn scan(
         "targets": sink.targets,
         "warnings": notices,
         "results_location": location.display(),
+        "results_encryption": sink.writer.encryption(),
         "this_session": pipeline_summary,
     });
     sink.writer
