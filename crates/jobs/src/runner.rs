@@ -528,6 +528,45 @@ pub fn posture_finding(
     }
 }
 
+/// A policy finding as the store keeps it: bucket-level (no key), one detection of its own
+/// type in category `POLICY`, its `detail` the event's.
+fn policy_row(
+    job: &Job,
+    job_id: &str,
+    run_id: &str,
+    f: &crate::events::GenericFinding,
+) -> FindingRow {
+    let event = finding_event(job.account(), job.region(), f);
+    let bucket = f.resources_affected["s3Bucket"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let severity = Severity::parse(&f.severity).unwrap_or(Severity::Low);
+    FindingRow {
+        id: f.id.clone(),
+        job_id: job_id.to_string(),
+        run_id: run_id.to_string(),
+        storage: trawl_scanner::Storage::S3.as_str().to_string(),
+        uri: format!("s3://{bucket}"),
+        bucket: Some(bucket),
+        key: String::new(),
+        version_id: None,
+        etag: None,
+        finding_type: f.kind.clone(),
+        severity,
+        count: 1,
+        created_at: now_text(f.created_at),
+        archived: false,
+        detections: vec![(
+            f.kind.clone(),
+            "POLICY".into(),
+            severity.as_str().to_string(),
+            1,
+        )],
+        detail: event.detail,
+    }
+}
+
 /// Where a run's results go, and the writer, positioned where the run left off.
 fn open_results(
     store: &Store,
@@ -869,10 +908,14 @@ fn scan(
             }
         }
     }
+    let rules = sink.store.suppressions()?;
     for f in &posture {
         let now = opts.clock.now();
         let finding = posture_finding(job, &job_id, created.unwrap_or(now), now, f);
-        publish_finding(sink.store, job, &job_id, &run.id, &finding)?;
+        let row = policy_row(job, &job_id, &run.id, &finding);
+        if !sink.store.upsert_policy_finding(&row, &rules)? {
+            publish_finding(sink.store, job, &job_id, &run.id, &finding)?;
+        }
     }
     let stopped = cancel.load(Ordering::Relaxed) || pipeline_summary.cancelled;
     let job_status = sink.store.job(&job_id)?.status;

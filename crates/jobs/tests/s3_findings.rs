@@ -319,3 +319,83 @@ fn an_s3_finding_is_revealed_from_the_same_object_only() {
     assert_eq!(log.len(), 3);
     assert!(log.iter().all(|r| r.revealed_by == "carol"));
 }
+
+#[test]
+fn posture_findings_are_stored_once_across_runs_and_suppressed_like_the_others() {
+    let Some(endpoint) = endpoint() else { return };
+    let s3 = S3::new(&endpoint);
+    let bucket = s3.bucket("posture");
+    s3.put(&bucket, "in/card.txt", CARD);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.db");
+    let mut store = Store::open(&state).unwrap();
+    let job = create(
+        &store,
+        dir.path(),
+        &format!(
+            "name = \"posture\"\ntargets = [\"s3://{bucket}/in/\"]\n[s3]\nendpoint = \"{endpoint}\"\nposture = true\n\
+             [tls]\nallow_insecure_endpoint = true\n[[events]]\ntype = \"jsonl\"\npath = \"events.jsonl\"\n"
+        ),
+        Utc::now(),
+    );
+    let policy = |store: &Store, archived: bool| {
+        store
+            .findings(&FindingFilter {
+                category: Some("POLICY".into()),
+                archived,
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    let first = run_job(&state, &job.id, &RunOptions::new(&state)).unwrap();
+    let after_first = policy(&store, false);
+    let types: Vec<&str> = after_first
+        .iter()
+        .map(|f| f.finding_type.as_str())
+        .collect();
+    assert!(
+        types.contains(&"Policy:IAMUser/S3BucketEncryptionDisabled")
+            && types.contains(&"Policy:IAMUser/S3BlockPublicAccessDisabled"),
+        "{types:?}"
+    );
+    assert!(after_first.iter().all(|f| f.run_id == first.run.id
+        && f.bucket.as_deref() == Some(bucket.as_str())
+        && f.detections[0].1 == "POLICY"));
+    // The same settings in a second run: the same findings, updated, not doubled.
+    let second = run_job(&state, &job.id, &RunOptions::new(&state)).unwrap();
+    let after_second = policy(&store, false);
+    assert_eq!(after_second.len(), after_first.len());
+    let mut ids_first: Vec<&str> = after_first.iter().map(|f| f.id.as_str()).collect();
+    let mut ids_second: Vec<&str> = after_second.iter().map(|f| f.id.as_str()).collect();
+    ids_first.sort();
+    ids_second.sort();
+    assert_eq!(ids_first, ids_second);
+    assert!(after_second.iter().all(|f| f.run_id == second.run.id));
+    // Counted and suppressed as the others are.
+    let stats = store
+        .finding_stats(&FindingFilter::default(), trawl_jobs::GroupBy::Category)
+        .unwrap();
+    let row = stats.iter().find(|r| r.key == "POLICY").unwrap();
+    assert_eq!(row.findings as usize, after_second.len());
+    let rule = trawl_jobs::Suppression {
+        category: Some("POLICY".into()),
+        ..Default::default()
+    };
+    let (_, archived) = store.add_suppression(&rule, Utc::now()).unwrap();
+    assert_eq!(archived, after_second.len());
+    let events_before = std::fs::read_to_string(dir.path().join("events.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    run_job(&state, &job.id, &RunOptions::new(&state)).unwrap();
+    assert!(policy(&store, false).is_empty());
+    assert_eq!(policy(&store, true).len(), after_second.len());
+    let events_after = std::fs::read_to_string(dir.path().join("events.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    assert_eq!(
+        events_after, events_before,
+        "archived policy findings publish nothing"
+    );
+}

@@ -282,6 +282,65 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Stores a policy (posture) finding, or updates it when it is already stored (the same
+    /// job, bucket and type keep one id): its run, severity and detail follow the latest check,
+    /// its creation and archive state stay. A new one is archived when a rule covers it.
+    /// Returns whether it is archived.
+    pub fn upsert_policy_finding(&mut self, f: &FindingRow, rules: &[Suppression]) -> Result<bool> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let existing: Option<bool> = tx
+            .query_row(
+                "SELECT archived FROM findings WHERE id = ?1",
+                params![f.id],
+                |r| r.get(0),
+            )
+            .ok();
+        let archived = match existing {
+            Some(archived) => {
+                tx.execute(
+                    "UPDATE findings SET run_id = ?2, severity = ?3, detail = ?4 WHERE id = ?1",
+                    params![
+                        f.id,
+                        f.run_id,
+                        f.severity.as_str(),
+                        serde_json::to_string(&f.detail)?
+                    ],
+                )?;
+                tx.execute(
+                    "UPDATE finding_detections SET severity = ?2 WHERE finding_id = ?1",
+                    params![f.id, f.severity.as_str()],
+                )?;
+                archived
+            }
+            None => {
+                let archived = archived_by(rules, f);
+                tx.execute(
+                    "INSERT INTO findings (id, job_id, run_id, storage, bucket, key, uri, version_id, etag, finding_type, severity, count, created_at, archived, detail)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, NULL, ?8, ?9, ?10, ?11, 0, ?12)",
+                    params![
+                        f.id, f.job_id, f.run_id, f.storage, f.bucket, f.key, f.uri, f.finding_type,
+                        f.severity.as_str(), f.count as i64, f.created_at,
+                        serde_json::to_string(&f.detail)?
+                    ],
+                )?;
+                for (kind, category, severity, count) in &f.detections {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO finding_detections (finding_id, type, category, severity, count) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![f.id, kind, category, severity, *count as i64],
+                    )?;
+                }
+                mark_new(&tx, f, rules)?;
+                archived
+            }
+        };
+        tx.commit()?;
+        Ok(archived)
+    }
+}
+
 pub(super) fn insert_finding(
     tx: &Transaction<'_>,
     nf: &NewFinding,
