@@ -8,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use trawl_identifiers::Severity;
 use trawl_jobs::{
     now_text, parse_time, reveal_finding, FindingFilter, FindingRow, GroupBy, Reveal, RuleAction,
-    StatsRow, Store, Suppression,
+    StatsRow, Store, Suppression, ValueGroup,
 };
 
 use crate::jobs::{Format, StateArg};
@@ -108,6 +108,10 @@ enum FindingsCommand {
     List {
         #[command(flatten)]
         filter: ListFilter,
+        /// Group the findings by the values they hold (a keyed hash of each value, never the
+        /// value): the same secret in many objects is one line.
+        #[arg(long)]
+        group_by_value: bool,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -282,6 +286,42 @@ fn write_findings(out: &mut dyn Write, rows: &[FindingRow], format: Format) -> R
         Format::Jsonl => {
             for f in rows {
                 writeln!(out, "{}", serde_json::to_string(f)?)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_value_groups(out: &mut dyn Write, groups: &[ValueGroup], format: Format) -> Result<()> {
+    match format {
+        Format::Table => {
+            writeln!(
+                out,
+                "{:<16}  {:<36}  {:>8}  OBJECTS",
+                "VALUE", "TYPE", "FINDINGS"
+            )?;
+            for g in groups {
+                let shown: Vec<&str> = g.objects.iter().take(3).map(String::as_str).collect();
+                let more = g.findings as usize - shown.len();
+                writeln!(
+                    out,
+                    "{:<16}  {:<36}  {:>8}  {}{}",
+                    &g.value_id[..16.min(g.value_id.len())],
+                    g.kind,
+                    g.findings,
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                )?;
+            }
+        }
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(groups)?)?,
+        Format::Jsonl => {
+            for g in groups {
+                writeln!(out, "{}", serde_json::to_string(g)?)?;
             }
         }
     }
@@ -479,9 +519,17 @@ pub fn run(args: FindingsArgs) -> Result<ExitStatus> {
     let (_, mut store) = args.state.open()?;
     let mut out = io::stdout().lock();
     match args.command {
-        FindingsCommand::List { filter, format } => {
-            let rows = store.findings(&filter.to_filter(&store)?)?;
-            write_findings(&mut out, &rows, format)?;
+        FindingsCommand::List {
+            filter,
+            group_by_value,
+            format,
+        } => {
+            let filter = filter.to_filter(&store)?;
+            if group_by_value {
+                write_value_groups(&mut out, &store.findings_by_value(&filter)?, format)?;
+            } else {
+                write_findings(&mut out, &store.findings(&filter)?, format)?;
+            }
         }
         FindingsCommand::Stats {
             group_by,

@@ -401,6 +401,7 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
         threads: args.threads,
         limits: args.limits.limits()?,
         record: RecordOptions {
+            value_key: None,
             max_occurrences: args.max_occurrences,
             reveal: args.reveal,
             run_id: trawl_scanner::new_run_id(),

@@ -449,3 +449,67 @@ fn reveal_reads_the_unchanged_object_again_and_is_recorded() {
     assert_eq!(outcomes[3], "VANISHED");
     assert_eq!(log[0]["revealed_by"], "bob");
 }
+
+#[test]
+fn group_by_value_joins_one_secret_across_objects_without_keeping_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    // One card in three files, in two spellings; another card in a fourth.
+    std::fs::write(data.join("a.txt"), format!("{CARD}\n")).unwrap();
+    std::fs::write(data.join("b.txt"), format!("x\n{CARD}\n")).unwrap();
+    std::fs::write(
+        data.join("c.txt"),
+        "credit card number: 4539-2274-2374-7675\n",
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("d.txt"),
+        "credit card number: 4539 2237 1857 0005\n",
+    )
+    .unwrap();
+    let (state, id) = job(dir.path(), "values", &[&data]);
+    run(&state, &id);
+    let groups = jsonl(&ok(trawl(&state).args([
+        "findings",
+        "list",
+        "--group-by-value",
+        "--format",
+        "jsonl",
+    ])));
+    let cards: Vec<&serde_json::Value> = groups
+        .iter()
+        .filter(|g| g["type"] == "CREDIT_CARD_NUMBER")
+        .collect();
+    assert_eq!(cards.len(), 2, "{groups:?}");
+    assert_eq!(cards[0]["findings"], 3);
+    assert_eq!(cards[1]["findings"], 1);
+    let objects: Vec<&str> = cards[0]["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_str().unwrap())
+        .collect();
+    assert!(objects.iter().all(|o| !o.ends_with("d.txt")), "{objects:?}");
+    // The id is a keyed hash: not the value, nor its plain SHA-256.
+    let value_id = cards[0]["value_id"].as_str().unwrap();
+    assert_eq!(value_id.len(), 32);
+    assert!(!value_id.contains("4539"));
+    let table = ok(trawl(&state).args(["findings", "list", "--group-by-value"]));
+    assert!(
+        table.contains("CREDIT_CARD_NUMBER") && table.contains("VALUE"),
+        "{table}"
+    );
+    // The filters apply.
+    let only_d = jsonl(&ok(trawl(&state).args([
+        "findings",
+        "list",
+        "--group-by-value",
+        "--format",
+        "jsonl",
+        "--key-prefix",
+        "d",
+    ])));
+    assert_eq!(only_d.len(), 1);
+    assert_eq!(only_d[0]["findings"], 1);
+}

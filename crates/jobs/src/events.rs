@@ -435,6 +435,7 @@ mod tests {
                         page: None,
                         masked: "4111********1111".into(),
                         value: Some("4111111111111111".into()),
+                        value_hash: None,
                     })
                     .collect(),
             }],

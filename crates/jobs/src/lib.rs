@@ -46,7 +46,8 @@ pub use runner::{
 pub use schedule::Schedule;
 pub use state::{
     now_text, parse_time, FindingFilter, FindingRow, GroupBy, JobRow, JobStatus, RevealRecord,
-    RuleAction, RunLock, RunRow, RunStatus, StatsRow, Store, Suppression, Trigger, SCHEMA_VERSION,
+    RuleAction, RunLock, RunRow, RunStatus, StatsRow, Store, Suppression, Trigger, ValueGroup,
+    SCHEMA_VERSION,
 };
 pub use stats::{sensitivity_score, TargetStats};
 

@@ -230,6 +230,7 @@ pub fn reveal_finding(state: &Path, id: &str, who: &str) -> Result<Reveal> {
             reveal: true,
             run_id: trawl_scanner::new_run_id(),
             job_id: Some(f.job_id.clone()),
+            value_key: None,
         },
         scope: Scope::default(),
         filter: Some(filter),

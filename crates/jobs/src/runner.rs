@@ -149,6 +149,22 @@ struct JobSink<'a> {
     clock: Arc<dyn Clock>,
 }
 
+/// The distinct (type, value hash) pairs of a record's listed occurrences.
+fn value_hashes(r: &ResultRecord) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = r
+        .detections
+        .iter()
+        .flat_map(|d| {
+            d.occurrences
+                .iter()
+                .filter_map(|o| o.value_hash.clone().map(|h| (d.kind.clone(), h)))
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 impl JobSink<'_> {
     /// The finding of a record with detections (`severity` being the record's), with its event.
     fn new_finding(
@@ -193,6 +209,7 @@ impl JobSink<'_> {
                 },
                 event_id: ev.id,
                 event: body,
+                values: value_hashes(r),
             }
         })
     }
@@ -725,6 +742,7 @@ fn scan_config(
     run: &RunRow,
     filter: ObjectFilter,
     cancel: Arc<AtomicBool>,
+    value_key: trawl_scanner::ValueKey,
 ) -> ScanConfig {
     let mut scope = job.scope.clone();
     scope.sample_seed = Some(seed_of(&run.id));
@@ -736,6 +754,7 @@ fn scan_config(
             reveal: false,
             run_id: run.id.clone(),
             job_id: Some(run.job_id.clone()),
+            value_key: Some(value_key),
         },
         scope,
         filter: Some(filter),
@@ -836,7 +855,7 @@ fn scan(
     let (location, writer) = open_results(store, job, run, opts)?;
     let (filter, skipped) = object_filter(store, job, run, created)?;
     let cancel = Arc::new(AtomicBool::new(false));
-    let config = scan_config(job, run, filter, cancel.clone());
+    let config = scan_config(job, run, filter, cancel.clone(), store.value_key()?);
     let targets = target_stats(job, run);
     let ctx = EventContext {
         account: job.account().to_string(),

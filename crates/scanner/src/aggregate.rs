@@ -26,6 +26,44 @@ pub struct RecordOptions {
     pub run_id: String,
     /// The job id, when run as a job.
     pub job_id: Option<String>,
+    /// A secret key: when given, each listed occurrence gets a keyed hash of its value
+    /// ([`Occurrence::value_hash`]), so that the same value in many objects can be grouped
+    /// without keeping it.
+    pub value_key: Option<ValueKey>,
+}
+
+/// The secret key of value hashes (HMAC-SHA-256), one per installation.
+#[derive(Clone)]
+pub struct ValueKey(pub [u8; 32]);
+
+impl std::fmt::Debug for ValueKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ValueKey(..)")
+    }
+}
+
+impl ValueKey {
+    /// The keyed hash of a value (128 bits, hex). Numbers written with separators (`4539 2274
+    /// ...`, `4539-2274-...`) hash as their digits, so that one card or id in two spellings is
+    /// one value.
+    pub fn hash(&self, value: &[u8]) -> String {
+        use hmac::{KeyInit, Mac};
+        let digits = value.iter().filter(|b| b.is_ascii_digit()).count();
+        let numeric = digits * 10 >= value.len() * 6;
+        let normal: Vec<u8> = value
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace() && !(numeric && matches!(b, b'-' | b'.' | b'/')))
+            .collect();
+        let mut mac = match hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.0) {
+            Ok(m) => m,
+            // HMAC takes a key of any length.
+            Err(_) => return String::new(),
+        };
+        mac.update(&normal);
+        let out = mac.finalize().into_bytes();
+        out[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 #[derive(Default)]
@@ -111,6 +149,11 @@ impl TextSink for ScanSink<'_, '_> {
                     .opts
                     .reveal
                     .then(|| String::from_utf8_lossy(&chunk.text[m.start..m.end]).into_owned()),
+                value_hash: self
+                    .opts
+                    .value_key
+                    .as_ref()
+                    .map(|k| k.hash(&chunk.text[m.start..m.end])),
             });
         }
     }

@@ -13,7 +13,7 @@
 //! let config = ScanConfig {
 //!     threads: 0,
 //!     limits: Default::default(),
-//!     record: RecordOptions { max_occurrences: 1000, reveal: false, run_id: "r1".into(), job_id: None },
+//!     record: RecordOptions { max_occurrences: 1000, reveal: false, run_id: "r1".into(), job_id: None, value_key: None },
 //!     ..Default::default()
 //! };
 //! let mut sink = CollectSink::default();
@@ -34,7 +34,7 @@ mod sink;
 mod source;
 mod summary;
 
-pub use aggregate::RecordOptions;
+pub use aggregate::{RecordOptions, ValueKey};
 pub use error::Error;
 pub use pipeline::{run, ObjectFilter, ScanConfig};
 pub use posture::{PostureFinding, PostureReport};

@@ -166,6 +166,10 @@ pub struct Occurrence {
     /// Raw value, only with `--reveal`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub value: Option<String>,
+    /// A keyed hash of the value (with [`RecordOptions::value_key`](crate::RecordOptions)),
+    /// for grouping; never written out.
+    #[serde(skip)]
+    pub value_hash: Option<String>,
 }
 
 /// A tabular cell.

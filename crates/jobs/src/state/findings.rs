@@ -129,6 +129,8 @@ pub struct NewFinding {
     pub event_id: String,
     /// Event body (JSON).
     pub event: String,
+    /// (type, keyed hash) of the values found, for grouping by value.
+    pub values: Vec<(String, String)>,
 }
 
 fn map_finding(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
@@ -365,6 +367,12 @@ pub(super) fn insert_finding(
         tx.execute(
             "INSERT OR IGNORE INTO finding_detections (finding_id, type, category, severity, count) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![f.id, kind, category, severity, *count as i64],
+        )?;
+    }
+    for (kind, hash) in &nf.values {
+        tx.execute(
+            "INSERT OR IGNORE INTO finding_values (finding_id, type, value_hash) VALUES (?1, ?2, ?3)",
+            params![f.id, kind, hash],
         )?;
     }
     if archived {

@@ -50,6 +50,7 @@ mod rules;
 mod runs;
 mod schema;
 mod store;
+mod values;
 
 pub use finding_stats::{GroupBy, StatsRow};
 pub use findings::{FindingFilter, FindingRow, NewFinding};
@@ -60,3 +61,4 @@ pub use rules::{RuleAction, Suppression};
 pub use runs::{BatchObject, RunRow, RunStatus, Trigger};
 pub use schema::{now_text, parse_time, SCHEMA_VERSION};
 pub use store::{RunLock, Store};
+pub use values::ValueGroup;

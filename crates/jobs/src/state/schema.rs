@@ -109,7 +109,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX deliveries_pending ON deliveries(sink, delivered_at);
     "#,
     // 2: rules with a life (name, action, author, edits) and what archived each finding;
-    // the record of reveals.
+    // the record of reveals; keyed hashes of found values; settings (the hash key).
     r#"
     ALTER TABLE suppressions ADD COLUMN name TEXT;
     ALTER TABLE suppressions ADD COLUMN description TEXT;
@@ -130,6 +130,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
         outcome TEXT NOT NULL
     );
     CREATE INDEX reveals_finding ON reveals(finding_id);
+    CREATE TABLE finding_values (
+        finding_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        value_hash TEXT NOT NULL,
+        PRIMARY KEY (finding_id, type, value_hash)
+    ) WITHOUT ROWID;
+    CREATE INDEX finding_values_hash ON finding_values(value_hash);
+    CREATE TABLE settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
     "#,
 ];
 
