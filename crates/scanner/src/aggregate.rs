@@ -53,7 +53,7 @@ impl ValueKey {
         let normal: Vec<u8> = value
             .iter()
             .copied()
-            .filter(|b| !b.is_ascii_whitespace() && !(numeric && matches!(b, b'-' | b'.' | b'/')))
+            .filter(|b| !(b.is_ascii_whitespace() || numeric && matches!(b, b'-' | b'.' | b'/')))
             .collect();
         let mut mac = match hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.0) {
             Ok(m) => m,
