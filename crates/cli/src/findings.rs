@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use trawl_identifiers::Severity;
 use trawl_jobs::{
-    now_text, parse_time, reveal_finding, FindingFilter, FindingRow, GroupBy, Reveal, RuleAction,
-    StatsRow, Store, Suppression, ValueGroup,
+    now_text, parse_time, reveal_finding, BucketScore, FindingFilter, FindingRow, GroupBy, Reveal,
+    RuleAction, StatsRow, Store, Suppression, ValueGroup,
 };
 
 use crate::jobs::{Format, StateArg};
@@ -159,6 +159,26 @@ enum FindingsCommand {
     Suppress {
         #[command(flatten)]
         fields: Box<RuleFields>,
+    },
+    /// Buckets' cumulative sensitivity scores (local targets by path), or one bucket's;
+    /// with options, change what its score counts or set it by hand.
+    Score {
+        /// Bucket (or local target path).
+        bucket: Option<String>,
+        /// Leave an identifier type out of the bucket's score (repeatable).
+        #[arg(long, value_name = "TYPE", requires = "bucket")]
+        exclude: Vec<String>,
+        /// Count an excluded type again (repeatable).
+        #[arg(long, value_name = "TYPE", requires = "bucket")]
+        include: Vec<String>,
+        /// Set the score by hand to 100 (sensitive), whatever the data says.
+        #[arg(long, requires = "bucket", conflicts_with = "reset")]
+        mark_sensitive: bool,
+        /// Go back to the calculated score.
+        #[arg(long, requires = "bucket")]
+        reset: bool,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
     },
     /// Suppression rules: list (the default), show, edit, delete.
     Rules {
@@ -328,21 +348,80 @@ fn write_value_groups(out: &mut dyn Write, groups: &[ValueGroup], format: Format
     Ok(())
 }
 
+fn write_scores(out: &mut dyn Write, scores: &[BucketScore], format: Format) -> Result<()> {
+    match format {
+        Format::Table => {
+            let width = scores
+                .iter()
+                .map(|s| s.bucket.len())
+                .max()
+                .unwrap_or(6)
+                .max(6);
+            writeln!(
+                out,
+                "{:<width$}  {:>5}  {:>8}  {:>9}  {:>14}  {:>9}  EXCLUDED",
+                "BUCKET", "SCORE", "OBJECTS", "ANALYSED", "BYTES ANALYSED", "SENSITIVE"
+            )?;
+            for s in scores {
+                writeln!(
+                    out,
+                    "{:<width$}  {:>5}  {:>8}  {:>9}  {:>14}  {:>9}  {}{}",
+                    s.bucket,
+                    s.sensitivity_score,
+                    s.objects,
+                    s.objects_analysed,
+                    s.bytes_analysed,
+                    s.objects_sensitive,
+                    s.excluded_types.join(","),
+                    if s.overridden { "  (set by hand)" } else { "" }
+                )?;
+            }
+        }
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(scores)?)?,
+        Format::Jsonl => {
+            for s in scores {
+                writeln!(out, "{}", serde_json::to_string(s)?)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn write_stats(out: &mut dyn Write, rows: &[StatsRow], format: Format) -> Result<()> {
     match format {
         Format::Table => {
             let width = rows.iter().map(|r| r.key.len()).max().unwrap_or(5).max(5);
-            writeln!(
+            let scored = rows.iter().any(|r| r.sensitivity_score.is_some());
+            write!(
                 out,
                 "{:<width$}  {:>10}  {:>12}",
                 "GROUP", "FINDINGS", "OCCURRENCES"
             )?;
+            if scored {
+                write!(
+                    out,
+                    "  {:>5}  {:>9}  {:>14}",
+                    "SCORE", "ANALYSED", "BYTES ANALYSED"
+                )?;
+            }
+            writeln!(out)?;
             for r in rows {
-                writeln!(
+                write!(
                     out,
                     "{:<width$}  {:>10}  {:>12}",
                     r.key, r.findings, r.occurrences
                 )?;
+                if scored {
+                    let show = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+                    write!(
+                        out,
+                        "  {:>5}  {:>9}  {:>14}",
+                        show(r.sensitivity_score.map(|s| s.to_string())),
+                        show(r.objects_analysed.map(|s| s.to_string())),
+                        show(r.bytes_analysed.map(|s| s.to_string()))
+                    )?;
+                }
+                writeln!(out)?;
             }
         }
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(rows)?)?,
@@ -591,6 +670,27 @@ pub fn run(args: FindingsArgs) -> Result<ExitStatus> {
             let (id, n) = store.add_suppression(&rule, chrono::Utc::now())?;
             writeln!(out, "{id}")?;
             eprintln!("trawl: suppression rule {id} added; {n} finding(s) archived");
+        }
+        FindingsCommand::Score {
+            bucket,
+            exclude,
+            include,
+            mark_sensitive,
+            reset,
+            format,
+        } => {
+            let manual = match (mark_sensitive, reset) {
+                (true, _) => Some(Some(100)),
+                (_, true) => Some(None),
+                _ => None,
+            };
+            let scores = match &bucket {
+                Some(b) if manual.is_some() || !exclude.is_empty() || !include.is_empty() => {
+                    vec![store.set_bucket_score(b, &exclude, &include, manual)?]
+                }
+                other => store.bucket_scores(other.as_deref())?,
+            };
+            write_scores(&mut out, &scores, format)?;
         }
         FindingsCommand::Rules { command } => {
             rules(&mut store, command.unwrap_or(RulesCommand::List), &mut out)?;

@@ -513,3 +513,91 @@ fn group_by_value_joins_one_secret_across_objects_without_keeping_it() {
     assert_eq!(only_d.len(), 1);
     assert_eq!(only_d[0]["findings"], 1);
 }
+
+fn score_of(state: &Path, bucket: &Path) -> serde_json::Value {
+    let mut c = trawl(state);
+    c.args(["findings", "score"])
+        .arg(bucket)
+        .args(["--format", "jsonl"]);
+    jsonl(&ok(&mut c)).remove(0)
+}
+
+/// The bucket score is cumulative (Macie's semantics): an unchanged re-run keeps it, a
+/// changed object moves it, excluded types and the manual override apply.
+#[test]
+fn the_bucket_score_moves_only_when_the_data_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("card.txt"), format!("{CARD}\n")).unwrap();
+    for i in 0..3 {
+        std::fs::write(data.join(format!("plain{i}.txt")), "nothing to see\n").unwrap();
+    }
+    let (state, id) = job(dir.path(), "score", &[&data]);
+    // No data yet.
+    assert_eq!(score_of(&state, &data)["sensitivity_score"], 50);
+    run(&state, &id);
+    let first = score_of(&state, &data);
+    // 4 analysed, 1 sensitive and HIGH: 51 + round(48 * (0.5 * sqrt(1/4) + 0.25 + 0.25)) = 87.
+    assert_eq!(first["sensitivity_score"], 87, "{first}");
+    assert_eq!(first["objects_analysed"], 4);
+    assert_eq!(first["objects_sensitive"], 1);
+    // An unchanged re-run (incremental: nothing is read again) keeps it.
+    let again = run(&state, &id);
+    assert_eq!(again["objects"], 0, "{again}");
+    assert_eq!(score_of(&state, &data), first);
+    // The card goes: nothing sensitive, every object analysed: 1.
+    std::fs::write(data.join("card.txt"), "the card was removed\n").unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(data.join("card.txt"))
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    run(&state, &id);
+    assert_eq!(score_of(&state, &data)["sensitivity_score"], 1);
+    // A new file with SSNs: sensitive again, 5 objects.
+    std::fs::write(data.join("ssn.txt"), format!("{SSN}\n")).unwrap();
+    run(&state, &id);
+    let with_ssn = score_of(&state, &data);
+    assert!(
+        (51..=99).contains(&with_ssn["sensitivity_score"].as_i64().unwrap()),
+        "{with_ssn}"
+    );
+    assert_eq!(with_ssn["objects"], 5);
+    // Leaving the type out of the score: nothing sensitive counted.
+    let mut c = trawl(&state);
+    c.args(["findings", "score"]).arg(&data).args([
+        "--exclude",
+        "USA_SOCIAL_SECURITY_NUMBER",
+        "--format",
+        "jsonl",
+    ]);
+    let excluded = jsonl(&ok(&mut c)).remove(0);
+    assert_eq!(excluded["sensitivity_score"], 1, "{excluded}");
+    assert_eq!(excluded["excluded_types"][0], "USA_SOCIAL_SECURITY_NUMBER");
+    // Set by hand, then back.
+    let mut c = trawl(&state);
+    c.args(["findings", "score"])
+        .arg(&data)
+        .args(["--mark-sensitive", "--format", "jsonl"]);
+    let manual = jsonl(&ok(&mut c)).remove(0);
+    assert_eq!(manual["sensitivity_score"], 100);
+    assert_eq!(manual["calculated_score"], 1);
+    let mut c = trawl(&state);
+    c.args(["findings", "score"]).arg(&data).args([
+        "--reset",
+        "--include",
+        "USA_SOCIAL_SECURITY_NUMBER",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(jsonl(&ok(&mut c)).remove(0), with_ssn);
+    // findings stats --group-by bucket shows it beside the counts.
+    let table = ok(trawl(&state).args(["findings", "stats", "--group-by", "bucket"]));
+    assert!(
+        table.contains("SCORE") && table.contains(&data.display().to_string()),
+        "{table}"
+    );
+}

@@ -45,11 +45,11 @@ pub use runner::{
 };
 pub use schedule::Schedule;
 pub use state::{
-    now_text, parse_time, FindingFilter, FindingRow, GroupBy, JobRow, JobStatus, RevealRecord,
-    RuleAction, RunLock, RunRow, RunStatus, StatsRow, Store, Suppression, Trigger, ValueGroup,
-    SCHEMA_VERSION,
+    now_text, parse_time, BucketScore, FindingFilter, FindingRow, GroupBy, JobRow, JobStatus,
+    RevealRecord, RuleAction, RunLock, RunRow, RunStatus, StatsRow, Store, Suppression, Trigger,
+    ValueGroup, SCHEMA_VERSION,
 };
-pub use stats::{sensitivity_score, TargetStats};
+pub use stats::{score, sensitivity_score, ScoreInput, TargetStats};
 
 use std::sync::OnceLock;
 

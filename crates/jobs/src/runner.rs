@@ -14,7 +14,7 @@ use trawl_formats::{Limits, ReasonCode};
 use trawl_identifiers::Severity;
 use trawl_scanner::{
     Notice, ObjectFilter, ObjectRef, RecordOptions, RecordSink, ResultRecord, S3Options,
-    ScanConfig, Status,
+    ScanConfig, Status, Target,
 };
 
 use crate::clock::{Clock, SystemClock};
@@ -24,8 +24,8 @@ use crate::events::{finding_event, sensitive_finding, EventContext};
 use crate::results::{Location, ResultsWriter, Uploader};
 use crate::sinks::{build_sinks, EventSink};
 use crate::state::{
-    now_text, BatchObject, FindingRow, JobStatus, NewFinding, RunRow, RunStatus, Store,
-    Suppression, Trigger,
+    now_text, BatchObject, BucketObject, FindingRow, JobStatus, NewFinding, RunRow, RunStatus,
+    Store, Suppression, Trigger,
 };
 use crate::stats::{sensitivity_score, target_index, TargetStats};
 
@@ -166,6 +166,28 @@ fn value_hashes(r: &ResultRecord) -> Vec<(String, String)> {
 }
 
 impl JobSink<'_> {
+    /// What a record adds to its bucket's cumulative score: an S3 object to its bucket, a
+    /// local file to the job target it was found under.
+    fn bucket_object(&self, r: &ResultRecord) -> BucketObject {
+        let bucket = match &r.object.bucket {
+            Some(b) => b.clone(),
+            None => match self.job.targets.get(target_index(&self.job.targets, r)) {
+                Some(Target::Local(p)) => p.display().to_string(),
+                _ => r.object.uri.clone(),
+            },
+        };
+        BucketObject {
+            bucket,
+            bytes: r.object.size,
+            analysed: r.status != Status::Skipped,
+            types: r
+                .detections
+                .iter()
+                .map(|d| (d.kind.clone(), d.severity))
+                .collect(),
+        }
+    }
+
     /// The finding of a record with detections (`severity` being the record's), with its event.
     fn new_finding(
         &self,
@@ -242,6 +264,7 @@ impl JobSink<'_> {
                 size: o.size,
                 severity,
                 finding,
+                bucket: (!transient).then(|| self.bucket_object(r)),
             });
             let i = target_index(&self.job.targets, r);
             if let Some(t) = self.targets.get_mut(i) {

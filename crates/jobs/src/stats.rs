@@ -72,25 +72,50 @@ pub fn sensitivity_score(t: &TargetStats) -> i64 {
     if t.error.is_some() && t.objects == 0 {
         return -1;
     }
-    if t.objects == 0 {
+    let with: u64 = t.objects_with_findings.values().sum();
+    let high = *t
+        .objects_with_findings
+        .get(Severity::High.as_str())
+        .unwrap_or(&0);
+    score(ScoreInput {
+        objects: t.objects,
+        skipped: t.skipped.values().sum(),
+        sensitive: with,
+        high,
+    })
+}
+
+/// What a sensitivity score is computed from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScoreInput {
+    /// Objects seen.
+    pub objects: u64,
+    /// Of them, objects that could not be analysed at all.
+    pub skipped: u64,
+    /// Analysed objects with sensitive data (of the counted types).
+    pub sensitive: u64,
+    /// Of those, objects with HIGH severity data.
+    pub high: u64,
+}
+
+/// The score on Macie's scale: `50` no objects yet; `-1` none could be analysed; `1..=49`
+/// nothing sensitive found, `49 - round(48 * analysed / objects)` (1 when every object was
+/// analysed); `51..=99` sensitive data found, `51 + round(48 * x)` with
+/// `x = 0.5 * sqrt(sensitive / analysed) + 0.25 * high / sensitive + 0.25 * analysed / objects`.
+pub fn score(i: ScoreInput) -> i64 {
+    if i.objects == 0 {
         return 50;
     }
-    let skipped: u64 = t.skipped.values().sum();
-    let analysed = t.objects.saturating_sub(skipped);
+    let analysed = i.objects.saturating_sub(i.skipped);
     if analysed == 0 {
         return -1;
     }
-    let share_analysed = analysed as f64 / t.objects as f64;
-    let with: u64 = t.objects_with_findings.values().sum();
-    if with == 0 {
+    let share_analysed = analysed as f64 / i.objects as f64;
+    if i.sensitive == 0 {
         return (49.0 - (48.0 * share_analysed).round()).clamp(1.0, 49.0) as i64;
     }
-    let share_sensitive = with as f64 / analysed as f64;
-    let share_high = *t
-        .objects_with_findings
-        .get(Severity::High.as_str())
-        .unwrap_or(&0) as f64
-        / with as f64;
+    let share_sensitive = i.sensitive as f64 / analysed as f64;
+    let share_high = i.high as f64 / i.sensitive as f64;
     let x = 0.5 * share_sensitive.min(1.0).sqrt() + 0.25 * share_high + 0.25 * share_analysed;
     (51.0 + (48.0 * x).round()).clamp(51.0, 99.0) as i64
 }

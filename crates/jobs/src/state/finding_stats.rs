@@ -47,9 +47,52 @@ pub struct StatsRow {
     pub findings: u64,
     /// Occurrences in them (of the group's type or category, or of every type).
     pub occurrences: u64,
+    /// By bucket: the bucket's cumulative sensitivity score (see [`crate::BucketScore`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensitivity_score: Option<i64>,
+    /// By bucket: objects analysed so far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub objects_analysed: Option<u64>,
+    /// By bucket: bytes analysed so far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes_analysed: Option<u64>,
 }
 
 impl Store {
+    /// Puts each bucket's score beside its counts; with no filter but the bucket, buckets
+    /// without findings are listed too (their score says how much was analysed).
+    fn add_scores(&self, filter: &FindingFilter, rows: &mut Vec<StatsRow>) -> Result<()> {
+        let only_bucket = filter.job.is_none()
+            && filter.run.is_none()
+            && filter.key_prefix.is_none()
+            && filter.kind.is_none()
+            && filter.category.is_none()
+            && filter.severity.is_none()
+            && filter.max_severity.is_none()
+            && filter.since.is_none();
+        for s in self.bucket_scores(filter.bucket.as_deref())? {
+            let i = match rows.iter().position(|r| r.key == s.bucket) {
+                Some(i) => i,
+                None if only_bucket => {
+                    rows.push(StatsRow {
+                        key: s.bucket.clone(),
+                        findings: 0,
+                        occurrences: 0,
+                        sensitivity_score: None,
+                        objects_analysed: None,
+                        bytes_analysed: None,
+                    });
+                    rows.len() - 1
+                }
+                None => continue,
+            };
+            rows[i].sensitivity_score = Some(s.sensitivity_score);
+            rows[i].objects_analysed = Some(s.objects_analysed);
+            rows[i].bytes_analysed = Some(s.bytes_analysed);
+        }
+        Ok(())
+    }
+
     /// Findings matching `filter` counted by `group`, largest first.
     pub fn finding_stats(&self, filter: &FindingFilter, group: GroupBy) -> Result<Vec<StatsRow>> {
         let mut filter = filter.clone();
@@ -89,9 +132,15 @@ impl Store {
                     key: r.get(0)?,
                     findings: r.get::<_, i64>(1)? as u64,
                     occurrences: r.get::<_, Option<i64>>(2)?.unwrap_or(0) as u64,
+                    sensitivity_score: None,
+                    objects_analysed: None,
+                    bytes_analysed: None,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
+        if group == GroupBy::Bucket {
+            self.add_scores(&filter, &mut rows)?;
+        }
         rows.sort_by(|a, b| b.findings.cmp(&a.findings).then(a.key.cmp(&b.key)));
         if limit > 0 {
             rows.truncate(limit);

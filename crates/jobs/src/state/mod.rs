@@ -41,6 +41,7 @@ macro_rules! text_value {
     };
 }
 
+mod buckets;
 mod finding_stats;
 mod findings;
 mod jobs;
@@ -52,6 +53,7 @@ mod schema;
 mod store;
 mod values;
 
+pub use buckets::{BucketObject, BucketScore};
 pub use finding_stats::{GroupBy, StatsRow};
 pub use findings::{FindingFilter, FindingRow, NewFinding};
 pub use jobs::{JobRow, JobStatus};

@@ -139,6 +139,9 @@ pub struct BatchObject {
     pub severity: Option<Severity>,
     /// Its finding, if any.
     pub finding: Option<NewFinding>,
+    /// What it adds to its bucket's cumulative score; `None` when the object could not be
+    /// read for a passing reason (it keeps what an earlier run found).
+    pub bucket: Option<super::buckets::BucketObject>,
 }
 
 fn map_run(r: &Row<'_>) -> rusqlite::Result<RunRow> {
@@ -351,6 +354,9 @@ impl Store {
             }
             if let Some(nf) = &o.finding {
                 insert_finding(&tx, nf, sinks, rules)?;
+            }
+            if let Some(b) = &o.bucket {
+                super::buckets::record_object(&tx, &o.uri, b)?;
             }
         }
         tx.execute(

@@ -137,6 +137,21 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (finding_id, type, value_hash)
     ) WITHOUT ROWID;
     CREATE INDEX finding_values_hash ON finding_values(value_hash);
+    CREATE TABLE bucket_objects (
+        bucket TEXT NOT NULL,
+        uri TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        analysed INTEGER NOT NULL,
+        types TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (bucket, uri)
+    ) WITHOUT ROWID;
+    CREATE TABLE buckets (
+        bucket TEXT PRIMARY KEY,
+        excluded_types TEXT NOT NULL DEFAULT '',
+        manual_score INTEGER,
+        updated_at TEXT
+    );
     CREATE TABLE settings (
         name TEXT PRIMARY KEY,
         value TEXT NOT NULL
