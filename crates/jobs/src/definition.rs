@@ -277,7 +277,41 @@ pub enum SinkDef {
         /// First retry delay in milliseconds (default 500).
         #[serde(default)]
         backoff_ms: Option<u64>,
+        /// `trawl` (default): the contract's `detail`; `macie`: `detail` exactly in Macie's
+        /// finding schema and detail-type `Macie Finding`, so rules on Macie findings' detail
+        /// fields work unchanged (the source stays `trawl`: `aws.*` sources are AWS's own).
+        #[serde(default)]
+        shape: EventShape,
     },
+    /// AWS Security Hub BatchImportFindings, in the AWS Security Finding Format.
+    Securityhub {
+        /// Region (default: the job's region).
+        #[serde(default)]
+        region: Option<String>,
+        /// Endpoint override (a local test endpoint).
+        #[serde(default)]
+        endpoint: Option<String>,
+        /// Product ARN to import as (default: the account's own `product/ACCOUNT/default`).
+        #[serde(default)]
+        product_arn: Option<String>,
+        /// Attempts per finding per run (default 5).
+        #[serde(default)]
+        max_attempts: Option<u32>,
+        /// First retry delay in milliseconds (default 500).
+        #[serde(default)]
+        backoff_ms: Option<u64>,
+    },
+}
+
+/// The shape of EventBridge events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventShape {
+    /// The output contract's event.
+    #[default]
+    Trawl,
+    /// Macie's finding schema in `detail`.
+    Macie,
 }
 
 impl SinkDef {
@@ -288,6 +322,18 @@ impl SinkDef {
             SinkDef::Stdout => "stdout",
             SinkDef::Webhook { .. } => "webhook",
             SinkDef::Eventbridge { .. } => "eventbridge",
+            SinkDef::Securityhub { .. } => "securityhub",
+        }
+    }
+
+    /// The endpoint or URL it sends to, when the job gives one.
+    pub fn endpoint(&self) -> Option<&String> {
+        match self {
+            SinkDef::Webhook { url, .. } => Some(url),
+            SinkDef::Eventbridge { endpoint, .. } | SinkDef::Securityhub { endpoint, .. } => {
+                endpoint.as_ref()
+            }
+            _ => None,
         }
     }
 }
@@ -674,6 +720,11 @@ impl JobDefinition {
                     max_attempts,
                     endpoint,
                     ..
+                }
+                | SinkDef::Securityhub {
+                    max_attempts,
+                    endpoint,
+                    ..
                 } => {
                     if *max_attempts == Some(0) {
                         return Err(Error::def(
@@ -713,10 +764,11 @@ impl JobDefinition {
         for (i, s) in self.events.iter().enumerate() {
             match s {
                 SinkDef::Webhook { url, .. } => urls.push((format!("events[{i}].url"), url)),
-                SinkDef::Eventbridge {
-                    endpoint: Some(e), ..
-                } => urls.push((format!("events[{i}].endpoint"), e)),
-                _ => {}
+                other => {
+                    if let Some(e) = other.endpoint() {
+                        urls.push((format!("events[{i}].endpoint"), e));
+                    }
+                }
             }
         }
         for (field, e) in urls {

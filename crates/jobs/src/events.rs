@@ -360,6 +360,57 @@ pub fn finding_event(account: &str, region: &str, f: &GenericFinding) -> Event {
     }
 }
 
+/// A finding `detail` in Macie's finding schema exactly: the fields trawl adds (masked
+/// samples, archive members, severities per detection, the run id) are left out, and a
+/// custom identifier's detection is named as Macie names it (`arn`, `name`, `count`,
+/// `occurrences`). EventBridge rules written for Macie findings' `detail` match it.
+pub fn macie_detail(detail: &Value) -> Value {
+    let mut d = detail.clone();
+    let occurrences = |det: &mut Value| {
+        if let Some(occ) = det["occurrences"].as_array_mut() {
+            for o in occ {
+                if let Some(o) = o.as_object_mut() {
+                    o.remove("maskedSample");
+                    o.remove("member");
+                }
+            }
+        }
+    };
+    if let Some(cd) = d["classificationDetails"].as_object_mut() {
+        cd.remove("runId");
+    }
+    let result = &mut d["classificationDetails"]["result"];
+    if let Some(cats) = result["sensitiveData"].as_array_mut() {
+        for cat in cats {
+            for det in cat["detections"].as_array_mut().into_iter().flatten() {
+                if let Some(o) = det.as_object_mut() {
+                    o.remove("severity");
+                }
+                occurrences(det);
+            }
+        }
+    }
+    if let Some(dets) = result["customDataIdentifiers"]["detections"].as_array_mut() {
+        for det in dets {
+            let name = det["type"].clone();
+            if let Some(o) = det.as_object_mut() {
+                o.remove("severity");
+                o.remove("type");
+                o.insert("name".into(), name.clone());
+                o.insert(
+                    "arn".into(),
+                    json!(format!(
+                        "trawl:custom-data-identifier/{}",
+                        name.as_str().unwrap_or("")
+                    )),
+                );
+            }
+            occurrences(det);
+        }
+    }
+    d
+}
+
 /// How often updates to existing policy findings are published (Macie's
 /// `FIFTEEN_MINUTES | ONE_HOUR | SIX_HOURS`); new findings are published at once.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -440,6 +491,133 @@ mod tests {
                     .collect(),
             }],
         }
+    }
+
+    fn keys(v: &Value) -> Vec<String> {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn within(v: &Value, allowed: &[&str], what: &str) {
+        for k in keys(v) {
+            assert!(allowed.contains(&k.as_str()), "{what}: {k} is not Macie's");
+        }
+    }
+
+    /// The `macie` shape keeps only Macie's finding fields, at every level.
+    #[test]
+    fn macie_detail_has_only_macies_fields() {
+        let ctx = EventContext {
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            job_id: "j".into(),
+            run_id: "r".into(),
+            results_location: "/res/j/r".into(),
+        };
+        let f = sensitive_finding(&ctx, &record(), Utc::now()).unwrap();
+        let e = finding_event("123456789012", "us-east-1", &f);
+        let d = macie_detail(&e.detail);
+        within(
+            &d,
+            &[
+                "schemaVersion",
+                "id",
+                "accountId",
+                "partition",
+                "region",
+                "type",
+                "title",
+                "description",
+                "severity",
+                "createdAt",
+                "updatedAt",
+                "count",
+                "category",
+                "resourcesAffected",
+                "classificationDetails",
+                "policyDetails",
+                "sample",
+                "archived",
+            ],
+            "detail",
+        );
+        let cd = &d["classificationDetails"];
+        within(
+            cd,
+            &[
+                "jobArn",
+                "jobId",
+                "originType",
+                "detailedResultsLocation",
+                "result",
+            ],
+            "classificationDetails",
+        );
+        within(
+            &cd["result"],
+            &[
+                "status",
+                "sizeClassified",
+                "mimeType",
+                "additionalOccurrences",
+                "sensitiveData",
+                "customDataIdentifiers",
+            ],
+            "result",
+        );
+        let det = &cd["result"]["sensitiveData"][0]["detections"][0];
+        within(det, &["type", "count", "occurrences"], "detection");
+        assert_eq!(det["type"], "CREDIT_CARD_NUMBER");
+        within(
+            &det["occurrences"][0],
+            &["lineRanges", "offsetRanges", "pages", "records", "cells"],
+            "occurrence",
+        );
+        assert_eq!(det["occurrences"][0]["lineRanges"][0]["start"], 1);
+        // The trawl shape keeps its own fields.
+        assert!(e.detail["classificationDetails"]["runId"].is_string());
+    }
+
+    /// ASFF: the fields BatchImportFindings requires, the finding's own id, its resources.
+    #[test]
+    fn asff_finding_has_the_required_fields() {
+        let ctx = EventContext {
+            account: "123456789012".into(),
+            region: "eu-west-1".into(),
+            job_id: "j".into(),
+            run_id: "r".into(),
+            results_location: "/res/j/r".into(),
+        };
+        let f = sensitive_finding(&ctx, &record(), Utc::now()).unwrap();
+        let e = finding_event("123456789012", "eu-west-1", &f);
+        let a = crate::securityhub::asff(&e, None);
+        for k in [
+            "SchemaVersion",
+            "Id",
+            "ProductArn",
+            "GeneratorId",
+            "AwsAccountId",
+            "Types",
+            "CreatedAt",
+            "UpdatedAt",
+            "Severity",
+            "Title",
+            "Description",
+            "Resources",
+        ] {
+            assert!(!a[k].is_null(), "{k} missing: {a}");
+        }
+        assert_eq!(a["Id"], f.id.as_str());
+        assert_eq!(
+            a["ProductArn"],
+            "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
+        );
+        assert_eq!(a["Types"][0], "Sensitive Data Identifications/Financial");
+        assert_eq!(a["Severity"]["Label"], "HIGH");
+        assert_eq!(a["Resources"][0]["Type"], "AwsS3Bucket");
+        assert_eq!(a["Resources"][1]["Id"], "arn:aws:s3:::b/k/a.csv");
+        assert!(!a.to_string().contains("4111111111111111"));
     }
 
     #[test]

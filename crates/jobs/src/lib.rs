@@ -27,6 +27,7 @@ mod results;
 mod reveal;
 mod runner;
 mod schedule;
+mod securityhub;
 mod sinks;
 mod state;
 mod stats;
@@ -34,16 +35,17 @@ mod stats;
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use daemon::Daemon;
 pub use definition::{
-    CriteriaDef, IdentifiersDef, Job, JobDefinition, LimitsDef, ResultsDef, S3Def, ScopeDef,
-    SinkDef,
+    CriteriaDef, EventShape, IdentifiersDef, Job, JobDefinition, LimitsDef, ResultsDef, S3Def,
+    ScopeDef, SinkDef,
 };
 pub use error::{Error, Result};
-pub use events::{finding_event, Event, GenericFinding, PolicyCadence};
+pub use events::{finding_event, macie_detail, Event, GenericFinding, PolicyCadence};
 pub use reveal::{reveal_finding, Reveal, RevealedType, RevealedValue, MAX_REVEALED_PER_TYPE};
 pub use runner::{
     deliver, posture_finding, publish_finding, run_job, RunOptions, RunOutcome, StartHook, WarnHook,
 };
 pub use schedule::Schedule;
+pub use securityhub::asff;
 pub use state::{
     now_text, parse_time, BucketScore, FindingFilter, FindingRow, GroupBy, JobRow, JobStatus,
     RevealRecord, RuleAction, RunLock, RunRow, RunStatus, StatsRow, Store, Suppression, Trigger,

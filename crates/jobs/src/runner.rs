@@ -18,7 +18,7 @@ use trawl_scanner::{
 };
 
 use crate::clock::{Clock, SystemClock};
-use crate::definition::{Job, SinkDef};
+use crate::definition::Job;
 use crate::error::{Error, Result};
 use crate::events::{finding_event, sensitive_finding, EventContext};
 use crate::results::{Location, ResultsWriter, Uploader};
@@ -467,11 +467,7 @@ pub fn deliver(
     // Plain-http endpoints pass only with tls.allow_insecure_endpoint (checked at creation);
     // each is named in a warning, once per process.
     for d in &job.def.events {
-        let url = match d {
-            SinkDef::Webhook { url, .. } => Some(url),
-            SinkDef::Eventbridge { endpoint, .. } => endpoint.as_ref(),
-            _ => None,
-        };
+        let url = d.endpoint();
         if let Some(url) = url {
             if let Ok(trawl_net::Transport::InsecureHttp { first_use: true }) =
                 trawl_net::check_endpoint(url, &job.def.tls)

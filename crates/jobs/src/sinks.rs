@@ -12,8 +12,9 @@ use std::time::Duration;
 use rand::Rng;
 use trawl_scanner::private_file::{self, WriteMode};
 
-use crate::definition::SinkDef;
-use crate::events::Event;
+use crate::definition::{EventShape, SinkDef};
+use crate::events::{macie_detail, Event};
+use crate::securityhub::SecurityHubSink;
 use crate::state::PendingEvent;
 
 /// Delivers events.
@@ -175,6 +176,7 @@ pub struct EventBridgeSink {
     bus: String,
     max_attempts: u32,
     base: Duration,
+    shape: EventShape,
 }
 
 impl EventBridgeSink {
@@ -186,6 +188,7 @@ impl EventBridgeSink {
         bus: String,
         max_attempts: u32,
         base: Duration,
+        shape: EventShape,
     ) -> Result<EventBridgeSink, String> {
         let client = aws_sdk_eventbridge::Client::new(&crate::aws_config(region, endpoint, tls)?);
         Ok(EventBridgeSink {
@@ -193,6 +196,7 @@ impl EventBridgeSink {
             bus,
             max_attempts: max_attempts.max(1),
             base,
+            shape,
         })
     }
 
@@ -204,10 +208,14 @@ impl EventBridgeSink {
         let time = chrono::DateTime::parse_from_rfc3339(&e.time)
             .map(|t| aws_sdk_eventbridge::primitives::DateTime::from_millis(t.timestamp_millis()))
             .ok();
+        let (detail_type, detail) = match self.shape {
+            EventShape::Trawl => (e.detail_type, e.detail),
+            EventShape::Macie => ("Macie Finding".to_string(), macie_detail(&e.detail)),
+        };
         Ok(aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
             .source(e.source)
-            .detail_type(e.detail_type)
-            .detail(e.detail.to_string())
+            .detail_type(detail_type)
+            .detail(detail.to_string())
             .set_resources(Some(e.resources))
             .set_time(time)
             .event_bus_name(&self.bus)
@@ -359,11 +367,27 @@ pub fn build_sinks(
                 endpoint,
                 max_attempts,
                 backoff_ms,
+                shape,
             } => Box::new(EventBridgeSink::new(
                 r.as_deref().unwrap_or(region),
                 endpoint.as_deref(),
                 tls,
                 bus.clone().unwrap_or_else(|| "default".into()),
+                max_attempts.unwrap_or(5),
+                Duration::from_millis(backoff_ms.unwrap_or(500)),
+                *shape,
+            )?),
+            SinkDef::Securityhub {
+                region: r,
+                endpoint,
+                product_arn,
+                max_attempts,
+                backoff_ms,
+            } => Box::new(SecurityHubSink::new(
+                r.as_deref().unwrap_or(region),
+                endpoint.as_deref(),
+                tls,
+                product_arn.clone(),
                 max_attempts.unwrap_or(5),
                 Duration::from_millis(backoff_ms.unwrap_or(500)),
             )?),

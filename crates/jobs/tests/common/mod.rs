@@ -65,6 +65,8 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
 /// One captured HTTP request.
 #[derive(Clone, Debug)]
 pub struct Request {
+    /// `METHOD /path HTTP/1.1`.
+    pub line: String,
     pub headers: Vec<(String, String)>,
     pub body: String,
 }
@@ -119,6 +121,7 @@ pub fn serve(
             let mut body = vec![0; len];
             reader.read_exact(&mut body).unwrap();
             let req = Request {
+                line: line.trim_end().to_string(),
                 headers,
                 body: String::from_utf8_lossy(&body).into_owned(),
             };
