@@ -15,7 +15,7 @@ pub enum GroupBy {
     Category,
     /// The finding's severity.
     Severity,
-    /// Bucket (`(local)` for files).
+    /// Bucket (for files: the local target they were found in).
     Bucket,
     /// Account id.
     Account,
@@ -115,7 +115,8 @@ impl Store {
             _ => {
                 let column = match group {
                     GroupBy::Severity => "f.severity",
-                    GroupBy::Bucket => "coalesce(f.bucket, '(local)')",
+                    // A local file counts under the job target it was found in, as its score does.
+                    GroupBy::Bucket => "coalesce(f.bucket, (SELECT o.bucket FROM bucket_objects o WHERE o.uri = f.uri LIMIT 1), '(local)')",
                     GroupBy::Account => "coalesce(json_extract(f.detail, '$.accountId'), '')",
                     _ => "f.job_id",
                 };

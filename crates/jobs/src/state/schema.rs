@@ -146,6 +146,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
         updated_at TEXT NOT NULL,
         PRIMARY KEY (bucket, uri)
     ) WITHOUT ROWID;
+    CREATE INDEX bucket_objects_uri ON bucket_objects(uri);
     CREATE TABLE buckets (
         bucket TEXT PRIMARY KEY,
         excluded_types TEXT NOT NULL DEFAULT '',
