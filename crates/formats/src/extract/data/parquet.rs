@@ -253,8 +253,12 @@ fn check_column<R: parquet::file::reader::ChunkReader>(
             return None;
         }
         let Ok(r) = reader.get_read(pos) else { break };
+        // A header our bounded walk cannot read is not handed to parquet-rs, whose own walk
+        // of unknown fields does not stop at the end of the input.
         let Some(p) = thrift::page_header(r, len - pos) else {
-            break;
+            return Some(malformed(format!(
+                "the page header at byte {pos} cannot be read"
+            )));
         };
         if p.uncompressed < 0 || p.compressed < 0 {
             return Some(malformed(

@@ -71,7 +71,10 @@ impl<R: Read> Src<R> {
     }
 
     /// Skips a value of compact type `t` inside a list, set or map, where a boolean is a
-    /// byte of its own. Every element takes at least one byte.
+    /// byte of its own. Every element takes at least one byte. Containers of booleans are
+    /// refused: no Parquet structure has one, and parquet-rs skips their elements as taking
+    /// no byte, so a forged one sends its page-header walk round billions of times. Types it
+    /// does not know (a UUID past the end of the input, say) are refused too.
     fn skip_element(&mut self, t: u8, depth: usize) -> Res<()> {
         if depth > 64 {
             return Err(());
@@ -94,6 +97,9 @@ impl<R: Read> Src<R> {
                     return Err(());
                 }
                 let et = h & 0x0f;
+                if n > 0 && matches!(et, 1 | 2) {
+                    return Err(());
+                }
                 for _ in 0..n {
                     self.skip_element(et, depth + 1)?;
                 }
@@ -106,6 +112,9 @@ impl<R: Read> Src<R> {
                 }
                 let kv = self.byte()?;
                 if n > self.left() / 2 {
+                    return Err(());
+                }
+                if matches!(kv >> 4, 1 | 2) || matches!(kv & 0x0f, 1 | 2) {
                     return Err(());
                 }
                 for _ in 0..n {
@@ -203,4 +212,45 @@ pub(super) fn footer_encrypted(footer: &[u8]) -> bool {
         Ok(false)
     });
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A page header: type (field 1), uncompressed and compressed sizes (fields 2, 3), then
+    /// an unknown field 9 of compact type `t` holding `value`, then the stop byte.
+    fn header_with(t: u8, value: &[u8]) -> Vec<u8> {
+        let mut h = vec![0x15, 0x00, 0x15, 0x08, 0x15, 0x08];
+        h.push(0x60 | t); // field 9 (delta 6 from 3)
+        h.extend_from_slice(value);
+        h.push(0);
+        h
+    }
+
+    #[test]
+    fn a_plain_header_reads() {
+        let h = header_with(5, &[0x02]);
+        let p = page_header(&h[..], h.len() as u64).unwrap();
+        assert_eq!((p.uncompressed, p.compressed), (4, 4));
+        assert_eq!(p.header_len, h.len() as u64);
+    }
+
+    /// parquet-rs skips booleans inside containers as taking no byte: a list or map of them
+    /// is refused here, before it sees one (a forged map of 2^31 booleans ran for ever).
+    #[test]
+    fn containers_of_booleans_and_unknown_types_are_refused() {
+        // A list of 3 booleans (each a byte of its own, as the protocol says).
+        let list = header_with(9, &[0x31, 1, 1, 1]);
+        assert!(page_header(&list[..], list.len() as u64).is_none());
+        // A map of 2 entries, bool -> bool.
+        let map = header_with(11, &[0x02, 0x11, 1, 1, 1, 1]);
+        assert!(page_header(&map[..], map.len() as u64).is_none());
+        // A map whose values are UUIDs (type 13): unknown here.
+        let uuid = header_with(11, &[0x7f, 0x8d]);
+        assert!(page_header(&uuid[..], uuid.len() as u64).is_none());
+        // A list of i32 is fine.
+        let ints = header_with(9, &[0x35, 2, 4, 6]);
+        assert!(page_header(&ints[..], ints.len() as u64).is_some());
+    }
 }
