@@ -1,11 +1,141 @@
 //! Human-readable output: findings on standard output, the run summary on standard error.
-//! Only masked samples appear here, whatever `--reveal` says.
+//! Only masked samples appear here, whatever `--reveal` says. Paths are shown as ripgrep
+//! shows them: relative to the target as it was given; colour only where it is wanted.
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
+use anstyle::{AnsiColor, Style};
 use trawl_identifiers::Severity;
-use trawl_scanner::Summary;
-use trawl_scanner::{Occurrence, ResultRecord};
+use trawl_scanner::{Occurrence, ResultRecord, Storage, Summary, Target};
+
+/// How findings are written for people: colours, and where local paths are shown from.
+pub struct Human {
+    color: bool,
+    /// Local targets: (as given, absolute).
+    roots: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Human {
+    /// For the given targets, with colour or not.
+    pub fn new(targets: &[Target], color: bool) -> Human {
+        let roots = targets
+            .iter()
+            .filter_map(|t| match t {
+                Target::Local(p) => Some((
+                    p.clone(),
+                    std::path::absolute(p).unwrap_or_else(|_| p.clone()),
+                )),
+                _ => None,
+            })
+            .collect();
+        Human { color, roots }
+    }
+
+    /// An object as a person reads it: a local file by the path it was given as (`data/a.txt`
+    /// for a target `data`), standard input as `<stdin>`, an S3 object by its URI.
+    pub fn path(&self, r: &ResultRecord) -> String {
+        let uri = &r.object.uri;
+        if r.object.storage != Storage::Local {
+            return uri.clone();
+        }
+        if r.object.key == "-" && uri == "file:///dev/stdin" {
+            return "<stdin>".into();
+        }
+        let Some(abs) = uri.strip_prefix("file://") else {
+            return uri.clone();
+        };
+        let abs = Path::new(abs);
+        let best = self
+            .roots
+            .iter()
+            .filter(|(_, root)| abs.starts_with(root))
+            .max_by_key(|(_, root)| root.as_os_str().len());
+        match best {
+            Some((given, root)) => match abs.strip_prefix(root) {
+                Ok(rest) if rest.as_os_str().is_empty() => given.display().to_string(),
+                Ok(rest) => given.join(rest).display().to_string(),
+                Err(_) => abs.display().to_string(),
+            },
+            None => abs.display().to_string(),
+        }
+    }
+
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(&self, s: Severity) -> String {
+        let style = match s {
+            Severity::High => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
+            Severity::Medium => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+            Severity::Low => Style::new().fg_color(Some(AnsiColor::Cyan.into())),
+        };
+        self.paint(style, &format!("{:<6}", s.as_str()))
+    }
+
+    /// Writes one record's findings (nothing for a clean object).
+    pub fn write_record(&self, out: &mut dyn Write, r: &ResultRecord) -> io::Result<()> {
+        let Some(sev) = r.severity else {
+            return Ok(());
+        };
+        let path = Style::new().fg_color(Some(AnsiColor::Magenta.into()));
+        writeln!(
+            out,
+            "{} {}",
+            self.severity(sev),
+            self.paint(path, &self.path(r))
+        )?;
+        for d in &r.detections {
+            let first = d.occurrences.first();
+            let sample = first
+                .map(|o| {
+                    format!(
+                        "  {}  {}",
+                        where_(o),
+                        self.paint(
+                            Style::new().fg_color(Some(AnsiColor::Green.into())),
+                            &o.masked
+                        )
+                    )
+                })
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "       {} x{} [{}]{sample}",
+                self.paint(Style::new().bold(), &d.kind),
+                d.count,
+                d.severity.as_str()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether to colour output: `--color always|never`, or for `auto` a terminal and no
+/// `NO_COLOR` (https://no-color.org) in the environment.
+pub fn use_color(choice: ColorChoice, terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// Colour when standard output is a terminal and `NO_COLOR` is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
 
 fn where_(o: &Occurrence) -> String {
     let mut parts = Vec::new();
@@ -32,28 +162,6 @@ fn where_(o: &Occurrence) -> String {
         parts.push(format!("page {p}"));
     }
     parts.join(", ")
-}
-
-/// Writes one record's findings (nothing for a clean object).
-pub fn write_record(out: &mut dyn Write, r: &ResultRecord) -> io::Result<()> {
-    let Some(sev) = r.severity else {
-        return Ok(());
-    };
-    writeln!(out, "{:<6} {}", sev.as_str(), r.object.uri)?;
-    for d in &r.detections {
-        let first = d.occurrences.first();
-        let sample = first
-            .map(|o| format!("  {}  {}", where_(o), o.masked))
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "       {} x{} [{}]{sample}",
-            d.kind,
-            d.count,
-            d.severity.as_str()
-        )?;
-    }
-    Ok(())
 }
 
 fn bytes(n: u64) -> String {

@@ -59,6 +59,13 @@ enum Command {
     Daemon(jobs::DaemonArgs),
     /// Findings of jobs: list, count, show, reveal, archive, suppression rules.
     Findings(findings::FindingsArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff; `trawl man > trawl.1`).
+    Man,
 }
 
 #[derive(Subcommand)]
@@ -155,6 +162,9 @@ struct ScanArgs {
     /// Output format on standard output.
     #[arg(long, value_enum, default_value = "human")]
     format: OutputFormat,
+    /// Colour in human output: auto (a terminal, and NO_COLOR not set), always, never.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    color: human::ColorChoice,
     /// Occurrences listed per detection type per object (0 lists all; counts stay exact).
     #[arg(long, default_value_t = 1000, value_name = "N")]
     max_occurrences: usize,
@@ -251,12 +261,29 @@ fn main() -> ExitCode {
         Command::Job(args) => jobs::job(args),
         Command::Daemon(args) => jobs::daemon(args),
         Command::Findings(args) => findings::run(args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "trawl", &mut io::stdout());
+            Ok(ExitStatus::Ok)
+        }
+        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            .render(&mut io::stdout())
+            .map(|_| ExitStatus::Ok)
+            .map_err(anyhow::Error::from),
     };
     match result {
         Ok(status) => ExitCode::from(status as u8),
         Err(e) => {
             if is_broken_pipe(&e) {
                 return ExitCode::from(ExitStatus::Ok as u8);
+            }
+            // Each target's failure was printed as it happened: say it once.
+            if matches!(
+                e.downcast_ref::<trawl_scanner::Error>(),
+                Some(trawl_scanner::Error::NothingScanned(_))
+            ) {
+                eprintln!("trawl: error: nothing was scanned (every target failed, as said above)");
+                return ExitCode::from(ExitStatus::Error as u8);
             }
             eprintln!("trawl: error: {e:#}");
             ExitCode::from(ExitStatus::Error as u8)
@@ -378,11 +405,12 @@ fn test_identifier(what: &str, reveal: bool, allow: &AllowArgs) -> Result<ExitSt
 
 struct HumanSink<W: Write> {
     out: W,
+    human: human::Human,
 }
 
 impl<W: Write> RecordSink for HumanSink<W> {
     fn record(&mut self, record: &ResultRecord) -> io::Result<()> {
-        human::write_record(&mut self.out, record)
+        self.human.write_record(&mut self.out, record)
     }
     fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
@@ -448,7 +476,12 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
             trawl_scanner::run(&targets, &engine, &config, &mut sink, &mut notice)?
         }
         OutputFormat::Human => {
-            let mut sink = HumanSink { out };
+            use std::io::IsTerminal;
+            let color = human::use_color(args.color, io::stdout().is_terminal());
+            let mut sink = HumanSink {
+                out,
+                human: human::Human::new(&targets, color),
+            };
             trawl_scanner::run(&targets, &engine, &config, &mut sink, &mut notice)?
         }
     };

@@ -64,27 +64,67 @@ impl HasStatus for aws_sdk_s3::config::http::HttpResponse {
     }
 }
 
-fn describe<E: ProvideErrorMetadata + std::error::Error, R: HasStatus + std::fmt::Debug>(
+fn describe<
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: HasStatus + std::fmt::Debug,
+>(
     e: &SdkError<E, R>,
 ) -> String {
     let status = status_of(e).map(|s| format!("HTTP {s}"));
     let code = e.code().map(str::to_string);
     let msg = e.message().map(str::to_string);
     let parts: Vec<String> = [status, code, msg].into_iter().flatten().collect();
-    if parts.is_empty() {
-        // Dispatch failures and timeouts carry their cause in the source chain.
-        match e {
-            SdkError::DispatchFailure(d) => format!("{e}: {:?}", d.as_connector_error()),
-            _ => format!("{e}: {e:?}"),
-        }
-    } else {
-        parts.join(": ")
+    if !parts.is_empty() {
+        return parts.join(": ");
     }
+    // Dispatch failures and timeouts carry their cause in the source chain: name the
+    // innermost causes, never the SDK's structures.
+    if no_credentials(e) {
+        return NO_CREDENTIALS.to_string();
+    }
+    let mut causes: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(c) = next {
+        let text = c.to_string();
+        if !text.is_empty() && !causes.iter().any(|p| p.contains(&text)) {
+            causes.push(text);
+        }
+        next = c.source();
+    }
+    match causes.last() {
+        Some(inner) => format!("{e}: {inner}"),
+        None => e.to_string(),
+    }
+}
+
+/// What a user is told when the AWS credential chain found nothing.
+pub(crate) const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_PROFILE (or \
+AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run where an instance or container role is \
+available, or use --no-sign-request for a public bucket";
+
+/// Whether a request failed because the credential chain found no credentials.
+pub(crate) fn no_credentials<E, R>(e: &SdkError<E, R>) -> bool
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    use aws_credential_types::provider::error::CredentialsError;
+    let mut next: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(c) = next {
+        if matches!(
+            c.downcast_ref::<CredentialsError>(),
+            Some(CredentialsError::CredentialsNotLoaded(_))
+        ) {
+            return true;
+        }
+        next = c.source();
+    }
+    false
 }
 
 pub(super) fn classify<E, R>(e: &SdkError<E, R>, with_sse_c_key: bool) -> Failure
 where
-    E: ProvideErrorMetadata + std::error::Error,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
     R: HasStatus + std::fmt::Debug,
 {
     let text = describe(e);
@@ -99,6 +139,10 @@ where
                 .map(|c| trawl_net::describe(c))
                 .unwrap_or(text);
             return Failure::Final(Reason::new(ReasonCode::ReadError, why), None);
+        }
+        // Missing credentials stay missing: not retried.
+        SdkError::DispatchFailure(_) if no_credentials(e) => {
+            return Failure::Final(Reason::new(ReasonCode::PermissionDenied, text), None)
         }
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
             return Failure::Transient(text)
@@ -176,7 +220,7 @@ where
     Fut: std::future::Future<
         Output = Result<T, SdkError<E, aws_sdk_s3::config::http::HttpResponse>>,
     >,
-    E: ProvideErrorMetadata + std::error::Error,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let mut attempt = 0;
     loop {

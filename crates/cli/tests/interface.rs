@@ -1,0 +1,176 @@
+//! The surface a person meets: completions and the manual page, paths as given, colour only
+//! where wanted, and errors that are one line a person understands, said once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const CARD: &str = "credit card number: 4539 2274 2374 7675";
+
+fn trawl() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_trawl"));
+    c.env_remove("NO_COLOR");
+    c
+}
+
+fn out(c: &mut Command) -> (Output, String, String) {
+    let o = c.output().unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    (o, stdout, stderr)
+}
+
+#[test]
+fn completions_for_each_shell_and_a_manual_page() {
+    for (shell, marker) in [
+        ("bash", "complete -F _trawl"),
+        ("zsh", "#compdef trawl"),
+        ("fish", "complete -c trawl"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let (o, text, _) = out(trawl().args(["completions", shell]));
+        assert!(o.status.success(), "{shell}");
+        assert!(
+            text.contains(marker),
+            "{shell}: {}",
+            &text[..200.min(text.len())]
+        );
+        assert!(
+            text.contains("findings"),
+            "{shell}: subcommands are completed"
+        );
+    }
+    let (o, man, _) = out(trawl().arg("man"));
+    assert!(o.status.success());
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH trawl"),
+        "{}",
+        &man[..200]
+    );
+    assert!(man.contains("scan"));
+}
+
+fn tree(dir: &Path) {
+    std::fs::create_dir_all(dir.join("data/sub")).unwrap();
+    std::fs::write(dir.join("data/sub/a.txt"), format!("{CARD}\n")).unwrap();
+}
+
+#[test]
+fn paths_are_shown_as_given_and_colour_only_when_wanted() {
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path());
+    // Relative to the target as given, as ripgrep shows them.
+    let (o, text, _) = out(trawl().current_dir(dir.path()).args(["scan", "data", "-q"]));
+    assert!(o.status.success());
+    assert!(text.contains("HIGH   data/sub/a.txt"), "{text}");
+    assert!(!text.contains("file://"), "{text}");
+    assert!(!text.contains('\u{1b}'), "no colour in a pipe: {text:?}");
+    let (_, text, _) =
+        out(trawl()
+            .current_dir(dir.path())
+            .args(["scan", "./data/sub/a.txt", "-q"]));
+    assert!(text.contains("HIGH   ./data/sub/a.txt"), "{text}");
+    // Colour when asked; NO_COLOR keeps `auto` plain.
+    let (_, text, _) = out(trawl()
+        .current_dir(dir.path())
+        .args(["scan", "data", "-q", "--color", "always"]));
+    assert!(text.contains("\u{1b}[31"), "red HIGH: {text:?}");
+    assert!(text.contains("data/sub/a.txt"));
+    let (_, text, _) = out(trawl()
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .args(["scan", "data", "-q", "--color", "auto"]));
+    assert!(!text.contains('\u{1b}'));
+}
+
+/// No `Debug` structure of a library error reaches a person.
+fn assert_readable(stderr: &str) {
+    for bad in [
+        "Some(",
+        "ConnectorError",
+        "CredentialsNotLoaded {",
+        "{ kind",
+        "source:",
+    ] {
+        assert!(!stderr.contains(bad), "{bad:?} in:\n{stderr}");
+    }
+}
+
+#[test]
+fn no_credentials_is_one_line_said_once() {
+    let home = tempfile::tempdir().unwrap();
+    let (o, _, err) = out(Command::new(env!("CARGO_BIN_EXE_trawl"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args([
+            "scan",
+            "s3://some-bucket",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--allow-insecure-endpoint",
+            "-q",
+        ]));
+    assert_eq!(o.status.code(), Some(2));
+    assert_readable(&err);
+    let errors: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("trawl: error:"))
+        .collect();
+    assert_eq!(errors.len(), 2, "{err}");
+    assert!(
+        errors[0]
+            .contains("cannot scan s3://some-bucket: no AWS credentials found: set AWS_PROFILE"),
+        "{err}"
+    );
+    assert!(errors[0].contains("--no-sign-request"), "{err}");
+    assert!(!errors[1].contains("credentials"), "said once: {err}");
+    assert!(
+        !err.contains("attempts)") || err.contains("after 1 attempt"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unreachable_endpoint_names_the_cause() {
+    let (o, _, err) = out(trawl()
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .args([
+            "scan",
+            "s3://some-bucket",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--allow-insecure-endpoint",
+            "--region",
+            "us-east-1",
+            "-q",
+        ]));
+    assert_eq!(o.status.code(), Some(2));
+    assert_readable(&err);
+    let first = err
+        .lines()
+        .find(|l| l.starts_with("trawl: error: cannot scan"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        first.to_ascii_lowercase().contains("connection refused") || first.contains("onnect"),
+        "{first}"
+    );
+}
+
+#[test]
+fn bad_flags_say_what_is_wrong() {
+    let (o, _, err) = out(trawl().args(["scan", "x", "--time-budget", "soon"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("--time-budget") && err.contains("soon"),
+        "{err}"
+    );
+    let (o, _, err) = out(trawl().args(["scan", "x", "--color", "sometimes"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("possible values: auto, always, never"),
+        "{err}"
+    );
+}
