@@ -185,6 +185,74 @@ fn join_counts<'a>(it: impl Iterator<Item = (&'a String, &'a u64)>) -> String {
         .join(", ")
 }
 
+/// Text throughput per thread with the `ALL` identifiers, MB/s (`scripts/bench`, the
+/// performance log's latest entry).
+pub const BENCH_ALL_MB_S: f64 = 167.0;
+/// The same with the default selection (the foundation set's figure).
+pub const BENCH_RECOMMENDED_MB_S: f64 = 312.0;
+
+fn tallies(t: &std::collections::BTreeMap<String, trawl_scanner::Tally>) -> String {
+    let mut v: Vec<_> = t.iter().collect();
+    v.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then(a.0.cmp(b.0)));
+    v.iter()
+        .map(|(k, t)| format!("{k} {} ({})", t.objects, bytes(t.bytes)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes a dry run's plan, with a time estimate from the benchmark's throughput.
+pub fn write_plan(
+    out: &mut dyn Write,
+    p: &trawl_scanner::Plan,
+    mb_s_per_thread: f64,
+    threads: usize,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "dry run: nothing was read; a scan would read {} objects, {}",
+        p.scanned.objects,
+        bytes(p.scanned.bytes)
+    )?;
+    if !p.by_format.is_empty() {
+        writeln!(out, "  by format (from names): {}", tallies(&p.by_format))?;
+    }
+    if !p.by_storage_class.is_empty() {
+        writeln!(out, "  by storage class: {}", tallies(&p.by_storage_class))?;
+    }
+    if !p.left_out.is_empty() {
+        writeln!(out, "  left out by the scope: {}", tallies(&p.left_out))?;
+    }
+    if !p.skipped.is_empty() {
+        writeln!(out, "  unreadable as listed: {}", tallies(&p.skipped))?;
+    }
+    for e in &p.target_errors {
+        writeln!(out, "  target not listed: {e}")?;
+    }
+    let rate = mb_s_per_thread * 1e6 * threads as f64;
+    let seconds = p.scanned.bytes as f64 / rate;
+    writeln!(
+        out,
+        "  estimate: {} at {:.0} MB/s ({threads} thread(s) x {mb_s_per_thread:.0} MB/s, the \
+         benchmark's text throughput; archives, office files and PDFs go slower, and S3 reads \
+         may be bound by the network)",
+        duration(seconds),
+        rate / 1e6
+    )?;
+    Ok(())
+}
+
+fn duration(s: f64) -> String {
+    if s < 1.0 {
+        "under a second".into()
+    } else if s < 120.0 {
+        format!("about {s:.0} s")
+    } else if s < 7200.0 {
+        format!("about {:.0} min", s / 60.0)
+    } else {
+        format!("about {:.1} h", s / 3600.0)
+    }
+}
+
 /// Writes the run summary.
 pub fn write_summary(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     let rate = if s.elapsed_seconds > 0.0 {

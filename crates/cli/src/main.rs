@@ -185,6 +185,10 @@ struct ScanArgs {
     /// Worker threads (0 = one per core).
     #[arg(short = 'j', long, default_value_t = 0)]
     threads: usize,
+    /// List what would be scanned (objects and bytes by format and storage class, what the
+    /// scope leaves out and why, an estimate of the time) without reading any content.
+    #[arg(long)]
+    dry_run: bool,
     /// Also write the run summary as JSON to this file.
     #[arg(long, value_name = "FILE")]
     summary: Option<PathBuf>,
@@ -470,6 +474,26 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
             f.description
         ),
     };
+    if args.dry_run {
+        let plan = trawl_scanner::plan(&targets, &config, &mut notice)?;
+        let mut out = io::stdout().lock();
+        match args.format {
+            OutputFormat::Jsonl => writeln!(out, "{}", serde_json::to_string(&plan)?)?,
+            OutputFormat::Human => {
+                let per_thread = if args.identifiers.eq_ignore_ascii_case("ALL") {
+                    human::BENCH_ALL_MB_S
+                } else {
+                    human::BENCH_RECOMMENDED_MB_S
+                };
+                let threads = match args.threads {
+                    0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                    n => n,
+                };
+                human::write_plan(&mut out, &plan, per_thread, threads)?;
+            }
+        }
+        return Ok(ExitStatus::Ok);
+    }
     let summary: Summary = match args.format {
         OutputFormat::Jsonl => {
             let mut sink = JsonlSink::new(out);

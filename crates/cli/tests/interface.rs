@@ -174,3 +174,47 @@ fn bad_flags_say_what_is_wrong() {
         "{err}"
     );
 }
+
+#[test]
+fn a_dry_run_reads_nothing_and_says_what_a_scan_would() {
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path());
+    std::fs::write(dir.path().join("data/b.csv"), "name,ssn\nx,1\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("data/tmp")).unwrap();
+    std::fs::write(dir.path().join("data/tmp/big.log"), "x".repeat(4096)).unwrap();
+    // An unreadable file would be SKIPPED by a scan; a dry run never opens it.
+    let (o, text, err) = out(trawl().current_dir(dir.path()).args([
+        "scan",
+        "data",
+        "--dry-run",
+        "--exclude-prefix",
+        "tmp/",
+        "-j",
+        "2",
+    ]));
+    assert!(o.status.success(), "{err}");
+    assert!(
+        text.contains("dry run: nothing was read; a scan would read 2 objects"),
+        "{text}"
+    );
+    assert!(
+        text.contains("left out by the scope: exclude: key prefix 1 (4.0 KiB)"),
+        "{text}"
+    );
+    assert!(text.contains("by format (from names): "), "{text}");
+    assert!(
+        text.contains("estimate: under a second at 624 MB/s"),
+        "{text}"
+    );
+    assert!(!text.contains("HIGH"), "no findings: nothing read: {text}");
+    let (_, json, _) = out(trawl().current_dir(dir.path()).args([
+        "scan",
+        "data",
+        "--dry-run",
+        "--format",
+        "jsonl",
+    ]));
+    let plan: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(plan["scanned"]["objects"], 3);
+    assert_eq!(plan["by_storage_class"]["local"]["objects"], 3);
+}

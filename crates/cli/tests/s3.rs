@@ -1308,3 +1308,64 @@ fn scans_through_mutual_tls_with_a_custom_ca_bundle() {
     assert_eq!(open_key.status.code(), Some(2), "{err}");
     assert!(err.contains("too open"), "{err}");
 }
+
+#[test]
+fn a_dry_run_lists_and_sends_no_get() {
+    let Some(ep) = moto() else { return };
+    let bucket = bucket_name("dryrun");
+    let rt = runtime();
+    rt.block_on(async {
+        let c = client(&ep);
+        c.create_bucket().bucket(&bucket).send().await.unwrap();
+        put(&c, &bucket, "a.csv", CARD_LINE).await;
+        put(&c, &bucket, "b.json", "{\"x\": 1}\n").await;
+        put(&c, &bucket, "tmp/c.txt", SSN_LINE).await;
+    });
+    let proxy = FaultProxy::start(&ep, &[]);
+    let target = format!("s3://{bucket}");
+    let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
+        .args(["scan", &target, "--dry-run", "--exclude-prefix", "tmp/"])
+        .args([
+            "--format",
+            "jsonl",
+            "--endpoint-url",
+            &proxy.url,
+            "--allow-insecure-endpoint",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let plan: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(plan["scanned"]["objects"], 2, "{plan}");
+    assert_eq!(
+        plan["left_out"]["exclude: key prefix"]["objects"], 1,
+        "{plan}"
+    );
+    assert_eq!(plan["by_format"]["csv"]["objects"], 1, "{plan}");
+    assert_eq!(plan["by_storage_class"]["STANDARD"]["objects"], 2, "{plan}");
+    let requests = proxy.requests();
+    let object_gets: Vec<&String> = requests
+        .iter()
+        .filter(|l| l.starts_with("GET") && !l.contains("list-type") && !l.contains("?location"))
+        .filter(|l| l.contains(".csv") || l.contains(".json") || l.contains(".txt"))
+        .collect();
+    assert!(
+        object_gets.is_empty(),
+        "GETs sent: {object_gets:?} of {requests:?}"
+    );
+    assert!(
+        requests.iter().any(|l| l.contains("list-type=2")),
+        "{requests:?}"
+    );
+}

@@ -26,6 +26,7 @@
 mod aggregate;
 mod error;
 mod pipeline;
+mod plan;
 mod posture;
 pub mod private_file;
 mod record;
@@ -37,6 +38,7 @@ mod summary;
 pub use aggregate::{RecordOptions, ValueKey};
 pub use error::Error;
 pub use pipeline::{run, ObjectFilter, ScanConfig};
+pub use plan::{plan, Plan, Tally};
 pub use posture::{PostureFinding, PostureReport};
 pub use record::{
     CellOut, Detection, ObjectInfo, Occurrence, ReasonOut, ResultRecord, Status, Storage,

@@ -207,6 +207,7 @@ pub fn run(
                 work: obj_tx,
                 event: &event,
                 needs_tags: config.scope.uses_tags(),
+                dry_run: false,
             };
             for source in sources {
                 source.list(&feed);

@@ -78,41 +78,85 @@ impl Criteria {
     }
 
     /// Every given criterion holds (include semantics).
+    /// Whether `obj` meets every criterion given (includes).
     fn all(&self, obj: &ObjectRef) -> bool {
-        let ext = extension_of(&obj.key);
-        (self.extensions.is_empty() || ext.as_ref().is_some_and(|e| self.extensions.contains(e)))
-            && (self.key_prefixes.is_empty()
-                || self.key_prefixes.iter().any(|p| obj.key.starts_with(p)))
-            && self.min_size.is_none_or(|m| obj.size >= m)
-            && self.max_size.is_none_or(|m| obj.size <= m)
-            && self
-                .modified_after
-                .is_none_or(|t| modified(obj).is_some_and(|m| m >= t))
-            && self
-                .modified_before
-                .is_none_or(|t| modified(obj).is_some_and(|m| m < t))
-            && (self.tags.is_empty() || self.tags.iter().any(|(k, v)| tag_matches(obj, k, v)))
+        self.first_failed(obj).is_none()
     }
 
-    /// Some given criterion holds (exclude semantics).
+    /// Whether `obj` meets any criterion given (excludes).
     fn any(&self, obj: &ObjectRef) -> bool {
+        self.first_matched(obj).is_some()
+    }
+
+    /// The first criterion given that `obj` fails (for includes).
+    fn first_failed(&self, obj: &ObjectRef) -> Option<&'static str> {
         let ext = extension_of(&obj.key);
-        ext.as_ref().is_some_and(|e| self.extensions.contains(e))
-            || self.key_prefixes.iter().any(|p| obj.key.starts_with(p))
-            || self.min_size.is_some_and(|m| obj.size >= m)
-            || self.max_size.is_some_and(|m| obj.size <= m)
-            || self
-                .modified_after
-                .is_some_and(|t| modified(obj).is_some_and(|m| m >= t))
-            || self
-                .modified_before
-                .is_some_and(|t| modified(obj).is_some_and(|m| m < t))
-            || self.tags.iter().any(|(k, v)| tag_matches(obj, k, v))
+        let modified = modified(obj);
+        let passes = [
+            (
+                "extension",
+                self.extensions.is_empty()
+                    || ext.as_ref().is_some_and(|e| self.extensions.contains(e)),
+            ),
+            (
+                "key prefix",
+                self.key_prefixes.is_empty()
+                    || self.key_prefixes.iter().any(|p| obj.key.starts_with(p)),
+            ),
+            ("minimum size", self.min_size.is_none_or(|m| obj.size >= m)),
+            ("maximum size", self.max_size.is_none_or(|m| obj.size <= m)),
+            (
+                "modified after",
+                self.modified_after
+                    .is_none_or(|t| modified.is_some_and(|m| m >= t)),
+            ),
+            (
+                "modified before",
+                self.modified_before
+                    .is_none_or(|t| modified.is_some_and(|m| m < t)),
+            ),
+            (
+                "tags",
+                self.tags.is_empty() || self.tags.iter().any(|(k, v)| tag_matches(obj, k, v)),
+            ),
+        ];
+        passes.iter().find(|(_, ok)| !ok).map(|(name, _)| *name)
+    }
+
+    /// The first criterion given that `obj` matches (for excludes).
+    fn first_matched(&self, obj: &ObjectRef) -> Option<&'static str> {
+        let ext = extension_of(&obj.key);
+        let modified = modified(obj);
+        let matches = [
+            (
+                "extension",
+                ext.as_ref().is_some_and(|e| self.extensions.contains(e)),
+            ),
+            (
+                "key prefix",
+                self.key_prefixes.iter().any(|p| obj.key.starts_with(p)),
+            ),
+            ("minimum size", self.min_size.is_some_and(|m| obj.size >= m)),
+            ("maximum size", self.max_size.is_some_and(|m| obj.size <= m)),
+            (
+                "modified after",
+                self.modified_after
+                    .is_some_and(|t| modified.is_some_and(|m| m >= t)),
+            ),
+            (
+                "modified before",
+                self.modified_before
+                    .is_some_and(|t| modified.is_some_and(|m| m < t)),
+            ),
+            (
+                "tags",
+                self.tags.iter().any(|(k, v)| tag_matches(obj, k, v)),
+            ),
+        ];
+        matches.iter().find(|(_, hit)| *hit).map(|(name, _)| *name)
     }
 }
 
-/// FNV-1a: a stable hash (std's `DefaultHasher` may change between releases) so that a given
-/// seed picks the same sample on every platform and version.
 fn fnv1a(seed: u64, bytes: &[u8]) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
     for &b in bytes {
@@ -131,6 +175,18 @@ impl Scope {
     /// Whether tags must be fetched to decide (S3 fetches them only then).
     pub fn uses_tags(&self) -> bool {
         self.include.uses_tags() || self.exclude.uses_tags()
+    }
+
+    /// Why the scope leaves `obj` out, if it does: `exclude: CRITERION`,
+    /// `include: CRITERION` (the first it fails) or `sampling`.
+    pub fn left_out_by(&self, obj: &ObjectRef, seed: u64) -> Option<String> {
+        if let Some(c) = self.exclude.first_matched(obj) {
+            return Some(format!("exclude: {c}"));
+        }
+        if let Some(c) = self.include.first_failed(obj) {
+            return Some(format!("include: {c}"));
+        }
+        (!self.sampled(obj, seed)).then(|| "sampling".to_string())
     }
 
     /// Whether `obj` is in scope, before sampling.

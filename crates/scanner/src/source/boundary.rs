@@ -120,12 +120,19 @@ pub struct Feed<'a, 's> {
     pub(crate) work: Sender<Work<'s>>,
     pub(crate) event: &'a (dyn Fn(Event) + Sync),
     pub(crate) needs_tags: bool,
+    /// A dry run: list, never open (sources that open while listing send `Work::Listed`).
+    pub(crate) dry_run: bool,
 }
 
 impl<'s> Feed<'_, 's> {
     /// Whether the run is stopping: list nothing more.
     pub fn stopped(&self) -> bool {
         (self.stopped)()
+    }
+
+    /// Whether objects may be opened while listing (not in a dry run).
+    pub fn opens(&self) -> bool {
+        !self.dry_run
     }
 
     /// Whether the scope needs object tags (fetch them before [`Feed::admit`]).

@@ -87,9 +87,9 @@ impl Source for S3Source {
 /// Lists S3 targets and opens their objects, `concurrency` GETs in flight. Runs on the
 /// walker thread inside the I/O runtime; opened objects go to `opened` (a runtime task may not
 /// block on the workers' bounded queue), skipped ones straight to the feed.
-async fn feed_s3(
-    source: &S3Source,
-    feed: &Feed<'_, '_>,
+async fn feed_s3<'s>(
+    source: &'s S3Source,
+    feed: &Feed<'_, 's>,
     opened: tokio::sync::mpsc::UnboundedSender<Work<'static>>,
 ) {
     let opts = source.opts.clone();
@@ -180,6 +180,10 @@ async fn feed_s3(
                         // Archived: no GET is sent.
                         let reason = list::archived_reason(&obj);
                         feed.send(Work::Skipped(obj, reason));
+                        continue;
+                    }
+                    if !feed.opens() {
+                        feed.send(Work::Listed(obj, source));
                         continue;
                     }
                     let Ok(permit) = permits.clone().acquire_owned().await else {
