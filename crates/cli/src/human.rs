@@ -117,7 +117,7 @@ impl Human {
 }
 
 /// Whether to colour output: `--color always|never`, or for `auto` a terminal and no
-/// `NO_COLOR` (https://no-color.org) in the environment.
+/// `NO_COLOR` (<https://no-color.org>) in the environment.
 pub fn use_color(choice: ColorChoice, terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
