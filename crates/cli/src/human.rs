@@ -164,7 +164,8 @@ fn where_(o: &Occurrence) -> String {
     parts.join(", ")
 }
 
-fn bytes(n: u64) -> String {
+/// A byte count for people (`1.5 MiB`).
+pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;
     let mut u = 0;

@@ -21,6 +21,7 @@ use trawl_scanner::{Notice, ScanConfig, Target};
 mod findings;
 mod human;
 mod jobs;
+mod progress;
 mod s3args;
 
 /// Exit statuses, as the output contract fixes them.
@@ -162,6 +163,10 @@ struct ScanArgs {
     /// Output format on standard output.
     #[arg(long, value_enum, default_value = "human")]
     format: OutputFormat,
+    /// Progress on standard error: auto (when it is a terminal), always (plain lines every
+    /// few seconds when it is not), never.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    progress: progress::ProgressChoice,
     /// Colour in human output: auto (a terminal, and NO_COLOR not set), always, never.
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     color: human::ColorChoice,
@@ -429,7 +434,9 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
         .allow_list(args.allow.load()?)
         .build()
         .context("building the identifier engine")?;
+    let listing = std::sync::Arc::new(trawl_scanner::ListingProgress::default());
     let config = ScanConfig {
+        progress: Some(listing.clone()),
         threads: args.threads,
         limits: args.limits.limits()?,
         record: RecordOptions {
@@ -494,10 +501,15 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
         }
         return Ok(ExitStatus::Ok);
     }
-    let summary: Summary = match args.format {
+    let shown = progress::Progress::start(args.progress, listing);
+    let result = match args.format {
         OutputFormat::Jsonl => {
             let mut sink = JsonlSink::new(out);
-            trawl_scanner::run(&targets, &engine, &config, &mut sink, &mut notice)?
+            let mut watched = progress::Watched {
+                inner: &mut sink,
+                progress: shown.as_ref(),
+            };
+            trawl_scanner::run(&targets, &engine, &config, &mut watched, &mut notice)
         }
         OutputFormat::Human => {
             use std::io::IsTerminal;
@@ -506,9 +518,17 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
                 out,
                 human: human::Human::new(&targets, color),
             };
-            trawl_scanner::run(&targets, &engine, &config, &mut sink, &mut notice)?
+            let mut watched = progress::Watched {
+                inner: &mut sink,
+                progress: shown.as_ref(),
+            };
+            trawl_scanner::run(&targets, &engine, &config, &mut watched, &mut notice)
         }
     };
+    if let Some(p) = shown {
+        p.finish();
+    }
+    let summary: Summary = result?;
     if let Some(path) = &args.summary {
         let text = serde_json::to_string_pretty(&summary)?;
         trawl_scanner::private_file::write(path, (text + "\n").as_bytes())

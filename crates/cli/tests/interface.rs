@@ -218,3 +218,90 @@ fn a_dry_run_reads_nothing_and_says_what_a_scan_would() {
     assert_eq!(plan["scanned"]["objects"], 3);
     assert_eq!(plan["by_storage_class"]["local"]["objects"], 3);
 }
+
+/// Runs `trawl ARGS` under a pseudo-terminal (Python's `pty`), returning all it drew.
+fn under_pty(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("python3")
+        .current_dir(dir)
+        .arg("-c")
+        .arg("import pty, sys; pty.spawn(sys.argv[1:])")
+        .arg(env!("CARGO_BIN_EXE_trawl"))
+        .args(args)
+        .env("COLUMNS", "160")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn progress_shows_on_a_terminal_and_not_in_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    for i in 0..20 {
+        let text = format!("{}\n{CARD}\n", "filler line of text\n".repeat(20_000));
+        std::fs::write(dir.path().join(format!("data/f{i:02}.txt")), text).unwrap();
+    }
+    let drawn = under_pty(dir.path(), &["scan", "data", "-q", "--format", "jsonl"]);
+    assert!(
+        drawn.contains("objects") && drawn.contains("MEDIUM 0 LOW"),
+        "no progress on a terminal: {}",
+        &drawn[..drawn.len().min(400)]
+    );
+    let never = under_pty(
+        dir.path(),
+        &[
+            "scan",
+            "data",
+            "-q",
+            "--format",
+            "jsonl",
+            "--progress",
+            "never",
+        ],
+    );
+    assert!(!never.contains("MEDIUM 0 LOW"), "--progress never drew");
+    // In a pipe: nothing, unless asked.
+    let (o, _, err) = out(trawl().current_dir(dir.path()).args(["scan", "data", "-q"]));
+    assert!(o.status.success());
+    assert!(
+        !err.contains("MEDIUM 0 LOW") && !err.contains('\r'),
+        "{err}"
+    );
+}
+
+#[test]
+fn progress_asked_for_in_a_pipe_is_plain_lines() {
+    use std::io::Write;
+    // Standard input fed slowly: the scan lasts about two seconds.
+    let mut child = trawl()
+        .args(["scan", "-", "-q", "--progress", "always"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for _ in 0..20 {
+        stdin.write_all(format!("{CARD}\n").as_bytes()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    drop(stdin);
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("trawl: progress: "))
+        .collect();
+    assert!(!lines.is_empty(), "{err}");
+    assert!(
+        lines[0].contains("objects") && lines[0].contains("listed"),
+        "{err}"
+    );
+    assert!(
+        lines[0].contains("HIGH") && lines[0].contains("LOW"),
+        "{err}"
+    );
+    assert!(!err.contains('\r') && !err.contains('\u{1b}'), "{err:?}");
+}

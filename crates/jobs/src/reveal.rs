@@ -236,6 +236,7 @@ pub fn reveal_finding(state: &Path, id: &str, who: &str) -> Result<Reveal> {
         filter: Some(filter),
         cancel: None,
         s3: s3_options(&job),
+        progress: None,
     };
     let mut sink = CollectSink::default();
     let target = target_of(&f)?;

@@ -779,6 +779,7 @@ fn scan_config(
         filter: Some(filter),
         cancel: Some(cancel),
         s3: s3_options(job),
+        progress: None,
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::io::{self, Read};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -40,6 +40,18 @@ impl std::fmt::Debug for ObjectFilter {
     }
 }
 
+/// How far a scan's listing has got: objects admitted to the scan and their bytes, and
+/// whether every target has been listed (then they are the run's totals).
+#[derive(Debug, Default)]
+pub struct ListingProgress {
+    /// Objects admitted so far.
+    pub listed: AtomicU64,
+    /// Their bytes.
+    pub listed_bytes: AtomicU64,
+    /// Every target listed.
+    pub listing_done: AtomicBool,
+}
+
 /// How to scan.
 #[derive(Clone, Debug, Default)]
 pub struct ScanConfig {
@@ -57,6 +69,9 @@ pub struct ScanConfig {
     pub cancel: Option<Arc<AtomicBool>>,
     /// S3 access options (for `s3://` targets).
     pub s3: S3Options,
+    /// Counters of the listing, for a progress display (objects admitted so far, their bytes,
+    /// whether the listing is complete).
+    pub progress: Option<Arc<ListingProgress>>,
 }
 
 enum Msg {
@@ -182,9 +197,14 @@ pub fn run(
     let stopped = &stopped;
     let seed = config.scope.sample_seed.unwrap_or_else(rand::random);
     let wanted = |o: &ObjectRef| {
-        config.scope.admits(o)
+        let admitted = config.scope.admits(o)
             && config.scope.sampled(o, seed)
-            && config.filter.as_ref().is_none_or(|f| (f.0)(o))
+            && config.filter.as_ref().is_none_or(|f| (f.0)(o));
+        if let (true, Some(p)) = (admitted, &config.progress) {
+            p.listed.fetch_add(1, Ordering::Relaxed);
+            p.listed_bytes.fetch_add(o.size, Ordering::Relaxed);
+        }
+        admitted
     };
     let wanted = &wanted;
     let (obj_tx, obj_rx) = bounded::<Work<'_>>(1024);
@@ -211,6 +231,9 @@ pub fn run(
             };
             for source in sources {
                 source.list(&feed);
+            }
+            if let Some(p) = &config.progress {
+                p.listing_done.store(true, Ordering::Relaxed);
             }
         });
         let work_tx = out_tx.clone();
