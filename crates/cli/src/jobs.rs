@@ -102,6 +102,9 @@ enum JobCommand {
         /// No summary on standard error.
         #[arg(short, long)]
         quiet: bool,
+        /// Progress on standard error: auto (a terminal), always, never.
+        #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+        progress: crate::progress::ProgressChoice,
     },
     /// Pause a job: no scheduled runs until resumed; a run in progress stops after the objects
     /// in flight and resumes later.
@@ -201,7 +204,12 @@ pub fn job(args: JobArgs) -> Result<ExitStatus> {
             });
             writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         }
-        JobCommand::Run { id, json, quiet } => {
+        JobCommand::Run {
+            id,
+            json,
+            quiet,
+            progress,
+        } => {
             drop(store);
             let mut opts = options(&path);
             let stop = Arc::new(AtomicBool::new(false));
@@ -221,7 +229,14 @@ pub fn job(args: JobArgs) -> Result<ExitStatus> {
                     )
                 }));
             }
-            let outcome = run_job(&path, &id, &opts)?;
+            let counters = Arc::new(trawl_scanner::ScanProgress::default());
+            opts.progress = Some(counters.clone());
+            let shown = crate::progress::Progress::start(progress, counters);
+            let result = run_job(&path, &id, &opts);
+            if let Some(p) = shown {
+                p.finish();
+            }
+            let outcome = result?;
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&outcome.summary)?)?;
             }

@@ -434,9 +434,9 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
         .allow_list(args.allow.load()?)
         .build()
         .context("building the identifier engine")?;
-    let listing = std::sync::Arc::new(trawl_scanner::ListingProgress::default());
+    let counters = std::sync::Arc::new(trawl_scanner::ScanProgress::default());
     let config = ScanConfig {
-        progress: Some(listing.clone()),
+        progress: Some(counters.clone()),
         threads: args.threads,
         limits: args.limits.limits()?,
         record: RecordOptions {
@@ -501,15 +501,11 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
         }
         return Ok(ExitStatus::Ok);
     }
-    let shown = progress::Progress::start(args.progress, listing);
+    let shown = progress::Progress::start(args.progress, counters);
     let result = match args.format {
         OutputFormat::Jsonl => {
             let mut sink = JsonlSink::new(out);
-            let mut watched = progress::Watched {
-                inner: &mut sink,
-                progress: shown.as_ref(),
-            };
-            trawl_scanner::run(&targets, &engine, &config, &mut watched, &mut notice)
+            trawl_scanner::run(&targets, &engine, &config, &mut sink, &mut notice)
         }
         OutputFormat::Human => {
             use std::io::IsTerminal;
@@ -518,11 +514,7 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
                 out,
                 human: human::Human::new(&targets, color),
             };
-            let mut watched = progress::Watched {
-                inner: &mut sink,
-                progress: shown.as_ref(),
-            };
-            trawl_scanner::run(&targets, &engine, &config, &mut watched, &mut notice)
+            trawl_scanner::run(&targets, &engine, &config, &mut sink, &mut notice)
         }
     };
     if let Some(p) = shown {

@@ -305,3 +305,41 @@ fn progress_asked_for_in_a_pipe_is_plain_lines() {
     );
     assert!(!err.contains('\r') && !err.contains('\u{1b}'), "{err:?}");
 }
+
+#[test]
+fn a_job_run_shows_progress_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    for i in 0..10 {
+        let text = format!("{}\n{CARD}\n", "filler line of text\n".repeat(20_000));
+        std::fs::write(dir.path().join(format!("data/f{i:02}.txt")), text).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("job.toml"),
+        "name = \"progress\"\ntargets = [\"data\"]\n",
+    )
+    .unwrap();
+    let state = dir.path().join("state.db");
+    let o = trawl()
+        .current_dir(dir.path())
+        .env("TRAWL_STATE", &state)
+        .args(["job", "create", "job.toml"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new("python3")
+        .current_dir(dir.path())
+        .env("TRAWL_STATE", &state)
+        .arg("-c")
+        .arg("import pty, sys; pty.spawn(sys.argv[1:])")
+        .arg(env!("CARGO_BIN_EXE_trawl"))
+        .args(["job", "run", "progress", "-q"])
+        .output()
+        .unwrap();
+    let drawn = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{drawn}");
+    assert!(
+        drawn.contains("objects") && drawn.contains("MEDIUM 0 LOW"),
+        "{drawn}"
+    );
+}

@@ -58,6 +58,8 @@ pub struct RunOptions {
     pub on_start: Option<StartHook>,
     /// Warnings (targets or paths that could not be read, delivery failures).
     pub on_warning: Option<WarnHook>,
+    /// Counters a progress display reads while the run scans.
+    pub progress: Option<Arc<trawl_scanner::ScanProgress>>,
 }
 
 impl RunOptions {
@@ -78,6 +80,7 @@ impl RunOptions {
             delivery_interval: Duration::from_secs(30),
             on_start: None,
             on_warning: None,
+            progress: None,
         }
     }
 
@@ -762,6 +765,7 @@ fn scan_config(
     filter: ObjectFilter,
     cancel: Arc<AtomicBool>,
     value_key: trawl_scanner::ValueKey,
+    progress: &Option<Arc<trawl_scanner::ScanProgress>>,
 ) -> ScanConfig {
     let mut scope = job.scope.clone();
     scope.sample_seed = Some(seed_of(&run.id));
@@ -779,7 +783,7 @@ fn scan_config(
         filter: Some(filter),
         cancel: Some(cancel),
         s3: s3_options(job),
-        progress: None,
+        progress: progress.clone(),
     }
 }
 
@@ -875,7 +879,14 @@ fn scan(
     let (location, writer) = open_results(store, job, run, opts)?;
     let (filter, skipped) = object_filter(store, job, run, created)?;
     let cancel = Arc::new(AtomicBool::new(false));
-    let config = scan_config(job, run, filter, cancel.clone(), store.value_key()?);
+    let config = scan_config(
+        job,
+        run,
+        filter,
+        cancel.clone(),
+        store.value_key()?,
+        &opts.progress,
+    );
     let targets = target_stats(job, run);
     let ctx = EventContext {
         account: job.account().to_string(),

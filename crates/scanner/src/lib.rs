@@ -37,7 +37,7 @@ mod summary;
 
 pub use aggregate::{RecordOptions, ValueKey};
 pub use error::Error;
-pub use pipeline::{run, ListingProgress, ObjectFilter, ScanConfig};
+pub use pipeline::{run, ObjectFilter, ScanConfig, ScanProgress};
 pub use plan::{plan, Plan, Tally};
 pub use posture::{PostureFinding, PostureReport};
 pub use record::{

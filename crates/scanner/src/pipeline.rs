@@ -40,16 +40,46 @@ impl std::fmt::Debug for ObjectFilter {
     }
 }
 
-/// How far a scan's listing has got: objects admitted to the scan and their bytes, and
-/// whether every target has been listed (then they are the run's totals).
+/// How far a scan has got, for a progress display that reads it from another thread: the
+/// listing (objects admitted so far, their bytes, whether every target has been listed: then
+/// they are the run's totals) and the objects done (bytes, skipped, by severity).
 #[derive(Debug, Default)]
-pub struct ListingProgress {
+pub struct ScanProgress {
     /// Objects admitted so far.
     pub listed: AtomicU64,
     /// Their bytes.
     pub listed_bytes: AtomicU64,
     /// Every target listed.
     pub listing_done: AtomicBool,
+    /// Objects done (a record written).
+    pub objects: AtomicU64,
+    /// Their bytes.
+    pub bytes: AtomicU64,
+    /// Of them, SKIPPED.
+    pub skipped: AtomicU64,
+    /// Of them, with HIGH findings.
+    pub high: AtomicU64,
+    /// With MEDIUM findings (at most).
+    pub medium: AtomicU64,
+    /// With LOW findings (at most).
+    pub low: AtomicU64,
+}
+
+impl ScanProgress {
+    fn record(&self, r: &ResultRecord) {
+        self.objects.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(r.object.size, Ordering::Relaxed);
+        if r.status == crate::record::Status::Skipped {
+            self.skipped.fetch_add(1, Ordering::Relaxed);
+        }
+        let by = match r.severity {
+            Some(trawl_identifiers::Severity::High) => &self.high,
+            Some(trawl_identifiers::Severity::Medium) => &self.medium,
+            Some(trawl_identifiers::Severity::Low) => &self.low,
+            None => return,
+        };
+        by.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// How to scan.
@@ -69,9 +99,8 @@ pub struct ScanConfig {
     pub cancel: Option<Arc<AtomicBool>>,
     /// S3 access options (for `s3://` targets).
     pub s3: S3Options,
-    /// Counters of the listing, for a progress display (objects admitted so far, their bytes,
-    /// whether the listing is complete).
-    pub progress: Option<Arc<ListingProgress>>,
+    /// Counters for a progress display (see [`ScanProgress`]).
+    pub progress: Option<Arc<ScanProgress>>,
 }
 
 enum Msg {
@@ -268,6 +297,9 @@ pub fn run(
                         continue;
                     }
                     summary.add(&rec);
+                    if let Some(p) = &config.progress {
+                        p.record(&rec);
+                    }
                     if let Err(e) = sink.record(&rec) {
                         sink_error = Some(e);
                         cancel.store(true, Ordering::Relaxed);
