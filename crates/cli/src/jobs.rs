@@ -364,8 +364,12 @@ fn write_outcome(w: &mut dyn Write, o: &RunOutcome) -> io::Result<()> {
     }
     writeln!(
         w,
-        "  results: {}",
-        s["results_location"].as_str().unwrap_or("")
+        "  results: {}{}",
+        s["results_location"].as_str().unwrap_or(""),
+        s["results_encryption"]
+            .as_str()
+            .map(|e| format!(" (uploaded with {e})"))
+            .unwrap_or_default()
     )?;
     if let Some(ev) = s["events"].as_object() {
         for (k, v) in ev {
