@@ -23,6 +23,7 @@ mod daemon;
 mod definition;
 mod error;
 mod events;
+mod policy;
 mod results;
 mod reveal;
 mod runner;
@@ -40,10 +41,9 @@ pub use definition::{
 };
 pub use error::{Error, Result};
 pub use events::{finding_event, macie_detail, Event, GenericFinding, PolicyCadence};
+pub use policy::posture_finding;
 pub use reveal::{reveal_finding, Reveal, RevealedType, RevealedValue, MAX_REVEALED_PER_TYPE};
-pub use runner::{
-    deliver, posture_finding, publish_finding, run_job, RunOptions, RunOutcome, StartHook, WarnHook,
-};
+pub use runner::{deliver, publish_finding, run_job, RunOptions, RunOutcome, StartHook, WarnHook};
 pub use schedule::Schedule;
 pub use securityhub::asff;
 pub use state::{

@@ -268,6 +268,17 @@ pub(super) fn backfill(tx: &Transaction<'_>) -> Result<()> {
     Ok(())
 }
 
+/// A rule with no field would cover every finding: refused.
+fn require_fields(rule: &Suppression) -> Result<()> {
+    if rule.is_empty() {
+        return Err(Error::NotFound(
+            "a rule field: give at least one of job, type, category, bucket, key prefix, severity"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 impl Store {
     /// Adds a rule (its `id`, `created_at` and `updated_at` are set here) and, for an
     /// `ARCHIVE` rule, archives the findings it covers; returns the rule id and how many
@@ -277,12 +288,7 @@ impl Store {
         rule: &Suppression,
         now: DateTime<Utc>,
     ) -> Result<(i64, usize)> {
-        if rule.is_empty() {
-            return Err(Error::NotFound(
-                "a rule field: give at least one of job, type, category, bucket, key prefix, severity"
-                    .into(),
-            ));
-        }
+        require_fields(rule)?;
         let covered = self.covered(rule)?;
         let tx = self
             .conn
@@ -345,12 +351,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(usize, usize)> {
         self.suppression(rule.id)?;
-        if rule.is_empty() {
-            return Err(Error::NotFound(
-                "a rule field: a rule needs at least one of job, type, category, bucket, key prefix, severity"
-                    .into(),
-            ));
-        }
+        require_fields(rule)?;
         let covered = self.covered(rule)?;
         let tx = self
             .conn
