@@ -265,10 +265,7 @@ fn progress_shows_on_a_terminal_and_not_in_a_pipe() {
     // In a pipe: nothing, unless asked.
     let (o, _, err) = out(trawl().current_dir(dir.path()).args(["scan", "data", "-q"]));
     assert!(o.status.success());
-    assert!(
-        !err.contains("MEDIUM 0") && !err.contains('\r'),
-        "{err}"
-    );
+    assert!(!err.contains("MEDIUM 0") && !err.contains('\r'), "{err}");
 }
 
 #[test]
