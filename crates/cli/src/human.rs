@@ -3,62 +3,30 @@
 //! shows them: relative to the target as it was given; colour only where it is wanted.
 
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
 
 use anstyle::{AnsiColor, Style};
 use trawl_identifiers::Severity;
-use trawl_scanner::{Occurrence, ResultRecord, Storage, Summary, Target};
+use trawl_scanner::{DisplayPaths, Occurrence, ResultRecord, Summary, Target};
 
 /// How findings are written for people: colours, and where local paths are shown from.
 pub struct Human {
     color: bool,
-    /// Local targets: (as given, absolute).
-    roots: Vec<(PathBuf, PathBuf)>,
+    paths: DisplayPaths,
 }
 
 impl Human {
     /// For the given targets, with colour or not.
     pub fn new(targets: &[Target], color: bool) -> Human {
-        let roots = targets
-            .iter()
-            .filter_map(|t| match t {
-                Target::Local(p) => Some((
-                    p.clone(),
-                    std::path::absolute(p).unwrap_or_else(|_| p.clone()),
-                )),
-                _ => None,
-            })
-            .collect();
-        Human { color, roots }
+        Human {
+            color,
+            paths: DisplayPaths::new(targets),
+        }
     }
 
     /// An object as a person reads it: a local file by the path it was given as (`data/a.txt`
     /// for a target `data`), standard input as `<stdin>`, an S3 object by its URI.
     pub fn path(&self, r: &ResultRecord) -> String {
-        let uri = &r.object.uri;
-        if r.object.storage != Storage::Local {
-            return uri.clone();
-        }
-        if r.object.key == "-" && uri == "file:///dev/stdin" {
-            return "<stdin>".into();
-        }
-        let Some(abs) = uri.strip_prefix("file://") else {
-            return uri.clone();
-        };
-        let abs = Path::new(abs);
-        let best = self
-            .roots
-            .iter()
-            .filter(|(_, root)| abs.starts_with(root))
-            .max_by_key(|(_, root)| root.as_os_str().len());
-        match best {
-            Some((given, root)) => match abs.strip_prefix(root) {
-                Ok(rest) if rest.as_os_str().is_empty() => given.display().to_string(),
-                Ok(rest) => given.join(rest).display().to_string(),
-                Err(_) => abs.display().to_string(),
-            },
-            None => abs.display().to_string(),
-        }
+        self.paths.path(r)
     }
 
     fn paint(&self, style: Style, text: &str) -> String {
@@ -221,7 +189,7 @@ pub fn write_plan(
         writeln!(out, "  by storage class: {}", tallies(&p.by_storage_class))?;
     }
     if !p.left_out.is_empty() {
-        writeln!(out, "  left out by the scope: {}", tallies(&p.left_out))?;
+        writeln!(out, "  left out: {}", tallies(&p.left_out))?;
     }
     if !p.skipped.is_empty() {
         writeln!(out, "  unreadable as listed: {}", tallies(&p.skipped))?;

@@ -105,6 +105,10 @@ enum JobCommand {
         /// Progress on standard error: auto (a terminal), always, never.
         #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
         progress: crate::progress::ProgressChoice,
+        /// List what the next run would read (after its scope and the incremental check),
+        /// reading no content and starting no run; with --json, as JSON.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Pause a job: no scheduled runs until resumed; a run in progress stops after the objects
     /// in flight and resumes later.
@@ -207,8 +211,40 @@ pub fn job(args: JobArgs) -> Result<ExitStatus> {
         JobCommand::Run {
             id,
             json,
+            dry_run: true,
+            ..
+        } => {
+            drop(store);
+            let plan = trawl_jobs::plan_job(&path, &id, &mut |n| match n {
+                trawl_scanner::Notice::Target { target, error } => {
+                    eprintln!("trawl: error: cannot list {target}: {error}")
+                }
+                trawl_scanner::Notice::Walk(w) => eprintln!(
+                    "trawl: warning: cannot list {}: {}",
+                    w.path.display(),
+                    w.error
+                ),
+                trawl_scanner::Notice::Warning(w) => eprintln!("trawl: warning: {w}"),
+                trawl_scanner::Notice::Posture(_) => {}
+            })?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&plan)?)?;
+            } else {
+                let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+                crate::human::write_plan(
+                    &mut out,
+                    &plan,
+                    crate::human::BENCH_RECOMMENDED_MB_S,
+                    threads,
+                )?;
+            }
+        }
+        JobCommand::Run {
+            id,
+            json,
             quiet,
             progress,
+            dry_run: false,
         } => {
             drop(store);
             let mut opts = options(&path);

@@ -11,11 +11,11 @@ use trawl_identifiers::{
     parse_custom_identifiers, AllowList, Catalog, EngineBuilder, Identifier, KeywordContext,
     KeywordRule, Selection, Severity,
 };
-use trawl_scanner::JsonlSink;
 use trawl_scanner::RecordOptions;
 use trawl_scanner::RecordSink;
 use trawl_scanner::ResultRecord;
 use trawl_scanner::Summary;
+use trawl_scanner::{JsonlSink, SarifSink};
 use trawl_scanner::{Notice, ScanConfig, Target};
 
 mod findings;
@@ -144,6 +144,8 @@ enum OutputFormat {
     Human,
     /// One result record per object (trawl.result/v1) on standard output.
     Jsonl,
+    /// SARIF 2.1.0 for code-scanning tools (GitHub, GitLab, Azure DevOps), masked samples only.
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -481,11 +483,15 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
             f.description
         ),
     };
+    if args.dry_run && args.format == OutputFormat::Sarif {
+        anyhow::bail!("--dry-run writes a plan, not findings: use --format human or jsonl");
+    }
     if args.dry_run {
         let plan = trawl_scanner::plan(&targets, &config, &mut notice)?;
         let mut out = io::stdout().lock();
         match args.format {
             OutputFormat::Jsonl => writeln!(out, "{}", serde_json::to_string(&plan)?)?,
+            OutputFormat::Sarif => {}
             OutputFormat::Human => {
                 let per_thread = if args.identifiers.eq_ignore_ascii_case("ALL") {
                     human::BENCH_ALL_MB_S
@@ -505,6 +511,15 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
     let result = match args.format {
         OutputFormat::Jsonl => {
             let mut sink = JsonlSink::new(out);
+            trawl_scanner::run(&targets, &engine, &config, &mut sink, &mut notice)
+        }
+        OutputFormat::Sarif => {
+            let mut sink = SarifSink::new(
+                out,
+                engine.identifiers(),
+                trawl_scanner::DisplayPaths::new(&targets),
+                env!("CARGO_PKG_VERSION"),
+            );
             trawl_scanner::run(&targets, &engine, &config, &mut sink, &mut notice)
         }
         OutputFormat::Human => {

@@ -198,7 +198,7 @@ fn a_dry_run_reads_nothing_and_says_what_a_scan_would() {
         "{text}"
     );
     assert!(
-        text.contains("left out by the scope: exclude: key prefix 1 (4.0 KiB)"),
+        text.contains("left out: exclude: key prefix 1 (4.0 KiB)"),
         "{text}"
     );
     assert!(text.contains("by format (from names): "), "{text}");
@@ -338,5 +338,83 @@ fn a_job_run_shows_progress_on_a_terminal() {
     assert!(
         drawn.contains("objects") && drawn.contains("MEDIUM 0"),
         "{drawn}"
+    );
+}
+
+/// An S3 endpoint on 127.0.0.1 that answers every request with `status` and an S3 error body.
+fn answering(status: &'static str, headers: &'static str, code: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let mut buf = [0u8; 8192];
+            let _ = s.read(&mut buf);
+            let body = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>\
+                 <Message>refused by the test server</Message><RequestId>1</RequestId></Error>"
+            );
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status}\r\n{headers}Content-Type: application/xml\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn scan_s3_at(endpoint: &str) -> String {
+    let (o, _, err) = out(trawl()
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .args([
+            "scan",
+            "s3://some-bucket",
+            "--endpoint-url",
+            endpoint,
+            "--allow-insecure-endpoint",
+            "--region",
+            "us-east-1",
+            "-q",
+        ]));
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_readable(&err);
+    let errors: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("trawl: error:"))
+        .collect();
+    assert_eq!(errors.len(), 2, "{err}");
+    errors[0].to_string()
+}
+
+#[test]
+fn access_denied_wrong_region_and_no_such_bucket_say_what_to_do() {
+    let denied = scan_s3_at(&answering("403 Forbidden", "", "AccessDenied"));
+    assert!(
+        denied.starts_with("trawl: error: cannot scan s3://some-bucket: HTTP 403: AccessDenied"),
+        "{denied}"
+    );
+    assert!(
+        denied.contains("needs s3:ListBucket on the bucket"),
+        "{denied}"
+    );
+    let moved = scan_s3_at(&answering(
+        "301 Moved Permanently",
+        "x-amz-bucket-region: eu-west-2\r\n",
+        "PermanentRedirect",
+    ));
+    assert!(
+        moved.contains("the bucket is in region eu-west-2: pass --region eu-west-2"),
+        "{moved}"
+    );
+    let missing = scan_s3_at(&answering("404 Not Found", "", "NoSuchBucket"));
+    assert!(missing.contains("no bucket by that name"), "{missing}");
+    let unreachable = scan_s3_at("http://127.0.0.1:9");
+    assert!(
+        unreachable.contains("check --endpoint-url"),
+        "{unreachable}"
     );
 }

@@ -444,3 +444,55 @@ fn sigterm_interrupts_a_run_and_the_next_run_resumes_it() {
     assert_eq!(recs.len() as u64, files);
     assert_eq!(keys.len() as u64, files);
 }
+
+#[test]
+fn a_job_dry_run_reads_nothing_starts_no_run_and_leaves_out_what_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state/state.db");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for name in ["a.txt", "b.txt", "c.log"] {
+        std::fs::write(data.join(name), format!("{CARD}\n")).unwrap();
+    }
+    let job_file = dir.path().join("job.yaml");
+    std::fs::write(
+        &job_file,
+        "name: dry\ntargets: [data]\nschedule: weekly MONDAY 03:00\n",
+    )
+    .unwrap();
+    ok(trawl(&state).args(["job", "create"]).arg(&job_file));
+    let plan = |state: &Path| -> serde_json::Value {
+        serde_json::from_str(&ok(trawl(state).args([
+            "job",
+            "run",
+            "dry",
+            "--dry-run",
+            "--json",
+        ])))
+        .unwrap()
+    };
+    let first = plan(&state);
+    assert_eq!(first["scanned"]["objects"], 3, "{first}");
+    let human = ok(trawl(&state).args(["job", "run", "dry", "--dry-run"]));
+    assert!(
+        human.contains("dry run: nothing was read; a scan would read 3 objects"),
+        "{human}"
+    );
+    let history = jsonl(&ok(
+        trawl(&state).args(["job", "history", "dry", "--format", "jsonl"])
+    ));
+    assert!(history.is_empty(), "a dry run starts no run: {history:?}");
+    ok(trawl(&state).args(["job", "run", "dry", "-q"]));
+    std::fs::write(data.join("b.txt"), format!("{CARD}\nand one more line\n")).unwrap();
+    std::fs::write(data.join("d.txt"), "new\n").unwrap();
+    let next = plan(&state);
+    assert_eq!(
+        next["scanned"]["objects"], 2,
+        "the changed and the new: {next}"
+    );
+    assert_eq!(
+        next["left_out"]["unchanged since the last scan"]["objects"], 2,
+        "{next}"
+    );
+    assert_eq!(next["by_format"]["txt"]["objects"], 2, "{next}");
+}

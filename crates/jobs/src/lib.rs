@@ -23,6 +23,7 @@ mod daemon;
 mod definition;
 mod error;
 mod events;
+mod plan;
 mod policy;
 mod results;
 mod reveal;
@@ -41,6 +42,7 @@ pub use definition::{
 };
 pub use error::{Error, Result};
 pub use events::{finding_event, macie_detail, Event, GenericFinding, PolicyCadence};
+pub use plan::plan_job;
 pub use policy::posture_finding;
 pub use reveal::{reveal_finding, Reveal, RevealedType, RevealedValue, MAX_REVEALED_PER_TYPE};
 pub use runner::{deliver, publish_finding, run_job, RunOptions, RunOutcome, StartHook, WarnHook};

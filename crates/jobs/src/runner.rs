@@ -1,7 +1,6 @@
 //! Running a job: one run at a time per job (a lock), incremental after the first run,
 //! resumable after a crash, results and findings committed in small batches.
 
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -21,6 +20,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::definition::Job;
 use crate::error::{Error, Result};
 use crate::events::{finding_event, sensitive_finding, EventContext};
+use crate::plan::{Admission, LeftOut};
 use crate::policy::{policy_row, posture_finding};
 use crate::results::{Location, ResultsWriter, Uploader};
 use crate::sinks::{build_sinks, EventSink};
@@ -119,7 +119,7 @@ pub fn fingerprint(
     )
 }
 
-fn object_fingerprint(o: &ObjectRef) -> String {
+pub(crate) fn object_fingerprint(o: &ObjectRef) -> String {
     fingerprint(
         o.etag.as_deref(),
         o.last_modified.as_deref(),
@@ -599,9 +599,13 @@ fn object_filter(
 ) -> Result<(ObjectFilter, Skipped)> {
     // What to skip: objects this run already recorded (a resumed run), objects unchanged
     // since they were last scanned, and (without `initial_run`) objects older than the job.
-    let done: HashSet<String> = store.run_objects(&run.id)?;
-    let known: HashMap<String, String> = store.fingerprints(&run.job_id)?;
-    let cutoff = if job.def.initial_run { None } else { created };
+    let admission = Admission::new(
+        store,
+        job,
+        &run.job_id,
+        store.run_objects(&run.id)?,
+        created,
+    )?;
     let already = Arc::new(AtomicU64::new(0));
     let unchanged = Arc::new(AtomicU64::new(0));
     let older = Arc::new(AtomicU64::new(0));
@@ -615,28 +619,20 @@ fn object_filter(
             admitted.clone(),
         );
         ObjectFilter(Arc::new(move |o: &ObjectRef| {
-            if done.contains(&o.uri) {
-                already.fetch_add(1, Ordering::Relaxed);
-                return false;
-            }
-            match known.get(&o.uri) {
-                Some(fp) if *fp == object_fingerprint(o) => {
+            match admission.left_out_by(o) {
+                Some(LeftOut::Recorded) => {
+                    already.fetch_add(1, Ordering::Relaxed);
+                    return false;
+                }
+                Some(LeftOut::Unchanged) => {
                     unchanged.fetch_add(1, Ordering::Relaxed);
                     return false;
                 }
-                Some(_) => {}
-                None => {
-                    let modified = o
-                        .last_modified
-                        .as_deref()
-                        .and_then(crate::state::parse_time);
-                    if let (Some(c), Some(m)) = (cutoff, modified) {
-                        if m < c {
-                            older.fetch_add(1, Ordering::Relaxed);
-                            return false;
-                        }
-                    }
+                Some(LeftOut::Older) => {
+                    older.fetch_add(1, Ordering::Relaxed);
+                    return false;
                 }
+                None => {}
             }
             let n = admitted.fetch_add(1, Ordering::Relaxed);
             max_objects.is_none_or(|m| n < m)

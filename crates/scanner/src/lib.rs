@@ -45,7 +45,7 @@ pub use record::{
     RESULT_SCHEMA,
 };
 pub use scope::{Criteria, Scope};
-pub use sink::{CollectSink, JsonlSink, RecordSink, Tee};
+pub use sink::{CollectSink, DisplayPaths, JsonlSink, LocalName, RecordSink, SarifSink, Tee};
 pub use source::{Notice, ObjectRef, RetryPolicy, S3Options, S3Target, SseCKey, Target, WalkError};
 pub use summary::{BucketSummary, Summary};
 

@@ -1,8 +1,12 @@
 //! Sinks receive result records: `begin`, `record` per object, `finish`.
 
 mod jsonl;
+mod paths;
+mod sarif;
 
 pub use jsonl::JsonlSink;
+pub use paths::{DisplayPaths, LocalName};
+pub use sarif::SarifSink;
 
 use std::io;
 

@@ -6,7 +6,7 @@ use aws_sdk_s3::Client;
 use trawl_formats::{Reason, ReasonCode};
 
 use super::options::S3Options;
-use super::retry::{failure_text, with_retries, Failure, RetryPolicy};
+use super::retry::{failure_text, listing_failure_text, with_retries, Failure, RetryPolicy};
 use crate::source::{ObjectRef, Storage};
 
 fn rfc3339(t: &aws_smithy_types::DateTime) -> Option<String> {
@@ -78,7 +78,7 @@ pub async fn list_buckets(client: &Client, policy: &RetryPolicy) -> Result<Vec<S
                 .send()
         })
         .await
-        .map_err(failure_text)?;
+        .map_err(listing_failure_text)?;
         names.extend(
             out.buckets()
                 .iter()
@@ -142,7 +142,7 @@ impl<'a> Lister<'a> {
                     .send()
             })
             .await
-            .map_err(failure_text)?;
+            .map_err(listing_failure_text)?;
             let page = out
                 .versions()
                 .iter()
@@ -190,7 +190,7 @@ impl<'a> Lister<'a> {
                     self.restore_attr = false;
                     continue;
                 }
-                Err(f) => return Err(failure_text(f)),
+                Err(f) => return Err(listing_failure_text(f)),
             };
             let page = out
                 .contents()

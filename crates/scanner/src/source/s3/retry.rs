@@ -53,15 +53,51 @@ where
     e.raw_response().map(|r| r.status_u16())
 }
 
-/// The HTTP status of a raw response (the SDK's response type).
+/// The HTTP status and headers of a raw response (the SDK's response type).
 pub(crate) trait HasStatus {
     fn status_u16(&self) -> u16;
+    fn header(&self, name: &str) -> Option<&str>;
 }
 
 impl HasStatus for aws_sdk_s3::config::http::HttpResponse {
     fn status_u16(&self) -> u16 {
         self.status().as_u16()
     }
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers().get(name)
+    }
+}
+
+/// When S3 says the bucket is in another region, what to do about it: the region comes from
+/// the `x-amz-bucket-region` header of the answer, or from the message.
+fn region_hint<E: ProvideErrorMetadata, R: HasStatus>(e: &SdkError<E, R>) -> Option<String> {
+    let code = e.code().unwrap_or("");
+    let wrong_region = status_of(e) == Some(301)
+        || matches!(
+            code,
+            "PermanentRedirect"
+                | "AuthorizationHeaderMalformed"
+                | "IllegalLocationConstraintException"
+        );
+    if !wrong_region {
+        return None;
+    }
+    let from_header = e
+        .raw_response()
+        .and_then(|r| r.header("x-amz-bucket-region"))
+        .map(str::to_string);
+    // "... the region 'us-east-1' is wrong; expecting 'eu-west-1'"
+    let from_message = e.message().and_then(|m| {
+        let rest = &m[m.find("expecting '")? + "expecting '".len()..];
+        Some(rest[..rest.find('\'')?].to_string())
+    });
+    let region = from_header
+        .or(from_message)
+        .filter(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    Some(match region {
+        Some(r) => format!("the bucket is in region {r}: pass --region {r}"),
+        None => "the bucket is in another region: pass its region with --region".to_string(),
+    })
 }
 
 fn describe<
@@ -75,7 +111,10 @@ fn describe<
     let msg = e.message().map(str::to_string);
     let parts: Vec<String> = [status, code, msg].into_iter().flatten().collect();
     if !parts.is_empty() {
-        return parts.join(": ");
+        return match region_hint(e) {
+            Some(hint) => format!("{} ({hint})", parts.join(": ")),
+            None => parts.join(": "),
+        };
     }
     // Dispatch failures and timeouts carry their cause in the source chain: name the
     // innermost causes, never the SDK's structures.
@@ -252,6 +291,33 @@ pub(super) fn failure_text(f: Failure) -> String {
         Failure::Transient(t) => t,
         Failure::Final(r, _) => r.message,
     }
+}
+
+/// A failed listing's text with what to do about it, for the errors a person meets first:
+/// access denied, no such bucket, an endpoint that does not answer.
+pub(super) fn listing_failure_text(f: Failure) -> String {
+    let text = failure_text(f);
+    let lower = text.to_ascii_lowercase();
+    let hint = if text.contains("AccessDenied") || text.contains("HTTP 403") {
+        "the identity in use may not list this bucket: it needs s3:ListBucket on the bucket and \
+         s3:GetObject on its objects (`aws sts get-caller-identity` names the identity)"
+    } else if text.contains("NoSuchBucket") {
+        "there is no bucket by that name at this endpoint: check the name (and --endpoint-url)"
+    } else if [
+        "dispatch failure",
+        "connection refused",
+        "dns error",
+        "timed out",
+        "timeout",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+    {
+        "the endpoint did not answer: check --endpoint-url, the network and any proxy"
+    } else {
+        return text;
+    };
+    format!("{text} ({hint})")
 }
 
 #[cfg(test)]
