@@ -39,7 +39,7 @@ pub(super) fn fmt_count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -401,9 +401,7 @@ fn write_places(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         group_table(out, id, heading, &top, other)?;
     }
     write!(out, "<div class=\"panel\"><h2>Files with the most findings</h2><table class=\"sortable small\" id=\"top-files\"><thead><tr><th>File</th><th>Severity</th><th>Findings</th></tr></thead><tbody>")?;
-    let mut files = r.files.sorted();
-    files.sort_by(|a, b| b.2.cmp(&a.2));
-    for (uri, sev, findings) in files {
+    for (uri, sev, findings) in r.files.sorted() {
         write!(
             out,
             r#"<tr><td class="path">{}</td><td data-v="{}">{}</td><td class="num" data-v="{findings}">{}</td></tr>"#,

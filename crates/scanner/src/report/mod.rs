@@ -179,25 +179,28 @@ struct UnreadRow {
 /// The rank of an object row: severity, then findings, then the earlier object first.
 type Rank = (Option<Severity>, u64, Reverse<u64>);
 
+/// The rank of a file in the top files: findings, then severity, then the earlier first.
+type FileRank = (u64, Option<Severity>, Reverse<u64>);
+
 /// A heap entry ordered by its rank alone.
 #[derive(Debug)]
-struct Ranked<T> {
-    rank: Rank,
+struct Ranked<K, T> {
+    rank: K,
     item: T,
 }
 
-impl<T> PartialEq for Ranked<T> {
+impl<K: Ord, T> PartialEq for Ranked<K, T> {
     fn eq(&self, other: &Self) -> bool {
         self.rank == other.rank
     }
 }
-impl<T> Eq for Ranked<T> {}
-impl<T> PartialOrd for Ranked<T> {
+impl<K: Ord, T> Eq for Ranked<K, T> {}
+impl<K: Ord, T> PartialOrd for Ranked<K, T> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<T> Ord for Ranked<T> {
+impl<K: Ord, T> Ord for Ranked<K, T> {
     fn cmp(&self, other: &Self) -> Ordering {
         self.rank.cmp(&other.rank)
     }
@@ -205,12 +208,12 @@ impl<T> Ord for Ranked<T> {
 
 /// The `cap` highest-ranked items: a min-heap of at most `cap` entries.
 #[derive(Debug)]
-struct TopN<T> {
+struct TopN<K, T> {
     cap: usize,
-    heap: BinaryHeap<Reverse<Ranked<T>>>,
+    heap: BinaryHeap<Reverse<Ranked<K, T>>>,
 }
 
-impl<T> TopN<T> {
+impl<K: Ord + Copy, T> TopN<K, T> {
     fn new(cap: usize) -> Self {
         TopN {
             cap,
@@ -219,12 +222,12 @@ impl<T> TopN<T> {
     }
 
     /// Whether an item of this rank would be kept (so that it is only built when it would).
-    fn admits(&self, rank: &Rank) -> bool {
+    fn admits(&self, rank: &K) -> bool {
         self.cap > 0
             && (self.heap.len() < self.cap || self.heap.peek().is_some_and(|m| m.0.rank < *rank))
     }
 
-    fn push(&mut self, rank: Rank, item: T) {
+    fn push(&mut self, rank: K, item: T) {
         if !self.admits(&rank) {
             return;
         }
@@ -236,8 +239,8 @@ impl<T> TopN<T> {
 
     /// The items, highest rank first.
     fn sorted(&self) -> Vec<&T> {
-        let mut all: Vec<&Ranked<T>> = self.heap.iter().map(|r| &r.0).collect();
-        all.sort_by(|a, b| b.rank.cmp(&a.rank));
+        let mut all: Vec<&Ranked<K, T>> = self.heap.iter().map(|r| &r.0).collect();
+        all.sort_by_key(|r| Reverse(r.rank));
         all.into_iter().map(|r| &r.item).collect()
     }
 }
@@ -261,8 +264,8 @@ pub struct Report {
     run_ids: BTreeSet<String>,
     job_ids: BTreeSet<String>,
     more_ids: bool,
-    files: TopN<(String, Option<Severity>, u64)>,
-    rows: TopN<ObjectRow>,
+    files: TopN<FileRank, (String, Option<Severity>, u64)>,
+    rows: TopN<Rank, ObjectRow>,
     unread: Vec<UnreadRow>,
     unread_total: u64,
     by_reason: BTreeMap<&'static str, u64>,
@@ -328,11 +331,12 @@ impl Report {
         self.prefixes.add(&prefix, size, findings);
         if findings > 0 {
             self.with_findings += 1;
-            let rank = (r.severity, findings, Reverse(self.seq));
-            if self.files.admits(&rank) {
-                self.files
-                    .push(rank, (cap(&r.object.uri), r.severity, findings));
+            let file_rank = (findings, r.severity, Reverse(self.seq));
+            if self.files.admits(&file_rank) {
+                let item = (shown_path(&r.object.uri), r.severity, findings);
+                self.files.push(file_rank, item);
             }
+            let rank = (r.severity, findings, Reverse(self.seq));
             if self.rows.admits(&rank) {
                 self.rows.push(rank, object_row(r, findings));
             }
@@ -412,7 +416,7 @@ impl Report {
             .map(|x| (x.code.as_str(), cap(&x.member.join(" > ")), cap(&x.message)))
             .collect();
         self.unread.push(UnreadRow {
-            uri: cap(&r.object.uri),
+            uri: shown_path(&r.object.uri),
             status: r.status,
             size: r.object.size,
             reasons,
@@ -447,9 +451,9 @@ fn object_row(r: &ResultRecord, findings: u64) -> ObjectRow {
                 .collect(),
         })
         .collect();
-    detections.sort_by(|a, b| (b.severity, b.count).cmp(&(a.severity, a.count)));
+    detections.sort_by_key(|d| Reverse((d.severity, d.count)));
     ObjectRow {
-        uri: cap(&r.object.uri),
+        uri: shown_path(&r.object.uri),
         severity: r.severity,
         findings,
         status: r.status,
@@ -514,6 +518,11 @@ fn groups_of(r: &ResultRecord) -> (String, String) {
         (None, None) => "./".to_string(),
     };
     (bucket, prefix)
+}
+
+/// An object's URI as shown: `s3://bucket/key`, or a local file's path (no `file://`).
+fn shown_path(uri: &str) -> String {
+    cap(uri.strip_prefix("file://").unwrap_or(uri))
 }
 
 /// `s` cut to `TEXT_CAP` characters, with an ellipsis when cut.

@@ -48,14 +48,14 @@ pub(super) fn donut(items: &[Item], center: &str, caption: &str) -> String {
     s
 }
 
-/// Horizontal bars, one per item, the longest `width` wide, each labelled and valued.
+/// Horizontal bars, one per item, the longest `BAR` wide, each labelled and valued.
 pub(super) fn bars(items: &[Item], caption: &str) -> String {
-    const LABEL: f64 = 230.0;
-    const BAR: f64 = 300.0;
+    const LABEL: f64 = 190.0;
+    const BAR: f64 = 150.0;
     const ROW: f64 = 24.0;
     let max = items.iter().map(|i| i.value).max().unwrap_or(0).max(1);
     let height = ROW * items.len().max(1) as f64 + 4.0;
-    let width = LABEL + BAR + 80.0;
+    let width = LABEL + BAR + 56.0;
     let mut s = String::new();
     let _ = write!(
         s,
@@ -68,7 +68,7 @@ pub(super) fn bars(items: &[Item], caption: &str) -> String {
     for (n, item) in items.iter().enumerate() {
         let y = ROW * n as f64 + 2.0;
         let w = (item.value as f64 / max as f64 * BAR).max(1.0);
-        let label = short(item.label, 34);
+        let label = short(item.label, 28);
         let _ = write!(
             s,
             r#"<g><title>{}: {}</title><text x="{:.1}" y="{:.1}" text-anchor="end" class="bar-label">{}</text><rect x="{LABEL}" y="{:.1}" width="{w:.1}" height="{:.1}" rx="3" fill="{}"/><text x="{:.1}" y="{:.1}" class="bar-value">{}</text></g>"#,
