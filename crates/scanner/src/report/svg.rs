@@ -50,7 +50,7 @@ pub(super) fn donut(items: &[Item], center: &str, caption: &str) -> String {
 
 /// Horizontal bars, one per item, the longest `BAR` wide, each labelled and valued.
 pub(super) fn bars(items: &[Item], caption: &str) -> String {
-    const LABEL: f64 = 190.0;
+    const LABEL: f64 = 215.0;
     const BAR: f64 = 150.0;
     const ROW: f64 = 24.0;
     let max = items.iter().map(|i| i.value).max().unwrap_or(0).max(1);
