@@ -156,11 +156,8 @@ fn read(name: &str, mut reader: impl BufRead, report: &mut Report) -> Result<()>
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let record: ResultRecord = serde_json::from_slice(&line).map_err(|e| {
-            // Cut: a value of the wrong type is quoted in serde's message.
-            let why: String = e.to_string().chars().take(200).collect();
-            anyhow!("{name} line {n}: not a {RESULT_SCHEMA} record: {why}")
-        })?;
+        let record: ResultRecord = serde_json::from_slice(&line)
+            .map_err(|e| anyhow!("{name} line {n}: not a {RESULT_SCHEMA} record: {}", why(&e)))?;
         if record.schema != RESULT_SCHEMA {
             anyhow::bail!(
                 "{name} line {n}: not a {RESULT_SCHEMA} record: schema is {:?}",
@@ -169,4 +166,21 @@ fn read(name: &str, mut reader: impl BufRead, report: &mut Report) -> Result<()>
         }
         report.add(&record);
     }
+}
+
+/// serde's reason without the value it quotes (a misplaced value may be a raw secret), cut
+/// to 200 characters: `invalid type: string "4539...", expected u64 at line 1 column 9`
+/// becomes `invalid type (expected u64 at line 1 column 9)`.
+fn why(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    let mut shown = msg.clone();
+    for head in ["invalid type", "invalid value", "invalid length"] {
+        if let Some(rest) = msg.strip_prefix(head).and_then(|r| r.strip_prefix(": ")) {
+            shown = match rest.rfind(", expected ") {
+                Some(i) => format!("{head} ({})", &rest[i + 2..]),
+                None => format!("{head} at line {} column {}", e.line(), e.column()),
+            };
+        }
+    }
+    shown.chars().take(200).collect()
 }

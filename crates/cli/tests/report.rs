@@ -181,6 +181,21 @@ fn a_line_that_is_not_a_record_is_one_line_naming_file_and_line() {
     assert!(stderr.starts_with(&expected), "{stderr}");
     assert!(!html.exists(), "no report from bad input");
 
+    // A misplaced value is not echoed: it may be a raw secret.
+    let misplaced = dir.path().join("misplaced.jsonl");
+    let line = r#"{"schema":"trawl.result/v1","run_id":"r","bytes_scanned":"4539148803436467"}"#;
+    std::fs::write(&misplaced, format!("\n{line}\n")).unwrap();
+    let out = report(&[&misplaced], &html, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "misplaced.jsonl line 2: not a trawl.result/v1 record: invalid type (expected u64"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("4539148803436467"), "{stderr}");
+
     let out = report(&[&dir.path().join("missing.jsonl")], &html, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("trawl: error: results "));
@@ -294,19 +309,17 @@ fn shown(dom: &str) -> usize {
         .unwrap()
 }
 
-/// What the page's filter should leave: objects with findings whose path (URI), severity, types or
-/// categories contain `term` (case-insensitive).
-fn expected_matches(records: &[ResultRecord], term: &str) -> usize {
+/// What the page's filter should leave: objects with findings whose path (URI), severity,
+/// types or categories contain `term` (case-insensitive), at severity `sev` when given.
+fn expected_matches(records: &[ResultRecord], term: &str, sev: Option<&str>) -> usize {
     let term = term.to_lowercase();
     records
         .iter()
         .filter(|r| !r.detections.is_empty())
+        .filter(|r| sev.is_none_or(|s| r.severity.is_some_and(|x| x.as_str() == s)))
         .filter(|r| {
-            let mut q = format!(
-                "{} {}",
-                r.object.uri,
-                r.severity.map_or("NONE", |s| s.as_str())
-            );
+            let path = r.object.uri.trim_start_matches("file://");
+            let mut q = format!("{path} {}", r.severity.map_or("NONE", |s| s.as_str()));
             for d in &r.detections {
                 q.push_str(&format!(" {} {}", d.kind, d.category.as_str()));
             }
@@ -333,28 +346,36 @@ fn chromium_renders_the_report_and_its_filter_works() {
     let url = format!("file://{}", html.canonicalize().unwrap().display());
     let with_findings = records.iter().filter(|r| !r.detections.is_empty()).count();
 
-    for term in ["credit", "FINANCIAL", "customers", "no-such-thing"] {
+    let cases = [
+        ("credit", None),
+        ("FINANCIAL", None),
+        ("customers", None),
+        ("no-such-thing", None),
+        ("", Some("LOW")),
+        ("credit", Some("HIGH")),
+    ];
+    for (term, sev) in cases {
+        let mut hash = format!("filter={term}");
+        if let Some(s) = sev {
+            hash.push_str(&format!("&severity={s}"));
+        }
         let profile = tempfile::tempdir().unwrap();
-        let out = chromium(
-            profile.path(),
-            &["--dump-dom".to_string(), format!("{url}#filter={term}")],
-        );
+        let args = ["--dump-dom".to_string(), format!("{url}#{hash}")];
+        let out = chromium(profile.path(), &args);
         let dom = String::from_utf8_lossy(&out.stdout);
         assert!(
             dom.contains("data-ready=\"1\""),
-            "script did not run for {term}: {}",
+            "script did not run for {hash}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let expected = expected_matches(&records, term);
-        assert!(
-            term == "no-such-thing" || expected > 0,
-            "{term} matches nothing"
-        );
+        let expected = expected_matches(&records, term, sev);
+        let nothing = term == "no-such-thing" || sev == Some("LOW");
+        assert!(nothing || expected > 0, "{hash} matches nothing");
         let rows = rows(&dom, "objects");
         assert_eq!(rows.len(), with_findings);
         let visible = rows.iter().filter(|(_, hidden)| !hidden).count();
-        assert_eq!(visible, expected, "rows left by filter {term}");
-        assert_eq!(shown(&dom), expected, "shown count for {term}");
+        assert_eq!(visible, expected, "rows left by {hash}");
+        assert_eq!(shown(&dom), expected, "shown count for {hash}");
         assert_eq!(data_value(&dom, "total-objects"), records.len() as u64);
         assert_eq!(data_value(&dom, "total-findings"), findings(&records));
     }

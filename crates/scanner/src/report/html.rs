@@ -318,7 +318,7 @@ fn write_types(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             r#"<section><h2>Findings by type</h2><p class="empty">No findings.</p></section>"#
         );
     }
-    write!(out, "<section><h2>Findings by type</h2><table class=\"sortable\" id=\"by-type\"><thead><tr><th>Type</th><th>Category</th><th>Highest severity</th><th>Findings</th><th>Objects</th></tr></thead><tbody>")?;
+    write!(out, "<section><h2>Findings by type</h2><table class=\"sortable\" id=\"by-type\"><thead><tr><th>Type</th><th>Category</th><th data-desc>Highest severity</th><th data-desc>Findings</th><th data-desc>Objects</th></tr></thead><tbody>")?;
     for (k, t) in types.iter().take(TYPES_LISTED) {
         write!(
             out,
@@ -354,7 +354,7 @@ fn group_table(
     rows: &[(&str, Tally)],
     other: Option<(Tally, usize)>,
 ) -> io::Result<()> {
-    write!(out, "<div class=\"panel\"><h2>{heading}</h2><table class=\"sortable small\" id=\"{id}\"><thead><tr><th>Name</th><th>Objects</th><th>With findings</th><th>Findings</th></tr></thead><tbody>")?;
+    write!(out, "<div class=\"panel\"><h2>{heading}</h2><table class=\"sortable small\" id=\"{id}\"><thead><tr><th>Name</th><th data-desc>Objects</th><th data-desc>With findings</th><th data-desc>Findings</th></tr></thead><tbody>")?;
     for (name, t) in rows {
         write!(
             out,
@@ -400,7 +400,7 @@ fn write_places(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             (distinct > top.len() || groups.other.objects > 0).then_some((groups.other, distinct));
         group_table(out, id, heading, &top, other)?;
     }
-    write!(out, "<div class=\"panel\"><h2>Files with the most findings</h2><table class=\"sortable small\" id=\"top-files\"><thead><tr><th>File</th><th>Severity</th><th>Findings</th></tr></thead><tbody>")?;
+    write!(out, "<div class=\"panel\"><h2>Files with the most findings</h2><table class=\"sortable small\" id=\"top-files\"><thead><tr><th>File</th><th data-desc>Severity</th><th data-desc>Findings</th></tr></thead><tbody>")?;
     for (uri, sev, findings) in r.files.sorted() {
         write!(
             out,
@@ -438,7 +438,7 @@ fn write_objects(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         rows.len(),
         rows.len()
     )?;
-    write!(out, "<div class=\"scroll\"><table class=\"sortable\" id=\"objects\" data-filter><thead><tr><th>Object</th><th>Severity</th><th>Findings</th><th>Status</th><th>Format</th><th>Size</th><th class=\"nosort\">Detections (masked samples)</th></tr></thead><tbody>")?;
+    write!(out, "<div class=\"scroll\"><table class=\"sortable\" id=\"objects\" data-filter><thead><tr><th>Object</th><th data-desc>Severity</th><th data-desc>Findings</th><th>Status</th><th>Format</th><th data-desc>Size</th><th class=\"nosort\">Detections (masked samples)</th></tr></thead><tbody>")?;
     for row in rows {
         write_object_row(row, out)?;
     }
@@ -507,7 +507,7 @@ fn write_unread(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             r#"<p class="empty">Every object was read whole.</p></section>"#
         );
     }
-    write!(out, "<table class=\"sortable small\" id=\"by-reason\"><thead><tr><th>Reason</th><th>Objects</th></tr></thead><tbody>")?;
+    write!(out, "<table class=\"sortable small\" id=\"by-reason\"><thead><tr><th>Reason</th><th data-desc>Objects</th></tr></thead><tbody>")?;
     for (code, n) in &r.by_reason {
         write!(
             out,
@@ -524,7 +524,7 @@ fn write_unread(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             fmt_count(r.unread_total)
         )?;
     }
-    write!(out, "<div class=\"scroll\"><table class=\"sortable\" id=\"unread\"><thead><tr><th>Object</th><th>Status</th><th>Size</th><th class=\"nosort\">Reasons</th></tr></thead><tbody>")?;
+    write!(out, "<div class=\"scroll\"><table class=\"sortable\" id=\"unread\"><thead><tr><th>Object</th><th>Status</th><th data-desc>Size</th><th class=\"nosort\">Reasons</th></tr></thead><tbody>")?;
     for row in &r.unread {
         write_unread_row(row, out)?;
     }
