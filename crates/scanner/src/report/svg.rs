@@ -40,9 +40,12 @@ pub(super) fn donut(items: &[Item], center: &str, caption: &str) -> String {
         );
         offset -= pct;
     }
+    // The hole is 24 wide: long totals get a smaller font.
+    let size = (26.0 / center.chars().count().max(1) as f64).min(7.0);
     let _ = write!(
         s,
-        r#"<text x="21" y="22.5" text-anchor="middle" class="donut-n">{}</text></svg>"#,
+        r#"<text x="21" y="{:.2}" text-anchor="middle" class="donut-n" font-size="{size:.2}">{}</text></svg>"#,
+        21.0 + size * 0.35,
         escape(center)
     );
     s
@@ -55,7 +58,7 @@ pub(super) fn bars(items: &[Item], caption: &str) -> String {
     const ROW: f64 = 24.0;
     let max = items.iter().map(|i| i.value).max().unwrap_or(0).max(1);
     let height = ROW * items.len().max(1) as f64 + 4.0;
-    let width = LABEL + BAR + 56.0;
+    let width = LABEL + BAR + 76.0;
     let mut s = String::new();
     let _ = write!(
         s,
