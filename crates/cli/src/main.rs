@@ -22,6 +22,7 @@ mod findings;
 mod human;
 mod jobs;
 mod progress;
+mod report;
 mod s3args;
 
 /// Exit statuses, as the output contract fixes them.
@@ -60,6 +61,9 @@ enum Command {
     Daemon(jobs::DaemonArgs),
     /// Findings of jobs: list, count, show, reveal, archive, suppression rules.
     Findings(findings::FindingsArgs),
+    /// Make a self-contained HTML report from result records (scan JSON Lines, a job run's
+    /// results).
+    Report(report::ReportArgs),
     /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
     Completions {
         /// The shell.
@@ -272,6 +276,7 @@ fn main() -> ExitCode {
         Command::Job(args) => jobs::job(args),
         Command::Daemon(args) => jobs::daemon(args),
         Command::Findings(args) => findings::run(args),
+        Command::Report(args) => report::run(args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "trawl", &mut io::stdout());

@@ -30,6 +30,7 @@ mod plan;
 mod posture;
 pub mod private_file;
 mod record;
+pub mod report;
 mod scope;
 mod sink;
 mod source;
@@ -44,6 +45,7 @@ pub use record::{
     CellOut, Detection, ObjectInfo, Occurrence, ReasonOut, ResultRecord, Status, Storage,
     RESULT_SCHEMA,
 };
+pub use report::{Report, ReportOptions};
 pub use scope::{Criteria, Scope};
 pub use sink::{CollectSink, DisplayPaths, JsonlSink, LocalName, RecordSink, SarifSink, Tee};
 pub use source::{Notice, ObjectRef, RetryPolicy, S3Options, S3Target, SseCKey, Target, WalkError};
