@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use trawl_scanner::{Criteria, Scope};
+use trawl_scanner::{Criteria, Scope, Shard};
 use trawl_scanner::{S3Options, SseCKey};
 
 /// S3 access (for `s3://` targets).
@@ -135,6 +135,45 @@ pub struct ScopeArgs {
     /// Seed of the random sample (the same seed picks the same objects).
     #[arg(long, value_name = "N")]
     sample_seed: Option<u64>,
+    /// Scan only shard K of N (0-based): one run split across processes or machines, each
+    /// object owned by exactly one shard (a stable hash of bucket, key and version).
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// Split into N shards, this one's index from JOB_COMPLETION_INDEX (a Kubernetes Indexed
+    /// Job) or AWS_BATCH_JOB_ARRAY_INDEX (an AWS Batch array job).
+    #[arg(long, value_name = "N", conflicts_with = "shard")]
+    shard_count: Option<u64>,
+}
+
+/// The shard from `--shard K/N`, or `--shard-count N` with the index from the engine's own
+/// variable.
+fn shard_of(
+    shard: Option<&str>,
+    count: Option<u64>,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Shard>> {
+    if let Some(text) = shard {
+        return Shard::parse(text)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("--shard: {e}"));
+    }
+    let Some(n) = count else { return Ok(None) };
+    let from = ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"]
+        .into_iter()
+        .find_map(|name| var(name).map(|v| (name, v)));
+    let Some((name, value)) = from else {
+        anyhow::bail!(
+            "--shard-count {n}: set JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or \
+             AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job), or give --shard K/N"
+        );
+    };
+    let k: u64 = value
+        .trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--shard-count {n}: {name}={value:?} is not a shard index"))?;
+    Shard::new(k, n)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("--shard-count {n} with {name}={k}: {e}"))
 }
 
 /// Parses `10`, `10K`, `1.5M`, `2G`, `1T` (binary multiples) into bytes.
@@ -223,6 +262,9 @@ impl ScopeArgs {
             },
             sample_percent: self.sample,
             sample_seed: self.sample_seed,
+            shard: shard_of(self.shard.as_deref(), self.shard_count, &|n| {
+                std::env::var(n).ok().filter(|v| !v.is_empty())
+            })?,
         };
         scope.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(scope)
@@ -232,6 +274,35 @@ impl ScopeArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shards_from_flags_and_engine_variables() {
+        let none = |_: &str| None;
+        assert_eq!(shard_of(None, None, &none).unwrap(), None);
+        assert_eq!(
+            shard_of(Some("1/4"), None, &none).unwrap(),
+            Some(Shard { index: 1, count: 4 })
+        );
+        let e = shard_of(Some("4/4"), None, &none).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "--shard: shard 4/4: shards are numbered from 0, so the last of 4 is 3"
+        );
+        assert!(shard_of(Some("x"), None, &none)
+            .unwrap_err()
+            .to_string()
+            .contains("give K/N"));
+        let k8s = |n: &str| (n == "JOB_COMPLETION_INDEX").then(|| "2".to_string());
+        assert_eq!(
+            shard_of(None, Some(3), &k8s).unwrap(),
+            Some(Shard { index: 2, count: 3 })
+        );
+        let batch = |n: &str| (n == "AWS_BATCH_JOB_ARRAY_INDEX").then(|| "7".to_string());
+        let e = shard_of(None, Some(4), &batch).unwrap_err().to_string();
+        assert!(e.contains("AWS_BATCH_JOB_ARRAY_INDEX=7"), "{e}");
+        let e = shard_of(None, Some(4), &none).unwrap_err().to_string();
+        assert!(e.contains("set JOB_COMPLETION_INDEX"), "{e}");
+    }
 
     #[test]
     fn sizes() {

@@ -615,6 +615,7 @@ impl JobDefinition {
             exclude: self.scope.exclude.criteria(file, "scope.exclude")?,
             sample_percent: self.sampling_percentage.filter(|p| *p < 100.0),
             sample_seed: None,
+            shard: None,
         };
         scope.validate().map_err(|e| Error::def(file, "scope", e))?;
         Ok(scope)

@@ -46,7 +46,7 @@ pub use record::{
     RESULT_SCHEMA,
 };
 pub use report::{Report, ReportOptions};
-pub use scope::{Criteria, Scope};
+pub use scope::{Criteria, Scope, Shard};
 pub use sink::{CollectSink, DisplayPaths, JsonlSink, LocalName, RecordSink, SarifSink, Tee};
 pub use source::{Notice, ObjectRef, RetryPolicy, S3Options, S3Target, SseCKey, Target, WalkError};
 pub use summary::{BucketSummary, Summary};

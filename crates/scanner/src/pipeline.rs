@@ -216,6 +216,7 @@ pub fn run(
     let owned_sources = crate::source::sources(targets, &config.s3, config.threads)?;
     let mut summary = Summary::default();
     summary.run_id = config.record.run_id.clone();
+    summary.shard = config.scope.shard.map(|s| s.to_string());
     sink.begin(&config.record.run_id).map_err(Error::Sink)?;
     let cancel = AtomicBool::new(false);
     let external = config.cancel.clone();

@@ -37,6 +37,81 @@ pub struct Scope {
     pub sample_percent: Option<f64>,
     /// Seed of the sample; a run picks one at random when `None`.
     pub sample_seed: Option<u64>,
+    /// One shard of a run split across processes: only the objects this shard owns.
+    pub shard: Option<Shard>,
+}
+
+/// Shard `index` of `count` (0-based): one run split across processes or machines, each
+/// object owned by exactly one shard whatever the listing order.
+///
+/// The owner is `u64::from_be_bytes(SHA-256(bucket ‖ 0x00 ‖ key ‖ 0x00 ‖ version)[0..8]) mod
+/// count`, where `bucket` is empty for local files and standard input, `key` is the S3 key
+/// or the path relative to the target directory (`/`-separated; `-` for standard input),
+/// and `version` is the version id or empty. SHA-256 so that any tool in any language can
+/// tell which shard holds an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, `0..count`.
+    pub index: u64,
+    /// Shards in all.
+    pub count: u64,
+}
+
+impl Shard {
+    /// `K/N`, checked: `N >= 1`, `K < N`.
+    pub fn new(index: u64, count: u64) -> Result<Shard, String> {
+        if count == 0 {
+            return Err("shard count 0: give at least 1".into());
+        }
+        if index >= count {
+            return Err(format!(
+                "shard {index}/{count}: shards are numbered from 0, so the last of {count} is {}",
+                count - 1
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Parses `K/N`.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let bad = || format!("shard {text:?}: give K/N, e.g. 0/4 (0-based)");
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let k: u64 = k.trim().parse().map_err(|_| bad())?;
+        let n: u64 = n.trim().parse().map_err(|_| bad())?;
+        Shard::new(k, n)
+    }
+
+    /// The shard that owns an object, out of `count`.
+    pub fn owner(bucket: &str, key: &str, version: &str, count: u64) -> u64 {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(bucket.as_bytes());
+        h.update([0]);
+        h.update(key.as_bytes());
+        h.update([0]);
+        h.update(version.as_bytes());
+        let d = h.finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&d[..8]);
+        u64::from_be_bytes(first) % count.max(1)
+    }
+
+    /// Whether this shard owns `obj`.
+    pub fn owns(&self, obj: &ObjectRef) -> bool {
+        let owner = Shard::owner(
+            obj.bucket.as_deref().unwrap_or(""),
+            &obj.key,
+            obj.version_id.as_deref().unwrap_or(""),
+            self.count,
+        );
+        owner == self.index
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 fn extension_of(key: &str) -> Option<String> {
@@ -180,6 +255,9 @@ impl Scope {
     /// Why the scope leaves `obj` out, if it does: `exclude: CRITERION`,
     /// `include: CRITERION` (the first it fails) or `sampling`.
     pub fn left_out_by(&self, obj: &ObjectRef, seed: u64) -> Option<String> {
+        if self.shard.is_some_and(|s| !s.owns(obj)) {
+            return Some("shard: another shard's".to_string());
+        }
         if let Some(c) = self.exclude.first_matched(obj) {
             return Some(format!("exclude: {c}"));
         }
@@ -189,9 +267,9 @@ impl Scope {
         (!self.sampled(obj, seed)).then(|| "sampling".to_string())
     }
 
-    /// Whether `obj` is in scope, before sampling.
+    /// Whether `obj` is in scope (and in this shard), before sampling.
     pub fn admits(&self, obj: &ObjectRef) -> bool {
-        self.include.all(obj) && !self.exclude.any(obj)
+        self.shard.is_none_or(|s| s.owns(obj)) && self.include.all(obj) && !self.exclude.any(obj)
     }
 
     /// Whether `obj` falls in the sample drawn with `seed` (always true without sampling).
@@ -347,6 +425,55 @@ mod tests {
         let first: Vec<bool> = objs.iter().map(|o| scope.sampled(o, 7)).collect();
         assert_ne!(first, other, "another seed draws another sample");
         assert!(Scope::default().sampled(&objs[0], 1));
+    }
+
+    #[test]
+    fn every_object_has_exactly_one_shard_and_the_hash_is_the_documented_one() {
+        let objects: Vec<ObjectRef> = (0..2000)
+            .map(|i| obj(&format!("dir/{i}.txt"), 1, "2026-01-01T00:00:00Z", &[]))
+            .collect();
+        let shards: Vec<Shard> = (0..4).map(|k| Shard::new(k, 4).unwrap()).collect();
+        let mut per = [0usize; 4];
+        for o in &objects {
+            let owners: Vec<u64> = shards
+                .iter()
+                .filter(|s| s.owns(o))
+                .map(|s| s.index)
+                .collect();
+            assert_eq!(owners.len(), 1, "{}", o.key);
+            per[owners[0] as usize] += 1;
+            let scope = Scope {
+                shard: Some(shards[owners[0] as usize]),
+                ..Default::default()
+            };
+            assert!(scope.admits(o));
+            let other = Scope {
+                shard: Some(shards[(owners[0] as usize + 1) % 4]),
+                ..Default::default()
+            };
+            assert_eq!(
+                other.left_out_by(o, 0).as_deref(),
+                Some("shard: another shard's")
+            );
+        }
+        assert!(per.iter().all(|n| (400..600).contains(n)), "{per:?}");
+        // The owner is the first 8 bytes of SHA-256("b\0k\0"), big-endian, mod the count.
+        use sha2::{Digest, Sha256};
+        let d = Sha256::digest(b"b\0k\0");
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&d[..8]);
+        assert_eq!(
+            Shard::owner("b", "k", "", 1000),
+            u64::from_be_bytes(first) % 1000
+        );
+        assert_ne!(
+            Shard::owner("b", "k", "v1", 1 << 40),
+            Shard::owner("b", "k", "", 1 << 40)
+        );
+        assert_eq!(Shard::parse("3/4"), Ok(Shard { index: 3, count: 4 }));
+        assert!(Shard::parse("4/4").is_err());
+        assert!(Shard::parse("1/0").is_err());
+        assert!(Shard::parse("-1/4").is_err());
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub struct BucketSummary {
 pub struct Summary {
     /// The run id.
     pub run_id: String,
+    /// The shard this process scanned (`K/N`), when the run was split with `--shard`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     /// Objects with a result record.
     pub objects: u64,
     /// Their total size.

@@ -1,0 +1,113 @@
+//! S3 test helpers: the servers `scripts/test` starts (moto, LocalStack), a client for them,
+//! unique bucket names, uploads.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::Client;
+
+pub fn required() -> bool {
+    std::env::var("TRAWL_REQUIRE_S3").is_ok_and(|v| v == "1")
+}
+
+pub fn server(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ => {
+            assert!(!required(), "{var} is not set and TRAWL_REQUIRE_S3=1");
+            eprintln!("skipped: {var} not set (scripts/test starts the S3 servers)");
+            None
+        }
+    }
+}
+
+pub fn moto() -> Option<String> {
+    server("TRAWL_TEST_S3_ENDPOINT")
+}
+
+pub fn localstack() -> Option<String> {
+    server("TRAWL_TEST_S3_LOCALSTACK")
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+pub fn client(endpoint: &str) -> Client {
+    let creds = aws_sdk_s3::config::Credentials::new("test", "test", None, None, "tests");
+    let conf = aws_sdk_s3::config::Builder::new()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .credentials_provider(creds)
+        .build();
+    Client::from_conf(conf)
+}
+
+/// A bucket name no other test (or earlier run against the same server) uses.
+pub fn bucket_name(tag: &str) -> String {
+    let n: u64 = rand::random::<u64>() % 1_000_000_000;
+    format!("trawl-{tag}-{n}")
+}
+
+pub async fn put(c: &Client, bucket: &str, key: &str, body: impl Into<Vec<u8>>) {
+    c.put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(ByteStream::from(body.into()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put {key}: {e:?}"));
+}
+
+/// Uploads every file under `dir` with its relative path as key, 16 at a time.
+pub async fn upload_dir(c: &Client, bucket: &str, dir: &Path) -> usize {
+    let files: Vec<PathBuf> = walk(dir);
+    let mut n = 0;
+    for chunk in files.chunks(16) {
+        let mut tasks = Vec::new();
+        for f in chunk {
+            let key = f
+                .strip_prefix(dir)
+                .unwrap()
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            let body = std::fs::read(f).unwrap();
+            let (c, bucket) = (c.clone(), bucket.to_string());
+            tasks.push(tokio::spawn(
+                async move { put(&c, &bucket, &key, body).await },
+            ));
+        }
+        for t in tasks {
+            t.await.unwrap();
+            n += 1;
+        }
+    }
+    n
+}
+
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let t = e.file_type().unwrap();
+            if t.is_dir() {
+                stack.push(e.path());
+            } else if t.is_file() {
+                out.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
