@@ -468,6 +468,16 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
             _ => Target::parse(t).map_err(|e| anyhow::anyhow!("target {e}")),
         })
         .collect::<Result<Vec<Target>>>()?;
+    if config.s3.inventory.is_some()
+        && !targets
+            .iter()
+            .all(|t| matches!(t, Target::S3(s) if s.bucket.is_some()))
+    {
+        anyhow::bail!(
+            "--inventory lists the objects of the bucket it inventories: give that bucket as \
+             s3://BUCKET[/PREFIX], and no other target"
+        );
+    }
     let stdout = io::stdout();
     let out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut notice = |n: &Notice| match n {

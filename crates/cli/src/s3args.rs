@@ -38,6 +38,11 @@ pub struct S3Args {
     /// Scan every version of each object, not only the latest.
     #[arg(long)]
     all_versions: bool,
+    /// List a bucket's objects from its S3 Inventory instead of ListObjectsV2: the
+    /// inventory's destination `s3://BUCKET/PREFIX` (its newest manifest) or a `manifest.json`.
+    /// CSV and Parquet inventories.
+    #[arg(long, value_name = "S3_URI")]
+    inventory: Option<String>,
     /// Allow a plain http:// endpoint (a warning is printed).
     #[arg(long)]
     allow_insecure_endpoint: bool,
@@ -91,6 +96,7 @@ impl S3Args {
             },
             posture: self.posture,
             retry,
+            inventory: self.inventory.clone(),
         })
     }
 }

@@ -10,6 +10,7 @@
 
 mod client;
 mod get;
+mod inventory;
 mod list;
 mod options;
 mod retry;

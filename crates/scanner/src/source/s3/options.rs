@@ -37,6 +37,9 @@ pub struct S3Options {
     pub posture: bool,
     /// Retries on top of the SDK's own.
     pub retry: RetryPolicy,
+    /// List objects from this S3 Inventory (`s3://BUCKET/PREFIX` of its destination, or its
+    /// `manifest.json`) instead of ListObjectsV2.
+    pub inventory: Option<String>,
 }
 
 /// A customer-provided SSE-C key.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use trawl_formats::{Reason, ReasonCode};
 
+use super::inventory::InventoryLister;
 use super::{client, get, list, S3Options};
 use crate::error::Error;
 use crate::posture;
@@ -84,6 +85,23 @@ impl Source for S3Source {
     }
 }
 
+/// Where a bucket's objects are listed from.
+enum Listing<'a> {
+    /// ListObjectsV2 (or ListObjectVersions).
+    Api(list::Lister<'a>),
+    /// An S3 Inventory.
+    Inventory(Box<InventoryLister<'a>>),
+}
+
+impl Listing<'_> {
+    async fn next_page(&mut self) -> Result<Option<Vec<list::Listed>>, String> {
+        match self {
+            Listing::Api(l) => l.next_page().await,
+            Listing::Inventory(l) => l.next_page().await,
+        }
+    }
+}
+
 /// Lists S3 targets and opens their objects, `concurrency` GETs in flight. Runs on the
 /// walker thread inside the I/O runtime; opened objects go to `opened` (a runtime task may not
 /// block on the workers' bounded queue), skipped ones straight to the feed.
@@ -146,7 +164,18 @@ async fn feed_s3<'s>(
                 bucket: Some(bucket.clone()),
                 prefix: t.prefix.clone(),
             };
-            let mut lister = list::Lister::new(&client, &bucket, &t.prefix, &opts);
+            let mut lister = match &opts.inventory {
+                None => Listing::Api(list::Lister::new(&client, &bucket, &t.prefix, &opts)),
+                Some(inv) => {
+                    match InventoryLister::open(&client, inv, &bucket, &t.prefix, &opts).await {
+                        Ok(l) => Listing::Inventory(Box::new(l)),
+                        Err(e) => {
+                            target_error(&whole, e);
+                            continue;
+                        }
+                    }
+                }
+            };
             loop {
                 let page = match lister.next_page().await {
                     Ok(Some(p)) => p,
