@@ -570,6 +570,159 @@ mod tests {
         }
     }
 
+    /// An IBAN of `cc` and `bban` with its check digits computed.
+    fn with_check_digits(cc: &str, bban: &str) -> String {
+        let r = mod97(format!("{bban}{cc}00").bytes()).unwrap();
+        format!("{cc}{:02}{bban}", 98 - r)
+    }
+
+    /// The registry's published examples of the countries Macie has no id for.
+    const NEW_COUNTRY_EXAMPLES: &[&str] = &[
+        "AT611904300234573201",
+        "AZ21NABZ00000000137010001944",
+        "BH67BMAG00001299123456",
+        "BE68539007547034",
+        "BY13NBRB3600900000002Z00AB00",
+        "FK88SC123456789012",
+        "GI75NWBK000000007099453",
+        "GT82TRAJ01020000001210029690",
+        "IL620108000000099999999",
+        "IQ98NBIQ850123456789012",
+        "KZ86125KZT5004100100",
+        "KW81CBKU0000000000001234560101",
+        "LV80BANK0000435195001",
+        "LB62099900000001001901229114",
+        "LY83002048000020100120361",
+        "LU280019400644750000",
+        "MD24AG000225100013104168",
+        "MN121234123456789123",
+        "NI45BAPR00000013000003558124",
+        "NO9386011117947",
+        "OM810180000001299123456",
+        "PK36SCBL0000001123456702",
+        "PS92PALS000000000400123456702",
+        "QA58DOHB00001234567890ABCDEFG",
+        "RO49AAAA1B31007593840000",
+        "RU0304452522540817810538091310419",
+        "LC55HEMM000100010012001200023015",
+        "ST23000100010051845310146",
+        "SA0380000000608010167519",
+        "SC18SSCB11010000000000001497USD",
+        "SD2129010501234001",
+        "SO211000001001000100141",
+        "SV62CENR00000000000000700025",
+        "VA59001123000012345678",
+        "YE15CBYE0001018861234567891234",
+        "BI4210000100010000332045181",
+        "DJ2100010000000154000100186",
+    ];
+
+    #[test]
+    fn iban_every_registry_country() {
+        assert_eq!(NEW_COUNTRY_EXAMPLES.len(), 37);
+        for v in NEW_COUNTRY_EXAMPLES {
+            assert_eq!(iban_verdict(v.as_bytes()), Ok(()), "{v}");
+        }
+        // Each country's length is exact.
+        for (cc, len, _) in IBAN_COUNTRIES {
+            let cc = std::str::from_utf8(&cc[..]).unwrap();
+            let bban = "0".repeat(len - 5);
+            let short = with_check_digits(cc, &bban);
+            assert_eq!(
+                iban_verdict(short.as_bytes()),
+                Err(Failure::Structure),
+                "{short}"
+            );
+        }
+    }
+
+    /// Published values of the countries whose national check digits are checked pass; the
+    /// same with one BBAN digit changed (and the IBAN check digits recomputed, so mod-97
+    /// still passes) fail with [`Failure::NationalCheck`].
+    #[test]
+    fn iban_national_checks() {
+        for v in [
+            "ES9121000418450200051332",
+            "FR1420041010050500013M02606",
+            "MC5811222000010123456789030",
+            "MR1300020001010000123456753",
+            "TN5910006035183598478831",
+            "IT60X0542811101000000123456",
+            "SM86U0322509800000000270100",
+            "BE68539007547034",
+            "BA391290079401028494",
+            "ME25505000012345678951",
+            "MK07250120000058984",
+            "PT50000201231234567890154",
+            "RS35260005601001611379",
+            "SI56263300012039086",
+            "NO9386011117947",
+            "FI2112345600000785",
+            "PL61109010140000071219812874",
+            "HU42117730161111101800000000",
+            "HR1210010051863000160",
+            "CZ6508000000192000145399",
+            "SK3112000000198742637541",
+        ] {
+            assert_eq!(iban_verdict(v.as_bytes()), Ok(()), "{v}");
+            let (cc, bban) = (&v[..2], &v[4..]);
+            let at = if cc == "CZ" || cc == "SK" { 5 } else { 1 };
+            let mut b = bban.as_bytes().to_vec();
+            b[at] = b'0' + (b[at] - b'0' + 1) % 10;
+            let altered = with_check_digits(cc, std::str::from_utf8(&b).unwrap());
+            assert_eq!(
+                iban_verdict(altered.as_bytes()),
+                Err(Failure::NationalCheck),
+                "{altered}"
+            );
+        }
+    }
+
+    #[test]
+    fn iban_failures_say_why() {
+        // Upper-case country code, wrong check digits: IBAN-shaped.
+        assert_eq!(
+            iban_verdict(b"AT621904300234573201"),
+            Err(Failure::CheckDigits)
+        );
+        assert_eq!(
+            iban_verdict(b"DE00370400440532013000"),
+            Err(Failure::CheckDigits)
+        );
+        // Lower-case country code: not shaped enough to claim its span.
+        assert_eq!(
+            iban_verdict(b"at621904300234573201"),
+            Err(Failure::Structure)
+        );
+        assert_eq!(iban_verdict(b"at611904300234573201"), Ok(()));
+        assert_eq!(
+            iban_verdict(b"XX611904300234573201"),
+            Err(Failure::Structure)
+        );
+    }
+
+    #[test]
+    fn iban_spellings() {
+        for v in [
+            "ME 25 5050 0001 2345 6789 51",
+            "ME25 505 000 012 345 678 951",
+            "AT61 19043 00234573201",
+            "AT61-190430-023457-3201",
+            "gb29 nwbk 6016 1331 9268 19",
+            "Gb29NwBk60161331926819",
+        ] {
+            assert!(iban(v.as_bytes()), "{v}");
+        }
+        for v in [
+            "ME25 5050 00 0123 4567 8951",  // a group of two inside
+            "M E25 5050 0001 2345 6789 51", // the country code split
+            "ME25  5050 0001 2345 6789 51", // two spaces
+            "ME 25-5050-0001-2345-6789-51", // mixed separators
+        ] {
+            assert!(!iban(v.as_bytes()), "{v}");
+        }
+    }
+
     #[test]
     fn all_iban_countries_consistent() {
         assert_eq!(IBAN_COUNTRIES.len(), 89);
