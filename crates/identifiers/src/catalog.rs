@@ -12,7 +12,10 @@
 //! - `reports_as`: this entry only detects; matches are reported under that listed id (a second
 //!   form of an identifier, e.g. a BBAN form of a country's bank account number).
 //! - `routes`: `{ DE = "GERMANY_BANK_ACCOUNT_NUMBER", ... }`: this entry only detects; each match
-//!   is reported under the id of the longest key its text starts with (dropped if none).
+//!   is reported under the id of the longest key its text starts with, ASCII case aside
+//!   (dropped if none).
+//! - `shadows`: ids whose matches overlapping a well-shaped candidate of this entry are dropped
+//!   (with the entry's route targets): the IBAN entry keeps domestic patterns out of IBANs.
 //! - `validator`: a name from `validate/` (checksums, structure).
 //! - `keywords`: lowercase words; a keyword with spaces also matches with none, `_` or `-`.
 //! - `keyword`: `none` [default], `required` (a keyword within `max_distance` bytes on either
@@ -82,6 +85,8 @@ struct Def {
     reports_as: Option<String>,
     #[serde(default)]
     routes: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    shadows: Vec<String>,
     validator: Option<String>,
     #[serde(default)]
     keywords: Vec<String>,
@@ -192,6 +197,7 @@ impl Def {
             twin_of: self.twin_of,
             reports_as: self.reports_as,
             routes: self.routes.into_iter().collect(),
+            shadows: self.shadows,
             validator,
             keywords: self.keywords.iter().map(|k| k.to_lowercase()).collect(),
             keyword_rule,
@@ -263,6 +269,7 @@ impl Catalog {
             if let Some(t) = &i.twin_of {
                 refs.push(t);
             }
+            refs.extend(i.shadows.iter().map(String::as_str));
             for r in refs {
                 if !listed.contains(r) {
                     return Err(invalid(&i.id, format!("refers to unknown identifier {r}")));

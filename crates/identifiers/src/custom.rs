@@ -128,6 +128,7 @@ fn to_identifier(d: Def) -> Result<Identifier, Error> {
         twin_of: None,
         reports_as: None,
         routes: Vec::new(),
+        shadows: Vec::new(),
         validator: None,
         keywords: d.keywords.iter().map(|k| k.to_lowercase()).collect(),
         keyword_rule,

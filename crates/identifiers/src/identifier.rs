@@ -207,6 +207,12 @@ pub struct Identifier {
     /// longest route key the matched text starts with (`DE` -> `GERMANY_BANK_ACCOUNT_NUMBER`);
     /// a match that starts with no key is dropped.
     pub routes: Vec<(String, String)>,
+    /// Identifiers this entry's candidates overshadow: a candidate of the right shape (the
+    /// regex matched at a token boundary and the validator did not reject its structure;
+    /// a failed check digit still counts) claims its span, and matches of these ids and of the
+    /// entry's route targets that overlap it are dropped, its own match excepted. The IBAN
+    /// entry uses it so that a domestic pattern never reports the digits inside an IBAN.
+    pub shadows: Vec<String>,
     /// Validator applied to each candidate.
     pub validator: Option<Validator>,
     /// Keywords, lowercase.

@@ -159,7 +159,8 @@ fn used(ident: &Identifier, positions: &HashMap<&str, usize>) -> bool {
             Some(r) => reports(r),
             None if ident.routes.is_empty() => reports(&ident.id),
             None => ident.routes.iter().any(|(_, id)| reports(id)),
-        } || matches!(&ident.keyword_rule, KeywordRule::Twin(t) if reports(t)))
+        } || matches!(&ident.keyword_rule, KeywordRule::Twin(t) if reports(t))
+            || (!ident.shadows.is_empty() && ident.shadows.iter().any(|id| reports(id))))
 }
 
 /// Compiles the regexes of the used entries from `eager_from` on (those that are not the

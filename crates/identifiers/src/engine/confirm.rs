@@ -9,6 +9,7 @@ use super::regexes::Finder;
 use super::{Candidate, Detector, DropReason, Engine, IdentifierIndex, MAX_MATCH_LEN};
 use crate::identifier::{Extend, KeywordRule};
 use crate::keywords::keyword_start_ok;
+use crate::validate::Failure;
 
 /// A value without its spaces and hyphens (how ignore values are compared).
 pub(super) fn strip_separators(v: &[u8]) -> Vec<u8> {
@@ -105,12 +106,20 @@ impl Engine {
         }
         let value = &hay[s..*e];
         if let Some(v) = det.validator {
-            if !v.check(value) {
-                return Err(DropReason::Validator);
-            }
+            v.verdict(value).map_err(|f| match f {
+                Failure::CheckDigits => DropReason::CheckDigits,
+                Failure::NationalCheck => DropReason::NationalCheck,
+                _ => DropReason::Validator,
+            })?;
         }
-        if !det.ignore.is_empty() && det.ignore.contains(&strip_separators(value)) {
-            return Err(DropReason::IgnoredExample);
+        if !det.ignore.is_empty() {
+            let mut v = strip_separators(value);
+            if det.ignore_upper {
+                v.make_ascii_uppercase();
+            }
+            if det.ignore.contains(&v) {
+                return Err(DropReason::IgnoredExample);
+            }
         }
         if det
             .ignore_words
@@ -191,7 +200,11 @@ fn reported_as(
     } else {
         det.routes
             .iter()
-            .find(|(k, _)| value.starts_with(k))
+            .find(|(k, _)| {
+                value
+                    .get(..k.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(k))
+            })
             .and_then(|r| r.1)
     };
     let reported = match &det.rule {

@@ -2,7 +2,7 @@
 //! identifiers test`), and the exhaustive reference the engine must equal.
 
 use super::confirm::{Form, SearchOptions};
-use super::{Candidate, Detector, DropReason, Engine, KeywordContext, Match};
+use super::{Candidate, Claim, Detector, DropReason, Engine, KeywordContext, Match};
 use crate::keywords::keyword_start_ok;
 use crate::mask::mask;
 
@@ -15,6 +15,13 @@ impl DropReason {
             DropReason::IgnoredExample => "published example value",
             DropReason::IgnoreWord => "contains an ignore word",
             DropReason::Validator => "failed checksum or structure check",
+            DropReason::CheckDigits => "check digits fail (IBAN mod-97)",
+            DropReason::NationalCheck => {
+                "IBAN check digits pass but the national check digits inside the BBAN fail"
+            }
+            DropReason::Shadowed => {
+                "inside an IBAN (valid or not): reported only as the IBAN's own country"
+            }
             DropReason::NoKeyword => "no keyword nearby",
             DropReason::KeywordPresent => "keyword nearby (the keyword form applies)",
             DropReason::AllowListed => "allow-listed",
@@ -75,6 +82,7 @@ impl Engine {
     pub fn explain(&self, hay: &[u8], context: &KeywordContext, field: bool) -> Vec<Candidate> {
         let lower = hay.to_ascii_lowercase();
         let mut out = Vec::new();
+        let mut claims = Vec::new();
         for (d, det) in self.detectors.iter().enumerate() {
             let kws = Self::naive_keywords(det, hay, &lower);
             let mut cache = None;
@@ -91,11 +99,28 @@ impl Engine {
                 &options,
                 &mut cache,
                 &mut |mut c| {
+                    if !det.shadows.is_empty() && Claim::claims(&c.outcome) {
+                        claims.push(Claim {
+                            start: c.start,
+                            end: c.end,
+                            detector: d,
+                            own: c.outcome.ok(),
+                        });
+                    }
                     c.entry = det.entry.clone();
                     c.masked = mask(&hay[c.start..c.end], det.mask);
                     out.push(c)
                 },
             );
+        }
+        if !claims.is_empty() {
+            for c in &mut out {
+                if let Ok(i) = c.outcome {
+                    if self.shadowed(&claims, c.start, c.end, i) {
+                        c.outcome = Err(DropReason::Shadowed);
+                    }
+                }
+            }
         }
         out.sort_by_key(|c| (c.start, c.end));
         out

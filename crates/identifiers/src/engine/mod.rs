@@ -92,6 +92,14 @@ pub enum DropReason {
     IgnoreWord,
     /// The checksum or structure validator failed.
     Validator,
+    /// The right structure, but its check digits fail (an IBAN's mod-97).
+    CheckDigits,
+    /// Its check digits pass, but the national check digits inside it fail (the key of a
+    /// BBAN inside an IBAN: Spain's control digits, France's clé RIB, Italy's CIN, ...).
+    NationalCheck,
+    /// It overlaps a candidate of an entry that overshadows it (a domestic bank account
+    /// pattern inside an IBAN, valid or not).
+    Shadowed,
     /// No keyword within reach.
     NoKeyword,
     /// A keyword is near, and this form is for text without one.
@@ -158,6 +166,12 @@ struct Detector {
     reach: Reach,
     validator: Option<crate::validate::Validator>,
     ignore: HashSet<Vec<u8>>,
+    /// Ignore values compare ASCII case aside (the regex is `(?i)` as a whole): stored in
+    /// upper case.
+    ignore_upper: bool,
+    /// Enabled identifiers this detector's well-shaped candidates overshadow (its route
+    /// targets and its `shadows`); empty for most.
+    shadows: Vec<IdentifierIndex>,
     ignore_words: Vec<Vec<u8>>,
     token: TokenClass,
     extend: Extend,
@@ -209,6 +223,36 @@ pub struct Scratch {
     /// visited: a CSV cell costs little however many identifiers are on).
     touched: Vec<usize>,
     candidates: Vec<usize>,
+    /// Spans claimed by overshadowing detectors in the last scan.
+    claims: Vec<Claim>,
+}
+
+/// A span a candidate of an overshadowing detector claims: matches of the detector's
+/// `shadows` that overlap it are dropped, the candidate's own match excepted.
+#[derive(Clone, Copy, Debug)]
+struct Claim {
+    start: usize,
+    end: usize,
+    detector: usize,
+    /// What the candidate itself is reported as, if it is.
+    own: Option<IdentifierIndex>,
+}
+
+impl Claim {
+    /// Whether a candidate with `outcome` claims its span: its shape is right (a failed check
+    /// digit still counts; a boundary or structure failure does not).
+    fn claims(outcome: &Result<IdentifierIndex, DropReason>) -> bool {
+        !matches!(
+            outcome,
+            Err(DropReason::Boundary
+                | DropReason::IncompleteBlock
+                | DropReason::Validator
+                | DropReason::IgnoreWord
+                | DropReason::NoKeyword
+                | DropReason::KeywordPresent
+                | DropReason::Shadowed)
+        )
+    }
 }
 
 /// Which detectors have a keyword in the structural context of a buffer (a CSV column name,
@@ -253,6 +297,7 @@ impl Engine {
             keywords: vec![Vec::new(); self.detectors.len()],
             touched: Vec::new(),
             candidates: Vec::new(),
+            claims: Vec::new(),
         }
     }
 
@@ -265,6 +310,17 @@ impl Engine {
             }
         });
         kc
+    }
+
+    /// Whether a match at `[start, end)` reported as `identifier` is overshadowed by one of
+    /// `claims` (sorted by start).
+    fn shadowed(&self, claims: &[Claim], start: usize, end: usize, identifier: usize) -> bool {
+        claims.iter().any(|c| {
+            c.start < end
+                && start < c.end
+                && !(c.own == Some(identifier) && c.start == start && c.end == end)
+                && self.detectors[c.detector].shadows.contains(&identifier)
+        })
     }
 
     /// Masks a match's bytes with its identifier's style.

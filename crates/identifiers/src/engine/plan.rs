@@ -122,6 +122,8 @@ pub(super) struct Reports {
     routes: Vec<(Vec<u8>, Option<IdentifierIndex>)>,
     /// Reported when a twin rule finds no keyword.
     twin_report: Option<IdentifierIndex>,
+    /// Enabled identifiers the detector overshadows (route targets and `shadows`).
+    shadows: Vec<IdentifierIndex>,
 }
 
 impl Reports {
@@ -144,13 +146,25 @@ impl Reports {
             KeywordRule::Twin(t) => index_of(t),
             _ => None,
         };
-        if report.is_none() && twin_report.is_none() && routes.iter().all(|r| r.1.is_none()) {
+        let mut shadows: Vec<IdentifierIndex> = Vec::new();
+        if !ident.shadows.is_empty() {
+            shadows.extend(routes.iter().filter_map(|r| r.1));
+            shadows.extend(ident.shadows.iter().filter_map(|id| index_of(id)));
+            shadows.sort_unstable();
+            shadows.dedup();
+        }
+        if report.is_none()
+            && twin_report.is_none()
+            && routes.iter().all(|r| r.1.is_none())
+            && shadows.is_empty()
+        {
             return None;
         }
         Some(Reports {
             report,
             routes,
             twin_report,
+            shadows,
         })
     }
 }
@@ -210,6 +224,7 @@ impl Plan {
         };
         let max_len = max_len.map(|m| m.min(MAX_MATCH_LEN));
         let reach = self.reach(ident, pattern, d, max_len);
+        let ignore_upper = pattern.starts_with("(?i)");
         let regex = LazyRegex {
             id: ident.id.clone(),
             pattern: pattern.to_string(),
@@ -233,8 +248,16 @@ impl Plan {
             ignore: ident
                 .ignore
                 .iter()
-                .map(|v| strip_separators(v.as_bytes()))
+                .map(|v| {
+                    let mut v = strip_separators(v.as_bytes());
+                    if ignore_upper {
+                        v.make_ascii_uppercase();
+                    }
+                    v
+                })
                 .collect(),
+            ignore_upper,
+            shadows: reports.shadows,
             ignore_words: ident
                 .ignore_words
                 .iter()

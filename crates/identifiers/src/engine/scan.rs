@@ -5,7 +5,7 @@ use regex_automata::{hybrid, Input};
 
 use super::confirm::{Form, SearchOptions};
 use super::windows::{anchor_window, detector_windows, push_window, trie_anchor_window};
-use super::{Engine, KeywordContext, Match, Role, Scratch, MAX_MATCH_LEN};
+use super::{Claim, Engine, KeywordContext, Match, Role, Scratch, MAX_MATCH_LEN};
 use crate::identifier::KeywordRule;
 use crate::keywords::keyword_start_ok;
 
@@ -61,8 +61,16 @@ impl Engine {
         }
         let first = out.len();
         let candidates = self.candidates(context, scratch);
+        scratch.claims.clear();
         for &d in &candidates {
             self.search_detector(d, hay, context, field, scratch, out);
+        }
+        if !scratch.claims.is_empty() {
+            let claims = std::mem::take(&mut scratch.claims);
+            let mut found = out.split_off(first);
+            found.retain(|m| !self.shadowed(&claims, m.start, m.end, m.identifier));
+            out.append(&mut found);
+            scratch.claims = claims;
         }
         for &d in &candidates {
             scratch.windows[d].clear();
@@ -208,6 +216,7 @@ impl Engine {
             caches,
             windows,
             keywords,
+            claims,
             ..
         } = scratch;
         let kws = &mut keywords[d];
@@ -229,6 +238,14 @@ impl Engine {
         for &(s, e) in wins.iter() {
             let cache = &mut caches[d];
             self.search_range(d, hay, (s, e), &options, cache, &mut |c| {
+                if !det.shadows.is_empty() && Claim::claims(&c.outcome) {
+                    claims.push(Claim {
+                        start: c.start,
+                        end: c.end,
+                        detector: d,
+                        own: c.outcome.ok(),
+                    });
+                }
                 if let Ok(identifier) = c.outcome {
                     out.push(Match {
                         start: c.start,

@@ -187,7 +187,8 @@ fn word_start_anchors_are_found_by_the_trie() {
 }
 
 /// Every one of Amazon Macie's managed identifier ids (the list kept beside the catalogue)
-/// is in the catalogue, and the catalogue has at least 43 more.
+/// is in the catalogue, and the catalogue has at least 94 more (37 of them the IBAN countries
+/// Macie has no id for).
 #[test]
 fn all_macie_ids_and_more() {
     let catalog = Catalog::builtin();
@@ -202,7 +203,19 @@ fn all_macie_ids_and_more() {
     let missing: Vec<&&str> = macie.iter().filter(|id| !listed.contains(**id)).collect();
     assert!(missing.is_empty(), "missing Macie ids: {missing:?}");
     let extra = listed.len() - macie.len();
-    assert!(extra >= 43, "only {extra} identifiers beyond Macie's");
+    assert!(extra >= 94, "only {extra} identifiers beyond Macie's");
+    for id in [
+        "AUSTRIA_BANK_ACCOUNT_NUMBER",
+        "BELGIUM_BANK_ACCOUNT_NUMBER",
+        "LUXEMBOURG_BANK_ACCOUNT_NUMBER",
+        "NORWAY_BANK_ACCOUNT_NUMBER",
+        "LATVIA_BANK_ACCOUNT_NUMBER",
+        "ROMANIA_BANK_ACCOUNT_NUMBER",
+        "SAUDI_ARABIA_BANK_ACCOUNT_NUMBER",
+    ] {
+        assert!(listed.contains(id), "{id}");
+        assert!(!macie.contains(&id), "{id} is not Macie's");
+    }
 }
 
 /// RECOMMENDED is Macie's recommended set (35 ids) plus every credential type.
@@ -402,4 +415,134 @@ fn selection_recommended_excludes_twin() {
         ids(&engine, "visa 4539227423747675"),
         ["CREDIT_CARD_NUMBER"]
     );
+}
+
+/// The windowed scan of `engine` equals the exhaustive reference on `text`.
+fn scan_equals_exhaustive(engine: &Engine, text: &str) {
+    let mut fast = Vec::new();
+    let mut scratch = engine.scratch();
+    engine.scan(
+        text.as_bytes(),
+        &KeywordContext::none(),
+        &mut scratch,
+        &mut fast,
+    );
+    let mut slow = Vec::new();
+    engine.scan_exhaustive(text.as_bytes(), &KeywordContext::none(), &mut slow);
+    assert_eq!(fast, slow, "{text}");
+}
+
+fn engine_with(ids: &[&str]) -> Engine {
+    EngineBuilder::new()
+        .selection(Selection::Include(
+            ids.iter().map(|s| s.to_string()).collect(),
+        ))
+        .build()
+        .unwrap()
+}
+
+/// An IBAN is reported only as its own country: a domestic pattern of another country (the
+/// German BLZ and Kontonummer's 18 digits) or a US account number never fires inside it,
+/// valid or not, whatever else is enabled.
+#[test]
+fn iban_shadows_domestic_patterns() {
+    let all = engine_all();
+    for (text, want) in [
+        (
+            "IBAN: AT222128491924578998",
+            vec!["AUSTRIA_BANK_ACCOUNT_NUMBER"],
+        ),
+        ("IBAN: AT232128491924578998", vec![]),
+        ("Konto AT232128491924578998", vec![]),
+        (
+            "bank account AT33 66392 33214688197",
+            vec!["AUSTRIA_BANK_ACCOUNT_NUMBER"],
+        ),
+        ("bank account AT34 66392 33214688197", vec![]),
+        // The domestic form alone is still found.
+        (
+            "Kontonummer 370501981234567890",
+            vec!["GERMANY_BANK_ACCOUNT_NUMBER"],
+        ),
+    ] {
+        assert_eq!(ids(&all, text), want, "{text}");
+        scan_equals_exhaustive(&all, text);
+    }
+    // With Austria off, the IBAN still keeps Germany's and the US pattern out of its span.
+    let some = engine_with(&["GERMANY_BANK_ACCOUNT_NUMBER", "BANK_ACCOUNT_NUMBER"]);
+    for text in [
+        "IBAN: AT222128491924578998",
+        "IBAN: AT232128491924578998",
+        "bank account AT33 66392 33214688197",
+    ] {
+        assert!(ids(&some, text).is_empty(), "{text}");
+    }
+    let us = engine_with(&["BANK_ACCOUNT_NUMBER"]);
+    assert!(ids(&us, "bank account AT33 66392 33214688197").is_empty());
+    assert_eq!(
+        ids(&us, "bank account 33214688197"),
+        vec!["BANK_ACCOUNT_NUMBER"]
+    );
+}
+
+/// Spellings: country code and check digits apart, groups of any size from three, any case;
+/// published examples are ignored in any case.
+#[test]
+fn iban_spellings() {
+    let all = engine_all();
+    for (text, want) in [
+        ("IBAN ME 25 3326 8533 3054 2182 64", 1),
+        ("IBAN ME25 332 685 333 054 218 264", 1),
+        ("IBAN AT33 66392 33214688197", 1),
+        ("IBAN AT33 663923 321468 8197", 1),
+        ("iban gb24 kwbr 6884 4285 3287 79", 1),
+        ("iban Gb24KwBr68844285328779", 1),
+        ("iban gb29 nwbk 6016 1331 9268 19", 0),
+        ("IBAN ME25 3326 85 33 3054 2182 64", 0),
+        ("IBAN ME25 3326-8533 3054 2182 64", 0),
+    ] {
+        assert_eq!(ids(&all, text).len(), want, "{text}");
+        scan_equals_exhaustive(&all, text);
+    }
+}
+
+/// `identifiers test` says why an IBAN was dropped: its check digits, a national check digit,
+/// or (for a domestic pattern) that it lies inside an IBAN.
+#[test]
+fn explain_iban_drop_reasons() {
+    let all = engine_all();
+    let outcome = |text: &str, entry: &str| {
+        all.explain(text.as_bytes(), &KeywordContext::none(), false)
+            .into_iter()
+            .find(|c| c.entry == entry)
+            .map(|c| c.outcome)
+    };
+    assert_eq!(
+        outcome("IBAN: AT232128491924578998", "IBAN#routes"),
+        Some(Err(DropReason::CheckDigits))
+    );
+    assert_eq!(
+        outcome(
+            "IBAN: AT232128491924578998",
+            "GERMANY_BANK_ACCOUNT_NUMBER#bban"
+        ),
+        Some(Err(DropReason::Shadowed))
+    );
+    for text in [
+        "IBAN BE98 5510 5710 7072",
+        "IBAN ES86 2436 8419 2540 3196 0385",
+        "IBAN NO55 6505 1370 077",
+    ] {
+        assert_eq!(
+            outcome(text, "IBAN#routes"),
+            Some(Err(DropReason::NationalCheck)),
+            "{text}"
+        );
+    }
+    assert_eq!(
+        outcome("IBAN BE69 6684 2092 5978", "IBAN#routes").map(|o| o.is_ok()),
+        Some(true)
+    );
+    assert!(DropReason::NationalCheck.as_str().contains("national"));
+    assert!(DropReason::Shadowed.as_str().contains("IBAN"));
 }

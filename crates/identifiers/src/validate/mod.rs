@@ -17,6 +17,30 @@ pub use self::core::{card_issuer, digits, luhn};
 /// A validator function: whether the matched bytes are a real item.
 pub type Check = fn(&[u8]) -> bool;
 
+/// Why a detailed validator rejected a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Failure {
+    /// Not the item's structure (length, character classes, unknown prefix).
+    Structure,
+    /// The right structure, but the item's own check digits fail (an IBAN's mod-97).
+    CheckDigits,
+    /// The item's check digits pass, but national check digits inside it fail (a BBAN's key).
+    NationalCheck,
+}
+
+/// A validator that says why it rejects a value.
+pub type Verdict = fn(&[u8]) -> Result<(), Failure>;
+
+/// Validators that say why they reject (names share the namespace of [`TABLES`]).
+const DETAILED: &[&[(&str, Verdict)]] = &[financial::DETAILED];
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Plain(Check),
+    Detailed(Verdict),
+}
+
 /// Every area's table.
 const TABLES: &[&[(&str, Check)]] = &[
     core::VALIDATORS,
@@ -32,7 +56,7 @@ const TABLES: &[&[(&str, Check)]] = &[
 #[derive(Clone, Copy)]
 pub struct Validator {
     name: &'static str,
-    check: Check,
+    kind: Kind,
 }
 
 impl std::fmt::Debug for Validator {
@@ -52,11 +76,24 @@ impl Eq for Validator {}
 impl Validator {
     /// Looks a validator up by its catalogue name.
     pub fn from_name(name: &str) -> Option<Validator> {
-        TABLES
+        let plain = TABLES
             .iter()
             .flat_map(|t| t.iter())
             .find(|(n, _)| *n == name)
-            .map(|&(name, check)| Validator { name, check })
+            .map(|&(name, check)| Validator {
+                name,
+                kind: Kind::Plain(check),
+            });
+        plain.or_else(|| {
+            DETAILED
+                .iter()
+                .flat_map(|t| t.iter())
+                .find(|(n, _)| *n == name)
+                .map(|&(name, verdict)| Validator {
+                    name,
+                    kind: Kind::Detailed(verdict),
+                })
+        })
     }
 
     /// The catalogue name.
@@ -66,12 +103,30 @@ impl Validator {
 
     /// Whether `value` (the matched bytes) passes.
     pub fn check(&self, value: &[u8]) -> bool {
-        (self.check)(value)
+        self.verdict(value).is_ok()
+    }
+
+    /// Whether `value` passes, and if not, why.
+    pub fn verdict(&self, value: &[u8]) -> Result<(), Failure> {
+        match self.kind {
+            Kind::Plain(check) => {
+                if check(value) {
+                    Ok(())
+                } else {
+                    Err(Failure::Structure)
+                }
+            }
+            Kind::Detailed(verdict) => verdict(value),
+        }
     }
 
     /// Every validator name, for listings and tests.
     pub fn names() -> impl Iterator<Item = &'static str> {
-        TABLES.iter().flat_map(|t| t.iter()).map(|(n, _)| *n)
+        TABLES
+            .iter()
+            .flat_map(|t| t.iter())
+            .map(|(n, _)| *n)
+            .chain(DETAILED.iter().flat_map(|t| t.iter()).map(|(n, _)| *n))
     }
 }
 
