@@ -18,6 +18,7 @@ use trawl_scanner::Summary;
 use trawl_scanner::{JsonlSink, SarifSink};
 use trawl_scanner::{Notice, ScanConfig, Target};
 
+mod buckets;
 mod findings;
 mod human;
 mod jobs;
@@ -61,6 +62,9 @@ enum Command {
     Daemon(jobs::DaemonArgs),
     /// Findings of jobs: list, count, show, reveal, archive, suppression rules.
     Findings(findings::FindingsArgs),
+    /// One record per bucket: region, public access, encryption, versioning, replication,
+    /// sharing, tags, posture, objects by storage class and what trawl can read.
+    Buckets(Box<buckets::BucketsArgs>),
     /// Make a self-contained HTML report from result records (scan JSON Lines, a job run's
     /// results).
     Report(report::ReportArgs),
@@ -277,6 +281,7 @@ fn main() -> ExitCode {
         Command::Daemon(args) => jobs::daemon(args),
         Command::Findings(args) => findings::run(args),
         Command::Report(args) => report::run(args),
+        Command::Buckets(args) => buckets::run(*args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "trawl", &mut io::stdout());

@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 mod aggregate;
+mod buckets;
 mod error;
 mod pipeline;
 mod plan;
@@ -37,6 +38,10 @@ mod source;
 mod summary;
 
 pub use aggregate::{RecordOptions, ValueKey};
+pub use buckets::{
+    inventory as bucket_inventory, BucketRecord, DefaultEncryption, ObjectTally, PublicAccess,
+    Replication, BUCKET_SCHEMA,
+};
 pub use error::Error;
 pub use pipeline::{run, ObjectFilter, ScanConfig, ScanProgress};
 pub use plan::{plan, Plan, Tally};

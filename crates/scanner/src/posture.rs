@@ -402,6 +402,20 @@ fn not_configured(code: Option<&str>, codes: &[&str]) -> bool {
 /// Reads a bucket's settings and evaluates them. A check the store or the credentials do not
 /// allow is listed in `unchecked`, never guessed.
 pub async fn check(client: &Client, bucket: &str, account: Option<&str>) -> PostureReport {
+    let (s, unchecked) = read_settings(client, bucket, account).await;
+    PostureReport {
+        bucket: bucket.to_string(),
+        findings: evaluate(bucket, &s),
+        unchecked,
+    }
+}
+
+/// Reads what the posture checks need of a bucket, and what could not be read, with why.
+pub(crate) async fn read_settings(
+    client: &Client,
+    bucket: &str,
+    account: Option<&str>,
+) -> (BucketSettings, Vec<String>) {
     let mut s = BucketSettings {
         account: account.map(str::to_string),
         ..Default::default()
@@ -511,11 +525,7 @@ pub async fn check(client: &Client, bucket: &str, account: Option<&str>) -> Post
         }
         Err(e) => unchecked.push(why("replication", &e)),
     }
-    PostureReport {
-        bucket: bucket.to_string(),
-        findings: evaluate(bucket, &s),
-        unchecked,
-    }
+    (s, unchecked)
 }
 
 /// The scanning credentials' account id (STS GetCallerIdentity), if it can be had quickly.

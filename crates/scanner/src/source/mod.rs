@@ -4,7 +4,7 @@
 
 mod boundary;
 mod local;
-mod s3;
+pub(crate) mod s3;
 mod stdin;
 mod target;
 

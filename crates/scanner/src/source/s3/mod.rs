@@ -8,13 +8,30 @@
 //! (`ENCRYPTED_CONTENT`, body not read), vanished objects, denied reads, and reads that retries
 //! did not cure (`READ_ERROR`).
 
-mod client;
+pub(crate) mod client;
 mod get;
 mod inventory;
-mod list;
+pub(crate) mod list;
 mod options;
 mod retry;
 mod source;
+
+pub(crate) use inventory::InventoryLister;
+pub(crate) use source::Listing;
+
+/// A listing call with the run's retries; what retries did not cure, with what to do.
+pub(crate) async fn with_list_retries<T, F, Fut, E>(opts: &S3Options, op: F) -> Result<T, String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<
+        Output = Result<T, aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>>,
+    >,
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    retry::with_retries(&opts.retry, op)
+        .await
+        .map_err(retry::listing_failure_text)
+}
 
 pub use options::{S3Options, SseCKey};
 pub use retry::RetryPolicy;

@@ -294,7 +294,8 @@ pub(super) fn failure_text(f: Failure) -> String {
 }
 
 /// A failed listing's text with what to do about it, for the errors a person meets first:
-/// access denied, no such bucket, an endpoint that does not answer.
+/// access denied, no such bucket, an endpoint that does not answer (not a credential
+/// provider's failure, which says what it is itself).
 pub(super) fn listing_failure_text(f: Failure) -> String {
     let text = failure_text(f);
     let lower = text.to_ascii_lowercase();
@@ -312,6 +313,7 @@ pub(super) fn listing_failure_text(f: Failure) -> String {
     ]
     .iter()
     .any(|w| lower.contains(w))
+        && !["credential", "imds"].iter().any(|w| lower.contains(w))
     {
         "the endpoint did not answer: check --endpoint-url, the network and any proxy"
     } else {

@@ -86,7 +86,7 @@ impl Source for S3Source {
 }
 
 /// Where a bucket's objects are listed from.
-enum Listing<'a> {
+pub(crate) enum Listing<'a> {
     /// ListObjectsV2 (or ListObjectVersions).
     Api(list::Lister<'a>),
     /// An S3 Inventory.
@@ -94,7 +94,8 @@ enum Listing<'a> {
 }
 
 impl Listing<'_> {
-    async fn next_page(&mut self) -> Result<Option<Vec<list::Listed>>, String> {
+    /// The next page; `None` at the end.
+    pub(crate) async fn next_page(&mut self) -> Result<Option<Vec<list::Listed>>, String> {
         match self {
             Listing::Api(l) => l.next_page().await,
             Listing::Inventory(l) => l.next_page().await,
