@@ -110,6 +110,7 @@ impl Engine {
             v.verdict(value).map_err(|f| match f {
                 Failure::CheckDigits => DropReason::CheckDigits,
                 Failure::NationalCheck => DropReason::NationalCheck,
+                Failure::NoSecret => DropReason::NoSecret,
                 _ => DropReason::Validator,
             })?;
         }

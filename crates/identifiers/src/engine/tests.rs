@@ -187,7 +187,7 @@ fn word_start_anchors_are_found_by_the_trie() {
 }
 
 /// Every one of Amazon Macie's managed identifier ids (the list kept beside the catalogue)
-/// is in the catalogue, and the catalogue has at least 94 more (37 of them the IBAN countries
+/// is in the catalogue, and the catalogue has at least 95 more (37 of them the IBAN countries
 /// Macie has no id for).
 #[test]
 fn all_macie_ids_and_more() {
@@ -203,7 +203,7 @@ fn all_macie_ids_and_more() {
     let missing: Vec<&&str> = macie.iter().filter(|id| !listed.contains(**id)).collect();
     assert!(missing.is_empty(), "missing Macie ids: {missing:?}");
     let extra = listed.len() - macie.len();
-    assert!(extra >= 94, "only {extra} identifiers beyond Macie's");
+    assert!(extra >= 95, "only {extra} identifiers beyond Macie's");
     for id in [
         "AUSTRIA_BANK_ACCOUNT_NUMBER",
         "BELGIUM_BANK_ACCOUNT_NUMBER",
@@ -678,4 +678,84 @@ fn card_hard_negatives() {
         ids(&all, "IBAN GB33 XGXB 6001 4948 4684 99"),
         ["UK_BANK_ACCOUNT_NUMBER"]
     );
+}
+
+/// The user info of a URL is no e-mail address: a token in it is reported by its own id, a
+/// password by the database-URL id or else `URL_WITH_CREDENTIALS`, a user name alone by
+/// nothing; `mailto:` addresses stay e-mail addresses.
+#[test]
+fn url_user_info_is_no_email() {
+    let all = engine_all();
+    let ghp = "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";
+    for (text, want) in [
+        (
+            format!("git clone https://{ghp}@github.com/acme/tools.git"),
+            vec!["GITHUB_TOKEN"],
+        ),
+        (
+            format!("https://x-access-token:{ghp}@github.com/acme/tools.git"),
+            vec!["GITHUB_TOKEN"],
+        ),
+        (
+            "postgres://app:s3cr3t@db:5432/x".to_string(),
+            vec!["DATABASE_URL_WITH_PASSWORD"],
+        ),
+        (
+            "postgres://app:s3cr3t@db.acme-corp.io:5432/x".to_string(),
+            vec!["DATABASE_URL_WITH_PASSWORD"],
+        ),
+        (
+            "https://deploy:Xk9!pass@git.example.com/repo.git".to_string(),
+            vec!["URL_WITH_CREDENTIALS"],
+        ),
+        (
+            "https://deploy:Xk9!pass@git.acme-corp.io/repo.git".to_string(),
+            vec!["URL_WITH_CREDENTIALS"],
+        ),
+        ("https://user@example.com/".to_string(), vec![]),
+        ("https://jane@acme-corp.io/".to_string(), vec![]),
+        ("ssh://git@github.com/x".to_string(), vec![]),
+        (
+            "https://admin:password@git.acme-corp.io/".to_string(),
+            vec![],
+        ),
+        (
+            "mailto:ada@acme-corp.io and https://acme-corp.io/ada@home".to_string(),
+            vec!["EMAIL_ADDRESS"],
+        ),
+    ] {
+        assert_eq!(ids(&all, &text), want, "{text}");
+        scan_equals_exhaustive(&all, &text);
+    }
+    // With e-mail addresses alone enabled, a URL's user info still is none.
+    let email = engine_with(&["EMAIL_ADDRESS"]);
+    for text in [
+        format!("https://{ghp}@github.com/acme/tools.git"),
+        "https://deploy:Xk9!pass@git.acme-corp.io/repo.git".to_string(),
+        "https://jane@acme-corp.io/".to_string(),
+    ] {
+        assert!(ids(&email, &text).is_empty(), "{text}");
+        scan_equals_exhaustive(&email, &text);
+    }
+    assert_eq!(ids(&email, "write to jane@acme-corp.io"), ["EMAIL_ADDRESS"]);
+    // `identifiers test` says why.
+    let outcome = |text: &str, entry: &str| {
+        all.explain(text.as_bytes(), &KeywordContext::none(), false)
+            .into_iter()
+            .find(|c| c.entry == entry)
+            .map(|c| c.outcome)
+    };
+    assert_eq!(
+        outcome("https://jane@acme-corp.io/", "URL_WITH_CREDENTIALS"),
+        Some(Err(DropReason::NoSecret))
+    );
+    assert_eq!(
+        outcome("https://jane@acme-corp.io/", "EMAIL_ADDRESS"),
+        Some(Err(DropReason::Shadowed))
+    );
+    assert_eq!(
+        outcome("postgres://app:s3cr3t@db:5432/x", "URL_WITH_CREDENTIALS"),
+        Some(Err(DropReason::Shadowed))
+    );
+    assert!(DropReason::NoSecret.as_str().contains("password"));
 }
