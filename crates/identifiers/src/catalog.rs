@@ -23,8 +23,8 @@
 //!   stricter no-keyword form), `twin` (with keyword: this id; without: the id in `twin`).
 //! - `max_distance` [30].
 //! - `severity`: three tiers for 1 | 2-99 | 100+ occurrences [`["HIGH","HIGH","HIGH"]`].
-//! - `ignore`: published example values never reported (compared with spaces and hyphens
-//!   removed).
+//! - `ignore`: published example values never reported (compared with spaces, hyphens and
+//!   dots removed).
 //! - `anchors`: literals that every match contains, exactly as written (ASCII case-insensitive
 //!   when the regex has a `(?i` group); the prefilter searches for them. Use only distinctive ones (`AKIA`, `-----BEGIN`, `ghp_`); an identifier without
 //!   anchors and without a required keyword is searched over the whole text.

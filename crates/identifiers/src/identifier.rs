@@ -228,7 +228,7 @@ pub struct Identifier {
     pub ignore_words: Vec<String>,
     /// Severity by count.
     pub severity: SeverityRule,
-    /// Values never reported (published examples), compared with spaces and hyphens removed.
+    /// Values never reported (published examples), compared with spaces, hyphens and dots removed.
     pub ignore: Vec<String>,
     /// Literals that every match contains, as written (ASCII case-insensitive when the regex
     /// has a `(?i` group); they drive the prefilter.

@@ -11,11 +11,12 @@ use crate::identifier::{Extend, KeywordRule};
 use crate::keywords::keyword_start_ok;
 use crate::validate::Failure;
 
-/// A value without its spaces and hyphens (how ignore values are compared).
+/// A value without its spaces, hyphens and dots (how ignore values are compared: a test card
+/// is ignored however it is grouped).
 pub(super) fn strip_separators(v: &[u8]) -> Vec<u8> {
     v.iter()
         .copied()
-        .filter(|b| *b != b' ' && *b != b'-')
+        .filter(|b| !matches!(b, b' ' | b'-' | b'.'))
         .collect()
 }
 
@@ -109,6 +110,7 @@ impl Engine {
             v.verdict(value).map_err(|f| match f {
                 Failure::CheckDigits => DropReason::CheckDigits,
                 Failure::NationalCheck => DropReason::NationalCheck,
+                Failure::NoSecret => DropReason::NoSecret,
                 _ => DropReason::Validator,
             })?;
         }

@@ -19,8 +19,13 @@ impl DropReason {
             DropReason::NationalCheck => {
                 "IBAN check digits pass but the national check digits inside the BBAN fail"
             }
+            DropReason::NoSecret => {
+                "URL user info without a literal password (a user name or token alone, a placeholder)"
+            }
             DropReason::Shadowed => {
-                "inside an IBAN (valid or not): reported only as the IBAN's own country"
+                "inside a span another entry claims: an IBAN (valid or not, reported only as its \
+                 own country), a URL's user info (no e-mail), a database URL or token (not the \
+                 generic URL with credentials)"
             }
             DropReason::NoKeyword => "no keyword nearby",
             DropReason::KeywordPresent => "keyword nearby (the keyword form applies)",

@@ -97,8 +97,13 @@ pub enum DropReason {
     /// Its check digits pass, but the national check digits inside it fail (the key of a
     /// BBAN inside an IBAN: Spain's control digits, France's clé RIB, Italy's CIN, ...).
     NationalCheck,
+    /// The right shape, but it carries no secret (a URL's user info without a literal
+    /// password: a user name or token alone, a placeholder).
+    NoSecret,
     /// It overlaps a candidate of an entry that overshadows it (a domestic bank account
-    /// pattern inside an IBAN, valid or not).
+    /// pattern or a card number inside an IBAN, valid or not; an e-mail address inside a
+    /// URL's user info; the generic URL with credentials where a database URL or a token id
+    /// reports it).
     Shadowed,
     /// No keyword within reach.
     NoKeyword,
@@ -240,7 +245,8 @@ struct Claim {
 
 impl Claim {
     /// Whether a candidate with `outcome` claims its span: its shape is right (a failed check
-    /// digit still counts; a boundary or structure failure does not).
+    /// digit, or a URL's user info without a secret, still counts; a boundary or structure
+    /// failure does not).
     fn claims(outcome: &Result<IdentifierIndex, DropReason>) -> bool {
         !matches!(
             outcome,

@@ -187,7 +187,7 @@ fn word_start_anchors_are_found_by_the_trie() {
 }
 
 /// Every one of Amazon Macie's managed identifier ids (the list kept beside the catalogue)
-/// is in the catalogue, and the catalogue has at least 94 more (37 of them the IBAN countries
+/// is in the catalogue, and the catalogue has at least 95 more (37 of them the IBAN countries
 /// Macie has no id for).
 #[test]
 fn all_macie_ids_and_more() {
@@ -203,7 +203,7 @@ fn all_macie_ids_and_more() {
     let missing: Vec<&&str> = macie.iter().filter(|id| !listed.contains(**id)).collect();
     assert!(missing.is_empty(), "missing Macie ids: {missing:?}");
     let extra = listed.len() - macie.len();
-    assert!(extra >= 94, "only {extra} identifiers beyond Macie's");
+    assert!(extra >= 95, "only {extra} identifiers beyond Macie's");
     for id in [
         "AUSTRIA_BANK_ACCOUNT_NUMBER",
         "BELGIUM_BANK_ACCOUNT_NUMBER",
@@ -545,4 +545,217 @@ fn explain_iban_drop_reasons() {
     );
     assert!(DropReason::NationalCheck.as_str().contains("national"));
     assert!(DropReason::Shadowed.as_str().contains("IBAN"));
+}
+
+/// One Luhn-valid number per issuer range and length (issue 17), generated for these tests
+/// (none is an issuer's published test number).
+const CARDS: &[(&str, &str)] = &[
+    ("Visa 13", "4864542841031"),
+    ("Visa 16", "4664856280232889"),
+    ("Visa 19", "4358114618792685067"),
+    ("Mastercard 51", "5159050759063186"),
+    ("Mastercard 2221", "2221338504143986"),
+    ("Mastercard 2720", "2720882445525195"),
+    ("Amex 34", "349450050747036"),
+    ("Amex 37", "374417099826798"),
+    ("Discover 6011", "6011623421308456"),
+    ("Discover 644, 17 digits", "64450261446718180"),
+    ("Discover 65, 19 digits", "6533849240796738681"),
+    ("Discover 622126", "6221267173375358"),
+    ("JCB 3528", "3528909986059284"),
+    ("JCB 3589, 19 digits", "3589395523465791815"),
+    ("Diners 36, 14 digits", "36803982777828"),
+    ("Diners 300, 14 digits", "30088770442076"),
+    ("Diners 38", "3855304180017499"),
+    ("Diners 3095, 14 digits", "30953107830618"),
+    ("UnionPay 62, 19 digits", "6260803844558966085"),
+    ("Maestro 56, 13 digits", "5652837471435"),
+    ("Maestro 6304, 18 digits", "630416437523892418"),
+    ("Maestro UK 6759, 18 digits", "675967868928229855"),
+    ("Maestro UK 676770", "6767707461932238"),
+    ("UATP, 15 digits", "168587824374833"),
+    ("Mir 2200", "2200501571618637"),
+    ("Mir 2204, 19 digits", "2204214145752244658"),
+    ("RuPay 60", "6098261433385661"),
+    ("RuPay 81", "8141463500990570"),
+    ("RuPay 82", "8266944726333538"),
+    ("RuPay 508", "5083617358297711"),
+    ("Verve 506099", "5060992366366759"),
+    ("Verve 650027, 19 digits", "6500273563270716715"),
+];
+
+/// The common printed groupings of a card number of `d`'s length, with `sep` between groups:
+/// 4-4-4-1 (13), 4-6-4 (14), 4-6-5 (15), 4-4-4-4 (16), 4-4-4-4-3 (19), and the whole run.
+fn card_layouts(d: &str) -> Vec<String> {
+    let group = |sizes: &[usize], sep: &str| {
+        let mut out = Vec::new();
+        let mut at = 0;
+        for &n in sizes {
+            out.push(&d[at..at + n]);
+            at += n;
+        }
+        out.join(sep)
+    };
+    let mut layouts = vec![d.to_string()];
+    let groupings: &[&[usize]] = match d.len() {
+        13 => &[&[4, 4, 4, 1]],
+        14 => &[&[4, 6, 4], &[4, 4, 4, 2]],
+        15 => &[&[4, 6, 5], &[4, 4, 4, 3]],
+        16 => &[&[4, 4, 4, 4]],
+        19 => &[&[4, 4, 4, 4, 3]],
+        _ => &[],
+    };
+    for g in groupings {
+        for sep in [" ", "-", "."] {
+            layouts.push(group(g, sep));
+        }
+    }
+    layouts
+}
+
+/// Every issuer range with its lengths, in every common grouping with one kind of separator,
+/// is a card: `CREDIT_CARD_NUMBER` with a keyword, its twin without.
+#[test]
+fn card_issuers_lengths_and_layouts() {
+    let all = engine_all();
+    let mut missed = Vec::new();
+    for (name, number) in CARDS {
+        for layout in card_layouts(number) {
+            for (text, want) in [
+                (format!("card number: {layout}"), "CREDIT_CARD_NUMBER"),
+                (
+                    format!("order {layout} shipped"),
+                    "CREDIT_CARD_NUMBER_(NO_KEYWORD)",
+                ),
+            ] {
+                if ids(&all, &text) != [want] {
+                    missed.push(format!("{name}: {text:?} gave {:?}", ids(&all, &text)));
+                }
+                scan_equals_exhaustive(&all, &text);
+            }
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "{} missed:\n{}",
+        missed.len(),
+        missed.join("\n")
+    );
+}
+
+/// Hard negatives: a 16-digit order number failing Luhn, a Luhn-valid number with an unknown
+/// prefix, mixed separators, a phone number, a timestamp in milliseconds, a Luhn-valid run
+/// inside an IBAN (spaced or not) or inside a longer token.
+#[test]
+fn card_hard_negatives() {
+    let all = engine_all();
+    for text in [
+        "card: order 4539227423747676",
+        "card 9270472324201479",
+        "card 4539-2274 2374.7675",
+        "card 4539 2274-2374-7675",
+        "card holder phone +44 20 7946 0958, +1 415 555 2671, 0049 1512 3456 789",
+        "card event at 1717171717171 ms",
+        "card created_ms=1700000000000 updated_us=1712345678901234",
+        // A GB IBAN whose sort code and account (6001 4948 4684 99) are a Luhn-valid 14-digit
+        // Maestro number, and a German one whose BLZ and Kontonummer are an 18-digit one.
+        "card paid to IBAN GB33 XGXB 6001 4948 4684 99",
+        "card paid to IBAN GB33XGXB60014948468499",
+        "card paid to IBAN DE68 6008 4891 0449 5738 18",
+        "card paid to IBAN DE68600848910449573818",
+        // Inside a longer token (a hex id).
+        "card ref a4664856280232889f",
+    ] {
+        let found: Vec<String> = ids(&all, text)
+            .into_iter()
+            .filter(|i| i.starts_with("CREDIT_CARD_NUMBER"))
+            .collect();
+        assert!(found.is_empty(), "{text:?} gave {found:?}");
+        scan_equals_exhaustive(&all, text);
+    }
+    // The IBANs themselves are still reported.
+    assert_eq!(
+        ids(&all, "IBAN GB33 XGXB 6001 4948 4684 99"),
+        ["UK_BANK_ACCOUNT_NUMBER"]
+    );
+}
+
+/// The user info of a URL is no e-mail address: a token in it is reported by its own id, a
+/// password by the database-URL id or else `URL_WITH_CREDENTIALS`, a user name alone by
+/// nothing; `mailto:` addresses stay e-mail addresses.
+#[test]
+fn url_user_info_is_no_email() {
+    let all = engine_all();
+    let ghp = "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";
+    for (text, want) in [
+        (
+            format!("git clone https://{ghp}@github.com/acme/tools.git"),
+            vec!["GITHUB_TOKEN"],
+        ),
+        (
+            format!("https://x-access-token:{ghp}@github.com/acme/tools.git"),
+            vec!["GITHUB_TOKEN"],
+        ),
+        (
+            "postgres://app:s3cr3t@db:5432/x".to_string(),
+            vec!["DATABASE_URL_WITH_PASSWORD"],
+        ),
+        (
+            "postgres://app:s3cr3t@db.acme-corp.io:5432/x".to_string(),
+            vec!["DATABASE_URL_WITH_PASSWORD"],
+        ),
+        (
+            "https://deploy:Xk9!pass@git.example.com/repo.git".to_string(),
+            vec!["URL_WITH_CREDENTIALS"],
+        ),
+        (
+            "https://deploy:Xk9!pass@git.acme-corp.io/repo.git".to_string(),
+            vec!["URL_WITH_CREDENTIALS"],
+        ),
+        ("https://user@example.com/".to_string(), vec![]),
+        ("https://jane@acme-corp.io/".to_string(), vec![]),
+        ("ssh://git@github.com/x".to_string(), vec![]),
+        (
+            "https://admin:password@git.acme-corp.io/".to_string(),
+            vec![],
+        ),
+        (
+            "mailto:ada@acme-corp.io and https://acme-corp.io/ada@home".to_string(),
+            vec!["EMAIL_ADDRESS"],
+        ),
+    ] {
+        assert_eq!(ids(&all, &text), want, "{text}");
+        scan_equals_exhaustive(&all, &text);
+    }
+    // With e-mail addresses alone enabled, a URL's user info still is none.
+    let email = engine_with(&["EMAIL_ADDRESS"]);
+    for text in [
+        format!("https://{ghp}@github.com/acme/tools.git"),
+        "https://deploy:Xk9!pass@git.acme-corp.io/repo.git".to_string(),
+        "https://jane@acme-corp.io/".to_string(),
+    ] {
+        assert!(ids(&email, &text).is_empty(), "{text}");
+        scan_equals_exhaustive(&email, &text);
+    }
+    assert_eq!(ids(&email, "write to jane@acme-corp.io"), ["EMAIL_ADDRESS"]);
+    // `identifiers test` says why.
+    let outcome = |text: &str, entry: &str| {
+        all.explain(text.as_bytes(), &KeywordContext::none(), false)
+            .into_iter()
+            .find(|c| c.entry == entry)
+            .map(|c| c.outcome)
+    };
+    assert_eq!(
+        outcome("https://jane@acme-corp.io/", "URL_WITH_CREDENTIALS"),
+        Some(Err(DropReason::NoSecret))
+    );
+    assert_eq!(
+        outcome("https://jane@acme-corp.io/", "EMAIL_ADDRESS"),
+        Some(Err(DropReason::Shadowed))
+    );
+    assert_eq!(
+        outcome("postgres://app:s3cr3t@db:5432/x", "URL_WITH_CREDENTIALS"),
+        Some(Err(DropReason::Shadowed))
+    );
+    assert!(DropReason::NoSecret.as_str().contains("password"));
 }

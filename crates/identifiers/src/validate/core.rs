@@ -36,10 +36,12 @@ fn prefix_num(d: &[u8], n: usize) -> u32 {
         .fold(0u32, |acc, &x| acc * 10 + u32::from(x))
 }
 
-/// The issuer network a card number belongs to, by prefix and length.
+/// The issuer network a card number belongs to, by prefix (IIN) and length, from the
+/// networks' own published ranges; the first that fits names it (ranges overlap: Maestro's
+/// 50 and 56-69 hold RuPay, Verve, Discover and UnionPay ranges).
 pub fn card_issuer(d: &[u8]) -> Option<&'static str> {
     let len = d.len();
-    if !(13..=19).contains(&len) {
+    if !(12..=19).contains(&len) {
         return None;
     }
     let p1 = prefix_num(d, 1);
@@ -47,11 +49,18 @@ pub fn card_issuer(d: &[u8]) -> Option<&'static str> {
     let p3 = prefix_num(d, 3);
     let p4 = prefix_num(d, 4);
     let p6 = prefix_num(d, 6);
+    let lengths = |lo: usize, hi: usize| (lo..=hi).contains(&len);
     if (p2 == 34 || p2 == 37) && len == 15 {
         return Some("amex");
     }
+    if p1 == 1 && len == 15 {
+        return Some("uatp");
+    }
     if p4 == 5019 && len == 16 {
         return Some("dankort");
+    }
+    if (2200..=2204).contains(&p4) && lengths(16, 19) {
+        return Some("mir");
     }
     if ((51..=55).contains(&p2) || (2221..=2720).contains(&p4)) && len == 16 {
         return Some("mastercard");
@@ -59,19 +68,35 @@ pub fn card_issuer(d: &[u8]) -> Option<&'static str> {
     if p1 == 4 && matches!(len, 13 | 16 | 19) {
         return Some("visa"); // includes Visa Electron (4026, 417500, 4508, 4844, 4913, 4917)
     }
+    if ((506099..=506198).contains(&p6) || (650002..=650027).contains(&p6))
+        && matches!(len, 16 | 19)
+    {
+        return Some("verve");
+    }
     if (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || (622126..=622925).contains(&p6))
-        && (16..=19).contains(&len)
+        && lengths(16, 19)
     {
         return Some("discover");
     }
-    if ((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14..=19).contains(&len) {
+    if ((300..=305).contains(&p3) || p4 == 3095 || p2 == 36 || p2 == 38 || p2 == 39)
+        && lengths(14, 19)
+    {
         return Some("diners");
     }
-    if (3528..=3589).contains(&p4) && (16..=19).contains(&len) {
+    if (3528..=3589).contains(&p4) && lengths(16, 19) {
         return Some("jcb");
     }
-    if p2 == 62 && (16..=19).contains(&len) {
+    if p2 == 62 && lengths(16, 19) {
         return Some("unionpay");
+    }
+    if (matches!(p2, 60 | 65 | 81 | 82) || p3 == 508) && len == 16 {
+        return Some("rupay");
+    }
+    if p4 == 6759 || p6 == 676770 || p6 == 676774 {
+        return Some("maestro_uk"); // 12-19 digits
+    }
+    if p2 == 50 || (56..=69).contains(&p2) {
+        return Some("maestro"); // 12-19 digits
     }
     None
 }
@@ -192,6 +217,23 @@ mod tests {
         );
         assert_eq!(card_issuer(&digits(b"371449635398431")), Some("amex"));
         assert_eq!(card_issuer(&digits(b"9999999999999995")), None);
+        assert_eq!(card_issuer(&digits(b"168587824374833")), Some("uatp"));
+        assert_eq!(card_issuer(&digits(b"2200501571618637")), Some("mir"));
+        assert_eq!(card_issuer(&digits(b"8141463500990570")), Some("rupay"));
+        assert_eq!(card_issuer(&digits(b"5060992366366759")), Some("verve"));
+        assert_eq!(card_issuer(&digits(b"30953107830618")), Some("diners"));
+        assert_eq!(
+            card_issuer(&digits(b"6767707461932238")),
+            Some("maestro_uk")
+        );
+        assert_eq!(card_issuer(&digits(b"502051045511")), Some("maestro"));
+        // Visa is 13, 16 or 19 digits; UATP 15; RuPay's 81 and 82 only 16.
+        assert_eq!(card_issuer(&digits(b"46648562802328")), None);
+        assert_eq!(card_issuer(&digits(b"1685878243748")), None);
+        assert_eq!(card_issuer(&digits(b"81414635009905709")), None);
+        // 11 and 20 digits.
+        assert_eq!(card_issuer(&digits(b"50205104551")), None);
+        assert_eq!(card_issuer(&digits(b"50205104551100000000")), None);
         // Amex prefix with a wrong length.
         assert_eq!(card_issuer(&digits(b"3714496353984312")), None);
     }

@@ -27,13 +27,15 @@ pub enum Failure {
     CheckDigits,
     /// The item's check digits pass, but national check digits inside it fail (a BBAN's key).
     NationalCheck,
+    /// The item's shape, carrying no secret (a URL's user info without a literal password).
+    NoSecret,
 }
 
 /// A validator that says why it rejects a value.
 pub type Verdict = fn(&[u8]) -> Result<(), Failure>;
 
 /// Validators that say why they reject (names share the namespace of [`TABLES`]).
-const DETAILED: &[&[(&str, Verdict)]] = &[financial::DETAILED];
+const DETAILED: &[&[(&str, Verdict)]] = &[financial::DETAILED, secrets::DETAILED];
 
 #[derive(Clone, Copy)]
 enum Kind {

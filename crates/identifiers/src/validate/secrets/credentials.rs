@@ -4,6 +4,7 @@
 use super::common::{
     b64_decode, contains_ci, distinct, entropy, find_ci, is_placeholder, looks_like_code,
 };
+use crate::validate::Failure;
 
 // ---------------------------------------------------------------------------------------------
 // HTTP basic authentication.
@@ -128,6 +129,24 @@ pub(crate) fn password_assignment(value: &[u8]) -> bool {
         return false;
     }
     distinct(v) >= 5 && entropy(v) >= 2.3
+}
+
+/// Any `scheme://userinfo@host` (the `URL_WITH_CREDENTIALS` entry): a literal password
+/// ([`url_password`]) passes; a user name or token alone, or a placeholder password, is the
+/// right shape without a secret ([`Failure::NoSecret`]: its span still keeps e-mail addresses
+/// out); no `://` or `@` is not the shape.
+pub(crate) fn url_credentials(value: &[u8]) -> Result<(), Failure> {
+    let Some(p) = memchr::memmem::find(value, b"://") else {
+        return Err(Failure::Structure);
+    };
+    if memchr::memrchr(b'@', &value[p + 3..]).is_none() {
+        return Err(Failure::Structure);
+    }
+    if url_password(value) {
+        Ok(())
+    } else {
+        Err(Failure::NoSecret)
+    }
 }
 
 /// `scheme://user:password@host`: the password is not empty, a placeholder, a template or the

@@ -11,8 +11,10 @@ mod network;
 mod tests;
 mod tokens;
 
-use super::Check;
-use credentials::{http_basic_auth, json_web_token, password_assignment, url_password};
+use super::{Check, Verdict};
+use credentials::{
+    http_basic_auth, json_web_token, password_assignment, url_credentials, url_password,
+};
 use network::{email_address, ip_address};
 use tokens::{
     age_secret_key, discord_bot_token, github_token, mixed_token, npm_token, secret_token,
@@ -33,3 +35,6 @@ pub(crate) const VALIDATORS: &[(&str, Check)] = &[
     ("discord_bot_token", discord_bot_token),
     ("age_secret_key", age_secret_key),
 ];
+
+/// The validators of this module that say why they reject.
+pub(crate) const DETAILED: &[(&str, Verdict)] = &[("url_credentials", url_credentials)];

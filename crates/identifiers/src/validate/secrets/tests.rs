@@ -89,6 +89,33 @@ fn passwords() {
 }
 
 #[test]
+fn url_credentials_says_why() {
+    use crate::validate::Failure;
+    assert_eq!(
+        url_credentials(b"https://deploy:Xk9!pass@git.example.com"),
+        Ok(())
+    );
+    for no_secret in [
+        &b"https://jane@acme-corp.io"[..],
+        b"ssh://git@github.com",
+        b"https://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@github.com",
+        b"https://admin:password@git.acme.io",
+        b"https://ci:${CI_TOKEN}@git.acme.io",
+        b"https://ci:@git.acme.io",
+    ] {
+        assert_eq!(
+            url_credentials(no_secret),
+            Err(Failure::NoSecret),
+            "{}",
+            String::from_utf8_lossy(no_secret)
+        );
+    }
+    assert_eq!(url_credentials(b"https://acme.io"), Err(Failure::Structure));
+    assert_eq!(url_credentials(b"jane@acme.io"), Err(Failure::Structure));
+    assert_eq!(url_credentials(b""), Err(Failure::Structure));
+}
+
+#[test]
 fn token_shape() {
     assert!(secret_token(b"3f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e"));
     assert!(!secret_token(b"0123456789abcdef0123456789abcdef"));
