@@ -194,6 +194,9 @@ pub fn write_plan(
     if !p.skipped.is_empty() {
         writeln!(out, "  unreadable as listed: {}", tallies(&p.skipped))?;
     }
+    for (bucket, why) in &p.buckets_left_out {
+        writeln!(out, "  bucket left out: {bucket} ({why})")?;
+    }
     for e in &p.target_errors {
         writeln!(out, "  target not listed: {e}")?;
     }
@@ -257,6 +260,25 @@ pub fn write_summary(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     }
     if !s.reasons.is_empty() {
         writeln!(out, "  not fully read: {}", join_counts(s.reasons.iter()))?;
+    }
+    if !s.buckets_left_out.is_empty() {
+        let mut why: std::collections::BTreeMap<String, u64> = Default::default();
+        for w in s.buckets_left_out.values() {
+            let criterion = w
+                .split(':')
+                .next()
+                .unwrap_or(w)
+                .split(' ')
+                .next()
+                .unwrap_or(w);
+            *why.entry(criterion.to_string()).or_default() += 1;
+        }
+        writeln!(
+            out,
+            "  buckets left out by the bucket criteria: {} ({}; each named in --summary)",
+            s.buckets_left_out.len(),
+            join_counts(why.iter())
+        )?;
     }
     if s.walk_errors > 0 {
         writeln!(out, "  paths that could not be listed: {}", s.walk_errors)?;

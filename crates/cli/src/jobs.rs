@@ -225,6 +225,9 @@ pub fn job(args: JobArgs) -> Result<ExitStatus> {
                     w.error
                 ),
                 trawl_scanner::Notice::Warning(w) => eprintln!("trawl: warning: {w}"),
+                trawl_scanner::Notice::BucketLeftOut { bucket, why } => {
+                    eprintln!("trawl: bucket {bucket} left out ({why})")
+                }
                 trawl_scanner::Notice::Posture(_) => {}
             })?;
             if json {

@@ -495,6 +495,8 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
             eprintln!("trawl: error: cannot scan {target}: {error}")
         }
         Notice::Warning(w) => eprintln!("trawl: warning: {w}"),
+        // Counted in the summary, each named in --summary and in a dry run.
+        Notice::BucketLeftOut { .. } => {}
         Notice::Posture(f) => eprintln!(
             "trawl: posture: {} {} [{}]: {}",
             f.bucket,

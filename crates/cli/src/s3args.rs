@@ -38,6 +38,21 @@ pub struct S3Args {
     /// Scan every version of each object, not only the latest.
     #[arg(long)]
     all_versions: bool,
+    /// Scan only buckets whose name matches this glob (repeatable; with `s3://`).
+    #[arg(long, value_name = "GLOB")]
+    include_bucket: Vec<String>,
+    /// Leave out buckets whose name matches this glob (repeatable; wins over include).
+    #[arg(long, value_name = "GLOB")]
+    exclude_bucket: Vec<String>,
+    /// Scan only buckets with this tag (KEY or KEY=VALUE; repeatable: any of them).
+    #[arg(long, value_name = "TAG")]
+    bucket_tag: Vec<String>,
+    /// Scan only buckets in this region (repeatable).
+    #[arg(long, value_name = "REGION")]
+    bucket_region: Vec<String>,
+    /// Scan only buckets that are publicly accessible (yes) or not (no).
+    #[arg(long, value_name = "yes|no", value_parser = clap::builder::BoolishValueParser::new())]
+    bucket_public: Option<bool>,
     /// List a bucket's objects from its S3 Inventory instead of ListObjectsV2: the
     /// inventory's destination `s3://BUCKET/PREFIX` (its newest manifest) or a `manifest.json`.
     /// CSV and Parquet inventories.
@@ -97,6 +112,17 @@ impl S3Args {
             posture: self.posture,
             retry,
             inventory: self.inventory.clone(),
+            buckets: {
+                let b = trawl_scanner::BucketCriteria {
+                    include: self.include_bucket.clone(),
+                    exclude: self.exclude_bucket.clone(),
+                    tags: tags(&self.bucket_tag),
+                    regions: self.bucket_region.clone(),
+                    public: self.bucket_public,
+                };
+                b.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+                b
+            },
         })
     }
 }

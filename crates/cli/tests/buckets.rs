@@ -199,3 +199,158 @@ fn bad_bucket_arguments_are_one_line() {
         "trawl: error: bucket \"b/prefix\": give a bucket name or s3://NAME, without a prefix"
     );
 }
+
+fn scan(endpoint: &str, args: &[&str]) -> (String, String, Option<i32>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
+        .arg("scan")
+        .args(args)
+        .args(["--endpoint-url", endpoint, "--allow-insecure-endpoint"])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn bucket_criteria_pick_the_buckets_of_an_all_bucket_scan() {
+    let Some(endpoint) = moto() else { return };
+    let rt = runtime();
+    let c = client(&endpoint);
+    let run = bucket_name("crit");
+    let (data, plain, ops) = (
+        format!("{run}-data"),
+        format!("{run}-plain"),
+        format!("{run}-ops"),
+    );
+    rt.block_on(async {
+        for (b, tag) in [(&data, Some("data")), (&plain, None), (&ops, Some("ops"))] {
+            c.create_bucket().bucket(b).send().await.unwrap();
+            put(&c, b, "x.txt", "card number: 4539 2274 2374 7675\n").await;
+            if let Some(team) = tag {
+                c.put_bucket_tagging()
+                    .bucket(b)
+                    .tagging(
+                        Tagging::builder()
+                            .tag_set(Tag::builder().key("team").value(team).build().unwrap())
+                            .build()
+                            .unwrap(),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+        let public = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{data}/*"}}]}}"#
+        );
+        c.put_bucket_policy().bucket(&data).policy(public).send().await.unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let summary_path = dir.path().join("s.json");
+    let mine = format!("{run}-*");
+    let buckets_of = |out: &str| -> Vec<String> {
+        let mut b: Vec<String> = out
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["object"]["bucket"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        b.sort();
+        b
+    };
+    let summary = |p: &std::path::Path| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    // By name and tag.
+    let (out, err, code) = scan(
+        &endpoint,
+        &[
+            "s3://",
+            "--format",
+            "jsonl",
+            "--include-bucket",
+            &mine,
+            "--bucket-tag",
+            "team=data",
+            "--summary",
+            summary_path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(buckets_of(&out), vec![data.clone()]);
+    let s = summary(&summary_path);
+    assert_eq!(
+        s["buckets_left_out"][&plain], "bucket-tag: has none of the tags asked for",
+        "{s}"
+    );
+    assert_eq!(
+        s["buckets_left_out"][&ops],
+        "bucket-tag: has none of the tags asked for"
+    );
+    assert!(
+        err.contains("buckets left out by the bucket criteria"),
+        "{err}"
+    );
+    // Exclude wins; public access.
+    let (out, err, code) = scan(
+        &endpoint,
+        &[
+            "s3://",
+            "--format",
+            "jsonl",
+            "-q",
+            "--include-bucket",
+            &mine,
+            "--exclude-bucket",
+            "*-ops",
+            "--bucket-public",
+            "no",
+            "--summary",
+            summary_path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(buckets_of(&out), vec![plain.clone()]);
+    let s = summary(&summary_path);
+    assert_eq!(
+        s["buckets_left_out"][&data], "bucket-public: public access is PUBLIC",
+        "{s}"
+    );
+    assert_eq!(s["buckets_left_out"][&ops], "exclude-bucket *-ops");
+    // A dry run names them too; a bad glob is one line.
+    let (out, _, _) = scan(
+        &endpoint,
+        &[
+            "s3://",
+            "--dry-run",
+            "--include-bucket",
+            &mine,
+            "--bucket-region",
+            "eu-west-3",
+        ],
+    );
+    assert!(
+        out.contains(&format!(
+            "bucket left out: {data} (bucket-region: in us-east-1)"
+        )),
+        "{out}"
+    );
+    let (_, err, code) = scan(&endpoint, &["s3://", "--include-bucket", "a[", "-q"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.trim().starts_with("trawl: error: bucket glob \"a[\""),
+        "{err}"
+    );
+}

@@ -230,6 +230,42 @@ pub struct S3Def {
     /// (default), `ONE_HOUR` or `SIX_HOURS`.
     #[serde(default)]
     pub posture_cadence: crate::events::PolicyCadence,
+    /// Bucket criteria, evaluated at every run (new buckets that match are scanned): name
+    /// globs to include and to exclude.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include_buckets: Vec<String>,
+    /// Name globs of buckets to leave out (wins over include).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_buckets: Vec<String>,
+    /// Only buckets with one of these tags (`KEY` or `KEY=VALUE`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bucket_tags: Vec<String>,
+    /// Only buckets in one of these regions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bucket_regions: Vec<String>,
+    /// Only publicly accessible buckets (true) or only the others (false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket_public: Option<bool>,
+}
+
+impl S3Def {
+    /// The bucket criteria.
+    pub fn bucket_criteria(&self) -> trawl_scanner::BucketCriteria {
+        trawl_scanner::BucketCriteria {
+            include: self.include_buckets.clone(),
+            exclude: self.exclude_buckets.clone(),
+            tags: self
+                .bucket_tags
+                .iter()
+                .map(|t| match t.split_once('=') {
+                    Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                    None => (t.clone(), None),
+                })
+                .collect(),
+            regions: self.bucket_regions.clone(),
+            public: self.bucket_public,
+        }
+    }
 }
 
 /// An event sink.
@@ -618,6 +654,10 @@ impl JobDefinition {
             shard: None,
         };
         scope.validate().map_err(|e| Error::def(file, "scope", e))?;
+        self.s3
+            .bucket_criteria()
+            .validate()
+            .map_err(|e| Error::def(file, "s3", e))?;
         Ok(scope)
     }
 

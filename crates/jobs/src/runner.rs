@@ -735,6 +735,7 @@ pub(crate) fn s3_options(job: &Job) -> S3Options {
         all_versions: job.def.s3.all_versions,
         posture: job.def.s3.posture,
         tls: job.def.tls.clone(),
+        buckets: job.def.s3.bucket_criteria(),
         ..Default::default()
     }
 }
@@ -857,6 +858,8 @@ fn scan(
                     Notice::Walk(w) => format!("cannot list {}: {}", w.path.display(), w.error),
                     Notice::Target { target, error } => format!("cannot scan {target}: {error}"),
                     Notice::Warning(w) => w.clone(),
+                    // In the run summary (`buckets_left_out`).
+                    Notice::BucketLeftOut { .. } => return,
                     Notice::Posture(f) => {
                         posture.push(f.clone());
                         return;

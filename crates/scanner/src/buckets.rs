@@ -214,8 +214,8 @@ async fn details(client: &Client, bucket: &str, rec: &mut BucketRecord) {
     }
 }
 
-/// Public access, sharing and external replication from the posture checks' settings.
-fn from_settings(rec: &mut BucketRecord, s: &BucketSettings) {
+/// Effective public access from the posture checks' settings.
+fn public_access(s: &BucketSettings) -> PublicAccess {
     let blocked = s.public_access_block.map(|b| {
         b.block_public_acls
             && b.ignore_public_acls
@@ -245,7 +245,7 @@ fn from_settings(rec: &mut BucketRecord, s: &BucketSettings) {
         policy_public.map(|p| p && !restrict_policy),
         acl_public.map(|a| a && !ignore_acl),
     ];
-    rec.public_access = PublicAccess {
+    PublicAccess {
         effective: if public.contains(&Some(true)) {
             "PUBLIC"
         } else if public.iter().all(Option::is_some) {
@@ -256,7 +256,16 @@ fn from_settings(rec: &mut BucketRecord, s: &BucketSettings) {
         blocked,
         policy_public,
         acl_public,
-    };
+    }
+}
+
+/// Public access, sharing and external replication from the posture checks' settings.
+fn from_settings(rec: &mut BucketRecord, s: &BucketSettings) {
+    rec.public_access = public_access(s);
+    let policy: Option<Option<serde_json::Value>> = s
+        .policy
+        .as_ref()
+        .map(|p| p.as_ref().and_then(|t| serde_json::from_str(t).ok()));
     rec.shared_with_accounts = match (&policy, &s.acl_grants) {
         (Some(p), Some(grants)) => {
             let mut accounts: Vec<String> = p
@@ -429,4 +438,69 @@ async fn list_buckets(
             _ => return Ok(out),
         }
     }
+}
+
+/// Why the bucket criteria leave `bucket` out, if they do: the name first (no request), then
+/// region, tags and public access as far as they are asked for. A setting that cannot be
+/// read leaves the bucket out, saying so: a criterion is never guessed.
+pub(crate) async fn left_out_by_criteria(
+    client: &Client,
+    bucket: &str,
+    c: &crate::source::s3::BucketCriteria,
+) -> Option<String> {
+    if let Some(why) = c.name_left_out(bucket) {
+        return Some(why);
+    }
+    if !c.needs_settings() {
+        return None;
+    }
+    if !c.regions.is_empty() {
+        let region = match client.get_bucket_location().bucket(bucket).send().await {
+            Ok(o) => match o
+                .location_constraint()
+                .map(|c| c.as_str().to_string())
+                .as_deref()
+            {
+                None | Some("") => "us-east-1".to_string(),
+                Some("EU") => "eu-west-1".to_string(),
+                Some(r) => r.to_string(),
+            },
+            Err(e) => return Some(format!("bucket-region: {}", why("region", &e))),
+        };
+        if !c.regions.contains(&region) {
+            return Some(format!("bucket-region: in {region}"));
+        }
+    }
+    if !c.tags.is_empty() {
+        let tags: Vec<(String, String)> =
+            match client.get_bucket_tagging().bucket(bucket).send().await {
+                Ok(o) => o
+                    .tag_set()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect(),
+                Err(e) if e.code() == Some("NoSuchTagSet") => Vec::new(),
+                Err(e) => return Some(format!("bucket-tag: {}", why("tags", &e))),
+            };
+        let hit = c.tags.iter().any(|(k, v)| {
+            tags.iter()
+                .any(|(tk, tv)| tk == k && v.as_ref().is_none_or(|v| v == tv))
+        });
+        if !hit {
+            return Some("bucket-tag: has none of the tags asked for".to_string());
+        }
+    }
+    if let Some(want) = c.public {
+        let (settings, _) = posture::read_settings(client, bucket, None).await;
+        let effective = public_access(&settings).effective;
+        let ok = match effective {
+            "PUBLIC" => want,
+            "NOT_PUBLIC" => !want,
+            _ => false,
+        };
+        if !ok {
+            return Some(format!("bucket-public: public access is {effective}"));
+        }
+    }
+    None
 }

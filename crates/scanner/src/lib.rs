@@ -53,7 +53,9 @@ pub use record::{
 pub use report::{Report, ReportOptions};
 pub use scope::{Criteria, Scope, Shard};
 pub use sink::{CollectSink, DisplayPaths, JsonlSink, LocalName, RecordSink, SarifSink, Tee};
-pub use source::{Notice, ObjectRef, RetryPolicy, S3Options, S3Target, SseCKey, Target, WalkError};
+pub use source::{
+    BucketCriteria, Notice, ObjectRef, RetryPolicy, S3Options, S3Target, SseCKey, Target, WalkError,
+};
 pub use summary::{BucketSummary, Summary};
 
 /// A new run id (a random UUID).

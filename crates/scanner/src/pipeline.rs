@@ -323,6 +323,9 @@ pub fn run(
                         Notice::Target { target, error } => {
                             summary.target_errors.push(format!("{target}: {error}"))
                         }
+                        Notice::BucketLeftOut { bucket, why } => {
+                            summary.buckets_left_out.insert(bucket.clone(), why.clone());
+                        }
                         Notice::Warning(_) | Notice::Posture(_) => {}
                     }
                     notice(&n);

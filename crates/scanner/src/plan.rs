@@ -45,6 +45,8 @@ pub struct Plan {
     pub skipped: BTreeMap<String, Tally>,
     /// Targets that could not be listed.
     pub target_errors: Vec<String>,
+    /// Buckets the bucket criteria leave out, with why.
+    pub buckets_left_out: BTreeMap<String, String>,
 }
 
 /// Lists `targets` as a scan with `config` would, without reading any object.
@@ -132,8 +134,14 @@ pub fn plan(
     drop(sources);
     let mut plan = plan.into_inner().unwrap_or_default();
     for n in notices.into_inner().unwrap_or_default() {
-        if let Notice::Target { target, error } = &n {
-            plan.target_errors.push(format!("{target}: {error}"));
+        match &n {
+            Notice::Target { target, error } => {
+                plan.target_errors.push(format!("{target}: {error}"))
+            }
+            Notice::BucketLeftOut { bucket, why } => {
+                plan.buckets_left_out.insert(bucket.clone(), why.clone());
+            }
+            _ => {}
         }
         notice(&n);
     }

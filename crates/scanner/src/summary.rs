@@ -69,6 +69,9 @@ pub struct Summary {
     pub target_errors: Vec<String>,
     /// Per S3 bucket.
     pub buckets: BTreeMap<String, BucketSummary>,
+    /// Buckets the bucket criteria left out, with why.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub buckets_left_out: BTreeMap<String, String>,
     /// Bucket posture (with `--posture`).
     pub posture: Vec<PostureReport>,
     /// Seconds the run took.

@@ -82,6 +82,13 @@ pub enum Notice {
     Warning(String),
     /// A bucket posture finding (with `--posture`).
     Posture(PostureFinding),
+    /// A bucket the bucket criteria leave out (`--include-bucket`, `--bucket-tag`, ...).
+    BucketLeftOut {
+        /// The bucket.
+        bucket: String,
+        /// Which criterion, and what was seen.
+        why: String,
+    },
     /// A whole target could not be scanned (other targets go on).
     Target {
         /// The target as given.

@@ -33,6 +33,6 @@ where
         .map_err(retry::listing_failure_text)
 }
 
-pub use options::{S3Options, SseCKey};
+pub use options::{BucketCriteria, S3Options, SseCKey};
 pub use retry::RetryPolicy;
 pub use source::{S3Source, S3Target};

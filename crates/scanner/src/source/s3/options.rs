@@ -37,9 +37,63 @@ pub struct S3Options {
     pub posture: bool,
     /// Retries on top of the SDK's own.
     pub retry: RetryPolicy,
+    /// Which buckets to scan (by name, tags, region, public access), evaluated at every run.
+    pub buckets: BucketCriteria,
     /// List objects from this S3 Inventory (`s3://BUCKET/PREFIX` of its destination, or its
     /// `manifest.json`) instead of ListObjectsV2.
     pub inventory: Option<String>,
+}
+
+/// Which buckets a run scans, as Macie's bucket criteria: name globs (exclude wins), tags
+/// (any of them), regions (any of them), and public access. Empty: every bucket.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BucketCriteria {
+    /// Names must match one of these globs (`*`, `?`, `[...]`), when any are given.
+    pub include: Vec<String>,
+    /// Names matching one of these globs are left out.
+    pub exclude: Vec<String>,
+    /// The bucket must have one of these tags (`KEY` or `KEY=VALUE`).
+    pub tags: Vec<(String, Option<String>)>,
+    /// The bucket must be in one of these regions.
+    pub regions: Vec<String>,
+    /// The bucket must be publicly accessible (true) or not (false).
+    pub public: Option<bool>,
+}
+
+impl BucketCriteria {
+    /// Whether no criterion is given.
+    pub fn is_empty(&self) -> bool {
+        *self == BucketCriteria::default()
+    }
+
+    /// Checks the globs (for a clear error before a run starts).
+    pub fn validate(&self) -> Result<(), String> {
+        for g in self.include.iter().chain(&self.exclude) {
+            globset::Glob::new(g).map_err(|e| format!("bucket glob {g:?}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Why the name criteria leave `bucket` out, if they do.
+    pub(crate) fn name_left_out(&self, bucket: &str) -> Option<String> {
+        let matches =
+            |g: &String| globset::Glob::new(g).is_ok_and(|g| g.compile_matcher().is_match(bucket));
+        if let Some(g) = self.exclude.iter().find(|g| matches(g)) {
+            return Some(format!("exclude-bucket {g}"));
+        }
+        if !self.include.is_empty() && !self.include.iter().any(matches) {
+            return Some(format!(
+                "include-bucket: matches none of {}",
+                self.include.join(", ")
+            ));
+        }
+        None
+    }
+
+    /// Whether a setting must be read to decide (tags, region, public access).
+    pub(crate) fn needs_settings(&self) -> bool {
+        !self.tags.is_empty() || !self.regions.is_empty() || self.public.is_some()
+    }
 }
 
 /// A customer-provided SSE-C key.

@@ -157,6 +157,14 @@ async fn feed_s3<'s>(
                 return;
             }
             let client = client::client_for_bucket(&client, &bucket, &opts).await;
+            if !opts.buckets.is_empty() {
+                let why =
+                    crate::buckets::left_out_by_criteria(&client, &bucket, &opts.buckets).await;
+                if let Some(why) = why {
+                    feed.notice(Notice::BucketLeftOut { bucket, why });
+                    continue;
+                }
+            }
             if opts.posture {
                 let report = posture::check(&client, &bucket, account.as_deref()).await;
                 feed.posture(report);
