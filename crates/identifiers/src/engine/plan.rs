@@ -224,7 +224,10 @@ impl Plan {
         };
         let max_len = max_len.map(|m| m.min(MAX_MATCH_LEN));
         let reach = self.reach(ident, pattern, d, max_len);
-        let ignore_upper = pattern.starts_with("(?i)");
+        // IBANs are compared upper-cased whatever case the regex takes (letters of the BBAN
+        // in either case), as are matches of case-insensitive regexes.
+        let ignore_upper =
+            pattern.starts_with("(?i)") || ident.validator.is_some_and(|v| v.name() == "iban");
         let regex = LazyRegex {
             id: ident.id.clone(),
             pattern: pattern.to_string(),

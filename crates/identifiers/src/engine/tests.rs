@@ -455,10 +455,10 @@ fn iban_shadows_domestic_patterns() {
         ("IBAN: AT232128491924578998", vec![]),
         ("Konto AT232128491924578998", vec![]),
         (
-            "bank account AT33 66392 33214688197",
+            "bank account AT33 6639 2332 1468 8197",
             vec!["AUSTRIA_BANK_ACCOUNT_NUMBER"],
         ),
-        ("bank account AT34 66392 33214688197", vec![]),
+        ("bank account AT34 6639 2332 1468 8197", vec![]),
         // The domestic form alone is still found.
         (
             "Kontonummer 370501981234567890",
@@ -473,31 +473,33 @@ fn iban_shadows_domestic_patterns() {
     for text in [
         "IBAN: AT222128491924578998",
         "IBAN: AT232128491924578998",
-        "bank account AT33 66392 33214688197",
+        "bank account AT33 6639 2332 1468 8197",
     ] {
         assert!(ids(&some, text).is_empty(), "{text}");
     }
     let us = engine_with(&["BANK_ACCOUNT_NUMBER"]);
-    assert!(ids(&us, "bank account AT33 66392 33214688197").is_empty());
+    assert!(ids(&us, "bank account AT33 6639 2332 1468 8197").is_empty());
     assert_eq!(
         ids(&us, "bank account 33214688197"),
         vec!["BANK_ACCOUNT_NUMBER"]
     );
 }
 
-/// Spellings: country code and check digits apart, groups of any size from three, any case;
-/// published examples are ignored in any case.
+/// Spellings: country code and check digits apart, groups of four, letters of the BBAN in any
+/// case; published examples are ignored in any case. Groups of other sizes and a lower-case
+/// country code are not searched (they cost six times the scan time: see financial.toml).
 #[test]
 fn iban_spellings() {
     let all = engine_all();
     for (text, want) in [
         ("IBAN ME 25 3326 8533 3054 2182 64", 1),
-        ("IBAN ME25 332 685 333 054 218 264", 1),
-        ("IBAN AT33 66392 33214688197", 1),
-        ("IBAN AT33 663923 321468 8197", 1),
-        ("iban gb24 kwbr 6884 4285 3287 79", 1),
-        ("iban Gb24KwBr68844285328779", 1),
-        ("iban gb29 nwbk 6016 1331 9268 19", 0),
+        ("IBAN ME25 332 685 333 054 218 264", 0),
+        ("IBAN AT33 6639 2332 1468 8197", 1),
+        ("IBAN AT33 66392 33214688197", 0),
+        ("iban GB24 kwbr 6884 4285 3287 79", 1),
+        ("iban GB24KwBr68844285328779", 1),
+        ("iban GB29 nwbk 6016 1331 9268 19", 0),
+        ("iban GB29 NWBK 6016 1331 9268 19", 0),
         ("IBAN ME25 3326 85 33 3054 2182 64", 0),
         ("IBAN ME25 3326-8533 3054 2182 64", 0),
     ] {
