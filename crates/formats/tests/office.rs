@@ -570,3 +570,45 @@ fn xls_with_absurd_dimensions_is_refused_before_calamine() {
         result.reasons
     );
 }
+
+/// A sheet whose cell records are forged to row 65,535 and column 65,535: calamine would build
+/// a grid of billions of cells from their extent and the allocation would abort the process
+/// (a fuzzing find). It is refused first.
+#[test]
+fn xls_with_cells_far_apart_is_refused_before_calamine() {
+    let Some(root) = common::corpus() else {
+        return;
+    };
+    let original = std::fs::read(root.join("xls/date.xls")).unwrap();
+    let mut cf = cfb::CompoundFile::open(Cursor::new(original)).unwrap();
+    let mut stream = Vec::new();
+    std::io::Read::read_to_end(&mut cf.open_stream("Workbook").unwrap(), &mut stream).unwrap();
+    // Move the last single-cell record (NUMBER, RK, LABELSST, LABEL) to row and column 65,535.
+    let mut at = 0;
+    let mut last_cell = None;
+    while at + 4 <= stream.len() {
+        let typ = u16::from_le_bytes([stream[at], stream[at + 1]]);
+        let len = u16::from_le_bytes([stream[at + 2], stream[at + 3]]) as usize;
+        if matches!(typ, 0x0203 | 0x027E | 0x00FD | 0x0204) && len >= 4 {
+            last_cell = Some(at);
+        }
+        at += 4 + len;
+    }
+    let at = last_cell.expect("a cell record");
+    stream[at + 4..at + 8].copy_from_slice(&[0xff, 0xff, 0xff, 0xff]);
+    let mut out = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+    out.create_stream("Workbook")
+        .unwrap()
+        .write_all(&stream)
+        .unwrap();
+    let data = out.into_inner().into_inner();
+    let result = run(&data, "far.xls");
+    assert!(
+        result
+            .reasons
+            .iter()
+            .any(|(code, message)| code == "MALFORMED_FILE" && message.contains("cells span")),
+        "{:?}",
+        result.reasons
+    );
+}

@@ -48,7 +48,9 @@ pub(super) fn ole(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io
                     );
                     return Ok(());
                 }
-                if let Some(problem) = xls_dimensions_problem(&stream) {
+                if let Some(problem) =
+                    xls_dimensions_problem(&stream).or_else(|| xls_cells_problem(&stream))
+                {
                     ctx.reason(ReasonCode::MalformedFile, format!("xls: {problem}"));
                     return Ok(());
                 }
@@ -106,6 +108,49 @@ fn biff_records(stream: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
         let data = stream.get(at + 4..at + 4 + len)?;
         at += 4 + len;
         Some((typ, data))
+    })
+}
+
+/// A sheet whose cell records span more cells than a sheet can hold (a forged row or column
+/// of 65,535): calamine builds each sheet's grid from its cells' extent, so the allocation
+/// would ask for gigabytes and abort the process (no panic to catch). Cell records: NUMBER,
+/// RK, MULRK, LABELSST, LABEL, BOOLERR, FORMULA, BLANK, MULBLANK; a BOF starts a sheet.
+fn xls_cells_problem(stream: &[u8]) -> Option<String> {
+    let mut bbox: Option<(u32, u32, u32, u32)> = None;
+    let too_big = |b: Option<(u32, u32, u32, u32)>| {
+        b.filter(|(r0, r1, c0, c1)| u64::from(r1 - r0 + 1) * u64::from(c1 - c0 + 1) > XLS_MAX_CELLS)
+    };
+    for (typ, data) in biff_records(stream) {
+        if typ == 0x0809 {
+            if let Some((r0, r1, c0, c1)) = too_big(bbox) {
+                return Some(format!(
+                    "a sheet's cells span rows {r0}-{r1} and columns {c0}-{c1}, more than a \
+                     sheet holds; not read"
+                ));
+            }
+            bbox = None;
+            continue;
+        }
+        let (Some(row), Some(first)) = (le16(data, 0), le16(data, 2)) else {
+            continue;
+        };
+        let last = match typ {
+            0x0203 | 0x027E | 0x00FD | 0x0204 | 0x0205 | 0x0006 | 0x0201 => first,
+            // MULRK and MULBLANK end with the last column.
+            0x00BD | 0x00BE if data.len() >= 6 => le16(data, data.len() - 2).unwrap_or(first),
+            _ => continue,
+        };
+        let (row, first, last) = (u32::from(row), u32::from(first), u32::from(last.max(first)));
+        bbox = Some(match bbox {
+            None => (row, row, first, last),
+            Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(first), c1.max(last)),
+        });
+    }
+    too_big(bbox).map(|(r0, r1, c0, c1)| {
+        format!(
+            "a sheet's cells span rows {r0}-{r1} and columns {c0}-{c1}, more than a sheet \
+             holds; not read"
+        )
     })
 }
 
