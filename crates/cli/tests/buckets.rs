@@ -3,8 +3,6 @@
 //! and the objects by storage class and by what trawl can read.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::Command;
-
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketVersioningStatus, ServerSideEncryption, ServerSideEncryptionByDefault,
@@ -14,26 +12,10 @@ use aws_sdk_s3::types::{
 use serde_json::Value;
 
 mod common;
-use common::s3::{bucket_name, client, moto, put, runtime};
+use common::s3::{bucket_name, client, moto, put, runtime, trawl_at};
 
 fn trawl(endpoint: &str, args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
-        .arg("buckets")
-        .args(args)
-        .args(["--endpoint-url", endpoint, "--allow-insecure-endpoint"])
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code(),
-    )
+    trawl_at(endpoint, "buckets", args)
 }
 
 #[test]
@@ -201,23 +183,7 @@ fn bad_bucket_arguments_are_one_line() {
 }
 
 fn scan(endpoint: &str, args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
-        .arg("scan")
-        .args(args)
-        .args(["--endpoint-url", endpoint, "--allow-insecure-endpoint"])
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code(),
-    )
+    trawl_at(endpoint, "scan", args)
 }
 
 #[test]

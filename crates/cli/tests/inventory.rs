@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::process::Command;
 use std::sync::Arc;
 
 use aws_sdk_s3::primitives::ByteStream;
@@ -14,7 +13,7 @@ use aws_sdk_s3::Client;
 use serde_json::Value;
 
 mod common;
-use common::s3::{bucket_name, client, moto, put, runtime};
+use common::s3::{bucket_name, client, moto, put, runtime, trawl_at};
 
 /// One listed object, as an inventory row holds it.
 struct Row {
@@ -25,24 +24,12 @@ struct Row {
 }
 
 fn trawl(endpoint: &str, args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
-        .arg("scan")
-        .args(args)
-        .args(["--format", "jsonl", "-q", "--endpoint-url", endpoint])
-        .arg("--allow-insecure-endpoint")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code(),
-    )
+    let args: Vec<&str> = args
+        .iter()
+        .copied()
+        .chain(["--format", "jsonl", "-q"])
+        .collect();
+    trawl_at(endpoint, "scan", &args)
 }
 
 fn by_uri(jsonl: &str) -> BTreeMap<String, Value> {

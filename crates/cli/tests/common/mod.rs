@@ -1,6 +1,7 @@
 //! What the CLI's test binaries share (each uses some of it).
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod s3;
 
 use std::io::Write;

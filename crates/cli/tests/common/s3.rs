@@ -2,10 +2,13 @@
 //! unique bucket names, uploads.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
+use trawl_scanner::ResultRecord;
 
 pub fn required() -> bool {
     std::env::var("TRAWL_REQUIRE_S3").is_ok_and(|v| v == "1")
@@ -110,4 +113,95 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+pub const CARD_LINE: &str = "card number: 4539 2237 1857 0005\n";
+pub const SSN_LINE: &str = "ssn 372-81-4456 belongs to someone\n";
+
+pub struct Run {
+    pub out: Output,
+    pub records: Vec<ResultRecord>,
+}
+
+impl Run {
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+    pub fn code(&self) -> i32 {
+        self.out.status.code().unwrap_or(-1)
+    }
+    pub fn record(&self, key: &str) -> &ResultRecord {
+        self.records
+            .iter()
+            .find(|r| r.object.key == key)
+            .unwrap_or_else(|| panic!("no record for {key}: {:?}", self.keys()))
+    }
+    pub fn keys(&self) -> Vec<String> {
+        let mut k: Vec<String> = self.records.iter().map(|r| r.object.key.clone()).collect();
+        k.sort();
+        k
+    }
+    pub fn reason(&self, key: &str) -> String {
+        let r = self.record(key);
+        r.reasons
+            .first()
+            .map(|r| r.code.as_str().to_string())
+            .unwrap_or_default()
+    }
+}
+
+pub fn trawl_scan(endpoint: &str, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
+        .arg("scan")
+        .args(args)
+        .args([
+            "--format",
+            "jsonl",
+            "--endpoint-url",
+            endpoint,
+            "--allow-insecure-endpoint",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let records = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<ResultRecord>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    Run { out, records }
+}
+
+pub fn counts(r: &ResultRecord) -> BTreeMap<String, u64> {
+    r.detections
+        .iter()
+        .map(|d| (d.kind.clone(), d.count))
+        .collect()
+}
+
+/// `trawl SUBCOMMAND ARGS... --endpoint-url ENDPOINT --allow-insecure-endpoint` with test
+/// credentials and no outside AWS settings: (standard output, standard error, exit code).
+pub fn trawl_at(endpoint: &str, subcommand: &str, args: &[&str]) -> (String, String, Option<i32>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
+        .arg(subcommand)
+        .args(args)
+        .args(["--endpoint-url", endpoint, "--allow-insecure-endpoint"])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
 }
