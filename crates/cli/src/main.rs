@@ -1,6 +1,6 @@
 //! `trawl`: find sensitive data in files and object stores.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -8,8 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use trawl_formats::Limits;
 use trawl_identifiers::{
-    parse_custom_identifiers, AllowList, Catalog, EngineBuilder, Identifier, KeywordContext,
-    KeywordRule, Selection, Severity,
+    parse_custom_identifiers, AllowList, EngineBuilder, Identifier, Selection, Severity,
 };
 use trawl_scanner::RecordOptions;
 use trawl_scanner::RecordSink;
@@ -21,6 +20,7 @@ use trawl_scanner::{Notice, ScanConfig, Target};
 mod buckets;
 mod findings;
 mod human;
+mod identifiers;
 mod jobs;
 mod progress;
 mod report;
@@ -28,7 +28,7 @@ mod s3args;
 
 /// Exit statuses, as the output contract fixes them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ExitStatus {
+pub(crate) enum ExitStatus {
     /// The scan ran.
     Ok = 0,
     /// `--fail-on` was given and a finding at or above it exists; or `findings reveal`
@@ -55,7 +55,7 @@ enum Command {
     Scan(Box<ScanArgs>),
     /// Work with identifiers.
     #[command(subcommand)]
-    Identifiers(IdentifiersCommand),
+    Identifiers(identifiers::IdentifiersCommand),
     /// Scan jobs: create, list, show, run, pause, resume, cancel, history.
     Job(jobs::JobArgs),
     /// Run jobs on their schedules until stopped (SIGTERM).
@@ -77,40 +77,8 @@ enum Command {
     Man,
 }
 
-#[derive(Subcommand)]
-enum IdentifiersCommand {
-    /// List the managed identifiers (and custom ones from files) and whether the default
-    /// selection uses them.
-    List {
-        /// Output format.
-        #[arg(long, value_enum, default_value = "table")]
-        format: ListFormat,
-        /// Also list the custom identifiers defined in this file (repeatable).
-        #[arg(long, value_name = "FILE")]
-        identifiers_file: Vec<PathBuf>,
-    },
-    /// Read text from standard input and show what an identifier (a managed id, or a custom
-    /// identifier file) finds in it, and why each dropped candidate was dropped.
-    Test {
-        /// A managed identifier id, or a custom identifier file.
-        #[arg(value_name = "ID|FILE")]
-        what: String,
-        /// Show raw values instead of masked samples.
-        #[arg(long)]
-        reveal: bool,
-        #[command(flatten)]
-        allow: AllowArgs,
-    },
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-enum ListFormat {
-    Table,
-    Json,
-}
-
 #[derive(clap::Args, Clone, Default)]
-struct AllowArgs {
+pub(crate) struct AllowArgs {
     /// Allow list: a text file, one literal a line (whole match, case-insensitive).
     #[arg(long, value_name = "FILE")]
     allow_list: Vec<PathBuf>,
@@ -120,7 +88,7 @@ struct AllowArgs {
 }
 
 impl AllowArgs {
-    fn load(&self) -> Result<AllowList> {
+    pub(crate) fn load(&self) -> Result<AllowList> {
         let mut allow = AllowList::new();
         for path in &self.allow_list {
             let text = std::fs::read_to_string(path)
@@ -134,7 +102,7 @@ impl AllowArgs {
     }
 }
 
-fn load_custom(files: &[PathBuf]) -> Result<Vec<Identifier>> {
+pub(crate) fn load_custom(files: &[PathBuf]) -> Result<Vec<Identifier>> {
     let mut all = Vec::new();
     for path in files {
         let text = std::fs::read_to_string(path)
@@ -268,15 +236,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => scan(*args),
-        Command::Identifiers(IdentifiersCommand::List {
-            format,
-            identifiers_file,
-        }) => list_identifiers(format, &identifiers_file),
-        Command::Identifiers(IdentifiersCommand::Test {
-            what,
-            reveal,
-            allow,
-        }) => test_identifier(&what, reveal, &allow),
+        Command::Identifiers(command) => identifiers::run(command),
         Command::Job(args) => jobs::job(args),
         Command::Daemon(args) => jobs::daemon(args),
         Command::Findings(args) => findings::run(args),
@@ -321,107 +281,6 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
                 Some(trawl_scanner::Error::Sink(io)) if io.kind() == io::ErrorKind::BrokenPipe
             )
     })
-}
-
-fn keyword_column(i: &Identifier) -> &'static str {
-    match (&i.keyword_rule, &i.twin_of) {
-        (_, Some(_)) => "absent",
-        (KeywordRule::Required, _) => "required",
-        (KeywordRule::Twin(_), _) => "present",
-        _ => "-",
-    }
-}
-
-fn list_identifiers(format: ListFormat, files: &[PathBuf]) -> Result<ExitStatus> {
-    let catalog = Catalog::builtin();
-    let custom = load_custom(files)?;
-    let all: Vec<&Identifier> = catalog.listed().chain(custom.iter()).collect();
-    let mut out = io::stdout().lock();
-    match format {
-        ListFormat::Json => {
-            for i in all {
-                let v = serde_json::json!({
-                    "id": i.id,
-                    "category": i.category.as_str(),
-                    "description": i.description,
-                    "keyword": keyword_column(i),
-                    "keywords": i.keywords,
-                    "recommended": i.recommended,
-                    "custom": i.category == trawl_identifiers::Category::Custom,
-                    "validator": i.validator.map(|v| v.name()),
-                });
-                writeln!(out, "{v}")?;
-            }
-        }
-        ListFormat::Table => {
-            writeln!(
-                out,
-                "{:<48} {:<12} {:<9} {:<11} DESCRIPTION",
-                "ID", "CATEGORY", "KEYWORD", "DEFAULT"
-            )?;
-            for i in all {
-                writeln!(
-                    out,
-                    "{:<48} {:<12} {:<9} {:<11} {}",
-                    i.id,
-                    i.category.as_str(),
-                    keyword_column(i),
-                    if i.recommended { "RECOMMENDED" } else { "-" },
-                    i.description
-                )?;
-            }
-        }
-    }
-    Ok(ExitStatus::Ok)
-}
-
-fn test_identifier(what: &str, reveal: bool, allow: &AllowArgs) -> Result<ExitStatus> {
-    let catalog = Catalog::builtin();
-    let builder = EngineBuilder::new().allow_list(allow.load()?);
-    let builder = if catalog.get(what).is_some_and(|i| !i.is_detector_only()) {
-        builder.selection(Selection::Include(vec![what.to_string()]))
-    } else if std::path::Path::new(what).exists() {
-        builder
-            .selection(Selection::None)
-            .custom(load_custom(&[PathBuf::from(what)])?)
-    } else {
-        anyhow::bail!("{what} is neither a managed identifier id nor a custom identifier file (see `trawl identifiers list`)");
-    };
-    let engine = builder.build()?;
-    let mut text = Vec::new();
-    io::stdin()
-        .read_to_end(&mut text)
-        .context("reading standard input")?;
-    let mut out = io::stdout().lock();
-    let mut found = 0;
-    for c in engine.explain(&text, &KeywordContext::none(), false) {
-        let line = 1 + text[..c.start].iter().filter(|b| **b == b'\n').count();
-        let shown = if reveal {
-            String::from_utf8_lossy(&text[c.start..c.end]).into_owned()
-        } else {
-            c.masked.clone()
-        };
-        match c.outcome {
-            Ok(idx) => {
-                found += 1;
-                writeln!(
-                    out,
-                    "FOUND    line {line:<5} {:<40} {shown}",
-                    engine.identifiers()[idx].id
-                )?;
-            }
-            Err(why) => {
-                writeln!(
-                    out,
-                    "DROPPED  line {line:<5} {:<40} {shown}  ({})",
-                    c.entry,
-                    why.as_str()
-                )?;
-            }
-        }
-    }
-    writeln!(out, "{found} found")?;
-    Ok(ExitStatus::Ok)
 }
 
 struct HumanSink<W: Write> {

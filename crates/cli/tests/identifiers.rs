@@ -236,3 +236,99 @@ fn identifiers_test_explains_drops() {
     assert!(!text.contains(CARD), "raw value printed: {text}");
     assert!(text.ends_with("1 found\n"), "{text}");
 }
+
+#[test]
+fn groups_select_by_country_category_and_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "x.txt",
+        format!("visa {CARD}\nSteuer-ID: 47 392 018 463\nNINO: JR 84 52 19 C\nssn 536-22-8921\n"),
+    );
+    let de = scan_dir(dir.path(), &["--identifiers", "COUNTRY:DE"]);
+    assert_eq!(de.code(), 0, "{}", de.stderr());
+    assert_eq!(
+        types(de.record("x.txt")),
+        BTreeMap::from([("GERMANY_TAX_IDENTIFICATION_NUMBER".to_string(), 1)])
+    );
+    let two = scan_dir(dir.path(), &["--identifiers", "country:de,COUNTRY:GB"]);
+    assert_eq!(types(two.record("x.txt")).len(), 2);
+    let mixed = scan_dir(
+        dir.path(),
+        &[
+            "--identifiers",
+            "INCLUDE:CATEGORY:FINANCIAL,USA_SOCIAL_SECURITY_NUMBER",
+        ],
+    );
+    assert_eq!(
+        types(mixed.record("x.txt")),
+        BTreeMap::from([
+            ("CREDIT_CARD_NUMBER".to_string(), 1),
+            ("USA_SOCIAL_SECURITY_NUMBER".to_string(), 1)
+        ])
+    );
+    let but = scan_dir(dir.path(), &["--identifiers", "EXCLUDE:TAG:MACIE"]);
+    assert!(but.record("x.txt").detections.is_empty());
+    // A group that names nothing, or a kind that does not exist, is a one-line usage error.
+    for bad in ["COUNTRY:ZZ", "COLOUR:RED", "CATEGORY:SECRETS"] {
+        let run = scan_dir(dir.path(), &["--identifiers", bad]);
+        assert_eq!(run.code(), 2, "{bad}");
+        let err = run.stderr();
+        assert!(
+            err.contains(bad) && err.trim().lines().count() == 1,
+            "{err}"
+        );
+    }
+}
+
+fn list(args: &[&str]) -> Vec<serde_json::Value> {
+    let out = trawl()
+        .args(["identifiers", "list", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The catalogue's size by category is pinned: a change to it is a deliberate one.
+#[test]
+fn list_filters_and_counts_by_category() {
+    let all = list(&[]);
+    let count = |cat: &str| all.iter().filter(|i| i["category"] == cat).count();
+    assert_eq!(
+        (count("CREDENTIALS"), count("FINANCIAL"), count("PERSONAL")),
+        (65, 95, 101)
+    );
+    let de = list(&["--country", "de"]);
+    assert!(de.len() >= 6);
+    assert!(de.iter().all(|i| i["country"] == "DE"), "{de:?}");
+    assert!(de.iter().any(|i| i["id"] == "GERMANY_BANK_ACCOUNT_NUMBER"));
+    let beyond = list(&["--tag", "BEYOND_MACIE", "--category", "FINANCIAL"]);
+    assert!(beyond
+        .iter()
+        .any(|i| i["id"] == "BELGIUM_BANK_ACCOUNT_NUMBER"));
+    assert!(beyond.iter().all(|i| i["category"] == "FINANCIAL"
+        && i["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&"BEYOND_MACIE".into())));
+    let out = trawl()
+        .args(["identifiers", "list", "--tag", "SHINY"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--tag") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+}

@@ -41,6 +41,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind};
+use crate::groups::Group;
 use crate::identifier::{
     Category, Extend, Identifier, KeywordRule, Severity, SeverityRule, TokenClass,
 };
@@ -293,13 +294,32 @@ impl Catalog {
     /// The ids a selection turns on.
     pub fn select(&self, selection: &Selection) -> Result<BTreeSet<String>, Error> {
         let all: BTreeSet<String> = self.listed().map(|i| i.id.clone()).collect();
-        let check = |ids: &[String]| -> Result<(), Error> {
-            for id in ids {
-                if !all.contains(id) {
-                    return Err(Error::new(ErrorKind::UnknownIdentifier(id.clone())));
+        // Each item is an id or a group (`COUNTRY:DE`, ...); a group that holds no listed id
+        // is refused like an unknown id, so a typo never selects nothing silently.
+        let expand = |items: &[String]| -> Result<BTreeSet<String>, Error> {
+            let mut out = BTreeSet::new();
+            for item in items {
+                match Group::parse(item) {
+                    None if all.contains(item) => {
+                        out.insert(item.clone());
+                    }
+                    None => return Err(Error::new(ErrorKind::UnknownIdentifier(item.clone()))),
+                    Some(Err(message)) => return Err(Error::new(ErrorKind::Selection(message))),
+                    Some(Ok(group)) => {
+                        if !self.listed().any(|i| group.contains(i)) {
+                            return Err(Error::new(ErrorKind::Selection(format!(
+                                "{item}: no managed identifier is in this group"
+                            ))));
+                        }
+                        out.extend(
+                            self.listed()
+                                .filter(|i| group.contains(i))
+                                .map(|i| i.id.clone()),
+                        );
+                    }
                 }
             }
-            Ok(())
+            Ok(out)
         };
         Ok(match selection {
             Selection::Recommended => self
@@ -309,13 +329,10 @@ impl Catalog {
                 .collect(),
             Selection::All => all,
             Selection::None => BTreeSet::new(),
-            Selection::Include(ids) => {
-                check(ids)?;
-                ids.iter().cloned().collect()
-            }
-            Selection::Exclude(ids) => {
-                check(ids)?;
-                all.into_iter().filter(|id| !ids.contains(id)).collect()
+            Selection::Include(items) => expand(items)?,
+            Selection::Exclude(items) => {
+                let out = expand(items)?;
+                all.into_iter().filter(|id| !out.contains(id)).collect()
             }
         })
     }
@@ -341,16 +358,18 @@ pub enum Selection {
     Recommended,
     /// Every managed identifier.
     All,
-    /// Only these.
+    /// Only these ids and groups (`COUNTRY:DE`, `CATEGORY:CREDENTIALS`, `TAG:VALIDATED`).
     Include(Vec<String>),
-    /// All but these.
+    /// All but these ids and groups.
     Exclude(Vec<String>),
     /// None (custom identifiers only).
     None,
 }
 
 impl Selection {
-    /// Parses `RECOMMENDED`, `ALL`, `NONE`, `INCLUDE:ID,ID`, `EXCLUDE:ID,ID`.
+    /// Parses `RECOMMENDED`, `ALL`, `NONE`, `INCLUDE:ITEM,ITEM`, `EXCLUDE:ITEM,ITEM`, where an
+    /// item is an id or a group (`COUNTRY:DE`, `CATEGORY:CREDENTIALS`, `TAG:MACIE`), or a list
+    /// of groups alone (`COUNTRY:DE,COUNTRY:AT`: those included).
     pub fn parse(s: &str) -> Result<Selection, Error> {
         let ids = |rest: &str| -> Result<Vec<String>, Error> {
             let v: Vec<String> = rest
@@ -373,12 +392,15 @@ impl Selection {
         if let Some(rest) = upper.strip_prefix("EXCLUDE:") {
             return Ok(Selection::Exclude(ids(rest)?));
         }
+        if Group::parse(&upper).is_some() {
+            return Ok(Selection::Include(ids(&upper)?));
+        }
         match upper.as_str() {
             "RECOMMENDED" => Ok(Selection::Recommended),
             "ALL" => Ok(Selection::All),
             "NONE" => Ok(Selection::None),
             _ => Err(Error::new(ErrorKind::Selection(format!(
-                "{s}: expected RECOMMENDED, ALL, NONE, INCLUDE:ID,... or EXCLUDE:ID,..."
+                "{s}: expected RECOMMENDED, ALL, NONE, INCLUDE:ID,..., EXCLUDE:ID,... or a group such as COUNTRY:DE or CATEGORY:CREDENTIALS"
             )))),
         }
     }

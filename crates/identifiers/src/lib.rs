@@ -1,7 +1,7 @@
 //! trawl's detection engine: bytes in, detections out, no I/O.
 //!
 //! The main types: [`Catalog`] (managed identifiers, embedded as data), [`Selection`]
-//! (RECOMMENDED, ALL, INCLUDE, EXCLUDE, NONE), [`EngineBuilder`] and [`Engine`] (built once,
+//! (RECOMMENDED, ALL, INCLUDE, EXCLUDE, NONE; ids or [`groups`] such as `COUNTRY:DE`), [`EngineBuilder`] and [`Engine`] (built once,
 //! `Send + Sync`), [`Scratch`] (one per thread), [`KeywordContext`] (keywords that a column
 //! name or JSON path supplies) and [`Match`].
 //!
@@ -24,6 +24,7 @@ mod catalog;
 mod custom;
 mod engine;
 mod error;
+pub mod groups;
 mod identifier;
 mod keywords;
 pub mod mask;

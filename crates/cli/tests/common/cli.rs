@@ -92,3 +92,18 @@ pub fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
 
 pub const CARD: &str = "4539227423747675";
 pub const SECRET: &str = "Tk3yP9sQ2mX7vL1nR8bW4cF6hJ0dG5aZ+e/uYiOp";
+
+/// Files under `dir`, recursively.
+pub fn walk_count(dir: &Path) -> usize {
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let t = e.file_type().unwrap();
+        if t.is_dir() {
+            n += walk_count(&e.path());
+        } else if t.is_file() {
+            n += 1;
+        }
+    }
+    n
+}
