@@ -197,6 +197,9 @@ pub fn write_plan(
     for (bucket, why) in &p.buckets_left_out {
         writeln!(out, "  bucket left out: {bucket} ({why})")?;
     }
+    for (account, why) in &p.accounts_left_out {
+        writeln!(out, "  account not entered: {account} ({why})")?;
+    }
     for e in &p.target_errors {
         writeln!(out, "  target not listed: {e}")?;
     }
@@ -278,6 +281,15 @@ pub fn write_summary(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             "  buckets left out by the bucket criteria: {} ({}; each named in --summary)",
             s.buckets_left_out.len(),
             join_counts(why.iter())
+        )?;
+    }
+    if !s.accounts_left_out.is_empty() {
+        let ids: Vec<&str> = s.accounts_left_out.keys().map(String::as_str).collect();
+        writeln!(
+            out,
+            "  accounts that could not be entered: {} ({}; why in --summary)",
+            ids.len(),
+            ids.join(", ")
         )?;
     }
     if s.walk_errors > 0 {

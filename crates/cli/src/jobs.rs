@@ -228,6 +228,9 @@ pub fn job(args: JobArgs) -> Result<ExitStatus> {
                 trawl_scanner::Notice::BucketLeftOut { bucket, why } => {
                     eprintln!("trawl: bucket {bucket} left out ({why})")
                 }
+                trawl_scanner::Notice::AccountLeftOut { account, why } => {
+                    eprintln!("trawl: error: cannot enter account {account}: {why}")
+                }
                 trawl_scanner::Notice::Posture(_) => {}
             })?;
             if json {

@@ -356,6 +356,9 @@ fn scan(args: ScanArgs) -> Result<ExitStatus> {
         Notice::Warning(w) => eprintln!("trawl: warning: {w}"),
         // Counted in the summary, each named in --summary and in a dry run.
         Notice::BucketLeftOut { .. } => {}
+        Notice::AccountLeftOut { account, why } => {
+            eprintln!("trawl: error: cannot enter account {account}: {why}")
+        }
         Notice::Posture(f) => eprintln!(
             "trawl: posture: {} {} [{}]: {}",
             f.bucket,

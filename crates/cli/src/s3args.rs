@@ -27,8 +27,22 @@ pub struct S3Args {
     #[arg(long)]
     no_sign_request: bool,
     /// Assume this IAM role for the scan (cross-account).
-    #[arg(long, value_name = "ARN")]
+    #[arg(long, value_name = "ARN", conflicts_with_all = ["accounts", "organization"])]
     assume_role: Option<String>,
+    /// Scan these accounts: 12-digit ids separated by commas, or a file of ids (one a line);
+    /// each entered with the role of --role-name (the caller's own account as it is).
+    #[arg(long, value_name = "FILE|ID,ID", requires = "role_name")]
+    accounts: Option<String>,
+    /// Scan every active account of the organization (AWS Organizations ListAccounts, from the
+    /// management or a delegated-administrator account), each with the role of --role-name.
+    #[arg(long, conflicts_with = "accounts", requires = "role_name")]
+    organization: bool,
+    /// The IAM role assumed in each account of --accounts or --organization.
+    #[arg(long, value_name = "NAME")]
+    role_name: Option<String>,
+    /// The external id the role's trust policy asks for.
+    #[arg(long, value_name = "ID", requires = "role_name")]
+    external_id: Option<String>,
     /// Key for SSE-C objects: a file with 32 bytes (raw, base64 or hex).
     #[arg(long, value_name = "FILE")]
     sse_c_key_file: Option<PathBuf>,
@@ -80,6 +94,24 @@ pub struct S3Args {
 }
 
 impl S3Args {
+    /// The accounts of the run, checked.
+    fn accounts(&self) -> Result<trawl_scanner::Accounts> {
+        let set = match (&self.accounts, self.organization) {
+            (Some(list), _) => trawl_scanner::AccountSet::Ids(
+                trawl_scanner::parse_account_list(list).map_err(|e| anyhow::anyhow!("{e}"))?,
+            ),
+            (None, true) => trawl_scanner::AccountSet::Organization,
+            (None, false) => trawl_scanner::AccountSet::Caller,
+        };
+        let accounts = trawl_scanner::Accounts {
+            set,
+            role_name: self.role_name.clone(),
+            external_id: self.external_id.clone(),
+        };
+        accounts.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(accounts)
+    }
+
     /// The scanner's options.
     pub fn options(&self) -> Result<S3Options> {
         let sse_c_key = match &self.sse_c_key_file {
@@ -100,6 +132,7 @@ impl S3Args {
             path_style: self.path_style,
             no_sign_request: self.no_sign_request,
             assume_role: self.assume_role.clone(),
+            accounts: self.accounts()?,
             sse_c_key,
             concurrency: self.concurrency,
             all_versions: self.all_versions,

@@ -246,9 +246,37 @@ pub struct S3Def {
     /// Only publicly accessible buckets (true) or only the others (false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_public: Option<bool>,
+    /// Scan these accounts (12-digit ids), each entered with `role_name`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<String>,
+    /// Scan every active account of the organization, each entered with `role_name`.
+    #[serde(default)]
+    pub organization: bool,
+    /// The role assumed in each account of `accounts` or `organization`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_name: Option<String>,
+    /// The external id the role's trust policy asks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 impl S3Def {
+    /// The accounts of each run (evaluated again at every run for an organization).
+    pub fn accounts(&self) -> trawl_scanner::Accounts {
+        let set = if self.organization {
+            trawl_scanner::AccountSet::Organization
+        } else if !self.accounts.is_empty() {
+            trawl_scanner::AccountSet::Ids(self.accounts.clone())
+        } else {
+            trawl_scanner::AccountSet::Caller
+        };
+        trawl_scanner::Accounts {
+            set,
+            role_name: self.role_name.clone(),
+            external_id: self.external_id.clone(),
+        }
+    }
+
     /// The bucket criteria.
     pub fn bucket_criteria(&self) -> trawl_scanner::BucketCriteria {
         trawl_scanner::BucketCriteria {
@@ -658,6 +686,20 @@ impl JobDefinition {
             .bucket_criteria()
             .validate()
             .map_err(|e| Error::def(file, "s3", e))?;
+        if self.s3.organization && !self.s3.accounts.is_empty() {
+            return Err(Error::def(
+                file,
+                "s3",
+                "accounts and organization = true exclude each other".to_string(),
+            ));
+        }
+        self.s3.accounts().validate().map_err(|e| {
+            let e = e
+                .replace("--role-name", "role_name")
+                .replace("--organization", "organization = true")
+                .replace("--accounts", "accounts");
+            Error::def(file, "s3", e)
+        })?;
         Ok(scope)
     }
 
@@ -916,6 +958,30 @@ mod tests {
             job.scope.exclude.tags,
             vec![("public".into(), Some("yes".into()))]
         );
+    }
+
+    #[test]
+    fn accounts_and_organization_keys() {
+        let ok = "name = \"a\"\ntargets = [\"s3://\"]\n[s3]\naccounts = [\"111111111111\", \"222222222222\"]\nrole_name = \"TrawlScan\"\nexternal_id = \"x-1\"\n";
+        let d = JobDefinition::from_toml("j", ok).unwrap();
+        d.check("j").unwrap();
+        let a = d.s3.accounts();
+        assert_eq!(
+            a.set,
+            trawl_scanner::AccountSet::Ids(vec!["111111111111".into(), "222222222222".into()])
+        );
+        assert_eq!(a.external_id.as_deref(), Some("x-1"));
+        let org =
+            "name = \"a\"\ntargets = [\"s3://\"]\n[s3]\norganization = true\nrole_name = \"R\"\n";
+        let d = JobDefinition::from_toml("j", org).unwrap();
+        d.check("j").unwrap();
+        assert_eq!(d.s3.accounts().set, trawl_scanner::AccountSet::Organization);
+        let e = err("name = \"a\"\ntargets = [\"s3://\"]\n[s3]\norganization = true\n");
+        assert!(e.contains("s3") && e.contains("role_name"), "{e}");
+        let e = err(
+            "name = \"a\"\ntargets = [\"s3://\"]\n[s3]\naccounts = [\"12\"]\nrole_name = \"R\"\n",
+        );
+        assert!(e.contains("12 digits"), "{e}");
     }
 
     #[test]

@@ -295,6 +295,11 @@ pub fn sensitive_finding(
             }
         }),
     );
+    // In a run over many accounts, the finding names the object's account (the envelope
+    // keeps the account the event is sent from).
+    if let Some(account) = &o.account {
+        extra.insert("accountId".into(), json!(account));
+    }
     Some(GenericFinding {
         id,
         title: format!("The object contains {} sensitive data occurrence(s)", total),
@@ -462,6 +467,7 @@ mod tests {
                 etag: Some("\"e\"".into()),
                 version_id: None,
                 encryption: Some("AES256".into()),
+                account: Some("210987654321".into()),
             },
             status: Status::Complete,
             reasons: vec![],
@@ -517,6 +523,9 @@ mod tests {
         };
         let f = sensitive_finding(&ctx, &record(), Utc::now()).unwrap();
         let e = finding_event("123456789012", "us-east-1", &f);
+        // The finding names the object's account; the envelope the sender's.
+        assert_eq!(e.detail["accountId"], "210987654321");
+        assert_eq!(e.account, "123456789012");
         let d = macie_detail(&e.detail);
         within(
             &d,

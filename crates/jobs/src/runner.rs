@@ -736,6 +736,7 @@ pub(crate) fn s3_options(job: &Job) -> S3Options {
         posture: job.def.s3.posture,
         tls: job.def.tls.clone(),
         buckets: job.def.s3.bucket_criteria(),
+        accounts: job.def.s3.accounts(),
         ..Default::default()
     }
 }
@@ -857,6 +858,9 @@ fn scan(
                 let msg = match n {
                     Notice::Walk(w) => format!("cannot list {}: {}", w.path.display(), w.error),
                     Notice::Target { target, error } => format!("cannot scan {target}: {error}"),
+                    Notice::AccountLeftOut { account, why } => {
+                        format!("cannot enter account {account}: {why}")
+                    }
                     Notice::Warning(w) => w.clone(),
                     // In the run summary (`buckets_left_out`).
                     Notice::BucketLeftOut { .. } => return,

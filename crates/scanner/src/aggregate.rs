@@ -170,6 +170,7 @@ fn object_info(obj: &ObjectRef) -> ObjectInfo {
         etag: obj.etag.clone(),
         version_id: obj.version_id.clone(),
         encryption: obj.encryption.clone(),
+        account: obj.account.clone(),
     }
 }
 

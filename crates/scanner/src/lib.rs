@@ -54,7 +54,8 @@ pub use report::{Report, ReportOptions};
 pub use scope::{Criteria, Scope, Shard};
 pub use sink::{CollectSink, DisplayPaths, JsonlSink, LocalName, RecordSink, SarifSink, Tee};
 pub use source::{
-    BucketCriteria, Notice, ObjectRef, RetryPolicy, S3Options, S3Target, SseCKey, Target, WalkError,
+    is_account_id, parse_account_list, AccountSet, Accounts, BucketCriteria, Notice, ObjectRef,
+    RetryPolicy, S3Options, S3Target, SseCKey, Target, WalkError,
 };
 pub use summary::{BucketSummary, Summary};
 

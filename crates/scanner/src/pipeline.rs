@@ -326,6 +326,11 @@ pub fn run(
                         Notice::BucketLeftOut { bucket, why } => {
                             summary.buckets_left_out.insert(bucket.clone(), why.clone());
                         }
+                        Notice::AccountLeftOut { account, why } => {
+                            summary
+                                .accounts_left_out
+                                .insert(account.clone(), why.clone());
+                        }
                         Notice::Warning(_) | Notice::Posture(_) => {}
                     }
                     notice(&n);

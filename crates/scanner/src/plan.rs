@@ -47,6 +47,9 @@ pub struct Plan {
     pub target_errors: Vec<String>,
     /// Buckets the bucket criteria leave out, with why.
     pub buckets_left_out: BTreeMap<String, String>,
+    /// Accounts that could not be entered, with why.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub accounts_left_out: BTreeMap<String, String>,
 }
 
 /// Lists `targets` as a scan with `config` would, without reading any object.
@@ -140,6 +143,9 @@ pub fn plan(
             }
             Notice::BucketLeftOut { bucket, why } => {
                 plan.buckets_left_out.insert(bucket.clone(), why.clone());
+            }
+            Notice::AccountLeftOut { account, why } => {
+                plan.accounts_left_out.insert(account.clone(), why.clone());
             }
             _ => {}
         }

@@ -111,6 +111,9 @@ pub struct ObjectInfo {
     pub version_id: Option<String>,
     /// Server-side encryption seen; null when unknown (local).
     pub encryption: Option<String>,
+    /// The AWS account the object was listed in; null for local objects and when unknown.
+    #[serde(default)]
+    pub account: Option<String>,
 }
 
 /// A reason code with its member path and message.

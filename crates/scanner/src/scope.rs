@@ -334,6 +334,7 @@ mod tests {
             etag: None,
             version_id: None,
             encryption: None,
+            account: None,
             storage_class: None,
             tags: Some(
                 tags.iter()

@@ -72,6 +72,9 @@ pub struct Summary {
     /// Buckets the bucket criteria left out, with why.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub buckets_left_out: BTreeMap<String, String>,
+    /// Accounts of `--accounts` / `--organization` that could not be entered, with why.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub accounts_left_out: BTreeMap<String, String>,
     /// Bucket posture (with `--posture`).
     pub posture: Vec<PostureReport>,
     /// Seconds the run took.

@@ -20,6 +20,7 @@ fn record(key: &str, detections: Vec<Detection>) -> ResultRecord {
             etag: None,
             version_id: None,
             encryption: None,
+            account: None,
         },
         status: Status::Complete,
         reasons: vec![],

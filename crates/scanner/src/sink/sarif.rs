@@ -550,6 +550,7 @@ mod tests {
                 etag: None,
                 version_id: None,
                 encryption: None,
+                account: None,
             },
             status,
             reasons: match status {

@@ -31,6 +31,8 @@ pub struct ObjectRef {
     pub version_id: Option<String>,
     /// Server-side encryption.
     pub encryption: Option<String>,
+    /// The AWS account the object was listed in (S3, when known).
+    pub account: Option<String>,
     /// S3 storage class as listed (`STANDARD`, `GLACIER`, ...); `None` for local files.
     pub storage_class: Option<String>,
     /// Object tags, when they were fetched (only when the scope needs them).
@@ -87,6 +89,13 @@ pub enum Notice {
         /// The bucket.
         bucket: String,
         /// Which criterion, and what was seen.
+        why: String,
+    },
+    /// An account of `--accounts` or `--organization` that could not be entered (others go on).
+    AccountLeftOut {
+        /// The account id.
+        account: String,
+        /// Why (the AssumeRole error).
         why: String,
     },
     /// A whole target could not be scanned (other targets go on).

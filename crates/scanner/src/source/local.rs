@@ -77,6 +77,7 @@ fn object(path: &Path, key: String, meta: &Metadata) -> ObjectRef {
         etag: None,
         version_id: None,
         encryption: None,
+        account: None,
         storage_class: None,
         tags: None,
         path: Some(path.to_path_buf()),

@@ -11,6 +11,9 @@ mod target;
 pub use crate::record::Storage;
 pub(crate) use boundary::{Content, Event, Feed, Work};
 pub use boundary::{Notice, ObjectRef, WalkError};
-pub use s3::{BucketCriteria, RetryPolicy, S3Options, S3Target, SseCKey};
+pub use s3::{
+    is_account_id, parse_account_list, AccountSet, Accounts, BucketCriteria, RetryPolicy,
+    S3Options, S3Target, SseCKey,
+};
 pub(crate) use target::sources;
 pub use target::Target;

@@ -38,6 +38,7 @@ impl StdinSource {
             etag: None,
             version_id: None,
             encryption: None,
+            account: None,
             storage_class: None,
             tags: None,
             path: None,

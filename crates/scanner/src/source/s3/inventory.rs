@@ -275,6 +275,7 @@ impl<'a> InventoryLister<'a> {
                 etag: r.etag.map(|e| e.trim_matches('"').to_string()),
                 version_id: r.version_id.filter(|v| !v.is_empty() && v != "null"),
                 encryption: None,
+                account: None,
                 storage_class: class,
                 tags: None,
                 path: None,

@@ -60,6 +60,7 @@ fn object_ref(
         etag: etag.map(unquote),
         version_id: version.filter(|v| *v != "null").map(str::to_string),
         encryption: None,
+        account: None,
         storage_class: class.map(str::to_string),
         tags: None,
         path: None,

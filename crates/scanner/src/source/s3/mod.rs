@@ -1,5 +1,6 @@
 //! S3 and S3-compatible object stores: the client (standard credential chain, profiles, assumed
-//! roles, unsigned requests, custom endpoints), listing with retries, and streaming reads that
+//! roles, unsigned requests, custom endpoints), many accounts (a role assumed in each, or every
+//! account of an organization), listing with retries, and streaming reads that
 //! hand bytes to the CPU workers through a bounded queue.
 //!
 //! What cannot be read becomes a reason, never an error of the run: archived storage classes
@@ -8,6 +9,7 @@
 //! (`ENCRYPTED_CONTENT`, body not read), vanished objects, denied reads, and reads that retries
 //! did not cure (`READ_ERROR`).
 
+mod accounts;
 pub(crate) mod client;
 mod get;
 mod inventory;
@@ -33,6 +35,7 @@ where
         .map_err(retry::listing_failure_text)
 }
 
+pub use accounts::{is_account_id, parse_account_list, AccountSet, Accounts};
 pub use options::{BucketCriteria, S3Options, SseCKey};
 pub use retry::RetryPolicy;
 pub use source::{S3Source, S3Target};

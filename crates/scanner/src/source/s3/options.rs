@@ -24,6 +24,8 @@ pub struct S3Options {
     pub no_sign_request: bool,
     /// Assume this role (cross-account scans).
     pub assume_role: Option<String>,
+    /// The accounts to scan (`--accounts`, `--organization`) and the role entered in each.
+    pub accounts: super::Accounts,
     /// The key of SSE-C objects.
     pub sse_c_key: Option<SseCKey>,
     /// GETs in flight (0 = chosen from the cores).

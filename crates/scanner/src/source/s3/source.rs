@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use trawl_formats::{Reason, ReasonCode};
 
+use super::accounts::{self, AccountSet, Entered, Entry};
 use super::inventory::InventoryLister;
 use super::{client, get, list, S3Options};
 use crate::error::Error;
@@ -103,9 +104,28 @@ impl Listing<'_> {
     }
 }
 
-/// Lists S3 targets and opens their objects, `concurrency` GETs in flight. Runs on the
-/// walker thread inside the I/O runtime; opened objects go to `opened` (a runtime task may not
-/// block on the workers' bounded queue), skipped ones straight to the feed.
+/// What a run's S3 work shares: the feed, the queue of opened objects, the GET permits.
+struct Run<'a, 'f, 's> {
+    source: &'s S3Source,
+    feed: &'a Feed<'f, 's>,
+    opened: tokio::sync::mpsc::UnboundedSender<Work<'static>>,
+    permits: Arc<tokio::sync::Semaphore>,
+    fetch_tags: bool,
+}
+
+impl Run<'_, '_, '_> {
+    fn target_error(&self, t: &S3Target, error: String) {
+        self.feed.notice(Notice::Target {
+            target: t.display(),
+            error,
+        });
+    }
+}
+
+/// Lists S3 targets and opens their objects, `concurrency` GETs in flight, in every account
+/// of the run. Runs on the walker thread inside the I/O runtime; opened objects go to
+/// `opened` (a runtime task may not block on the workers' bounded queue), skipped ones
+/// straight to the feed.
 async fn feed_s3<'s>(
     source: &'s S3Source,
     feed: &Feed<'_, 's>,
@@ -115,130 +135,190 @@ async fn feed_s3<'s>(
     if let Ok(Some(w)) = client::check_endpoint(&opts) {
         feed.notice(Notice::Warning(w));
     }
-    let target_error = |t: &S3Target, error: String| {
-        feed.notice(Notice::Target {
-            target: t.display(),
-            error,
-        });
-    };
-    let (client, sdk_config) = match client::client(&opts).await {
-        Ok(c) => c,
-        Err(e) => {
-            for t in &source.targets {
-                target_error(t, e.clone());
-            }
-            return;
-        }
-    };
     let concurrency = match opts.concurrency {
         0 => get::default_concurrency(rayon::current_num_threads().max(source.threads)),
         n => n,
     };
-    let permits = Arc::new(tokio::sync::Semaphore::new(concurrency));
-    let fetch_tags = feed.needs_tags();
-    let account = if opts.posture {
-        posture::caller_account(&sdk_config).await
-    } else {
-        None
+    let run = Run {
+        source,
+        feed,
+        opened,
+        permits: Arc::new(tokio::sync::Semaphore::new(concurrency)),
+        fetch_tags: feed.needs_tags(),
     };
-    for t in &source.targets {
-        let buckets = match &t.bucket {
-            Some(b) => vec![b.clone()],
-            None => match list::list_buckets(&client, &opts.retry).await {
-                Ok(b) => b,
-                Err(e) => {
-                    target_error(t, format!("listing buckets: {e}"));
-                    continue;
-                }
-            },
+    let entries = match client::client(&opts).await {
+        Ok((client, sdk_config)) => accounts::enter(&client, &sdk_config, &opts).await,
+        Err(e) => Err(e),
+    };
+    let entries = match entries {
+        Ok(e) => e,
+        Err(e) => {
+            for t in &source.targets {
+                run.target_error(t, e.clone());
+            }
+            return;
+        }
+    };
+    // Over many accounts a named bucket is scanned in the account that owns it.
+    let many = opts.accounts.set != AccountSet::Caller;
+    let mut named_found = std::collections::BTreeSet::new();
+    for entry in entries {
+        let account = match entry {
+            Entry::Refused(account, why) => {
+                feed.notice(Notice::AccountLeftOut { account, why });
+                continue;
+            }
+            Entry::Entered(a) => a,
         };
-        for bucket in buckets {
-            if feed.stopped() {
-                return;
-            }
-            let client = client::client_for_bucket(&client, &bucket, &opts).await;
-            if !opts.buckets.is_empty() {
-                let why =
-                    crate::buckets::left_out_by_criteria(&client, &bucket, &opts.buckets).await;
-                if let Some(why) = why {
-                    feed.notice(Notice::BucketLeftOut { bucket, why });
+        let owned = if many {
+            match list::list_buckets(&account.client, &opts.retry).await {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    let id = account.id.clone().unwrap_or_default();
+                    feed.notice(Notice::AccountLeftOut {
+                        account: id,
+                        why: format!("listing buckets: {e}"),
+                    });
                     continue;
                 }
             }
-            if opts.posture {
-                let report = posture::check(&client, &bucket, account.as_deref()).await;
-                feed.posture(report);
-            }
-            let whole = S3Target {
-                bucket: Some(bucket.clone()),
-                prefix: t.prefix.clone(),
-            };
-            let mut lister = match &opts.inventory {
-                None => Listing::Api(list::Lister::new(&client, &bucket, &t.prefix, &opts)),
-                Some(inv) => {
-                    match InventoryLister::open(&client, inv, &bucket, &t.prefix, &opts).await {
-                        Ok(l) => Listing::Inventory(Box::new(l)),
-                        Err(e) => {
-                            target_error(&whole, e);
-                            continue;
-                        }
-                    }
+        } else {
+            None
+        };
+        for t in &source.targets {
+            let buckets = match (&t.bucket, &owned) {
+                (Some(b), None) => vec![b.clone()],
+                (Some(b), Some(owned)) if owned.contains(b) => {
+                    named_found.insert(b.clone());
+                    vec![b.clone()]
                 }
-            };
-            loop {
-                let page = match lister.next_page().await {
-                    Ok(Some(p)) => p,
-                    Ok(None) => break,
+                (Some(_), Some(_)) => continue,
+                (None, Some(owned)) => owned.clone(),
+                (None, None) => match list::list_buckets(&account.client, &opts.retry).await {
+                    Ok(b) => b,
                     Err(e) => {
-                        target_error(&whole, e);
-                        break;
-                    }
-                };
-                feed.listed(&bucket, page.len() as u64);
-                for list::Listed { mut obj, readable } in page {
-                    if feed.stopped() {
-                        return;
-                    }
-                    if fetch_tags {
-                        match list::tags(&client, &obj, &opts.retry).await {
-                            Ok(tags) => obj.tags = Some(tags),
-                            Err(e) => {
-                                feed.notice(Notice::Warning(format!(
-                                    "{}: tags not read ({e}); tag criteria see none",
-                                    obj.uri
-                                )));
-                                obj.tags = Some(Vec::new());
-                            }
-                        }
-                    }
-                    if !feed.admit(&obj) {
+                        run.target_error(t, format!("listing buckets: {e}"));
                         continue;
                     }
-                    if !readable {
-                        // Archived: no GET is sent.
-                        let reason = list::archived_reason(&obj);
-                        feed.send(Work::Skipped(obj, reason));
-                        continue;
-                    }
-                    if !feed.opens() {
-                        feed.send(Work::Listed(obj, source));
-                        continue;
-                    }
-                    let Ok(permit) = permits.clone().acquire_owned().await else {
-                        return;
-                    };
-                    let (client, opts, opened) = (client.clone(), opts.clone(), opened.clone());
-                    tokio::spawn(async move {
-                        let work = match get::open(&client, obj, &opts, Some(permit)).await {
-                            get::Opened::Body(obj, body) => {
-                                Work::Open(obj, Content::Stream(Box::new(body)))
-                            }
-                            get::Opened::Skipped(obj, reason) => Work::Skipped(obj, reason),
-                        };
-                        let _ = opened.send(work);
-                    });
+                },
+            };
+            for bucket in buckets {
+                if feed.stopped() || !scan_bucket(&run, &account, bucket, &t.prefix).await {
+                    return;
                 }
             }
         }
     }
+    for t in &source.targets {
+        if let Some(b) = t
+            .bucket
+            .as_ref()
+            .filter(|b| many && !named_found.contains(*b))
+        {
+            run.target_error(t, format!("bucket {b} is in none of the accounts entered"));
+        }
+    }
+}
+
+/// Lists one bucket of an account and opens its objects; `false` when the run stops.
+async fn scan_bucket(
+    run: &Run<'_, '_, '_>,
+    account: &Entered,
+    bucket: String,
+    prefix: &str,
+) -> bool {
+    let (feed, opts) = (run.feed, &run.source.opts);
+    let client = client::client_for_bucket(&account.client, &bucket, opts).await;
+    if !opts.buckets.is_empty() {
+        let why = crate::buckets::left_out_by_criteria(&client, &bucket, &opts.buckets).await;
+        if let Some(why) = why {
+            feed.notice(Notice::BucketLeftOut { bucket, why });
+            return true;
+        }
+    }
+    if opts.posture {
+        let report = posture::check(&client, &bucket, account.id.as_deref()).await;
+        feed.posture(report);
+    }
+    let whole = S3Target {
+        bucket: Some(bucket.clone()),
+        prefix: prefix.to_string(),
+    };
+    let mut lister = match &opts.inventory {
+        None => Listing::Api(list::Lister::new(&client, &bucket, prefix, opts)),
+        Some(inv) => match InventoryLister::open(&client, inv, &bucket, prefix, opts).await {
+            Ok(l) => Listing::Inventory(Box::new(l)),
+            Err(e) => {
+                run.target_error(&whole, e);
+                return true;
+            }
+        },
+    };
+    loop {
+        let page = match lister.next_page().await {
+            Ok(Some(p)) => p,
+            Ok(None) => return true,
+            Err(e) => {
+                run.target_error(&whole, e);
+                return true;
+            }
+        };
+        feed.listed(&bucket, page.len() as u64);
+        for list::Listed { mut obj, readable } in page {
+            if feed.stopped() {
+                return false;
+            }
+            obj.account.clone_from(&account.id);
+            if !open_listed(run, &client, obj, readable).await {
+                return false;
+            }
+        }
+    }
+}
+
+/// Admits one listed object and opens it (or sends it on unopened); `false` when the run stops.
+async fn open_listed(
+    run: &Run<'_, '_, '_>,
+    client: &aws_sdk_s3::Client,
+    mut obj: ObjectRef,
+    readable: bool,
+) -> bool {
+    let (feed, opts) = (run.feed, &run.source.opts);
+    if run.fetch_tags {
+        match list::tags(client, &obj, &opts.retry).await {
+            Ok(tags) => obj.tags = Some(tags),
+            Err(e) => {
+                feed.notice(Notice::Warning(format!(
+                    "{}: tags not read ({e}); tag criteria see none",
+                    obj.uri
+                )));
+                obj.tags = Some(Vec::new());
+            }
+        }
+    }
+    if !feed.admit(&obj) {
+        return true;
+    }
+    if !readable {
+        // Archived: no GET is sent.
+        let reason = list::archived_reason(&obj);
+        feed.send(Work::Skipped(obj, reason));
+        return true;
+    }
+    if !feed.opens() {
+        feed.send(Work::Listed(obj, run.source));
+        return true;
+    }
+    let Ok(permit) = run.permits.clone().acquire_owned().await else {
+        return false;
+    };
+    let (client, opts, opened) = (client.clone(), opts.clone(), run.opened.clone());
+    tokio::spawn(async move {
+        let work = match get::open(&client, obj, &opts, Some(permit)).await {
+            get::Opened::Body(obj, body) => Work::Open(obj, Content::Stream(Box::new(body))),
+            get::Opened::Skipped(obj, reason) => Work::Skipped(obj, reason),
+        };
+        let _ = opened.send(work);
+    });
+    true
 }

@@ -1,0 +1,261 @@
+//! `trawl scan s3:// --accounts ... --role-name ...` against moto, whose STS hands out
+//! credentials of the account a role ARN names: buckets are made in two accounts, each object
+//! names its account, and an account whose AssumeRole is refused (by the fault proxy in front
+//! of STS) is reported with its reason while the others are scanned.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::Value;
+
+mod common;
+use common::s3::{bucket_name, client, moto, put, runtime, trawl_at, FaultProxy, CARD_LINE};
+
+/// moto's account for the `test` credentials.
+const CALLER: &str = "123456789012";
+const OTHER: &str = "111111111111";
+const DENIED: &str = "222222222222";
+
+/// An S3 client acting in `account` through a role moto lets anyone assume.
+async fn client_in(endpoint: &str, account: &str) -> aws_sdk_s3::Client {
+    let creds = aws_sdk_sts::config::Credentials::new("test", "test", None, None, "tests");
+    let conf = aws_sdk_sts::config::Builder::new()
+        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+        .region(aws_sdk_sts::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(creds)
+        .build();
+    let out = aws_sdk_sts::Client::from_conf(conf)
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/TrawlScan"))
+        .role_session_name("setup")
+        .send()
+        .await
+        .unwrap();
+    let c = out.credentials().unwrap();
+    let creds = aws_sdk_s3::config::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        None,
+        "assumed",
+    );
+    let conf = client(endpoint)
+        .config()
+        .to_builder()
+        .credentials_provider(creds)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+fn records(out: &str) -> Vec<Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn many_accounts_each_object_names_its_account_and_a_refused_one_is_reported() {
+    let Some(endpoint) = moto() else { return };
+    let tag = bucket_name("acct");
+    let (mine, theirs) = (format!("{tag}-caller"), format!("{tag}-other"));
+    runtime().block_on(async {
+        let own = client(&endpoint);
+        own.create_bucket().bucket(&mine).send().await.unwrap();
+        put(&own, &mine, "a.txt", CARD_LINE).await;
+        let other = client_in(&endpoint, OTHER).await;
+        other.create_bucket().bucket(&theirs).send().await.unwrap();
+        put(&other, &theirs, "b.txt", CARD_LINE).await;
+        // The other account's bucket is not the caller's.
+        let listed = own.list_buckets().send().await.unwrap();
+        assert!(!listed.buckets().iter().any(|b| b.name() == Some(&theirs)));
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.json");
+    let glob = format!("{tag}-*");
+    let accounts = format!("{CALLER},{OTHER}");
+    let (out, err, code) = trawl_at(
+        &endpoint,
+        "scan",
+        &[
+            "s3://",
+            "--accounts",
+            &accounts,
+            "--role-name",
+            "TrawlScan",
+            "--include-bucket",
+            &glob,
+            "--format",
+            "jsonl",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let recs = records(&out);
+    let account_of = |bucket: &str| {
+        recs.iter()
+            .find(|r| r["object"]["bucket"] == bucket)
+            .unwrap_or_else(|| panic!("no record of {bucket}: {out}"))["object"]["account"]
+            .clone()
+    };
+    assert_eq!(account_of(&mine), CALLER);
+    assert_eq!(account_of(&theirs), OTHER);
+    assert_eq!(recs.len(), 2, "{out}");
+
+    // STS refuses the role in one account: it is named with the reason, the others go on.
+    let proxy = FaultProxy::start(
+        &endpoint,
+        &[
+            "--fail-first",
+            "100",
+            "--match-body",
+            &format!("RoleArn=arn%3Aaws%3Aiam%3A%3A{DENIED}%3A"),
+            "--status",
+            "403",
+            "--code",
+            "AccessDenied",
+            "--message",
+            "not authorized to perform sts:AssumeRole",
+            "--query-error",
+        ],
+    );
+    let accounts = format!("{CALLER},{OTHER},{DENIED}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trawl"))
+        .args([
+            "scan",
+            "s3://",
+            "--accounts",
+            &accounts,
+            "--role-name",
+            "TrawlScan",
+        ])
+        .args(["--include-bucket", &glob, "--format", "jsonl", "--summary"])
+        .arg(&summary)
+        .args(["--endpoint-url", &endpoint, "--allow-insecure-endpoint"])
+        .env("AWS_ENDPOINT_URL_STS", &proxy.url)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(records(&String::from_utf8_lossy(&out.stdout)).len(), 2);
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    let why = s["accounts_left_out"][DENIED].as_str().unwrap_or_default();
+    assert!(why.contains("AccessDenied"), "{s}");
+    assert!(
+        why.contains(&format!("arn:aws:iam::{DENIED}:role/TrawlScan")),
+        "{why}"
+    );
+    let line = err
+        .lines()
+        .find(|l| l.contains(DENIED))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        line.starts_with("trawl: error: cannot enter account"),
+        "{line}"
+    );
+    assert!(!err.contains("SdkError") && !err.contains("{ "), "{err}");
+}
+
+#[test]
+fn account_flags_are_checked_before_anything_runs() {
+    for (args, says) in [
+        (vec!["s3://", "--accounts", "111111111111"], "--role-name"),
+        (
+            vec!["s3://", "--accounts", "1234,5678", "--role-name", "R"],
+            "12 digits",
+        ),
+        (
+            vec![
+                "s3://",
+                "--organization",
+                "--accounts",
+                "111111111111",
+                "--role-name",
+                "R",
+            ],
+            "--accounts",
+        ),
+        (
+            vec![
+                "s3://",
+                "--accounts",
+                "111111111111",
+                "--role-name",
+                "a role",
+            ],
+            "IAM role name",
+        ),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_trawl"))
+            .arg("scan")
+            .args(&args)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
+/// `--organization`: the accounts come from AWS Organizations (moto's), each entered with the
+/// role; suspended accounts would be left out by ListAccounts' status.
+#[test]
+fn organization_accounts_are_listed_and_scanned() {
+    let Some(endpoint) = moto() else { return };
+    let tag = bucket_name("org");
+    let member = runtime().block_on(async {
+        let creds =
+            aws_sdk_organizations::config::Credentials::new("test", "test", None, None, "t");
+        let conf = aws_sdk_organizations::config::Builder::new()
+            .behavior_version(aws_sdk_organizations::config::BehaviorVersion::latest())
+            .region(aws_sdk_organizations::config::Region::new("us-east-1"))
+            .endpoint_url(&endpoint)
+            .credentials_provider(creds)
+            .build();
+        let org = aws_sdk_organizations::Client::from_conf(conf);
+        // The server may already hold the organization from an earlier run.
+        let _ = org.create_organization().send().await;
+        let made = org
+            .create_account()
+            .account_name(&tag)
+            .email(format!("{tag}@example.invalid"))
+            .send()
+            .await
+            .unwrap();
+        let id = made
+            .create_account_status()
+            .and_then(|s| s.account_id())
+            .unwrap()
+            .to_string();
+        let c = client_in(&endpoint, &id).await;
+        let bucket = format!("{tag}-member");
+        c.create_bucket().bucket(&bucket).send().await.unwrap();
+        put(&c, &bucket, "m.txt", CARD_LINE).await;
+        id
+    });
+    let glob = format!("{tag}-*");
+    let (out, err, code) = trawl_at(
+        &endpoint,
+        "scan",
+        &[
+            "s3://",
+            "--organization",
+            "--role-name",
+            "OrganizationAccountAccessRole",
+            "--include-bucket",
+            &glob,
+            "--format",
+            "jsonl",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let recs = records(&out);
+    assert_eq!(recs.len(), 1, "{out}");
+    assert_eq!(recs[0]["object"]["account"], member.as_str());
+    assert_eq!(recs[0]["object"]["key"], "m.txt");
+}
