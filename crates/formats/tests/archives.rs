@@ -171,9 +171,18 @@ fn corrupt_lz4_and_brotli_are_malformed_in_one_plain_line() {
         w.write_all(b"some text NEEDLE").unwrap();
     }
     br.truncate(br.len() / 2);
-    for (data, name) in [(lz, "c.lz4"), (br, "c.br"), (b"not brotli".to_vec(), "n.br")] {
+    for (data, name) in [
+        (lz, "c.lz4"),
+        (br, "c.br"),
+        (b"not brotli".to_vec(), "n.br"),
+    ] {
         let mut finder = Finder::default();
-        let e = extract(&mut Cursor::new(&data), name, &Limits::default(), &mut finder);
+        let e = extract(
+            &mut Cursor::new(&data),
+            name,
+            &Limits::default(),
+            &mut finder,
+        );
         let r: Vec<_> = e
             .reasons
             .iter()
@@ -181,7 +190,10 @@ fn corrupt_lz4_and_brotli_are_malformed_in_one_plain_line() {
             .collect();
         assert_eq!(r.len(), 1, "{name}: {r:?}");
         assert_eq!(r[0].0, "MALFORMED_FILE", "{name}: {r:?}");
-        assert!(!r[0].1.contains("Error") && !r[0].1.contains('{'), "{name}: {r:?}");
+        assert!(
+            !r[0].1.contains("Error") && !r[0].1.contains('{'),
+            "{name}: {r:?}"
+        );
     }
 }
 

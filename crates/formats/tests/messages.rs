@@ -53,14 +53,25 @@ impl Out {
 
 fn run(data: &[u8], name: &str) -> Out {
     let mut finder = Finder::default();
-    let e = extract(&mut Cursor::new(data), name, &Limits::default(), &mut finder);
+    let e = extract(
+        &mut Cursor::new(data),
+        name,
+        &Limits::default(),
+        &mut finder,
+    );
     Out {
         finder,
         format: e.format.name().to_string(),
         reasons: e
             .reasons
             .iter()
-            .map(|r| (r.code.as_str().to_string(), r.message.clone(), r.member.clone()))
+            .map(|r| {
+                (
+                    r.code.as_str().to_string(),
+                    r.message.clone(),
+                    r.member.clone(),
+                )
+            })
             .collect(),
     }
 }
@@ -221,7 +232,9 @@ fn msg_corrupt_compressed_rtf_is_malformed_in_one_line() {
     forged.extend(b"LZFu");
     let out = run(&msg_with_body("10090102", forged), "forged.msg");
     assert_eq!(out.reasons[0].0, "MALFORMED_FILE");
-    assert!(out.reasons[0].1.starts_with("msg: compressed RTF body: header declares"));
+    assert!(out.reasons[0]
+        .1
+        .starts_with("msg: compressed RTF body: header declares"));
 }
 
 #[test]
@@ -258,10 +271,18 @@ fn rtf_is_decoded_to_lines() {
 
 #[test]
 fn hostile_rtf_is_bounded_and_malformed() {
-    let deep = format!("{{\\rtf1 {}NEEDLE{}}}", "{".repeat(100_000), "}".repeat(100_000));
+    let deep = format!(
+        "{{\\rtf1 {}NEEDLE{}}}",
+        "{".repeat(100_000),
+        "}".repeat(100_000)
+    );
     let out = run(deep.as_bytes(), "deep.rtf");
     assert_eq!(out.reasons[0].0, "MALFORMED_FILE");
-    assert!(out.reasons[0].1.contains("nested deeper"), "{:?}", out.reasons);
+    assert!(
+        out.reasons[0].1.contains("nested deeper"),
+        "{:?}",
+        out.reasons
+    );
     let out = run(b"{\\rtf1 NEEDLE \\bin4000000000 xx}", "bin.rtf");
     assert_eq!(out.finder.found.len(), 1);
     assert_eq!(

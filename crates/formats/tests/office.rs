@@ -630,9 +630,17 @@ fn utf16(s: &str) -> Vec<u8> {
 fn ppt_document() -> Vec<u8> {
     let mut list = ppt_record(0, 0x03F3, &[0; 20]);
     list.extend(ppt_record(0, 0x0F9F, &[0; 4]));
-    list.extend(ppt_record(0, 0x0FA0, &utf16("Title 4111 1111 1111 1111 NEEDLE")));
+    list.extend(ppt_record(
+        0,
+        0x0FA0,
+        &utf16("Title 4111 1111 1111 1111 NEEDLE"),
+    ));
     list.extend(ppt_record(0, 0x03F3, &[0; 20]));
-    list.extend(ppt_record(0, 0x0FA8, b"SSN 123-45-6789 NEEDLE\rsecond\x0bthird"));
+    list.extend(ppt_record(
+        0,
+        0x0FA8,
+        b"SSN 123-45-6789 NEEDLE\rsecond\x0bthird",
+    ));
     let mut doc = ppt_record(0x0F, 0x0FF0, &list);
     doc.extend(ppt_record(0, 0x0FBA, &utf16("")));
     let mut stream = ppt_record(0x0F, 0x03E8, &doc);
@@ -665,7 +673,10 @@ fn ppt_encrypted_or_truncated() {
     let out = run(&cfb_of(&[("PowerPoint Document", &stream)]), "e.ppt");
     assert_eq!(out.reasons[0].0, "ENCRYPTED_CONTENT");
     assert!(out.finder.found.is_empty());
-    let data = cfb_of(&[("PowerPoint Document", &ppt_document()), ("EncryptedSummary", b"x")]);
+    let data = cfb_of(&[
+        ("PowerPoint Document", &ppt_document()),
+        ("EncryptedSummary", b"x"),
+    ]);
     assert_eq!(run(&data, "e.ppt").reasons[0].0, "ENCRYPTED_CONTENT");
     // A last record longer than the stream: what came before is kept.
     let mut cut = ppt_document();

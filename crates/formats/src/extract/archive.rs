@@ -117,8 +117,13 @@ impl<R: Read> Read for Corrupt<R> {
             if crate::limits::limit_of(&e).is_some() || e.kind() == io::ErrorKind::Interrupted {
                 return e;
             }
-            let what = match e.get_ref().and_then(|i| i.downcast_ref::<lz4_flex::frame::Error>()) {
-                Some(lz4_flex::frame::Error::WrongMagicNumber) => "not an lz4 frame (a legacy or skippable frame?)",
+            let what = match e
+                .get_ref()
+                .and_then(|i| i.downcast_ref::<lz4_flex::frame::Error>())
+            {
+                Some(lz4_flex::frame::Error::WrongMagicNumber) => {
+                    "not an lz4 frame (a legacy or skippable frame?)"
+                }
                 Some(
                     lz4_flex::frame::Error::BlockChecksumError
                     | lz4_flex::frame::Error::ContentChecksumError

@@ -171,12 +171,9 @@ fn extractor(format: Format) -> Extractor {
         Format::Txt => text::extract,
         Format::Csv | Format::Tsv => csv::extract,
         Format::Json | Format::Jsonl => json::extract,
-        Format::Gzip
-        | Format::Bzip2
-        | Format::Xz
-        | Format::Zstd
-        | Format::Lz4
-        | Format::Brotli => archive::decompress,
+        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd | Format::Lz4 | Format::Brotli => {
+            archive::decompress
+        }
         Format::Tar => archive::tar,
         Format::Zip => archive::zip,
         Format::SevenZ => sevenz::extract,

@@ -270,7 +270,8 @@ impl Decoder<'_> {
     fn symbol(&mut self, c: u8) {
         if c == b'\'' {
             let hex = self.bytes.get(self.at..self.at + 2);
-            let value = hex.and_then(|h| std::str::from_utf8(h).ok())
+            let value = hex
+                .and_then(|h| std::str::from_utf8(h).ok())
                 .and_then(|h| u8::from_str_radix(h, 16).ok());
             if let Some(v) = value {
                 self.at += 2;
@@ -346,11 +347,8 @@ impl Decoder<'_> {
             }
             b"f" => {
                 if let Some(n) = param.and_then(|p| i32::try_from(p).ok()) {
-                    self.cur.encoding = self
-                        .fonts
-                        .get(&n)
-                        .copied()
-                        .unwrap_or(self.default_encoding);
+                    self.cur.encoding =
+                        self.fonts.get(&n).copied().unwrap_or(self.default_encoding);
                 }
             }
             b"plain" | b"pard" => {}
@@ -418,7 +416,8 @@ impl Decoder<'_> {
                 if high.is_some() {
                     self.out.push('\u{fffd}');
                 }
-                self.out.push(char::from_u32(u32::from(unit)).unwrap_or('\u{fffd}'));
+                self.out
+                    .push(char::from_u32(u32::from(unit)).unwrap_or('\u{fffd}'));
             }
         }
     }

@@ -14,7 +14,7 @@
 use std::io::{self, Read, Seek};
 
 use super::bytes::{le16, le32};
-use crate::extract::ctx::{Ctx, Input};
+use crate::extract::ctx::{unsupported, Ctx, Input};
 use crate::extract::{rtf, text};
 use crate::limits::{Compressed, Counting};
 use crate::location::StreamPos;
@@ -26,9 +26,7 @@ const SUBSTG: &str = "__substg1.0_";
 /// Whether the compound file's root holds a message's property streams.
 pub(super) fn is_msg<F: Read + Seek>(cf: &cfb::CompoundFile<F>) -> bool {
     cf.is_stream(format!("/{PROPERTIES}"))
-        && cf
-            .read_root_storage()
-            .any(|e| e.name().starts_with(SUBSTG))
+        && cf.read_root_storage().any(|e| e.name().starts_with(SUBSTG))
 }
 
 /// Reads the message at the root.
@@ -62,7 +60,13 @@ impl<F: Read + Seek> Message<'_, F> {
     }
 
     /// A string property of the storage `dir`, in either string type.
-    fn string(&mut self, ctx: &Ctx<'_>, dir: &str, id: u16, cp: &'static encoding_rs::Encoding) -> Option<String> {
+    fn string(
+        &mut self,
+        ctx: &Ctx<'_>,
+        dir: &str,
+        id: u16,
+        cp: &'static encoding_rs::Encoding,
+    ) -> Option<String> {
         let cap = ctx.limits.spool_in_memory.max(1 << 20);
         let text = match self.stream(&format!("{dir}/{SUBSTG}{id:04X}001F"), cap) {
             Some(b) => encoding_rs::UTF_16LE
@@ -128,7 +132,13 @@ impl<F: Read + Seek> Message<'_, F> {
             out.push_str(&h);
         }
         out.push('\n');
-        if let Err(e) = text::stream(out.as_bytes(), StreamPos::start(), ctx.limits, &ctx.member, ctx.sink) {
+        if let Err(e) = text::stream(
+            out.as_bytes(),
+            StreamPos::start(),
+            ctx.limits,
+            &ctx.member,
+            ctx.sink,
+        ) {
             ctx.io_failure(&e);
         }
         if let Some(h) = html {
@@ -145,7 +155,14 @@ impl<F: Read + Seek> Message<'_, F> {
     }
 
     /// `To:`, `Cc:`, `Bcc:` lines from the recipient storages (else the display properties).
-    fn recipients(&mut self, ctx: &Ctx<'_>, dir: &str, list: &[(String, bool, u64)], cp: &'static encoding_rs::Encoding, out: &mut String) {
+    fn recipients(
+        &mut self,
+        ctx: &Ctx<'_>,
+        dir: &str,
+        list: &[(String, bool, u64)],
+        cp: &'static encoding_rs::Encoding,
+        out: &mut String,
+    ) {
         let mut kinds: [Vec<String>; 3] = Default::default();
         for (name, is_stream, _) in list {
             if *is_stream || !name.starts_with("__recip_version1.0_#") {
@@ -166,7 +183,10 @@ impl<F: Read + Seek> Message<'_, F> {
                 kinds[slot].push(person(display, address));
             }
         }
-        for (slot, (label, display)) in [("To", 0x0E04), ("Cc", 0x0E03), ("Bcc", 0x0E02)].into_iter().enumerate() {
+        for (slot, (label, display)) in [("To", 0x0E04), ("Cc", 0x0E03), ("Bcc", 0x0E02)]
+            .into_iter()
+            .enumerate()
+        {
             let line = if kinds[slot].is_empty() {
                 self.string(ctx, dir, display, cp).map(|s| one_line(&s))
             } else {
@@ -185,7 +205,10 @@ impl<F: Read + Seek> Message<'_, F> {
         let rtf = match decompress_rtf(ctx, &data) {
             Ok(r) => r,
             Err(problem) => {
-                ctx.reason(ReasonCode::MalformedFile, format!("msg: compressed RTF body: {problem}; not read"));
+                ctx.reason(
+                    ReasonCode::MalformedFile,
+                    format!("msg: compressed RTF body: {problem}; not read"),
+                );
                 return None;
             }
         };
@@ -197,7 +220,12 @@ impl<F: Read + Seek> Message<'_, F> {
     }
 
     /// The HTML body's bytes (binary or string property).
-    fn html_body(&mut self, ctx: &Ctx<'_>, dir: &str, cp: &'static encoding_rs::Encoding) -> Option<Vec<u8>> {
+    fn html_body(
+        &mut self,
+        ctx: &Ctx<'_>,
+        dir: &str,
+        cp: &'static encoding_rs::Encoding,
+    ) -> Option<Vec<u8>> {
         let cap = ctx.limits.spool_in_memory.max(1 << 20);
         self.stream(&format!("{dir}/{SUBSTG}10130102"), cap)
             .or_else(|| self.string(ctx, dir, 0x1013, cp).map(String::into_bytes))
@@ -212,7 +240,8 @@ impl<F: Read + Seek> Message<'_, F> {
         let len = bytes.len() as u64;
         ctx.enter(name, |ctx| {
             let mut cursor = io::Cursor::new(bytes);
-            let mut counted = Counting::new(&mut cursor, ctx.budget, ctx.limits, Compressed::Unknown);
+            let mut counted =
+                Counting::new(&mut cursor, ctx.budget, ctx.limits, Compressed::Unknown);
             ctx.content(Input::Stream(&mut counted), name, Some(len));
         });
     }
@@ -226,10 +255,21 @@ impl<F: Read + Seek> Message<'_, F> {
             .unwrap_or_else(|| format!("attachment_{}", self.attachments));
         let embedded = format!("{dir}/{SUBSTG}3701000D");
         if self.cf.is_storage(&embedded) {
+            if !self.cf.is_stream(format!("{embedded}/{PROPERTIES}")) {
+                // An embedded OLE object (a document inserted as an object), not a message.
+                ctx.enter(&name, |ctx| {
+                    unsupported(ctx, "embedded OLE object in a message; not read")
+                });
+                return;
+            }
             if !ctx.budget.add_member(ctx.limits) {
                 return too_many(ctx);
             }
-            let name = if name.to_ascii_lowercase().ends_with(".msg") { name } else { format!("{name}.msg") };
+            let name = if name.to_ascii_lowercase().ends_with(".msg") {
+                name
+            } else {
+                format!("{name}.msg")
+            };
             ctx.enter(&name, |ctx| self.read(ctx, &embedded, 24));
             return;
         }
@@ -298,7 +338,11 @@ fn decompress_rtf(ctx: &mut Ctx<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
     };
     let raw = raw as usize;
     if data.len() < 16 || comp as usize + 4 != data.len() {
-        return Err(format!("header declares {} bytes, the stream holds {}", u64::from(comp) + 4, data.len()));
+        return Err(format!(
+            "header declares {} bytes, the stream holds {}",
+            u64::from(comp) + 4,
+            data.len()
+        ));
     }
     if raw > MAX_RTF {
         return Err(format!("declares {raw} bytes of RTF, over {MAX_RTF}"));
@@ -310,8 +354,13 @@ fn decompress_rtf(ctx: &mut Ctx<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
         0x7546_5A4C => {
             let result = ctx.guarded("compressed-rtf", || compressed_rtf::decompress_rtf(data));
             match result {
-                Some(Ok(s)) => Ok(s.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect()),
-                Some(Err(compressed_rtf::Error::CompressedCrcMismatch(_))) => Err("CRC mismatch".into()),
+                Some(Ok(s)) => Ok(s
+                    .chars()
+                    .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+                    .collect()),
+                Some(Err(compressed_rtf::Error::CompressedCrcMismatch(_))) => {
+                    Err("CRC mismatch".into())
+                }
                 Some(Err(_)) => Err("corrupt LZFu data".into()),
                 None => Err(format!("the decompressor failed ({})", ctx.last_panic())),
             }
