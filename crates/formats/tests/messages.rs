@@ -7,6 +7,8 @@ use std::io::{Cursor, Write};
 
 use trawl_formats::{extract, Chunk, Limits, LineCursor, TextSink};
 
+mod common;
+
 #[derive(Default)]
 struct Finder {
     /// (member path, line, column) of each NEEDLE.
@@ -289,4 +291,56 @@ fn hostile_rtf_is_bounded_and_malformed() {
         out.reasons[0].1,
         "rtf: \\bin declares 4000000000 bytes of binary data, 3 are left"
     );
+}
+
+/// The real-world msg, rtf and ppt files (`../shared/corpus/real2`): each is read (its
+/// manifest said `unsupported` before these extractors), the encrypted presentation is
+/// `ENCRYPTED_CONTENT`, and each gives text.
+#[test]
+fn corpus_messages_rtf_and_ppt_are_read() {
+    let Some(real) = common::corpus() else {
+        return;
+    };
+    let real2 = real.with_file_name("real2");
+    let mut failures = Vec::new();
+    for dir in ["msg", "rtf", "ppt"] {
+        let Ok(list) = std::fs::read_dir(real2.join(dir)) else {
+            continue;
+        };
+        for f in list {
+            let path = f.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let out = run(&std::fs::read(&path).unwrap(), &name);
+            let codes: Vec<&str> = out.reasons.iter().map(|r| r.0.as_str()).collect();
+            let chars: usize = out.finder.text.iter().map(|(_, t)| t.trim().len()).sum();
+            let ok = if name.contains("encrypted") {
+                codes == ["ENCRYPTED_CONTENT"]
+            } else {
+                out.format == dir
+                    && chars > 0
+                    && codes
+                        .iter()
+                        .all(|c| *c == "ARCHIVE_CONTAINS_UNPROCESSED_FILES")
+            };
+            if !ok || std::env::var_os("TRAWL_SHOW").is_some() {
+                let head: String = out
+                    .finder
+                    .text
+                    .iter()
+                    .map(|(m, t)| format!("{m:?}: {t}"))
+                    .collect::<String>()
+                    .chars()
+                    .take(600)
+                    .collect();
+                eprintln!(
+                    "{dir}/{name}: {} {:?} {chars} chars\n{head}\n",
+                    out.format, out.reasons
+                );
+            }
+            if !ok {
+                failures.push(name);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:?}");
 }

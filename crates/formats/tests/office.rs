@@ -643,6 +643,7 @@ fn ppt_document() -> Vec<u8> {
     ));
     let mut doc = ppt_record(0x0F, 0x0FF0, &list);
     doc.extend(ppt_record(0, 0x0FBA, &utf16("")));
+    doc.extend(ppt_record(0, 0x0FBA, &utf16("___PPT10")));
     let mut stream = ppt_record(0x0F, 0x03E8, &doc);
     let notes = ppt_record(0x0F, 0x0F0D, &ppt_record(0, 0x0FA0, &utf16("note NEEDLE")));
     stream.extend(ppt_record(0x0F, 0x03F0, &notes));

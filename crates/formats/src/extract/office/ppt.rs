@@ -114,7 +114,10 @@ impl Walk {
             match typ {
                 TEXT_CHARS_ATOM | CSTRING => {
                     let (s, _) = encoding_rs::UTF_16LE.decode_without_bom_handling(body);
-                    self.line(&s);
+                    // Programmable tags' names (`___PPT10`, ...) are not the document's text.
+                    if !(typ == CSTRING && s.starts_with("___PPT")) {
+                        self.line(&s);
+                    }
                 }
                 TEXT_BYTES_ATOM => {
                     let (s, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(body);
