@@ -5,6 +5,8 @@
 
 use std::io::{Cursor, Write};
 
+use proptest::prelude::*;
+
 use trawl_formats::{extract, Chunk, Limits, LineCursor, TextSink};
 
 mod common;
@@ -343,4 +345,20 @@ fn corpus_messages_rtf_and_ppt_are_read() {
         }
     }
     assert!(failures.is_empty(), "{failures:?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn rtf_like_bytes_never_panic(
+        parts in prop::collection::vec(prop::sample::select(vec![
+            "{", "}", "\\", "\\'", "e9", "\\u", "-", "12345", "99999999999", "\\uc", "\\bin",
+            "5", " ", "\\*", "\\fonttbl", "\\f", "\\fcharset", "134", "\\ansicpg", "936",
+            "\\pict", "?", "NEEDLE", "\\par", "\\info", "\\title", "\u{ff}", "\r\n",
+        ]), 0..300),
+    ) {
+        let data = format!("{{\\rtf1 {}", parts.concat());
+        let _ = run(data.as_bytes(), "x.rtf");
+    }
 }
