@@ -251,6 +251,42 @@ fn msg_html_body_is_a_member() {
 }
 
 #[test]
+fn msg_nested_messages_stop_at_the_depth_limit() {
+    let mut s = Vec::new();
+    let mut dir = String::new();
+    for level in 0..12 {
+        let header = if level == 0 { 32 } else { 24 };
+        s.push((format!("{dir}/__properties_version1.0"), props(header, &[])));
+        s.extend(strings(&dir, &[(0x0037, &format!("NEEDLE level {level}"))]));
+        dir = format!("{dir}/__attach_version1.0_#00000000/__substg1.0_3701000D");
+    }
+    let out = run(&cfb_tree(&s), "deep.msg");
+    assert_eq!(out.finder.found.len(), 11);
+    assert_eq!(out.finder.found[10].0.len(), 10);
+    let codes: Vec<&str> = out.reasons.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(codes, ["ARCHIVE_NESTING_LEVEL_OVER_LIMIT"]);
+}
+
+#[test]
+fn damaged_msg_never_panics_and_says_why_in_one_line() {
+    let full = full_msg();
+    for cut in (0..full.len()).step_by(509) {
+        let out = run(&full[..cut], "cut.msg");
+        for (code, message, _) in &out.reasons {
+            assert!(
+                !message.contains('\n') && !message.contains("kind:"),
+                "{code}: {message}"
+            );
+        }
+    }
+    let mut flipped = full.clone();
+    for i in (0..flipped.len()).step_by(97) {
+        flipped[i] ^= 0x5A;
+    }
+    let _ = run(&flipped, "flipped.msg");
+}
+
+#[test]
 fn rtf_is_decoded_to_lines() {
     let rtf = "{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\fnil\\fcharset0 Calibri;}{\\f1\\fcharset204 Arial;}}\r\n\
         {\\colortbl ;\\red255\\green0\\blue0;}{\\*\\generator Riched20;}\r\n\
