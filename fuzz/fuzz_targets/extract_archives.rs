@@ -5,6 +5,9 @@
 #[path = "common.rs"]
 mod common;
 
-const NAMES: &[&str] = &["a.gz", "a.tar", "a.zip", "a.bz2", "a.xz", "a.zst", "a.7z", "a.tgz", "a.tar.gz", "a.lz4", "a.br", "noext"];
+const NAMES: &[&str] = &[
+    "a.gz", "a.tar", "a.zip", "a.bz2", "a.xz", "a.zst", "a.7z", "a.tgz", "a.tar.gz", "a.lz4",
+    "a.br", "noext",
+];
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| common::run(NAMES, data));

@@ -5,6 +5,8 @@
 #[path = "common.rs"]
 mod common;
 
-const NAMES: &[&str] = &["a.xlsx", "a.xls", "a.xlsb", "a.ods", "a.docx", "a.pptx", "a.doc", "a.ppt", "a.msg", "noext"];
+const NAMES: &[&str] = &[
+    "a.xlsx", "a.xls", "a.xlsb", "a.ods", "a.docx", "a.pptx", "a.doc", "a.ppt", "a.msg", "noext",
+];
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| common::run(NAMES, data));
