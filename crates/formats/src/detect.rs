@@ -50,6 +50,12 @@ fn magic(head: &[u8], ext: &str) -> Option<Format> {
     if starts(b"\x28\xb5\x2f\xfd") {
         return Some(Format::Zstd);
     }
+    if starts(b"\x04\x22\x4d\x18") {
+        return Some(Format::Lz4);
+    }
+    if starts(b"{\\rtf") || starts(b"\xef\xbb\xbf{\\rtf") {
+        return Some(Format::Rtf);
+    }
     if starts(b"7z\xbc\xaf\x27\x1c") {
         return Some(Format::SevenZ);
     }
@@ -67,6 +73,8 @@ fn magic(head: &[u8], ext: &str) -> Option<Format> {
             "xlsb" => Format::Xlsb,
             "docx" | "docm" => Format::Docx,
             "pptx" | "pptm" => Format::Pptx,
+            "ppt" | "pps" | "pot" => Format::Ppt,
+            "msg" => Format::Msg,
             _ => Format::Doc,
         });
     }
@@ -75,6 +83,10 @@ fn magic(head: &[u8], ext: &str) -> Option<Format> {
     }
     if tar_header_checksum_ok(head) {
         return Some(Format::Tar);
+    }
+    // Brotli streams carry no magic: known by their name only.
+    if ext == "br" {
+        return Some(Format::Brotli);
     }
     None
 }
@@ -258,6 +270,11 @@ pub fn format_from_name(name: &str) -> Format {
         "bz2" | "tbz" | "tbz2" => Format::Bzip2,
         "xz" | "txz" => Format::Xz,
         "zst" => Format::Zstd,
+        "lz4" => Format::Lz4,
+        "br" => Format::Brotli,
+        "rtf" => Format::Rtf,
+        "msg" => Format::Msg,
+        "ppt" | "pps" => Format::Ppt,
         "zip" | "zipx" | "jar" => Format::Zip,
         "tar" => Format::Tar,
         "7z" => Format::SevenZ,

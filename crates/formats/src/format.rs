@@ -22,6 +22,10 @@ pub enum Format {
     Xz,
     /// Zstandard.
     Zstd,
+    /// LZ4 frame format.
+    Lz4,
+    /// Brotli (no magic: known by the `.br` name).
+    Brotli,
     /// tar (ustar, GNU, PAX, v7).
     Tar,
     /// zip.
@@ -50,6 +54,12 @@ pub enum Format {
     Pptx,
     /// Word 97-2003 document.
     Doc,
+    /// PowerPoint 97-2003 presentation.
+    Ppt,
+    /// Outlook message (OLE compound file).
+    Msg,
+    /// Rich Text Format document.
+    Rtf,
     /// Apache Parquet.
     Parquet,
     /// Apache Avro object container file.
@@ -73,6 +83,8 @@ impl Format {
             Format::Bzip2 => "bzip2",
             Format::Xz => "xz",
             Format::Zstd => "zstd",
+            Format::Lz4 => "lz4",
+            Format::Brotli => "brotli",
             Format::Tar => "tar",
             Format::Zip => "zip",
             Format::SevenZ => "7z",
@@ -87,6 +99,9 @@ impl Format {
             Format::Docx => "docx",
             Format::Pptx => "pptx",
             Format::Doc => "doc",
+            Format::Ppt => "ppt",
+            Format::Msg => "msg",
+            Format::Rtf => "rtf",
             Format::Parquet => "parquet",
             Format::Avro => "avro",
             Format::Unsupported(n) => n,
@@ -103,6 +118,8 @@ impl Format {
                 | Format::Bzip2
                 | Format::Xz
                 | Format::Zstd
+                | Format::Lz4
+                | Format::Brotli
                 | Format::Tar
                 | Format::Zip
                 | Format::SevenZ
@@ -114,6 +131,8 @@ impl Format {
                 | Format::Docx
                 | Format::Pptx
                 | Format::Doc
+                | Format::Ppt
+                | Format::Msg
                 | Format::Parquet
                 | Format::Avro
         )

@@ -135,6 +135,80 @@ fn other_compressions() {
 }
 
 #[test]
+fn lz4_frames_and_brotli_streams_are_decompressed() {
+    let text = b"a\nSSN 123-45-6789 NEEDLE\n";
+    let mut lz = lz4_flex::frame::FrameEncoder::new(Vec::new());
+    lz.write_all(text).unwrap();
+    let lz = lz.finish().unwrap();
+    let out = run(&lz, "t.txt.lz4");
+    assert_eq!(out.format, "lz4");
+    assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+    assert_eq!(out.finder.members, [strings(&["t.txt"])]);
+    assert_eq!(out.finder.found[0].line, Some(2));
+    let mut br = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
+        w.write_all(text).unwrap();
+    }
+    // Brotli has no magic: known by its name.
+    let out = run(&br, "dir/t.txt.br");
+    assert_eq!(out.format, "brotli");
+    assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+    assert_eq!(out.finder.members, [strings(&["t.txt"])]);
+    assert_eq!(out.finder.found[0].line, Some(2)); // libarchive's lz4 test file (its manifest said unsupported before lz4 was read).
+    if let Some(data) = corpus("lz4/la_compat_lz4_1.tar.lz4") {
+        let mut finder = Finder::default();
+        let e = extract(
+            &mut Cursor::new(&data),
+            "la_compat_lz4_1.tar.lz4",
+            &Limits::default(),
+            &mut finder,
+        );
+        assert_eq!(e.format.name(), "lz4");
+        assert!(e.reasons.is_empty(), "{:?}", e.reasons);
+    }
+}
+
+#[test]
+fn corrupt_lz4_and_brotli_are_malformed_in_one_plain_line() {
+    let mut lz = lz4_flex::frame::FrameEncoder::new(Vec::new());
+    lz.write_all(&[b'x'; 5000]).unwrap();
+    let mut lz = lz.finish().unwrap();
+    let n = lz.len();
+    lz[n / 2..].iter_mut().for_each(|b| *b = 0xA5);
+    let mut br = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
+        w.write_all(b"some text NEEDLE").unwrap();
+    }
+    br.truncate(br.len() / 2);
+    for (data, name) in [
+        (lz, "c.lz4"),
+        (br, "c.br"),
+        (b"not brotli".to_vec(), "n.br"),
+    ] {
+        let mut finder = Finder::default();
+        let e = extract(
+            &mut Cursor::new(&data),
+            name,
+            &Limits::default(),
+            &mut finder,
+        );
+        let r: Vec<_> = e
+            .reasons
+            .iter()
+            .map(|r| (r.code.as_str(), r.message.as_str()))
+            .collect();
+        assert_eq!(r.len(), 1, "{name}: {r:?}");
+        assert_eq!(r[0].0, "MALFORMED_FILE", "{name}: {r:?}");
+        assert!(
+            !r[0].1.contains("Error") && !r[0].1.contains('{'),
+            "{name}: {r:?}"
+        );
+    }
+}
+
+#[test]
 fn tar_gz_members_and_locations() {
     let t = tar(&[
         ("docs/a.txt", b"x\ny\nz NEEDLE\n"),

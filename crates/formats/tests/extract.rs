@@ -291,7 +291,10 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(
         data in prop::collection::vec(any::<u8>(), 0..2000),
-        name in prop::sample::select(vec!["a.txt", "a.csv", "a.tsv", "a.json", "a.jsonl", "noext", "a.bin"]),
+        name in prop::sample::select(vec![
+            "a.txt", "a.csv", "a.tsv", "a.json", "a.jsonl", "noext", "a.bin", "a.rtf", "a.br",
+            "a.lz4", "a.msg", "a.ppt",
+        ]),
         n in 1usize..64,
     ) {
         let _ = run(&data, name, n, &Limits::default());

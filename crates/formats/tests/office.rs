@@ -612,3 +612,78 @@ fn xls_with_cells_far_apart_is_refused_before_calamine() {
         result.reasons
     );
 }
+
+/// One PowerPoint record: containers have version 0xF.
+fn ppt_record(ver_inst: u16, typ: u16, body: &[u8]) -> Vec<u8> {
+    let mut r = ver_inst.to_le_bytes().to_vec();
+    r.extend(typ.to_le_bytes());
+    r.extend((body.len() as u32).to_le_bytes());
+    r.extend(body);
+    r
+}
+
+fn utf16(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+/// A presentation: two slides in the slide list (UTF-16 and 8-bit text) and a notes page.
+fn ppt_document() -> Vec<u8> {
+    let mut list = ppt_record(0, 0x03F3, &[0; 20]);
+    list.extend(ppt_record(0, 0x0F9F, &[0; 4]));
+    list.extend(ppt_record(
+        0,
+        0x0FA0,
+        &utf16("Title 4111 1111 1111 1111 NEEDLE"),
+    ));
+    list.extend(ppt_record(0, 0x03F3, &[0; 20]));
+    list.extend(ppt_record(
+        0,
+        0x0FA8,
+        b"SSN 123-45-6789 NEEDLE\rsecond\x0bthird",
+    ));
+    let mut doc = ppt_record(0x0F, 0x0FF0, &list);
+    doc.extend(ppt_record(0, 0x0FBA, &utf16("")));
+    doc.extend(ppt_record(0, 0x0FBA, &utf16("___PPT10")));
+    let mut stream = ppt_record(0x0F, 0x03E8, &doc);
+    let notes = ppt_record(0x0F, 0x0F0D, &ppt_record(0, 0x0FA0, &utf16("note NEEDLE")));
+    stream.extend(ppt_record(0x0F, 0x03F0, &notes));
+    stream
+}
+
+#[test]
+fn ppt_text_atoms_as_lines() {
+    let data = cfb_of(&[("PowerPoint Document", &ppt_document())]);
+    let out = run(&data, "deck.ppt");
+    assert_eq!(out.format, "ppt");
+    assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+    assert_eq!(
+        String::from_utf8_lossy(&out.finder.text),
+        "Title 4111 1111 1111 1111 NEEDLE\n\nSSN 123-45-6789 NEEDLE\nsecond\nthird\n\nnote NEEDLE\n|"
+    );
+    let lines: Vec<Option<u64>> = out.finder.found.iter().map(|(l, _)| l.line).collect();
+    assert_eq!(lines, [Some(1), Some(3), Some(7)]);
+    // Named .doc (as mail attachments often are): found by its streams.
+    assert_eq!(run(&data, "deck.doc").format, "ppt");
+}
+
+#[test]
+fn ppt_encrypted_or_truncated() {
+    let crypt = ppt_record(0x0F, 0x2F14, &ppt_record(0, 0x2F15, &[0; 16]));
+    let mut stream = ppt_record(0, 0x0FA0, &utf16("NEEDLE"));
+    stream.extend(crypt);
+    let out = run(&cfb_of(&[("PowerPoint Document", &stream)]), "e.ppt");
+    assert_eq!(out.reasons[0].0, "ENCRYPTED_CONTENT");
+    assert!(out.finder.found.is_empty());
+    let data = cfb_of(&[
+        ("PowerPoint Document", &ppt_document()),
+        ("EncryptedSummary", b"x"),
+    ]);
+    assert_eq!(run(&data, "e.ppt").reasons[0].0, "ENCRYPTED_CONTENT");
+    // A last record longer than the stream: what came before is kept.
+    let mut cut = ppt_document();
+    cut.extend(ppt_record(0, 0x0FA0, &utf16("NEEDLE"))[..10].iter());
+    let out = run(&cfb_of(&[("PowerPoint Document", &cut)]), "cut.ppt");
+    assert_eq!(out.reasons.len(), 1, "{:?}", out.reasons);
+    assert_eq!(out.reasons[0].0, "MALFORMED_FILE");
+    assert_eq!(out.finder.found.len(), 3);
+}

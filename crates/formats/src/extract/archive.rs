@@ -1,4 +1,5 @@
-//! Compression layers and archives: gzip (multi-member), bzip2, xz, zstd, tar, zip. Each layer
+//! Compression layers and archives: gzip (multi-member), bzip2, xz, zstd, lz4 (frame format),
+//! brotli, tar, zip. Each layer
 //! adds one level of nesting and one element to the member path; every member is read with its
 //! own extractor, through a counting reader that enforces the byte, ratio and time limits.
 
@@ -32,6 +33,9 @@ fn inner_name(format: Format, head: &[u8], outer: &str) -> String {
         (".xz", ""),
         (".zstd", ""),
         (".zst", ""),
+        (".tlz4", ".tar"),
+        (".lz4", ""),
+        (".br", ""),
     ] {
         if lower.ends_with(suffix) && base.len() > suffix.len() {
             return format!("{}{replacement}", &base[..base.len() - suffix.len()]);
@@ -83,6 +87,14 @@ pub(crate) fn decompress(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<
             Box::new(xz2::bufread::XzDecoder::new_stream(reader, stream))
         }
         Format::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(reader)?),
+        Format::Lz4 => Box::new(Corrupt {
+            inner: lz4_flex::frame::FrameDecoder::new(reader),
+            format: "lz4",
+        }),
+        Format::Brotli => Box::new(Corrupt {
+            inner: brotli_decompressor::Decompressor::new(reader, 64 * 1024),
+            format: "brotli",
+        }),
         _ => return Ok(()),
     };
     ctx.enter(&inner, |ctx| {
@@ -90,6 +102,47 @@ pub(crate) fn decompress(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<
         ctx.content(Input::Stream(&mut counted), &inner, None);
     });
     Ok(())
+}
+
+/// A decoder whose errors are corrupt data: said in one plain line (the lz4 crate's errors
+/// print as their `Debug` form), as `InvalidData` so that they become `MALFORMED_FILE`.
+struct Corrupt<R> {
+    inner: R,
+    format: &'static str,
+}
+
+impl<R: Read> Read for Corrupt<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            if crate::limits::limit_of(&e).is_some() || e.kind() == io::ErrorKind::Interrupted {
+                return e;
+            }
+            let what = match e
+                .get_ref()
+                .and_then(|i| i.downcast_ref::<lz4_flex::frame::Error>())
+            {
+                Some(lz4_flex::frame::Error::WrongMagicNumber) => {
+                    "not an lz4 frame (a legacy or skippable frame?)"
+                }
+                Some(
+                    lz4_flex::frame::Error::BlockChecksumError
+                    | lz4_flex::frame::Error::ContentChecksumError
+                    | lz4_flex::frame::Error::HeaderChecksumError,
+                ) => "checksum mismatch",
+                Some(lz4_flex::frame::Error::DictionaryNotSupported) => {
+                    "frame needs an external dictionary"
+                }
+                Some(_) => "corrupt frame",
+                None if e.kind() == io::ErrorKind::UnexpectedEof => "truncated stream",
+                None if e.kind() == io::ErrorKind::InvalidData => "corrupt stream",
+                None => return e,
+            };
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{} data: {what}", self.format),
+            )
+        })
+    }
 }
 
 fn too_many_members(ctx: &mut Ctx<'_>) {

@@ -81,6 +81,9 @@ pub(crate) struct Ctx<'a> {
     pub(crate) read_content: ContentFn,
     /// Panics caught inside third-party readers.
     pub(crate) panics: Vec<CaughtPanic>,
+    /// The format an extractor found by content when it differs from detection's (an OLE
+    /// file named `.doc` that holds a message); set last, after any member was read.
+    pub(crate) found_format: Option<Format>,
 }
 
 /// The shape of [`Ctx::read_content`].

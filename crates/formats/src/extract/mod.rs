@@ -10,6 +10,7 @@ pub(crate) mod json;
 pub(crate) mod markup;
 pub(crate) mod office;
 pub(crate) mod pdf;
+pub(crate) mod rtf;
 pub(crate) mod sevenz;
 mod tar_headers;
 pub(crate) mod text;
@@ -150,7 +151,11 @@ fn after_head<'c>(
         input: rest,
         name,
     };
+    ctx.found_format = None;
     let result = extractor(detected.format)(ctx, content);
+    if let Some(found) = ctx.found_format.take() {
+        detected.format = found;
+    }
     if let Err(e) = result {
         ctx.io_failure(&e);
     }
@@ -166,7 +171,9 @@ fn extractor(format: Format) -> Extractor {
         Format::Txt => text::extract,
         Format::Csv | Format::Tsv => csv::extract,
         Format::Json | Format::Jsonl => json::extract,
-        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd => archive::decompress,
+        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd | Format::Lz4 | Format::Brotli => {
+            archive::decompress
+        }
         Format::Tar => archive::tar,
         Format::Zip => archive::zip,
         Format::SevenZ => sevenz::extract,
@@ -179,7 +186,10 @@ fn extractor(format: Format) -> Extractor {
         | Format::Ods
         | Format::Docx
         | Format::Pptx
-        | Format::Doc => office::extract,
+        | Format::Doc
+        | Format::Ppt
+        | Format::Msg => office::extract,
+        Format::Rtf => rtf::extract,
         Format::Parquet => data::parquet::extract,
         Format::Avro => data::avro::extract,
         Format::Unsupported(_) | Format::Binary => no_extractor,
@@ -236,6 +246,7 @@ fn run(
         depth: 0,
         read_content: content,
         panics: Vec::new(),
+        found_format: None,
     };
     // The object's own reads check the time budget, whatever the extractor does with them.
     let format = match input {

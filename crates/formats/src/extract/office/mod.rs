@@ -9,8 +9,10 @@
 
 mod bytes;
 mod documents;
+mod msg;
 mod ole;
 mod package;
+mod ppt;
 mod sheets;
 mod word97;
 

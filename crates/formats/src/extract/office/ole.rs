@@ -1,9 +1,10 @@
-//! OLE compound files: xls (checked before `calamine` reads it), doc, and encrypted OOXML.
+//! OLE compound files: xls (checked before `calamine` reads it), doc, ppt, Outlook messages,
+//! and encrypted OOXML.
 
 use std::io::{self, SeekFrom};
 
 use super::bytes::{le16, le32, read_stream};
-use super::{sheets, word97};
+use super::{msg, ppt, sheets, word97};
 use crate::extract::ctx::{unsupported, Ctx, ReadSeek};
 use crate::format::Format;
 use crate::reason::ReasonCode;
@@ -32,6 +33,11 @@ pub(super) fn ole(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io
             ReasonCode::EncryptedContent,
             format!("password-protected Office Open XML package ({kind}); not read"),
         );
+        return Ok(());
+    }
+    if msg::is_msg(&cf) {
+        msg::msg(ctx, &mut cf);
+        ctx.found_format = Some(Format::Msg);
         return Ok(());
     }
     if cf.is_stream("WordDocument") {
@@ -70,7 +76,8 @@ pub(super) fn ole(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io
         return sheets::workbook(ctx, Format::Xls, r, size);
     }
     if cf.is_stream("PowerPoint Document") {
-        unsupported(ctx, "PowerPoint 97-2003 (.ppt) presentation");
+        ppt::ppt(ctx, &mut cf, cap)?;
+        ctx.found_format = Some(Format::Ppt);
     } else {
         unsupported(ctx, "OLE compound file of no supported kind");
     }
