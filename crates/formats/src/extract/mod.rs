@@ -110,7 +110,8 @@ fn after_head<'c>(
         match detected.format {
             Format::Binary => detected.format = by_name,
             // Only for the object itself: inside archives, names are often wrong and harmless.
-            Format::Txt if ctx.depth == 0 => ctx.reason(
+            // `.msg` names Outlook messages and RFC 822 ones alike: a text one is no fault.
+            Format::Txt if ctx.depth == 0 && by_name != Format::Msg => ctx.reason(
                 ReasonCode::MalformedFile,
                 format!(
                     "named as {} content but it is text; scanned as text",
