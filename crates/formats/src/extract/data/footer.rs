@@ -165,8 +165,12 @@ pub(super) fn repair(
                     else {
                         return Ok(Edit::Keep);
                     };
-                    let start = get(11).filter(|d| *d > 0 && *d < data).unwrap_or(data);
-                    match u64::try_from(start).ok().and_then(|s| chunk_len(s, values)) {
+                    // Old parquet-mr set no dictionary_page_offset: its data_page_offset
+                    // points at the dictionary page. Writers that set it are not walked.
+                    if get(11).is_some_and(|d| d > 0) {
+                        return Ok(Edit::Keep);
+                    }
+                    match u64::try_from(data).ok().and_then(|s| chunk_len(s, values)) {
                         Some(walked) if declared >= 0 && (walked as i64) > declared => {
                             changed.set(true);
                             let mut v = Vec::new();
@@ -208,8 +212,9 @@ pub(super) fn repair(
 }
 
 /// The bytes from `start` (up to `end`) that hold a column chunk's `values`, by its page
-/// headers; `None` if a header cannot be read or the pages run past `end`. Every page moves
-/// the walk on by at least its header's first byte, so it ends.
+/// headers, for a chunk that starts with a dictionary page; `None` if it does not, if a header
+/// cannot be read or the pages run past `end`. Every page moves the walk on by at least its
+/// header's first byte, so it ends.
 pub(super) fn walk_chunk<R: ChunkReader>(
     reader: &R,
     end: u64,
@@ -223,6 +228,9 @@ pub(super) fn walk_chunk<R: ChunkReader>(
             return None;
         }
         let p = thrift::page_header(reader.get_read(pos).ok()?, end - pos)?;
+        if pos == start && p.kind != 2 {
+            return None;
+        }
         let compressed = u64::try_from(p.compressed).ok()?;
         seen = seen.saturating_add(p.values.max(0));
         pos = pos.checked_add(p.header_len)?.checked_add(compressed)?;

@@ -173,6 +173,8 @@ pub(super) struct PageSizes {
     pub(super) header_len: u64,
     /// The values of a data page (v1 or v2; 0 for other pages).
     pub(super) values: i64,
+    /// The page type (0 data, 2 dictionary, 3 data v2; -1 if absent).
+    pub(super) kind: i64,
 }
 
 /// Reads a page header from `r`, which holds `len` bytes.
@@ -181,7 +183,12 @@ pub(super) fn page_header<R: Read>(r: R, len: u64) -> Option<PageSizes> {
     let mut uncompressed = None;
     let mut compressed = None;
     let mut values = 0;
+    let mut kind = -1;
     src.structure(0, &mut |s, id, t| match (id, t) {
+        (1, _) => {
+            kind = s.i32_field(t)?;
+            Ok(true)
+        }
         (2, _) => {
             uncompressed = Some(s.i32_field(t)?);
             Ok(true)
@@ -209,6 +216,7 @@ pub(super) fn page_header<R: Read>(r: R, len: u64) -> Option<PageSizes> {
         compressed: compressed?,
         header_len: src.read,
         values,
+        kind,
     })
 }
 
