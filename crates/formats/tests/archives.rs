@@ -125,7 +125,7 @@ fn other_compressions() {
         (out.format.as_str(), out.finder.members.clone()),
         ("bzip2", vec![strings(&["t.txt"])])
     );
-    let mut xz = xz2::write::XzEncoder::new(Vec::new(), 1);
+    let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 1);
     xz.write_all(text).unwrap();
     let out = run(&xz.finish().unwrap(), "t.txt.xz");
     assert_eq!((out.format.as_str(), out.finder.found.len()), ("xz", 1));

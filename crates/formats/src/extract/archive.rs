@@ -6,6 +6,7 @@
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use super::ctx::{unsupported, Content, Ctx, Input};
+use super::decoded::watch;
 use crate::format::Format;
 use crate::limits::{Compressed, Counting, Tally};
 use crate::reason::ReasonCode;
@@ -72,29 +73,51 @@ const XZ_MEMORY_LIMIT: u64 = 256 << 20;
 pub(crate) fn decompress(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()> {
     let format = content.format;
     let inner = inner_name(format, content.head, content.name);
+    if format == Format::Zstd {
+        if let Some(id) = super::decoded::zstd_dictionary_id(content.head) {
+            unsupported(
+                ctx,
+                &format!("zstd frame compressed with an external dictionary (id {id}), which is not available"),
+            );
+            return Ok(());
+        }
+    }
     let reader = content.input.stream();
-    let (tally, compressed) = Tally::new(reader);
-    let reader = io::BufReader::with_capacity(64 * 1024, tally);
+    let (reader, compressed) = Tally::new(reader);
+    let codec = format.name();
+    let buffered = |r| io::BufReader::with_capacity(64 * 1024, r);
     let mut decoder: Box<dyn Read + '_> = match format {
-        Format::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
-        Format::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(reader)),
-        Format::Xz => {
+        Format::Gzip => Box::new(watch(reader, codec, |r| {
+            Ok(flate2::bufread::MultiGzDecoder::new(buffered(r)))
+        })?),
+        Format::Bzip2 => Box::new(watch(reader, codec, |r| {
+            Ok(bzip2::bufread::MultiBzDecoder::new(buffered(r)))
+        })?),
+        Format::Xz => Box::new(watch(reader, codec, |r| {
             // The .xz stream format only (not legacy .lzma, whose header can ask for a 4 GiB
             // dictionary), with a memory limit on the decoder.
-            let stream =
-                xz2::stream::Stream::new_stream_decoder(XZ_MEMORY_LIMIT, xz2::stream::CONCATENATED)
-                    .map_err(io::Error::other)?;
-            Box::new(xz2::bufread::XzDecoder::new_stream(reader, stream))
-        }
-        Format::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(reader)?),
-        Format::Lz4 => Box::new(Corrupt {
-            inner: lz4_flex::frame::FrameDecoder::new(reader),
-            format: "lz4",
-        }),
-        Format::Brotli => Box::new(Corrupt {
-            inner: brotli_decompressor::Decompressor::new(reader, 64 * 1024),
-            format: "brotli",
-        }),
+            let stream = liblzma::stream::Stream::new_stream_decoder(
+                XZ_MEMORY_LIMIT,
+                liblzma::stream::CONCATENATED,
+            )
+            .map_err(io::Error::other)?;
+            Ok(liblzma::bufread::XzDecoder::new_stream(buffered(r), stream))
+        })?),
+        Format::Zstd => Box::new(watch(reader, codec, |r| {
+            zstd::stream::read::Decoder::with_buffer(buffered(r))
+        })?),
+        Format::Lz4 => Box::new(watch(reader, codec, |r| {
+            Ok(Corrupt {
+                inner: lz4_flex::frame::FrameDecoder::new(buffered(r)),
+                format: "lz4",
+            })
+        })?),
+        Format::Brotli => Box::new(watch(reader, codec, |r| {
+            Ok(Corrupt {
+                inner: brotli_decompressor::Decompressor::new(buffered(r), 64 * 1024),
+                format: "brotli",
+            })
+        })?),
         _ => return Ok(()),
     };
     ctx.enter(&inner, |ctx| {
@@ -584,7 +607,7 @@ fn zip_archive<R: Read + Seek>(ctx: &mut Ctx<'_>, mut reader: R) -> io::Result<(
             ctx.enter(&name, |ctx| {
                 unsupported(
                     ctx,
-                    &format!("zip compression method {method:?} is not supported"),
+                    &format!("zip compression method {method} is not supported"),
                 )
             });
             continue;

@@ -243,6 +243,8 @@ fn io_reason(e: &io::Error) -> Reason {
         io::ErrorKind::PermissionDenied => {
             Reason::new(ReasonCode::PermissionDenied, format!("read failed: {e}"))
         }
+        // Decoders report content they cannot decode (a filter, a dictionary) this way.
+        io::ErrorKind::Unsupported => Reason::new(ReasonCode::UnsupportedFileType, e.to_string()),
         // Decoders report corrupt or truncated content this way.
         io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof => {
             Reason::new(

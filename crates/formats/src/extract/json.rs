@@ -252,16 +252,22 @@ impl<R: Read> Parser<'_, R> {
                     if self.src.next()? != b'"' {
                         return Err(Fault::Syntax("expected a string key"));
                     }
+                    // The key is content too (an e-mail address used as a key): an overlong
+                    // one is scanned in pieces under the object's path as it is read, its last
+                    // piece (or all of it) under its own path, like a value there.
+                    let start = self.src.at;
                     let mut key = std::mem::take(&mut self.scratch);
                     key.clear();
-                    self.string_into(&mut key, None)?;
+                    let r = self.string_into(&mut key, Some(start));
                     let name = String::from_utf8_lossy(&key).into_owned();
                     self.scratch = key;
+                    r?;
                     self.src.skip_ws()?;
                     if self.src.next()? != b':' {
                         return Err(Fault::Syntax("expected ':'"));
                     }
                     self.path.push_key(&name);
+                    self.emit_key(name.as_bytes(), start);
                     let r = self.value(depth + 1);
                     self.path.pop();
                     r?;
@@ -461,17 +467,33 @@ impl<R: Read> Parser<'_, R> {
     }
 
     fn emit(&mut self, text: &[u8], start: StreamPos) {
+        let all = self.path.names.len();
+        self.emit_with_context(text, start, all);
+    }
+
+    /// Emits the key just pushed on the path: the names above it are its keyword context.
+    fn emit_key(&mut self, text: &[u8], start: StreamPos) {
+        let parent = match self.path.elems.last() {
+            Some(Elem::Key { names_len, .. }) => *names_len,
+            _ => self.path.names.len(),
+        };
+        self.emit_with_context(text, start, parent);
+    }
+
+    /// Emits `text` with the first `context_len` bytes of the path's names as its context.
+    fn emit_with_context(&mut self, text: &[u8], start: StreamPos, context_len: usize) {
         let Some(sink) = self.sink.as_deref_mut() else {
             return;
         };
         if text.is_empty() {
             return;
         }
-        let context = if self.path.names.is_empty() {
-            None
-        } else {
-            Some(self.path.names.clone())
-        };
+        let context = self
+            .path
+            .names
+            .get(..context_len)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string);
         let record = self.record;
         let member = self.member;
         let json_path = self.path.render();

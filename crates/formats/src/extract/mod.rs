@@ -5,6 +5,7 @@ pub(crate) mod archive;
 pub(crate) mod csv;
 mod ctx;
 pub(crate) mod data;
+mod decoded;
 pub(crate) mod eml;
 pub(crate) mod json;
 pub(crate) mod markup;
@@ -121,17 +122,28 @@ fn after_head<'c>(
             _ => {}
         }
     }
-    // Self-extracting archives: a zip appended to an executable stub. Checked for executables
-    // only (by content or name), the same way for files and streams, so that a bucket of
-    // images is not read whole to look at each one's tail.
+    // Self-extracting archives: a zip appended to an executable or script stub, found by its
+    // end-of-central-directory record at the tail. Checked behind such stubs only (by content
+    // or name), the same way for files and streams, so that a bucket of images is not read
+    // whole to look at each one's tail, and a RAR holding a zip stays a RAR.
     let executable = head.starts_with(b"MZ")
         || head.starts_with(b"\x7fELF")
+        || head.starts_with(b"\xcf\xfa\xed\xfe")
+        || head.starts_with(b"\xce\xfa\xed\xfe")
         || name.to_ascii_lowercase().ends_with(".exe");
-    if detected.format == Format::Binary && executable && head_error.is_none() {
+    let stub = executable || head.starts_with(b"#!");
+    if detected.format == Format::Binary && stub && head_error.is_none() {
         return match archive::self_extracting(ctx, rest, size) {
             Ok(true) => Format::Zip,
             Ok(false) => {
-                unsupported(ctx, "binary content of no supported format (an executable)");
+                unsupported(
+                    ctx,
+                    if executable {
+                        "binary content of no supported format (an executable)"
+                    } else {
+                        "binary content of no supported format"
+                    },
+                );
                 Format::Binary
             }
             Err(e) => {

@@ -35,8 +35,83 @@ fn is_encryption(e: &Error) -> bool {
     }
 }
 
+/// One plain line for a 7z error (the crate's `Display` is its `Debug` dump).
+fn describe(e: &Error) -> String {
+    match e {
+        Error::BadSignature(_) => "not a 7z signature".into(),
+        Error::UnsupportedVersion { major, minor } => {
+            format!("7z format version {major}.{minor} is not supported")
+        }
+        Error::ChecksumVerificationFailed => "CRC mismatch: the data is corrupt".into(),
+        Error::NextHeaderCrcMismatch => "header CRC mismatch: the header is corrupt".into(),
+        Error::Io(e, what) if what.is_empty() => io_text(e),
+        Error::Io(e, what) => format!("{what}: {}", io_text(e)),
+        Error::MaybeBadPassword(e) => format!("wrong password or corrupt data ({})", io_text(e)),
+        Error::FileOpen(e, name) => format!("{name}: {}", io_text(e)),
+        Error::Other(m) | Error::Unsupported(m) => m.to_string(),
+        Error::BadTerminatedStreamsInfo(_)
+        | Error::BadTerminatedUnpackInfo
+        | Error::BadTerminatedPackInfo(_)
+        | Error::BadTerminatedSubStreamsInfo
+        | Error::BadTerminatedHeader(_) => "the header is malformed".into(),
+        Error::ExternalUnsupported => "header data in another stream is not supported".into(),
+        Error::UnsupportedCompressionMethod(m) => {
+            format!("compression method {m} is not supported")
+        }
+        Error::MaxMemLimited { max_kb, actaul_kb } => {
+            format!("needs {actaul_kb} KiB of decoder memory, over the {max_kb} KiB allowed")
+        }
+        Error::PasswordRequired => "a password is required".into(),
+        Error::FileNotFound => "a file was not found".into(),
+    }
+}
+
+/// An I/O error's text, the 7z error inside it described, a short read called truncation.
+fn io_text(e: &io::Error) -> String {
+    if let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<Error>()) {
+        return describe(inner);
+    }
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => "the archive is truncated (its data ends early)".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// A member's decoder: its errors (CRC mismatches, corrupt streams) are about the data, not I/O
+/// (the archive is spooled), so they come out as `InvalidData` with a plain message.
+struct Member<'r>(&'r mut dyn Read);
+
+impl Read for Member<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            if crate::limits::limit_of(&e).is_some() || e.kind() == io::ErrorKind::Interrupted {
+                e
+            } else {
+                io::Error::new(io::ErrorKind::InvalidData, format!("7z: {}", io_text(&e)))
+            }
+        })
+    }
+}
+
+/// Whether the start header says the archive holds nothing (no next header: an empty 7z).
+fn is_empty_archive<R: Read + Seek>(source: &mut R) -> io::Result<bool> {
+    let mut start = [0u8; 32];
+    let mut len = 0;
+    while len < start.len() {
+        match source.read(&mut start[len..])? {
+            0 => break,
+            n => len += n,
+        }
+    }
+    source.seek(SeekFrom::Start(0))?;
+    Ok(len == start.len() && start[12..28].iter().all(|&b| b == 0))
+}
+
 fn archive<R: Read + Seek>(ctx: &mut Ctx<'_>, mut source: R) -> io::Result<()> {
     let password = Password::empty();
+    if is_empty_archive(&mut source)? {
+        return Ok(());
+    }
     let archive = match Archive::read(&mut source, &password) {
         Ok(a) => a,
         Err(Error::Io(e, _)) if crate::limits::limit_of(&e).is_some() => return Err(e),
@@ -44,7 +119,8 @@ fn archive<R: Read + Seek>(ctx: &mut Ctx<'_>, mut source: R) -> io::Result<()> {
             ctx.reason(
                 ReasonCode::EncryptedContent,
                 format!(
-                    "7z archive with encrypted headers (AES, password protected); not read: {e}"
+                    "7z archive with encrypted headers (AES, password protected); not read: {}",
+                    describe(&e)
                 ),
             );
             return Ok(());
@@ -57,7 +133,10 @@ fn archive<R: Read + Seek>(ctx: &mut Ctx<'_>, mut source: R) -> io::Result<()> {
             return Ok(());
         }
         Err(e) => {
-            ctx.reason(ReasonCode::MalformedFile, format!("7z: {e}"));
+            ctx.reason(
+                ReasonCode::MalformedFile,
+                format!("7z: {}; not read", describe(&e)),
+            );
             return Ok(());
         }
     };
@@ -117,7 +196,8 @@ fn archive<R: Read + Seek>(ctx: &mut Ctx<'_>, mut source: R) -> io::Result<()> {
                 Compressed::Unknown
             };
             ctx.enter(&name, |ctx| {
-                let mut counted = Counting::new(reader, ctx.budget, ctx.limits, compressed);
+                let mut member = Member(reader);
+                let mut counted = Counting::new(&mut member, ctx.budget, ctx.limits, compressed);
                 ctx.content(Input::Stream(&mut counted), &name, Some(declared));
             });
             Ok(!ctx.exhausted())
@@ -155,7 +235,8 @@ fn archive<R: Read + Seek>(ctx: &mut Ctx<'_>, mut source: R) -> io::Result<()> {
                 ctx.reason(
                     ReasonCode::MalformedFile,
                     format!(
-                        "7z block {block}: {e}; {rest} later members of the block were not read"
+                        "7z block {block}: {}; {rest} later members of the block were not read",
+                        describe(&e)
                     ),
                 );
             }

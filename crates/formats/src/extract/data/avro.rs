@@ -7,8 +7,9 @@ use std::io::{self, Read};
 use apache_avro::schema::{Name, Schema};
 use apache_avro::types::Value;
 
+use super::avro_schema;
 use super::{
-    binary_text, date_text, decimal_text, emit, time_text, time_up, timestamp_text, Path,
+    binary_text, date_text, decimal_text, emit, emit_key, time_text, time_up, timestamp_text, Path,
     MAX_NESTING,
 };
 use crate::extract::ctx::{unsupported, Content, Ctx};
@@ -149,7 +150,14 @@ pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()>
         );
         return Ok(());
     };
-    let schema = match Schema::parse_str(&String::from_utf8_lossy(schema_json)) {
+    let schema_text = String::from_utf8_lossy(schema_json);
+    let normalised = avro_schema::normalise(&schema_text);
+    let parsed = match &normalised {
+        Some(n) => Schema::parse_str(&n.json),
+        None => Schema::parse_str(&schema_text),
+    };
+    let renamed = normalised.map(|n| n.renamed).unwrap_or_default();
+    let schema = match parsed {
         Ok(s) => s,
         Err(e) => {
             ctx.reason(ReasonCode::MalformedFile, format!("avro schema: {e}"));
@@ -168,10 +176,13 @@ pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()>
         return Ok(());
     }
     let resolved = apache_avro::schema::ResolvedSchema::try_from(&schema).ok();
-    let names: HashMap<Name, &Schema> = resolved
-        .as_ref()
-        .map(|r| r.get_names().clone())
-        .unwrap_or_default();
+    let names = Names {
+        schemas: resolved
+            .as_ref()
+            .map(|r| r.get_names().clone())
+            .unwrap_or_default(),
+        renamed,
+    };
     let datum_reader =
         match apache_avro::reader::datum::GenericDatumReader::builder(&schema).build() {
             Ok(d) => d,
@@ -348,7 +359,7 @@ fn decompress(ctx: &mut Ctx<'_>, codec: &str, raw: &[u8]) -> (Vec<u8>, Option<St
                 .map(|_| ())
         }
         "xz" => {
-            let mut d = xz2::read::XzDecoder::new_multi_decoder(raw);
+            let mut d = liblzma::read::XzDecoder::new_multi_decoder(raw);
             Counting::new(&mut d, ctx.budget, ctx.limits, compressed)
                 .read_to_end(&mut out)
                 .map(|_| ())
@@ -366,13 +377,23 @@ fn decompress(ctx: &mut Ctx<'_>, codec: &str, raw: &[u8]) -> (Vec<u8>, Option<St
     }
 }
 
-fn resolve<'s>(
-    mut schema: Option<&'s Schema>,
-    names: &HashMap<Name, &'s Schema>,
-) -> Option<&'s Schema> {
+/// The named schemas, and the file's own spelling of the field names and symbols that were
+/// rewritten to be valid.
+struct Names<'s> {
+    schemas: HashMap<Name, &'s Schema>,
+    renamed: HashMap<String, String>,
+}
+
+impl Names<'_> {
+    fn original<'a>(&'a self, name: &'a str) -> &'a str {
+        self.renamed.get(name).map_or(name, String::as_str)
+    }
+}
+
+fn resolve<'s>(mut schema: Option<&'s Schema>, names: &Names<'s>) -> Option<&'s Schema> {
     for _ in 0..64 {
         match schema {
-            Some(Schema::Ref { name }) => schema = names.get(name).copied(),
+            Some(Schema::Ref { name }) => schema = names.schemas.get(name).copied(),
             _ => return schema,
         }
     }
@@ -385,7 +406,7 @@ fn value<'s>(
     record: u64,
     v: &Value,
     schema: Option<&'s Schema>,
-    names: &HashMap<Name, &'s Schema>,
+    names: &Names<'s>,
     depth: usize,
 ) {
     if depth > MAX_NESTING {
@@ -410,7 +431,7 @@ fn value<'s>(
             emit(ctx, path, record, s.as_bytes());
             return;
         }
-        Value::Enum(_, s) => s.clone(),
+        Value::Enum(_, s) => names.original(s).to_string(),
         Value::Union(i, inner) => {
             let branch = match schema {
                 Some(Schema::Union(u)) => u.variants().get(*i as usize),
@@ -441,6 +462,7 @@ fn value<'s>(
             for k in keys {
                 if let Some(item) = m.get(k) {
                     path.push_key(k);
+                    emit_key(ctx, path, record, k);
                     value(ctx, path, record, item, value_schema, names, depth + 1);
                     path.pop();
                 }
@@ -459,7 +481,7 @@ fn value<'s>(
                         .or_else(|| fs.iter().find(|f| &f.name == name))
                         .map(|f| &f.schema)
                 });
-                path.push_field(name);
+                path.push_field(names.original(name));
                 value(ctx, path, record, item, fs, names, depth + 1);
                 path.pop();
             }

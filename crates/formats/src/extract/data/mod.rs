@@ -3,6 +3,8 @@
 //! JSON path; the element names on the path are its keyword context.
 
 pub(crate) mod avro;
+mod avro_schema;
+mod footer;
 pub(crate) mod parquet;
 mod thrift;
 
@@ -97,6 +99,32 @@ fn emit(ctx: &mut Ctx<'_>, path: &mut Path, record: u64, text: &[u8]) {
     ctx.sink.chunk(&Chunk {
         text,
         report: 0..text.len(),
+        context,
+        locator: Locator::Record {
+            record,
+            json_path: &path.rendered,
+            start: StreamPos::start(),
+        },
+        member: &ctx.member,
+    });
+}
+
+/// Emits a map key as content, after [`Path::push_key`]: located by its own path (the value
+/// it names), with the names above it as keyword context (the key is its value's context, not
+/// its own).
+fn emit_key(ctx: &mut Ctx<'_>, path: &mut Path, record: u64, key: &str) {
+    if key.is_empty() {
+        return;
+    }
+    let parent = match path.elems.last() {
+        Some(Elem::Key { names_len, .. }) => *names_len,
+        _ => path.names.len(),
+    };
+    path.render();
+    let context = (parent > 0).then(|| &path.names[..parent]);
+    ctx.sink.chunk(&Chunk {
+        text: key.as_bytes(),
+        report: 0..key.len(),
         context,
         locator: Locator::Record {
             record,

@@ -4,9 +4,10 @@
 
 use std::io;
 
+use super::footer;
 use super::{
-    binary_text, date_text, decimal_text, emit, thrift, time_text, time_up, timestamp_text, Path,
-    MAX_NESTING,
+    binary_text, date_text, decimal_text, emit, emit_key, thrift, time_text, time_up,
+    timestamp_text, Path, MAX_NESTING,
 };
 use crate::extract::archive::{spool, Spool};
 use crate::extract::ctx::{Content, Ctx, Input};
@@ -95,8 +96,29 @@ fn parquet_read<R: parquet::file::reader::ChunkReader + 'static>(ctx: &mut Ctx<'
         );
         return;
     }
+    let body = len - 8 - footer_len;
+    let repaired = footer::repair(&footer, &mut |start, values| {
+        footer::walk_chunk(&reader, body, start, values)
+    });
+    match repaired {
+        Some(fixed) => {
+            drop(footer);
+            let patched = footer::Patched::new(reader, body, fixed.clone());
+            parquet_open(ctx, patched, &fixed)
+        }
+        None => parquet_open(ctx, reader, &footer),
+    }
+}
+
+/// Reads the rows of a file whose footer (`footer`, as `reader` holds it) is checked.
+fn parquet_open<R: parquet::file::reader::ChunkReader + 'static>(
+    ctx: &mut Ctx<'_>,
+    reader: R,
+    footer: &[u8],
+) {
+    let len = parquet::file::reader::Length::len(&reader);
     let decoded = ctx.guarded("parquet", || {
-        parquet::file::metadata::ParquetMetaDataReader::decode_metadata(&footer)
+        parquet::file::metadata::ParquetMetaDataReader::decode_metadata(footer)
     });
     let meta = match decoded {
         Some(Ok(m)) => m,
@@ -112,7 +134,6 @@ fn parquet_read<R: parquet::file::reader::ChunkReader + 'static>(ctx: &mut Ctx<'
             return;
         }
     };
-    drop(footer);
     // Check every row group and column chunk against the file and the limits before any is
     // decoded: parquet-rs panics on some forged offsets, and decompresses pages whole.
     let mut plans: Vec<RowGroupPlan> = Vec::new();
@@ -492,6 +513,7 @@ fn parquet_field(
             for (k, v) in map.entries() {
                 let key = parquet_scalar(k).unwrap_or_default();
                 path.push_key(&key);
+                emit_key(ctx, path, record, &key);
                 parquet_field(ctx, path, record, v, depth + 1);
                 path.pop();
             }

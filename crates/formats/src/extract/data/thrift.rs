@@ -12,10 +12,10 @@ pub(super) struct Src<R> {
     pub(super) len: u64,
 }
 
-type Res<T> = Result<T, ()>;
+pub(super) type Res<T> = Result<T, ()>;
 
 impl<R: Read> Src<R> {
-    fn byte(&mut self) -> Res<u8> {
+    pub(super) fn byte(&mut self) -> Res<u8> {
         let mut b = [0u8; 1];
         match self.r.read_exact(&mut b) {
             Ok(()) => {
@@ -26,7 +26,7 @@ impl<R: Read> Src<R> {
         }
     }
 
-    fn varint(&mut self) -> Res<u64> {
+    pub(super) fn varint(&mut self) -> Res<u64> {
         let mut v = 0u64;
         for shift in (0..70).step_by(7) {
             let b = self.byte()?;
@@ -38,7 +38,7 @@ impl<R: Read> Src<R> {
         Err(())
     }
 
-    fn zigzag(&mut self) -> Res<i64> {
+    pub(super) fn zigzag(&mut self) -> Res<i64> {
         let v = self.varint()?;
         Ok((v >> 1) as i64 ^ -((v & 1) as i64))
     }
@@ -57,13 +57,13 @@ impl<R: Read> Src<R> {
     }
 
     /// Bytes of input not yet read.
-    fn left(&self) -> u64 {
+    pub(super) fn left(&self) -> u64 {
         self.len.saturating_sub(self.read)
     }
 
     /// Skips a value of compact type `t` (a struct field's value: booleans are held in
     /// the field header and take no byte).
-    fn skip(&mut self, t: u8, depth: usize) -> Res<()> {
+    pub(super) fn skip(&mut self, t: u8, depth: usize) -> Res<()> {
         match t {
             1 | 2 => Ok(()),
             _ => self.skip_element(t, depth),
@@ -171,6 +171,10 @@ pub(super) struct PageSizes {
     pub(super) uncompressed: i64,
     pub(super) compressed: i64,
     pub(super) header_len: u64,
+    /// The values of a data page (v1 or v2; 0 for other pages).
+    pub(super) values: i64,
+    /// The page type (0 data, 2 dictionary, 3 data v2; -1 if absent).
+    pub(super) kind: i64,
 }
 
 /// Reads a page header from `r`, which holds `len` bytes.
@@ -178,13 +182,30 @@ pub(super) fn page_header<R: Read>(r: R, len: u64) -> Option<PageSizes> {
     let mut src = Src { r, read: 0, len };
     let mut uncompressed = None;
     let mut compressed = None;
-    src.structure(0, &mut |s, id, t| match id {
-        2 => {
+    let mut values = 0;
+    let mut kind = -1;
+    src.structure(0, &mut |s, id, t| match (id, t) {
+        (1, _) => {
+            kind = s.i32_field(t)?;
+            Ok(true)
+        }
+        (2, _) => {
             uncompressed = Some(s.i32_field(t)?);
             Ok(true)
         }
-        3 => {
+        (3, _) => {
             compressed = Some(s.i32_field(t)?);
+            Ok(true)
+        }
+        // DataPageHeader (5) and DataPageHeaderV2 (8) start with num_values (1).
+        (5 | 8, 12) => {
+            s.structure(1, &mut |s, id, t| match id {
+                1 => {
+                    values = s.i32_field(t)?;
+                    Ok(true)
+                }
+                _ => Ok(false),
+            })?;
             Ok(true)
         }
         _ => Ok(false),
@@ -194,6 +215,8 @@ pub(super) fn page_header<R: Read>(r: R, len: u64) -> Option<PageSizes> {
         uncompressed: uncompressed?,
         compressed: compressed?,
         header_len: src.read,
+        values,
+        kind,
     })
 }
 
