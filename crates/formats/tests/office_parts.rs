@@ -412,3 +412,41 @@ fn xls_whose_chains_share_a_sector_is_malformed_but_read() {
     assert_eq!(out.reasons[0].0, "MALFORMED_FILE");
     assert!(out.reasons[0].2.contains("sector"), "{:?}", out.reasons);
 }
+
+/// A property set stream of one section holding string property `id` (VT_LPSTR).
+fn property_set(id: u32, value: &[u8]) -> Vec<u8> {
+    let mut v = 0x1Eu32.to_le_bytes().to_vec();
+    v.extend_from_slice(&(value.len() as u32).to_le_bytes());
+    v.extend_from_slice(value);
+    let mut section = ((8 + 8 + v.len()) as u32).to_le_bytes().to_vec();
+    section.extend_from_slice(&1u32.to_le_bytes());
+    section.extend_from_slice(&id.to_le_bytes());
+    section.extend_from_slice(&16u32.to_le_bytes());
+    section.extend(v);
+    let mut set = vec![0xFE, 0xFF, 0, 0];
+    set.resize(24, 0);
+    set.extend_from_slice(&1u32.to_le_bytes());
+    set.resize(44, 0);
+    set.extend_from_slice(&48u32.to_le_bytes());
+    set.extend(section);
+    set
+}
+
+#[test]
+fn ole_summary_information_is_scanned() {
+    let data = cfb_of(&[
+        ("Workbook", &xls_stream()),
+        ("\u{5}SummaryInformation", &property_set(4, b"NEEDLE Author\0")),
+        (
+            "\u{5}DocumentSummaryInformation",
+            &property_set(15, b"Acme NEEDLE\0"),
+        ),
+    ]);
+    let out = run(&data, "props.xls");
+    assert!(out.reasons.is_empty(), "{:?}", out.reasons);
+    let members: Vec<String> = out.finder.found.iter().map(|l| l.member.join("/")).collect();
+    assert_eq!(members, ["SummaryInformation", "DocumentSummaryInformation"]);
+    let text = String::from_utf8_lossy(&out.finder.text);
+    assert!(text.contains("author: NEEDLE Author\n"), "{text}");
+    assert!(text.contains("company: Acme NEEDLE\n"), "{text}");
+}

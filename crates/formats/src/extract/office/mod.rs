@@ -14,6 +14,7 @@ mod ole;
 mod package;
 mod properties;
 mod sheets;
+mod summary;
 mod tidy;
 mod word97;
 

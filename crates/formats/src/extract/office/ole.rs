@@ -4,7 +4,7 @@ use std::io::{self, SeekFrom};
 
 use super::bytes::{le16, le32, read_stream};
 use super::compound::Compound;
-use super::{sheets, word97};
+use super::{sheets, summary, word97};
 use crate::extract::ctx::{unsupported, Ctx, ReadSeek};
 use crate::format::Format;
 use crate::reason::ReasonCode;
@@ -59,7 +59,11 @@ pub(super) fn ole(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io
         return Ok(());
     }
     if cf.is_stream("WordDocument") {
-        return word97::word97(ctx, &mut cf, cap);
+        let done = word97::word97(ctx, &mut cf, cap);
+        if !ctx.reasons.iter().any(|r| r.code == ReasonCode::EncryptedContent) {
+            summary::summary(ctx, &mut cf);
+        }
+        return done;
     }
     let book = ["Workbook", "Book"].into_iter().find(|s| cf.is_stream(s));
     if let Some(book) = book {
@@ -87,6 +91,7 @@ pub(super) fn ole(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io
                 return Ok(());
             }
         }
+        summary::summary(ctx, &mut cf);
         drop(cf);
         r.seek(SeekFrom::Start(0))?;
         let size = r.seek(SeekFrom::End(0))?;
