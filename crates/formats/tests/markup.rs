@@ -432,7 +432,9 @@ fn mime_fragments_lenient_base64_and_misnamed_attachments() {
     );
     let o = run(msg.as_bytes(), "m.eml");
     assert!(
-        o.codes().iter().all(|c| *c == "ARCHIVE_CONTAINS_UNPROCESSED_FILES"),
+        o.codes()
+            .iter()
+            .all(|c| *c == "ARCHIVE_CONTAINS_UNPROCESSED_FILES"),
         "{:?}",
         o.reasons
     );

@@ -48,7 +48,13 @@ fn run_with(data: &[u8], name: &str, limits: &Limits) -> Out {
         reasons: e
             .reasons
             .iter()
-            .map(|r| (r.code.as_str().to_string(), r.member.join("/"), r.message.clone()))
+            .map(|r| {
+                (
+                    r.code.as_str().to_string(),
+                    r.member.join("/"),
+                    r.message.clone(),
+                )
+            })
             .collect(),
     }
 }
@@ -89,7 +95,9 @@ fn workbook(sheets: &[(&str, &str, &str, &str)]) -> Vec<u8> {
     let mut wb_rels = String::new();
     for (i, (name, typ, part, _)) in sheets.iter().enumerate() {
         let n = i + 1;
-        listed.push_str(&format!(r#"<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>"#));
+        listed.push_str(&format!(
+            r#"<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>"#
+        ));
         wb_rels.push_str(&format!(
             r#"<Relationship Id="rId{n}" Type="{typ}" Target="{}"/>"#,
             part.trim_start_matches("xl/")
@@ -164,10 +172,18 @@ fn document_properties_are_scanned_under_their_part() {
     ]);
     let out = run(&data, "props.docx");
     assert!(out.reasons.is_empty(), "{:?}", out.reasons);
-    let members: Vec<String> = out.finder.found.iter().map(|l| l.member.join("/")).collect();
+    let members: Vec<String> = out
+        .finder
+        .found
+        .iter()
+        .map(|l| l.member.join("/"))
+        .collect();
     assert_eq!(members, ["docProps/app.xml", "docProps/custom.xml"]);
     let text = String::from_utf8_lossy(&out.finder.text);
-    assert!(text.contains("Company: NEEDLE Inc\nManager: Bo\n"), "{text}");
+    assert!(
+        text.contains("Company: NEEDLE Inc\nManager: Bo\n"),
+        "{text}"
+    );
     assert!(text.contains("Client: NEEDLE custom\n"), "{text}");
     // Spreadsheets too, and ODF meta.xml.
     let core = r#"<cp:coreProperties xmlns:cp="c" xmlns:dc="d"><dc:title>NEEDLE title</dc:title></cp:coreProperties>"#;
@@ -182,8 +198,11 @@ fn document_properties_are_scanned_under_their_part() {
     for i in 0..xlsx.len() {
         w.raw_copy_file(xlsx.by_index_raw(i).unwrap()).unwrap();
     }
-    w.start_file("docProps/core.xml", zip::write::SimpleFileOptions::default())
-        .unwrap();
+    w.start_file(
+        "docProps/core.xml",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
     w.write_all(core.as_bytes()).unwrap();
     let data = w.finish().unwrap().into_inner();
     let out = run(&data, "props.xlsx");
@@ -265,13 +284,13 @@ fn ods_rows_with_whitespace_between_cells_are_read() {
 #[test]
 fn ooxml_ratio_guard_applies_per_part() {
     let mut rows = String::new();
-    let filler = "abcdefgh".repeat(40);
-    for r in 1..=45_000u32 {
+    let filler = "abcdefgh".repeat(500);
+    for r in 1..=3_000u32 {
         rows.push_str(&format!(
             r#"<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{r} {filler}</t></is></c></row>"#
         ));
     }
-    rows.push_str(r#"<row r="45001"><c r="A45001" t="inlineStr"><is><t>NEEDLE</t></is></c></row>"#);
+    rows.push_str(r#"<row r="3001"><c r="A3001" t="inlineStr"><is><t>NEEDLE</t></is></c></row>"#);
     let xml = sheet_xml(&rows);
     let data = workbook(&[(
         "Big",
@@ -280,7 +299,10 @@ fn ooxml_ratio_guard_applies_per_part() {
         &xml,
     )]);
     let ratio = xml.len() as f64 / data.len() as f64;
-    assert!(xml.len() > 10 << 20 && ratio > 100.0 && ratio < 1000.0, "{ratio}");
+    assert!(
+        xml.len() > 10 << 20 && ratio > 100.0 && ratio < 1000.0,
+        "{ratio}"
+    );
     let out = run(&data, "large_strings.xlsx");
     assert!(out.reasons.is_empty(), "{:?}", out.reasons);
     assert_eq!(out.finder.found.len(), 1);
@@ -395,7 +417,10 @@ fn xls_whose_chains_share_a_sector_is_malformed_but_read() {
             String::from_utf16_lossy(&units)
         })
         .collect();
-    let book = names.iter().position(|n| n.starts_with("Workbook")).unwrap();
+    let book = names
+        .iter()
+        .position(|n| n.starts_with("Workbook"))
+        .unwrap();
     let (root_start, book_start) = (entry(&data, 0), entry(&data, book));
     let mut last = root_start;
     loop {
@@ -436,7 +461,10 @@ fn property_set(id: u32, value: &[u8]) -> Vec<u8> {
 fn ole_summary_information_is_scanned() {
     let data = cfb_of(&[
         ("Workbook", &xls_stream()),
-        ("\u{5}SummaryInformation", &property_set(4, b"NEEDLE Author\0")),
+        (
+            "\u{5}SummaryInformation",
+            &property_set(4, b"NEEDLE Author\0"),
+        ),
         (
             "\u{5}DocumentSummaryInformation",
             &property_set(15, b"Acme NEEDLE\0"),
@@ -444,8 +472,16 @@ fn ole_summary_information_is_scanned() {
     ]);
     let out = run(&data, "props.xls");
     assert!(out.reasons.is_empty(), "{:?}", out.reasons);
-    let members: Vec<String> = out.finder.found.iter().map(|l| l.member.join("/")).collect();
-    assert_eq!(members, ["SummaryInformation", "DocumentSummaryInformation"]);
+    let members: Vec<String> = out
+        .finder
+        .found
+        .iter()
+        .map(|l| l.member.join("/"))
+        .collect();
+    assert_eq!(
+        members,
+        ["SummaryInformation", "DocumentSummaryInformation"]
+    );
     let text = String::from_utf8_lossy(&out.finder.text);
     assert!(text.contains("author: NEEDLE Author\n"), "{text}");
     assert!(text.contains("company: Acme NEEDLE\n"), "{text}");

@@ -28,7 +28,8 @@ use crate::reason::ReasonCode;
 ///   valid message header (`Date` with a month or weekday name, `Subject`, `MIME-Version: 1.0`,
 ///   ...), or
 /// - the block is a MIME entity's (a forwarded fragment): a `Content-Type` of `type/subtype`,
-///   only `Content-*` and `MIME-Version` fields, and a blank line before the body.
+///   only fields a message or MIME entity carries (`Content-*`, `MIME-Version`, `Subject`,
+///   `X-*`, ...), and a blank line before the body.
 pub(crate) fn sniff(head: &[u8], ext: &str) -> bool {
     if ext == "eml" {
         return true;
@@ -48,7 +49,9 @@ pub(crate) fn sniff(head: &[u8], ext: &str) -> bool {
             break;
         }
         // A folded continuation line; an mbox "From " separator may come first.
-        if (i > 0 && (line[0] == b' ' || line[0] == b'\t')) || (i == 0 && line.starts_with(b"From ")) {
+        if (i > 0 && (line[0] == b' ' || line[0] == b'\t'))
+            || (i == 0 && line.starts_with(b"From "))
+        {
             continue;
         }
         let Some(colon) = memchr::memchr(b':', line) else {
@@ -58,15 +61,42 @@ pub(crate) fn sniff(head: &[u8], ext: &str) -> bool {
         if name.is_empty() || !name.iter().all(|b| b.is_ascii_graphic()) {
             return false;
         }
-        let value = String::from_utf8_lossy(&line[colon + 1..]).trim().to_ascii_lowercase();
+        let value = String::from_utf8_lossy(&line[colon + 1..])
+            .trim()
+            .to_ascii_lowercase();
         let name = name.to_ascii_lowercase();
         let (anchor, ok) = header_kind(&name, &value);
         anchors += usize::from(anchor && ok);
         valid += usize::from(ok);
         content_type |= name == b"content-type" && mime_type(&value);
-        mime_only &= name.starts_with(b"content-") || name == b"mime-version";
+        mime_only &= message_field(&name);
     }
     (anchors >= 1 && valid >= 2) || (content_type && mime_only && ended)
+}
+
+/// A field name a message or MIME entity header carries (`X-` extensions included).
+fn message_field(name: &[u8]) -> bool {
+    const NAMES: &[&[u8]] = &[
+        b"mime-version",
+        b"subject",
+        b"from",
+        b"to",
+        b"cc",
+        b"bcc",
+        b"date",
+        b"sender",
+        b"reply-to",
+        b"message-id",
+        b"in-reply-to",
+        b"references",
+        b"received",
+        b"return-path",
+        b"delivered-to",
+        b"organization",
+        b"comments",
+        b"keywords",
+    ];
+    name.starts_with(b"content-") || name.starts_with(b"x-") || NAMES.contains(&name)
 }
 
 /// Whether a header is an originator or trace field, and whether its value is of its kind.
@@ -242,8 +272,9 @@ impl Walk<'_> {
                 Ok(text) => emit(ctx, text.as_bytes(), line),
                 Err(e) => match lenient_base64(&body) {
                     Some(bytes) => {
-                        let charset = encoding_rs::Encoding::for_label(part.ctype.charset.as_bytes())
-                            .unwrap_or(encoding_rs::UTF_8);
+                        let charset =
+                            encoding_rs::Encoding::for_label(part.ctype.charset.as_bytes())
+                                .unwrap_or(encoding_rs::UTF_8);
                         let (text, _, _) = charset.decode(&bytes);
                         emit(ctx, text.as_bytes(), line);
                     }

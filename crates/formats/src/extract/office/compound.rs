@@ -5,7 +5,7 @@
 //! directory or FAT that `cfb` reads without a word). Hand-written because `cfb` exposes
 //! neither its FAT nor the entries' start sectors.
 
-use std::io::{self, Read, SeekFrom};
+use std::io::{self, SeekFrom};
 
 use super::bytes::{le16, le32};
 use crate::extract::ctx::ReadSeek;

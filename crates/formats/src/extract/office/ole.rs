@@ -60,7 +60,11 @@ pub(super) fn ole(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io
     }
     if cf.is_stream("WordDocument") {
         let done = word97::word97(ctx, &mut cf, cap);
-        if !ctx.reasons.iter().any(|r| r.code == ReasonCode::EncryptedContent) {
+        if !ctx
+            .reasons
+            .iter()
+            .any(|r| r.code == ReasonCode::EncryptedContent)
+        {
             summary::summary(ctx, &mut cf);
         }
         return done;

@@ -91,12 +91,11 @@ fn property_lines(xml: &[u8]) -> (String, Option<String>) {
         buf.clear();
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e)) => {
-                let typed = e.name().prefix().is_some_and(|p| p.as_ref() == b"vt");
+                let typed = e.name().prefix().is_some_and(|p| p.as_ref() == "vt");
                 let named = e.attributes().flatten().find_map(|a| {
-                    (a.key.local_name().as_ref() == b"name")
-                        .then(|| String::from_utf8_lossy(&a.value).into_owned())
+                    (a.key.local_name().as_ref() == "name").then(|| a.value.clone().into_owned())
                 });
-                let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                let local = e.local_name().as_ref().to_string();
                 open.push((named.unwrap_or(local), typed));
                 flush(&mut out, &open, &mut value);
             }

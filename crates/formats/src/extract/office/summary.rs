@@ -49,9 +49,13 @@ pub(super) fn summary<F: Read + Seek>(ctx: &mut Ctx<'_>, cf: &mut cfb::CompoundF
         }
         ctx.enter(member, |ctx| {
             let member = ctx.member.clone();
-            if let Err(e) =
-                text::stream(lines.as_bytes(), StreamPos::start(), ctx.limits, &member, ctx.sink)
-            {
+            if let Err(e) = text::stream(
+                lines.as_bytes(),
+                StreamPos::start(),
+                ctx.limits,
+                &member,
+                ctx.sink,
+            ) {
                 ctx.io_failure(&e);
             }
         });
@@ -68,7 +72,12 @@ fn set_lines(set: &[u8], wanted: &[(u32, &str)]) -> String {
     };
     let count = le32(section, 4).unwrap_or(0).min(4096) as usize;
     let props: Vec<(u32, usize)> = (0..count)
-        .map_while(|i| Some((le32(section, 8 + 8 * i)?, le32(section, 12 + 8 * i)? as usize)))
+        .map_while(|i| {
+            Some((
+                le32(section, 8 + 8 * i)?,
+                le32(section, 12 + 8 * i)? as usize,
+            ))
+        })
         .collect();
     let codepage = props
         .iter()
@@ -135,10 +144,18 @@ mod tests {
         let mut section = Vec::new();
         let title = b"Plan\0";
         let props: Vec<(u32, Vec<u8>)> = vec![
-            (1, [&2u32.to_le_bytes()[..], &1252u32.to_le_bytes()].concat()),
+            (
+                1,
+                [&2u32.to_le_bytes()[..], &1252u32.to_le_bytes()].concat(),
+            ),
             (
                 2,
-                [&0x1Eu32.to_le_bytes()[..], &(title.len() as u32).to_le_bytes(), title].concat(),
+                [
+                    &0x1Eu32.to_le_bytes()[..],
+                    &(title.len() as u32).to_le_bytes(),
+                    title,
+                ]
+                .concat(),
             ),
             (99, vec![0x1E, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]),
         ];

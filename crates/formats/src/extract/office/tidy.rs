@@ -102,10 +102,10 @@ fn without_macro_sheets(xml: &[u8]) -> (Option<Vec<u8>>, Vec<String>) {
             Err(_) => return (None, Vec::new()),
         };
         let ev = match ev {
-            Event::Start(e) if e.local_name().as_ref() == b"Relationship" => {
+            Event::Start(e) if e.local_name().as_ref() == "Relationship" => {
                 Event::Start(relabelled(e, &mut macros))
             }
-            Event::Empty(e) if e.local_name().as_ref() == b"Relationship" => {
+            Event::Empty(e) if e.local_name().as_ref() == "Relationship" => {
                 Event::Empty(relabelled(e, &mut macros))
             }
             ev => ev,
@@ -121,24 +121,24 @@ fn without_macro_sheets(xml: &[u8]) -> (Option<Vec<u8>>, Vec<String>) {
 }
 
 fn relabelled<'a>(e: BytesStart<'a>, macros: &mut Vec<String>) -> BytesStart<'a> {
-    let attr = |key: &[u8]| {
+    let attr = |key: &str| {
         e.attributes()
             .flatten()
             .find(|a| a.key.as_ref() == key)
-            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+            .map(|a| a.value.into_owned())
             .unwrap_or_default()
     };
-    let (typ, target) = (attr(b"Type"), attr(b"Target"));
+    let (typ, target) = (attr("Type"), attr("Target"));
     if !is_macro_sheet(&typ, &target) {
         return e;
     }
     let file = target.rsplit('/').next().unwrap_or(&target);
     let moved = format!("dialogsheets/{file}");
-    let mut out = BytesStart::new(String::from_utf8_lossy(e.name().as_ref()).into_owned());
+    let mut out = BytesStart::new(e.name().as_ref().to_string());
     for a in e.attributes().flatten() {
         match a.key.as_ref() {
-            b"Type" => out.push_attribute(("Type", DIALOG_SHEET)),
-            b"Target" => out.push_attribute(("Target", moved.as_str())),
+            "Type" => out.push_attribute(("Type", DIALOG_SHEET)),
+            "Target" => out.push_attribute(("Target", moved.as_str())),
             _ => out.push_attribute(a),
         }
     }
@@ -162,11 +162,11 @@ fn rows_without_stray_text(xml: &[u8]) -> Option<Vec<u8>> {
         };
         let in_row = open.last().copied().unwrap_or(false);
         match &ev {
-            Event::Start(e) => open.push(e.name().as_ref() == b"table:table-row"),
+            Event::Start(e) => open.push(e.name().as_ref() == "table:table-row"),
             Event::End(_) => {
                 open.pop();
             }
-            Event::Text(t) if in_row && t.iter().all(u8::is_ascii_whitespace) => {
+            Event::Text(t) if in_row && t.as_ref().trim().is_empty() => {
                 dropped = true;
                 continue;
             }
@@ -191,9 +191,15 @@ mod tests {
         let (fixed, macros) = without_macro_sheets(rels);
         assert_eq!(macros, ["macrosheets/sheet1.xml"]);
         let fixed = String::from_utf8(fixed.unwrap()).unwrap();
-        assert!(fixed.contains(r#"Target="dialogsheets/sheet1.xml""#), "{fixed}");
+        assert!(
+            fixed.contains(r#"Target="dialogsheets/sheet1.xml""#),
+            "{fixed}"
+        );
         assert!(fixed.contains("relationships/dialogsheet\""), "{fixed}");
-        assert!(fixed.contains(r#"Target="worksheets/sheet1.xml""#), "{fixed}");
+        assert!(
+            fixed.contains(r#"Target="worksheets/sheet1.xml""#),
+            "{fixed}"
+        );
         assert_eq!(without_macro_sheets(b"<Relationships/>").0, None);
     }
 
