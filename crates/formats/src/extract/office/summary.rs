@@ -13,8 +13,11 @@ use crate::location::StreamPos;
 /// Property sets are small; only this much of one is read.
 const MAX_SET_LEN: u64 = 1 << 20;
 
-/// (stream, member name, the string properties read: id and name)
-const SETS: &[(&str, &str, &[(u32, &str)])] = &[
+/// The string properties read from a set: id and name.
+type Wanted = &'static [(u32, &'static str)];
+
+/// (stream, member name, the properties read)
+const SETS: &[(&str, &str, Wanted)] = &[
     (
         "\u{5}SummaryInformation",
         "SummaryInformation",
