@@ -36,7 +36,7 @@ pub(crate) fn sniff(head: &[u8], ext: &str) -> bool {
     }
     let mut anchors = 0usize;
     let mut valid = 0usize;
-    let mut mime_only = true;
+    let mut entity_fields = true;
     let mut content_type = false;
     let mut ended = false;
     for (i, line) in head.split(|b| *b == b'\n').enumerate() {
@@ -69,9 +69,9 @@ pub(crate) fn sniff(head: &[u8], ext: &str) -> bool {
         anchors += usize::from(anchor && ok);
         valid += usize::from(ok);
         content_type |= name == b"content-type" && mime_type(&value);
-        mime_only &= message_field(&name);
+        entity_fields &= message_field(&name);
     }
-    (anchors >= 1 && valid >= 2) || (content_type && mime_only && ended)
+    (anchors >= 1 && valid >= 2) || (content_type && entity_fields && ended)
 }
 
 /// A field name a message or MIME entity header carries (`X-` extensions included).
