@@ -389,6 +389,58 @@ fn eml_sniffed_by_headers() {
     assert_eq!(o.format, "txt");
 }
 
+/// Configuration files are `key: value` lines too: they are not e-mail unless their header
+/// block is a message's (originator or trace fields with values of their kind).
+#[test]
+fn yaml_and_config_files_are_not_email() {
+    for doc in [
+        &b"name: x\nversion: 2\nenv: prod\ncard: NEEDLE\n"[..],
+        b"from: x\nto: y\ndate: today\nsubject: NEEDLE\n",
+        b"received: yes\nreturn-path: /tmp\nmessage-id: 7\nNEEDLE: 1\n",
+    ] {
+        let o = run(doc, "config.yaml");
+        assert_eq!(o.format, "txt", "{}", String::from_utf8_lossy(doc));
+        assert!(o.reasons.is_empty(), "{:?}", o.reasons);
+        assert_eq!(lines(&o), vec![4]);
+    }
+    let o = run(
+        b"Return-Path: <a@b.c>\nDate: Wed, 15 Feb 1995 09:38:18\n\nNEEDLE\n",
+        "message",
+    );
+    assert_eq!(o.format, "eml");
+}
+
+/// A MIME entity with only Content-Type and Content-Transfer-Encoding (a forwarded
+/// fragment) is decoded; base64 with stray characters and no padding is decoded leniently,
+/// as mail readers do; an attachment named .gz that is not gzip is not read as gzip.
+#[test]
+fn mime_fragments_lenient_base64_and_misnamed_attachments() {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode("card NEEDLE ok\n");
+    let fragment = format!(
+        "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n{b64}\n"
+    );
+    let o = run(fragment.as_bytes(), "fragment.txt");
+    assert_eq!(o.format, "eml");
+    assert!(o.text().contains("card NEEDLE ok"), "{}", o.text());
+
+    let raw = base64::engine::general_purpose::STANDARD.encode("NEEDLE in a note!");
+    let sloppy = format!("{}*{}", &raw[..8], raw.trim_end_matches('='));
+    let junk = base64::engine::general_purpose::STANDARD.encode(b"\x00\x01\x02 not gzip NEEDLE");
+    let msg = format!(
+        "From: a@example.com\nTo: b@example.com\nSubject: s\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain; name=note.txt\nContent-Disposition: attachment; filename=note.txt\nContent-Transfer-Encoding: base64\n\n{sloppy}\n--B\nContent-Type: application/x-gzip; name=blah.gz\nContent-Disposition: attachment; filename=blah.gz\nContent-Transfer-Encoding: base64\n\n{junk}\n--B--\n"
+    );
+    let o = run(msg.as_bytes(), "m.eml");
+    assert!(
+        o.codes()
+            .iter()
+            .all(|c| *c == "ARCHIVE_CONTAINS_UNPROCESSED_FILES"),
+        "{:?}",
+        o.reasons
+    );
+    assert!(o.text().contains("NEEDLE in a note!"), "{}", o.text());
+}
+
 #[test]
 fn eml_garbled_never_panics() {
     let msg = message();

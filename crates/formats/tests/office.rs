@@ -252,6 +252,8 @@ fn xlsx_through_a_zip_archive_keeps_its_member() {
     );
 }
 
+/// The guard is per part: a part never read that expands too far is reported (and not
+/// expanded), the rest is read; one the reader holds whole stops the package.
 #[test]
 fn xlsx_part_expanding_too_far_is_not_expanded() {
     let zeros = vec![0u8; 11 << 20];
@@ -259,6 +261,17 @@ fn xlsx_part_expanding_too_far_is_not_expanded() {
         r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#,
         &["NEEDLE"],
         &[("xl/media/big.bin", &zeros)],
+    );
+    let out = run(&data, "bomb.xlsx");
+    assert_eq!(out.finder.found.len(), 1);
+    assert_eq!(out.reasons.len(), 1);
+    assert_eq!(out.reasons[0].0, "OOXML_UNCOMPRESSED_RATIO_EXCEEDS_LIMIT");
+    assert!(out.reasons[0].1.contains("xl/media/big.bin"));
+    let spaces = " ".repeat(11 << 20);
+    let data = xlsx(
+        r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#,
+        &["NEEDLE"],
+        &[("xl/styles.xml", spaces.as_bytes())],
     );
     let out = run(&data, "bomb.xlsx");
     assert!(out.finder.found.is_empty());

@@ -13,62 +13,165 @@ use std::io::{self, Read};
 use mailparse::{DispositionType, ParsedMail};
 
 use super::ctx::{Content, Ctx, Input};
+use crate::format::Format;
 use crate::limits::{Compressed, Counting};
 use crate::location::StreamPos;
 use crate::reason::ReasonCode;
 
-const HEADER_NAMES: &[&[u8]] = &[
-    b"from:",
-    b"to:",
-    b"cc:",
-    b"subject:",
-    b"date:",
-    b"message-id:",
-    b"mime-version:",
-    b"received:",
-    b"return-path:",
-    b"reply-to:",
-    b"delivered-to:",
-    b"content-type:",
-];
-
 /// Whether decoded `head` is an e-mail message (by content, then by extension `ext`).
+///
+/// Decided on the header block's structure and on the headers a message must or does carry,
+/// not on `Key: value` lines (which YAML and other configuration files are made of): every
+/// line up to the first blank one is a header field or a folded continuation, and
+/// - an originator or trace header with a value of its kind (`From` or `To` with an address,
+///   `Received`, `Return-Path` or `Message-ID` in angle brackets) comes with at least one more
+///   valid message header (`Date` with a month or weekday name, `Subject`, `MIME-Version: 1.0`,
+///   ...), or
+/// - the block is a MIME entity's (a forwarded fragment): a `Content-Type` of `type/subtype`,
+///   only fields a message or MIME entity carries (`Content-*`, `MIME-Version`, `Subject`,
+///   `X-*`, ...), and a blank line before the body.
 pub(crate) fn sniff(head: &[u8], ext: &str) -> bool {
     if ext == "eml" {
         return true;
     }
-    let mut known = 0usize;
-    let mut lines = 0usize;
-    for line in head.split(|b| *b == b'\n') {
+    let mut anchors = 0usize;
+    let mut valid = 0usize;
+    let mut entity_fields = true;
+    let mut content_type = false;
+    let mut ended = false;
+    for (i, line) in head.split(|b| *b == b'\n').enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
+            ended = true;
             break;
         }
-        lines += 1;
-        if lines > 200 {
+        if i >= 200 {
             break;
         }
-        // A folded continuation line.
-        if line[0] == b' ' || line[0] == b'\t' {
-            continue;
-        }
-        // An mbox "From " separator may come first.
-        if lines == 1 && line.starts_with(b"From ") {
+        // A folded continuation line; an mbox "From " separator may come first.
+        if (i > 0 && (line[0] == b' ' || line[0] == b'\t'))
+            || (i == 0 && line.starts_with(b"From "))
+        {
             continue;
         }
         let Some(colon) = memchr::memchr(b':', line) else {
             return false;
         };
-        let name = &line[..=colon];
-        if name.len() < 2 || !name[..colon].iter().all(|b| b.is_ascii_graphic()) {
+        let name = &line[..colon];
+        if name.is_empty() || !name.iter().all(|b| b.is_ascii_graphic()) {
             return false;
         }
-        let lower = name.to_ascii_lowercase();
-        if HEADER_NAMES[..9].contains(&lower.as_slice()) {
-            known += 1;
-        }
+        let value = String::from_utf8_lossy(&line[colon + 1..])
+            .trim()
+            .to_ascii_lowercase();
+        let name = name.to_ascii_lowercase();
+        let (anchor, ok) = header_kind(&name, &value);
+        anchors += usize::from(anchor && ok);
+        valid += usize::from(ok);
+        content_type |= name == b"content-type" && mime_type(&value);
+        entity_fields &= message_field(&name);
     }
-    known >= 2
+    (anchors >= 1 && valid >= 2) || (content_type && entity_fields && ended)
+}
+
+/// A field name a message or MIME entity header carries (`X-` extensions included).
+fn message_field(name: &[u8]) -> bool {
+    const NAMES: &[&[u8]] = &[
+        b"mime-version",
+        b"subject",
+        b"from",
+        b"to",
+        b"cc",
+        b"bcc",
+        b"date",
+        b"sender",
+        b"reply-to",
+        b"message-id",
+        b"in-reply-to",
+        b"references",
+        b"received",
+        b"return-path",
+        b"delivered-to",
+        b"organization",
+        b"comments",
+        b"keywords",
+    ];
+    name.starts_with(b"content-") || name.starts_with(b"x-") || NAMES.contains(&name)
+}
+
+/// Whether a header is an originator or trace field, and whether its value is of its kind.
+fn header_kind(name: &[u8], value: &str) -> (bool, bool) {
+    let address = value.contains('@') || value.contains('<');
+    let angle = value.starts_with('<') && value.contains('>');
+    match name {
+        b"from" | b"to" | b"sender" | b"reply-to" | b"delivered-to" => (true, address),
+        b"received" => (
+            true,
+            value.starts_with("from ") || value.starts_with("by ") || value.contains(';'),
+        ),
+        b"return-path" | b"message-id" => (true, angle),
+        b"cc" | b"bcc" => (false, address),
+        b"date" => (false, date_like(value)),
+        b"subject" | b"in-reply-to" | b"references" => (false, true),
+        b"mime-version" => (false, value.starts_with("1.0")),
+        b"content-type" => (false, mime_type(value)),
+        _ => (false, false),
+    }
+}
+
+/// A date as RFC 5322 writes it: a month or weekday name among its words.
+fn date_like(value: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "mon",
+        "tue", "wed", "thu", "fri", "sat", "sun",
+    ];
+    value
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .any(|w| NAMES.contains(&w))
+        && value.bytes().any(|b| b.is_ascii_digit())
+}
+
+/// A MIME type: `type/subtype`, optionally with parameters.
+fn mime_type(value: &str) -> bool {
+    let t = value.split(';').next().unwrap_or("").trim();
+    match t.split_once('/') {
+        Some((a, b)) => {
+            let token = |s: &str| {
+                !s.is_empty()
+                    && s.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&c))
+            };
+            token(a) && token(b)
+        }
+        None => false,
+    }
+}
+
+/// A base64 body decoded as mail readers do when strict decoding fails: characters outside
+/// the alphabet (and padding) skipped, a missing final padding supplied, a lone trailing
+/// character dropped. `None` when the body is not base64.
+fn lenient_base64(body: &mailparse::body::Body<'_>) -> Option<Vec<u8>> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    use base64::Engine;
+    let mailparse::body::Body::Base64(b) = body else {
+        return None;
+    };
+    let mut clean: Vec<u8> = b
+        .get_raw()
+        .iter()
+        .copied()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
+        .collect();
+    if clean.len() % 4 == 1 {
+        clean.pop();
+    }
+    let engine = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+            .with_decode_allow_trailing_bits(true),
+    );
+    engine.decode(&clean).ok()
 }
 
 /// The 1-based line of byte `at` in `buf`.
@@ -167,13 +270,22 @@ impl Walk<'_> {
         if inline_text {
             match part.get_body() {
                 Ok(text) => emit(ctx, text.as_bytes(), line),
-                Err(e) => {
-                    ctx.reason(
-                        ReasonCode::MalformedFile,
-                        format!("e-mail text part could not be decoded ({e}); scanned raw"),
-                    );
-                    emit(ctx, raw, line);
-                }
+                Err(e) => match lenient_base64(&body) {
+                    Some(bytes) => {
+                        let charset =
+                            encoding_rs::Encoding::for_label(part.ctype.charset.as_bytes())
+                                .unwrap_or(encoding_rs::UTF_8);
+                        let (text, _, _) = charset.decode(&bytes);
+                        emit(ctx, text.as_bytes(), line);
+                    }
+                    None => {
+                        ctx.reason(
+                            ReasonCode::MalformedFile,
+                            format!("e-mail text part could not be decoded ({e}); scanned raw"),
+                        );
+                        emit(ctx, raw, line);
+                    }
+                },
             }
             return;
         }
@@ -192,19 +304,32 @@ impl Walk<'_> {
         }
         let bytes = match part.get_body_raw() {
             Ok(b) => b,
-            Err(e) => {
-                ctx.enter(&name, |ctx| {
-                    ctx.reason(
-                        ReasonCode::MalformedFile,
-                        format!("attachment could not be decoded ({e}); scanned raw"),
-                    );
-                    emit(ctx, raw, 1);
-                });
-                return;
-            }
+            Err(e) => match lenient_base64(&body) {
+                Some(b) => b,
+                None => {
+                    ctx.enter(&name, |ctx| {
+                        ctx.reason(
+                            ReasonCode::MalformedFile,
+                            format!("attachment could not be decoded ({e}); scanned raw"),
+                        );
+                        emit(ctx, raw, 1);
+                    });
+                    return;
+                }
+            },
         };
         let len = bytes.len() as u64;
         let encoded = raw.len() as u64;
+        // Decided by content: an attachment named (or typed) as a compressed or archive
+        // format that does not start as one is not read as one (it would look corrupt, and
+        // make the message look corrupt).
+        let head = &bytes[..bytes.len().min(crate::detect::HEAD_LEN)];
+        let by_name = crate::detect::format_from_name(&name);
+        let misnamed = by_name.by_magic()
+            && by_name != Format::Pdf
+            && crate::detect::detect(head, &name).format != by_name
+            && crate::detect::detect(head, "").format == Format::Binary;
+        let detect_as = if misnamed { "" } else { name.as_str() };
         ctx.enter(&name, |ctx| {
             let mut cursor = io::Cursor::new(bytes);
             let mut counted = Counting::new(
@@ -213,7 +338,7 @@ impl Walk<'_> {
                 ctx.limits,
                 Compressed::Known(encoded),
             );
-            ctx.content(Input::Stream(&mut counted), &name, Some(len));
+            ctx.content(Input::Stream(&mut counted), detect_as, Some(len));
         });
     }
 }

@@ -1,6 +1,7 @@
 //! Word and PowerPoint 2007+ (docx, pptx): the text parts of the zip package through
 //! `quick-xml`, as running text with one paragraph per line.
 
+use std::collections::BTreeSet;
 use std::io::{self, BufRead, Read};
 
 use quick_xml::events::Event;
@@ -56,8 +57,14 @@ fn text_parts(archive: &Package<'_>, format: Format) -> Vec<String> {
             }
         }
     } else {
+        // Slides and their notes, then what every slide shows from its layout and master
+        // (footers, fixed text): a presentation with no slides still has those.
         parts.extend(numbered("ppt/slides/", "slide"));
         parts.extend(numbered("ppt/notesSlides/", "notesSlide"));
+        parts.extend(numbered("ppt/slideLayouts/", "slideLayout"));
+        parts.extend(numbered("ppt/slideMasters/", "slideMaster"));
+        parts.extend(numbered("ppt/notesMasters/", "notesMaster"));
+        parts.extend(numbered("ppt/handoutMasters/", "handoutMaster"));
     }
     parts
 }
@@ -77,13 +84,17 @@ fn main_document(names: &[String]) -> Option<String> {
         })
 }
 
+/// Reads the text parts of a docx or pptx; parts in `stopped` (by the expansion guard) are
+/// skipped. A presentation with no slides is read for what it has (layouts, masters), and
+/// one with no text at all is an empty presentation, read whole.
 pub(super) fn documents(
     ctx: &mut Ctx<'_>,
     format: Format,
-    mut archive: Package<'_>,
+    archive: &mut Package<'_>,
+    stopped: &BTreeSet<String>,
 ) -> io::Result<()> {
-    let parts = text_parts(&archive, format);
-    if parts.is_empty() || (format == Format::Docx && archive.index_for_name(&parts[0]).is_none()) {
+    let parts = text_parts(archive, format);
+    if format == Format::Docx && archive.index_for_name(&parts[0]).is_none() {
         ctx.reason(
             ReasonCode::MalformedFile,
             format!("{} package without its document part", format.name()),
@@ -95,6 +106,9 @@ pub(super) fn documents(
     for part in &parts {
         if ctx.exhausted() {
             break;
+        }
+        if stopped.contains(part) {
+            continue;
         }
         let Some(index) = archive.index_for_name(part) else {
             continue;

@@ -8,15 +8,19 @@
 //! OLE container, xls with FILEPASS, doc with fEncrypted) give `ENCRYPTED_CONTENT`.
 
 mod bytes;
+mod compound;
 mod documents;
 mod msg;
 mod ole;
 mod package;
 mod ppt;
+mod properties;
 mod sheets;
+mod summary;
+mod tidy;
 mod word97;
 
-use std::io::{self, Read, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 
 use crate::extract::archive::spool;
 use crate::extract::ctx::{unsupported, Content, Ctx, Input, ReadSeek};
@@ -55,15 +59,30 @@ fn by_content(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io::Re
                 );
                 return Ok(());
             }
-            let Some(archive) = package::open_package(ctx, r)? else {
+            let Some(mut opened) = package::open_package(ctx, format, r)? else {
                 return Ok(());
             };
             match format {
-                Format::Docx | Format::Pptx => documents::documents(ctx, format, archive),
+                Format::Docx | Format::Pptx => {
+                    documents::documents(ctx, format, &mut opened.archive, &opened.stopped)?;
+                    properties::properties(ctx, &mut opened.archive);
+                    Ok(())
+                }
                 _ => {
-                    drop(archive);
-                    r.seek(SeekFrom::Start(0))?;
-                    sheets::workbook(ctx, format, r, size)
+                    let tidied = tidy::tidied(ctx, format, &mut opened.archive)?;
+                    properties::properties(ctx, &mut opened.archive);
+                    drop(opened);
+                    match tidied {
+                        Some(mut spool) => {
+                            let size = spool.seek(SeekFrom::End(0))?;
+                            spool.seek(SeekFrom::Start(0))?;
+                            sheets::workbook(ctx, format, &mut spool, size)
+                        }
+                        None => {
+                            r.seek(SeekFrom::Start(0))?;
+                            sheets::workbook(ctx, format, r, size)
+                        }
+                    }
                 }
             }
         }

@@ -4,22 +4,46 @@
 use std::io::{self, SeekFrom};
 
 use super::bytes::{le16, le32, read_stream};
-use super::{msg, ppt, sheets, word97};
+use super::compound::Compound;
+use super::{msg, ppt, sheets, summary, word97};
 use crate::extract::ctx::{unsupported, Ctx, ReadSeek};
 use crate::format::Format;
 use crate::reason::ReasonCode;
 
 pub(super) fn ole(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io::Result<()> {
+    let compound = Compound::read(r)?;
+    r.seek(SeekFrom::Start(0))?;
     let mut cf = match cfb::CompoundFile::open(&mut *r) {
         Ok(c) => c,
         Err(e) => {
-            ctx.reason(
-                ReasonCode::MalformedFile,
-                format!("{}: not a readable OLE compound file: {e}", format.name()),
-            );
+            // A writer's slip that cfb refuses (a FAT padded with end-of-chain marks) must
+            // not hide that the file is an encrypted package.
+            let encrypted = compound.as_ref().is_some_and(|c| {
+                c.has_stream("EncryptionInfo") || c.has_stream("EncryptedPackage")
+            });
+            if encrypted {
+                ctx.reason(
+                    ReasonCode::EncryptedContent,
+                    "password-protected Office Open XML package; not read",
+                );
+            } else {
+                ctx.reason(
+                    ReasonCode::MalformedFile,
+                    format!("{}: not a readable OLE compound file: {e}", format.name()),
+                );
+            }
             return Ok(());
         }
     };
+    if let Some(problem) = compound.as_ref().and_then(Compound::shared_sector) {
+        ctx.reason(
+            ReasonCode::MalformedFile,
+            format!(
+                "{}: corrupt compound file directory or FAT ({problem}); what could be read was read",
+                format.name()
+            ),
+        );
+    }
     let cap = ctx.limits.max_member_bytes;
     if cf.is_stream("EncryptionInfo") || cf.is_stream("EncryptedPackage") {
         let info = read_stream(&mut cf, "EncryptionInfo", 8).unwrap_or_default();
@@ -41,7 +65,15 @@ pub(super) fn ole(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io
         return Ok(());
     }
     if cf.is_stream("WordDocument") {
-        return word97::word97(ctx, &mut cf, cap);
+        let done = word97::word97(ctx, &mut cf, cap);
+        if !ctx
+            .reasons
+            .iter()
+            .any(|r| r.code == ReasonCode::EncryptedContent)
+        {
+            summary::summary(ctx, &mut cf);
+        }
+        return done;
     }
     let book = ["Workbook", "Book"].into_iter().find(|s| cf.is_stream(s));
     if let Some(book) = book {
@@ -69,6 +101,7 @@ pub(super) fn ole(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io
                 return Ok(());
             }
         }
+        summary::summary(ctx, &mut cf);
         drop(cf);
         r.seek(SeekFrom::Start(0))?;
         let size = r.seek(SeekFrom::End(0))?;
