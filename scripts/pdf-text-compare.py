@@ -2,7 +2,7 @@
 """Compares the text trawl extracts from PDFs with an independent reader (pdfium, through
 pypdfium2; pdfminer.six where pdfium opens nothing).
 
-For each PDF under the corpora's pdf/ folders: non-space characters from trawl, from the
+For each PDF under the corpora's pdf/ folders: non-space, non-control characters from trawl, from the
 reference, their ratio, and trawl's reasons. Then the median ratio over the files the
 reference reads (with at least 20 characters) and the worst five.
 
@@ -15,10 +15,13 @@ import os
 import statistics
 import subprocess
 import sys
+import unicodedata
 
 
 def nonspace(text):
-    return sum(1 for c in text if not c.isspace())
+    """Characters that are neither space nor control (pdfium passes unmapped codes through
+    as control characters, which are not text)."""
+    return sum(1 for c in text if not c.isspace() and unicodedata.category(c) != "Cc")
 
 
 def reference(path):
@@ -82,7 +85,12 @@ def main():
     scored = [r for r in rows if r[2] is not None and r[2] >= 20]
     if scored:
         med = statistics.median(r[4] for r in scored)
+        ours_total = sum(r[1] for r in scored)
+        ref_total = sum(r[2] for r in scored)
         print(f"\nfiles compared (reference >= 20 characters): {len(scored)}; median ratio {med:.3f}")
+        print(f"characters over those files: {ours_total} of {ref_total} ({ours_total / ref_total:.3f})")
+        below = [r for r in scored if r[4] < 0.9]
+        print(f"files under 0.9: {len(below)}, of them COMPLETE: {sum(r[5] == 'COMPLETE' for r in below)}")
         print("worst five:")
         for f, ours, ref, reader, ratio, status in sorted(scored, key=lambda r: r[4])[:5]:
             print(f"  {f}: {ours}/{ref} = {ratio:.3f} ({status})")

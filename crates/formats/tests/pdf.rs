@@ -207,6 +207,7 @@ fn pdf_type1_differences_with_unknown_glyph_names_are_decoded() {
     let o = run(&save(&mut b.finish()), "SSN: 123-45-6789");
     assert!(o.reasons.is_empty(), "{:?}", o.reasons);
     assert_eq!(o.finder.found.len(), 1, "{}", o.finder.text);
+    // The ff ligature as two letters (for keywords), the unknown glyph dropped.
     assert!(o.finder.text.contains("6789fffi"), "{}", o.finder.text);
 }
 
@@ -263,13 +264,14 @@ fn pdf_glyphs_without_a_unicode_map_are_reported() {
         o.reasons
     );
     assert!(
-        o.reasons[0].1.contains("240 of 240 glyphs"),
+        o.reasons[0].1.contains("120 of 120 glyphs"),
         "{:?}",
         o.reasons
     );
 }
 
-/// Text inside a Form XObject is read; a form that draws itself is drawn once.
+/// Text inside a Form XObject is read; a form that draws itself is drawn once (nothing is
+/// lost, so nothing is reported).
 #[test]
 fn pdf_form_xobjects_are_read_and_bounded() {
     let mut b = Builder::new();
@@ -292,7 +294,7 @@ fn pdf_form_xobjects_are_read_and_bounded() {
     let o = run(&save(&mut b.finish()), "NEEDLE");
     assert_eq!(o.finder.found.len(), 1, "{}", o.finder.text);
     assert_eq!(o.finder.found[0].0.page, Some(1));
-    assert_eq!(o.codes(), ["MALFORMED_FILE"], "{:?}", o.reasons);
+    assert!(o.reasons.is_empty(), "{:?}", o.reasons);
 }
 
 // ---------------------------------------------------------------- form fields
@@ -387,6 +389,9 @@ fn encrypted(user: &str, keep_id: bool) -> Vec<u8> {
 #[test]
 fn pdf_empty_password_without_id_is_decrypted() {
     let data = encrypted("", false);
+    if let Some(path) = std::env::var_os("TRAWL_PDF_DUMP") {
+        std::fs::write(path, &data).unwrap();
+    }
     assert!(!String::from_utf8_lossy(&data).contains("NEEDLE"));
     let o = run(&data, "NEEDLE");
     assert!(o.reasons.is_empty(), "{:?}", o.reasons);

@@ -91,6 +91,8 @@ fn push_counted(text: &str, out: &mut String) -> Counts {
         c.glyphs += 1;
         if ch == '\u{FFFD}' {
             c.unmapped += 1;
+        } else if ('\u{FB00}'..='\u{FB06}').contains(&ch) {
+            out.push_str(&unligature(ch.encode_utf8(&mut [0; 4])));
         } else if ch != '\0' {
             out.push(ch);
         }
@@ -131,7 +133,7 @@ impl Fonts {
                 if let Some(units) = cmap.get(code as u32, 1) {
                     let text = String::from_utf16_lossy(&units);
                     if !text.is_empty() && text != "\u{FFFD}" {
-                        *slot = Some(text.into_boxed_str());
+                        *slot = Some(unligature(&text).into_boxed_str());
                     }
                 }
             }
@@ -190,12 +192,30 @@ impl Fonts {
                 }
             }
         }
-        let found = (!text.is_empty()).then(|| text.into_boxed_str());
+        let found = (!text.is_empty()).then(|| unligature(&text).into_boxed_str());
         if self.glyphs.len() < MAX_GLYPH_NAMES {
             self.glyphs.insert(name.to_vec(), found.clone());
         }
         found
     }
+}
+
+/// Latin ligatures (U+FB00..U+FB06, the Adobe Glyph List's `ff`, `fi`, ...) as their letters,
+/// so that keywords and values written with them are found.
+fn unligature(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{FB00}' => out.push_str("ff"),
+            '\u{FB01}' => out.push_str("fi"),
+            '\u{FB02}' => out.push_str("fl"),
+            '\u{FB03}' => out.push_str("ffi"),
+            '\u{FB04}' => out.push_str("ffl"),
+            '\u{FB05}' | '\u{FB06}' => out.push_str("st"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// One component of a glyph name.

@@ -78,9 +78,10 @@ pub(super) fn load(ctx: &mut Ctx<'_>, data: &[u8]) -> Option<Loaded> {
     Some(Loaded { doc, damage })
 }
 
-/// What loading repaired that cost content: objects cut short (no `endobj`) in a file whose
-/// cross-reference data had to be rebuilt. A rebuilt table alone loses nothing (every object
-/// is found by scanning), and other readers read such files too.
+/// What loading repaired that cost content, in a file whose cross-reference data had to be
+/// rebuilt: objects cut short (no `endobj`), streams whose data does not decode. A rebuilt
+/// table alone loses nothing (every object is found by scanning), and other readers read
+/// such files too.
 fn damage(doc: &Document, data: &[u8]) -> Option<String> {
     let recovered = matches!(
         doc.xref_recovery,
@@ -91,12 +92,43 @@ fn damage(doc: &Document, data: &[u8]) -> Option<String> {
     }
     let headers = object_headers(data);
     let ends = memchr::memmem::find_iter(data, b"endobj").count();
-    (headers > ends).then(|| {
-        format!(
-            "PDF cross-reference data rebuilt and {} of {headers} objects not closed (endobj missing); objects may be cut short",
+    let broken = broken_streams(doc);
+    let mut found = Vec::new();
+    if headers > ends {
+        found.push(format!(
+            "{} of {headers} objects not closed (endobj missing)",
             headers - ends
+        ));
+    }
+    if broken > 0 {
+        found.push(format!("{broken} stream(s) whose data does not decode"));
+    }
+    (!found.is_empty()).then(|| {
+        format!(
+            "PDF cross-reference data rebuilt; {}: content may be cut short",
+            found.join(", ")
         )
     })
+}
+
+/// Streams whose data fails its filters (not a filter lopdf lacks, not the size bound).
+fn broken_streams(doc: &Document) -> usize {
+    doc.objects
+        .values()
+        .filter_map(|o| o.as_stream().ok())
+        .take(100_000)
+        .filter(|s| {
+            matches!(
+                s.decompressed_content_with_limit(MAX_STREAM),
+                Err(lopdf::Error::InvalidStream(_)
+                    | lopdf::Error::Decompress(
+                        lopdf::DecompressError::Ascii85(_)
+                            | lopdf::DecompressError::AsciiHex(_)
+                            | lopdf::DecompressError::Predictor(_)
+                    ))
+            )
+        })
+        .count()
 }
 
 /// Occurrences of `N G obj` (an indirect object's header).
@@ -127,21 +159,30 @@ fn object_headers(data: &[u8]) -> usize {
         .count()
 }
 
-/// `data` with an empty `/ID` pair added to its last trailer, when no `/ID` is there.
-/// The standard security handler derives the file key from the first `/ID` string; a file
-/// written without one is read (by pdf.js, pypdf, qpdf) as if that string were empty, while
-/// lopdf refuses to derive a key. Adding `/ID [<> <>]` right after the trailer's `<<` moves no
-/// object (the trailer follows the table), so offsets stay right.
+/// `data` with an empty `/ID` pair added to its last trailer (a `trailer` dictionary or a
+/// cross-reference stream's), when no `/ID` is there. The standard security handler derives
+/// the file key from the first `/ID` string; a file written without one is read (by pdf.js,
+/// pypdf, qpdf) as if that string were empty, while lopdf refuses to derive a key. Adding
+/// `/ID [() ()]` right after the dictionary's `<<` moves no object (a trailer follows the
+/// table, a cross-reference stream is the last object and keeps its start), so offsets stay
+/// right.
 fn with_empty_id(data: &[u8]) -> Option<Vec<u8>> {
-    let at = memchr::memmem::rfind(data, b"trailer")?;
-    let open = at + memchr::memmem::find(&data[at..], b"<<")? + 2;
+    let trailer = memchr::memmem::rfind(data, b"trailer");
+    let xref = memchr::memmem::rfind(data, b"/XRef");
+    let start = match (trailer, xref) {
+        (Some(t), Some(x)) if x > t => memchr::memmem::rfind(&data[..x], b"obj")?,
+        (None, Some(x)) => memchr::memmem::rfind(&data[..x], b"obj")?,
+        (Some(t), _) => t,
+        (None, None) => return None,
+    };
+    let open = start + memchr::memmem::find(&data[start..], b"<<")? + 2;
     let end = open + memchr::memmem::find(&data[open..], b">>").unwrap_or(data.len() - open);
     if memchr::memmem::find(&data[open..end], b"/ID").is_some() {
         return None;
     }
     let mut out = Vec::with_capacity(data.len() + 12);
     out.extend_from_slice(&data[..open]);
-    out.extend_from_slice(b"/ID[<><>]");
+    out.extend_from_slice(b"/ID[()()]");
     out.extend_from_slice(&data[open..]);
     Some(out)
 }

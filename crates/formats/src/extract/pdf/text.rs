@@ -129,7 +129,9 @@ impl Walk<'_, '_> {
                 self.note(|| "page content over the operator or text limit".to_string());
                 return;
             }
-            if self.operations % 4096 == 0 && self.reader.budget.out_of_time() {
+            if self.page.out_of_time
+                || (self.operations % 4096 == 0 && self.reader.budget.out_of_time())
+            {
                 self.page.out_of_time = true;
                 return;
             }
@@ -253,8 +255,13 @@ impl Walk<'_, '_> {
         if stream.dict.get(b"Subtype").and_then(Object::as_name).ok() != Some(b"Form".as_slice()) {
             return;
         }
-        if self.stack.contains(&id) || self.stack.len() >= MAX_FORM_DEPTH {
-            self.note(|| "Form XObjects nested too deep or drawing themselves".to_string());
+        // A form that draws itself (through others or directly) shows nothing new: its text
+        // was read on the way in.
+        if self.stack.contains(&id) {
+            return;
+        }
+        if self.stack.len() >= MAX_FORM_DEPTH {
+            self.note(|| format!("Form XObjects nested more than {MAX_FORM_DEPTH} deep"));
             return;
         }
         self.forms += 1;
