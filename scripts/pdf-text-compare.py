@@ -60,6 +60,31 @@ def trawl(binary, path):
     return nonspace(text), ",".join(reasons) or "COMPLETE"
 
 
+def expectations(corpus):
+    """The manifest's `expect` label per file (`pdf/NAME`)."""
+    out = {}
+    path = os.path.join(corpus, "MANIFEST.tsv")
+    if os.path.isfile(path):
+        for line in open(path, encoding="utf-8").read().splitlines()[1:]:
+            cols = line.split("\t")
+            if len(cols) > 9:
+                out[cols[0]] = cols[9]
+    return out
+
+
+def meets(expect, status):
+    """Whether trawl's reasons meet the manifest's label (as /work/notes/check_corpus.py
+    judges a scan's records; limits aside, which PDFs do not hit)."""
+    codes = [] if status == "COMPLETE" else status.split(",")
+    if expect == "extract":
+        return all(c == "ARCHIVE_CONTAINS_UNPROCESSED_FILES" for c in codes)
+    if expect == "corrupt":
+        return any(c in ("MALFORMED_FILE", "READ_ERROR") for c in codes)
+    if expect == "metadata-only-encrypted":
+        return "ENCRYPTED_CONTENT" in codes
+    return None
+
+
 def main():
     target = os.environ.get("CARGO_TARGET_DIR", "target")
     binary = sys.argv[1] if len(sys.argv) > 1 else f"{target}/release/examples/extract_text"
@@ -70,6 +95,7 @@ def main():
         if not os.path.isdir(folder):
             print(f"# {corpus}: no pdf/ folder")
             continue
+        expect = expectations(corpus)
         for name in sorted(os.listdir(folder)):
             if not name.lower().endswith(".pdf"):
                 continue
@@ -77,7 +103,9 @@ def main():
             ours, status = trawl(binary, path)
             ref, reader = reference(path)
             ratio = ours / ref if ref else None
-            rows.append((f"{os.path.basename(corpus)}/pdf/{name}", ours, ref, reader, ratio, status))
+            ok = meets(expect.get(f"pdf/{name}"), status)
+            label = "" if ok is None else ("" if ok else f"  MANIFEST-FAIL ({expect.get(f'pdf/{name}')})")
+            rows.append((f"{os.path.basename(corpus)}/pdf/{name}", ours, ref, reader, ratio, status + label))
     print(f"{'file':60} {'trawl':>7} {'ref':>7} {'reader':8} {'ratio':>6}  reasons")
     for f, ours, ref, reader, ratio, status in rows:
         r = f"{ratio:6.2f}" if ratio is not None else "     -"
@@ -94,7 +122,10 @@ def main():
         print("worst five:")
         for f, ours, ref, reader, ratio, status in sorted(scored, key=lambda r: r[4])[:5]:
             print(f"  {f}: {ours}/{ref} = {ratio:.3f} ({status})")
-
+    fails = [r[0] for r in rows if "MANIFEST-FAIL" in r[5]]
+    print(f"manifest expectations not met: {len(fails)}")
+    for f in fails:
+        print(f"  {f}")
 
 if __name__ == "__main__":
     main()

@@ -55,6 +55,8 @@ struct Walk<'r, 'd> {
     font: Option<FontKey>,
     forms: usize,
     operations: usize,
+    /// Decompressed content bytes walked on this page, forms included.
+    bytes: usize,
     /// Form XObjects being drawn (to refuse one that draws itself).
     stack: Vec<ObjectId>,
     last_y: Option<f32>,
@@ -92,6 +94,7 @@ impl<'d> Reader<'d> {
             font: None,
             forms: 0,
             operations: 0,
+            bytes: content.len(),
             stack: Vec::new(),
             last_y: None,
         };
@@ -269,13 +272,17 @@ impl Walk<'_, '_> {
             self.note(|| format!("more than {MAX_FORMS} Form XObjects drawn on one page"));
             return;
         }
-        let data = match stream.get_plain_content_with_limit(self.reader.limit) {
+        // One budget for the page and every form it draws, so that nested forms cannot hold
+        // more than one page's worth of content at once.
+        let remaining = self.reader.limit.saturating_sub(self.bytes);
+        let data = match stream.get_plain_content_with_limit(remaining) {
             Ok(d) => d,
             Err(e) => {
                 self.note(|| format!("Form XObject could not be read: {e}"));
                 return;
             }
         };
+        self.bytes += data.len();
         let own = stream
             .dict
             .get_deref(b"Resources", doc)
