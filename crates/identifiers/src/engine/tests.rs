@@ -369,6 +369,25 @@ fn keyword_variants_and_case() {
     assert!(ids(&engine, "classn 536-22-8921").is_empty());
 }
 
+/// The search folds ASCII case only: a keyword with other letters also matches in capitals and
+/// capitalised.
+#[test]
+fn non_ascii_keywords_match_in_capitals() {
+    let engine = engine_all();
+    for kw in ["αμκα", "ΑΜΚΑ", "Αμκα", "α.μ.κ.α."] {
+        let found = ids(&engine, &format!("{kw}: 14018295080"));
+        assert!(found.contains(&"GREECE_SOCIAL_SECURITY_NUMBER".to_string()), "{kw}");
+    }
+    for kw in ["егн", "ЕГН", "Егн"] {
+        let found = ids(&engine, &format!("{kw} 7212213131"));
+        assert!(found.contains(&"BULGARIA_UNIFORM_CIVIL_NUMBER".to_string()), "{kw}");
+    }
+    for kw in ["Fødselsnummer", "FØDSELSNUMMER", "EMŠO"] {
+        let found = ids(&engine, &format!("{kw}: 19106279090 2304943501447"));
+        assert!(!found.is_empty(), "{kw}");
+    }
+}
+
 #[test]
 fn structural_context_counts_as_keyword() {
     let engine = engine_all();
