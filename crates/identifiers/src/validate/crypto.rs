@@ -54,7 +54,13 @@ const BECH32M_CONST: u32 = 0x2bc8_30a3;
 
 /// The BIP-173 checksum polynomial over 5-bit values.
 fn polymod(values: impl Iterator<Item = u8>) -> u32 {
-    const GEN: [u32; 5] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3];
+    const GEN: [u32; 5] = [
+        0x3b6a_57b2,
+        0x2650_8e6d,
+        0x1ea1_19fa,
+        0x3d42_33dd,
+        0x2a14_62b3,
+    ];
     let mut chk = 1u32;
     for v in values {
         let top = chk >> 25;
@@ -92,7 +98,11 @@ pub(crate) fn bitcoin_bech32(value: &[u8]) -> bool {
     let hrp = [3u8, 3, 0, 2, 3]; // "bc" expanded: high bits, 0, low bits.
     let constant = polymod(hrp.iter().chain(&values).copied());
     let version = values[0];
-    let expected = if version == 0 { BECH32_CONST } else { BECH32M_CONST };
+    let expected = if version == 0 {
+        BECH32_CONST
+    } else {
+        BECH32M_CONST
+    };
     let Some(program) = regroup(&values[1..values.len() - 6]) else {
         return false;
     };
@@ -159,21 +169,31 @@ mod tests {
     #[test]
     fn bitcoin_segwit() {
         // BIP-173 and BIP-350 test vectors.
-        assert!(bitcoin_bech32(b"BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4"));
-        assert!(bitcoin_bech32(b"bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"));
+        assert!(bitcoin_bech32(
+            b"BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4"
+        ));
+        assert!(bitcoin_bech32(
+            b"bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+        ));
         assert!(bitcoin_bech32(
             b"bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3"
         ));
         assert!(bitcoin_bech32(
             b"bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0"
         ));
-        assert!(!bitcoin_bech32(b"bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5"));
-        assert!(!bitcoin_bech32(b"bc1Qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"));
+        assert!(!bitcoin_bech32(
+            b"bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5"
+        ));
+        assert!(!bitcoin_bech32(
+            b"bc1Qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+        ));
         // Version 1 with a bech32 (not bech32m) checksum.
         assert!(!bitcoin_bech32(
             b"bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqh2y7hd"
         ));
-        assert!(!bitcoin_bech32(b"tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"));
+        assert!(!bitcoin_bech32(
+            b"tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"
+        ));
     }
 
     #[test]
@@ -188,10 +208,18 @@ mod tests {
         ] {
             assert!(ethereum_address(a.as_bytes()), "{a}");
         }
-        assert!(!ethereum_address(b"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"));
-        assert!(!ethereum_address(b"0x5AAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"));
-        assert!(!ethereum_address(b"0x0000000000000000000000000000000000000000"));
-        assert!(!ethereum_address(b"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA"));
+        assert!(!ethereum_address(
+            b"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"
+        ));
+        assert!(!ethereum_address(
+            b"0x5AAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+        ));
+        assert!(!ethereum_address(
+            b"0x0000000000000000000000000000000000000000"
+        ));
+        assert!(!ethereum_address(
+            b"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA"
+        ));
     }
 
     #[test]

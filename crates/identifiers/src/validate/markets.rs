@@ -117,7 +117,8 @@ pub(crate) fn cusip(value: &[u8]) -> bool {
 
 /// The value of digit values `d` mod 97.
 fn mod97(d: &[u8]) -> u32 {
-    d.iter().fold(0u32, |acc, &x| (acc * 10 + u32::from(x)) % 97)
+    d.iter()
+        .fold(0u32, |acc, &x| (acc * 10 + u32::from(x)) % 97)
 }
 
 /// LEI (ISO 17442): 18 letters or digits and two check digits, the whole read with letters as
@@ -132,7 +133,9 @@ pub(crate) fn lei(value: &[u8]) -> bool {
 /// IMEI: 15 digits (plain or AA-BBBBBB-CCCCCC-D), a Luhn check digit; not all one digit.
 pub(crate) fn imei(value: &[u8]) -> bool {
     let d = digits(value);
-    let shape = value.iter().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b' '));
+    let shape = value
+        .iter()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b' '));
     shape && d.len() == 15 && d.windows(2).any(|w| w[0] != w[1]) && luhn(&d)
 }
 
@@ -150,7 +153,10 @@ pub(crate) fn mac_address(value: &[u8]) -> bool {
         .filter(|b| !b.is_ascii_hexdigit())
         .collect();
     let sep_ok = seps.windows(2).all(|w| w[0] == w[1])
-        && matches!((seps.len(), seps.first()), (5, Some(b':' | b'-')) | (2, Some(b'.')));
+        && matches!(
+            (seps.len(), seps.first()),
+            (5, Some(b':' | b'-')) | (2, Some(b'.'))
+        );
     let first_octet = hex.first().copied().unwrap_or(0) * 16 + hex.get(1).copied().unwrap_or(0);
     hex.len() == 12
         && sep_ok

@@ -4,7 +4,6 @@
 use super::common::{all_same, compact, groups, number, only_digits_and, weighted};
 use crate::validate::core::{digits, luhn};
 
-
 /// Whether day `dd` exists in month `mm` (February 29 allowed: the century is often unknown).
 pub(super) fn plausible_date(mm: u8, dd: u8) -> bool {
     let days = match mm {
@@ -269,7 +268,11 @@ pub(crate) fn germany_rvnr(value: &[u8]) -> bool {
     let mut d = head.clone();
     d.extend([letter / 10, letter % 10, tail[0], tail[1]]);
     let w = [2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1];
-    let sum: u32 = d.iter().zip(w).map(|(&x, w)| digit_sum(u32::from(x) * w)).sum();
+    let sum: u32 = d
+        .iter()
+        .zip(w)
+        .map(|(&x, w)| digit_sum(u32::from(x) * w))
+        .sum();
     plausible_date(two(&head, 4), two(&head, 2)) && u32::from(tail[2]) == sum % 10
 }
 

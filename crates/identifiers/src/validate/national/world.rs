@@ -44,7 +44,11 @@ pub(crate) fn china_resident_id(value: &[u8]) -> bool {
         sum = (sum + u32::from(x)) * 2 % 11;
     }
     let check = (12 - sum % 11) % 11;
-    let expected = if check == 10 { b'X' } else { b'0' + check as u8 };
+    let expected = if check == 10 {
+        b'X'
+    } else {
+        b'0' + check as u8
+    };
     let year = u32::from(two(&d, 6)) * 100 + u32::from(two(&d, 8));
     d[0] != 0
         && (1900..=2099).contains(&year)
@@ -110,14 +114,16 @@ pub(crate) fn pakistan_cnic(value: &[u8]) -> bool {
 }
 
 /// Indonesia NIK: province, regency and district codes (6), DDMMYY (women + 40 to the day)
-/// and a serial (4); no check digit.
+/// and a serial (4); no check digit: the province code and the date are checked.
 pub(crate) fn indonesia_nik(value: &[u8]) -> bool {
     let Some(d) = digits_of(value, 16, b"") else {
         return false;
     };
+    // Province codes: Sumatra 11-19 and 21, Java 31-36, Bali and Nusa Tenggara 51-53,
+    // Kalimantan 61-65, Sulawesi 71-76, Maluku 81-82, Papua 91-97.
     let province = two(&d, 0);
     let day = two(&d, 6) % 40;
-    (11..=94).contains(&province)
+    matches!(province, 11..=19 | 21 | 31..=36 | 51..=53 | 61..=65 | 71..=76 | 81 | 82 | 91..=97)
         && plausible_date(two(&d, 8), day)
         && d[12..] != [0, 0, 0, 0]
 }
