@@ -55,6 +55,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("health", include_str!("builtin/health.toml")),
     ("personal", include_str!("builtin/personal.toml")),
     ("personal_ids", include_str!("builtin/personal_ids.toml")),
+    ("national_ids", include_str!("builtin/national_ids.toml")),
     ("personal_docs", include_str!("builtin/personal_docs.toml")),
     (
         "personal_contact",

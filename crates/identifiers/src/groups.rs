@@ -298,8 +298,31 @@ mod tests {
     fn every_national_id_of_the_catalogue_has_its_country() {
         let catalog = Catalog::builtin();
         let generic = [
-            "AWS", "GCP", "HTTP", "JSON", "EMAIL", "IP", "CREDIT", "BANK", "DRIVERS", "DATE",
-            "PHONE", "NAME", "ADDRESS", "EUROPEAN", "MEDICAL", "VEHICLE", "LATITUDE",
+            "AWS",
+            "GCP",
+            "HTTP",
+            "JSON",
+            "EMAIL",
+            "IP",
+            "CREDIT",
+            "BANK",
+            "DRIVERS",
+            "DATE",
+            "PHONE",
+            "NAME",
+            "ADDRESS",
+            "EUROPEAN",
+            "MEDICAL",
+            "VEHICLE",
+            "LATITUDE",
+            "SWIFT",
+            "INTERNATIONAL",
+            "CUSIP",
+            "LEGAL",
+            "IMEI",
+            "MAC",
+            "BITCOIN",
+            "ETHEREUM",
         ];
         let mut without = Vec::new();
         for i in catalog.listed() {

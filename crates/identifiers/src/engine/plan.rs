@@ -12,16 +12,32 @@ use super::{Detector, IdentifierIndex, Reach, Role, KEYWORDS_IN_PREFILTER, MAX_M
 use crate::error::{Error, ErrorKind};
 use crate::identifier::{Identifier, KeywordRule, TokenClass};
 
-/// Keyword variants: lowercase; a keyword with spaces also matches with none, `_` or `-`.
+/// Keyword variants: lowercase; a keyword with spaces also matches with none, `_` or `-`. The
+/// search folds ASCII case only, so a keyword with other letters also gets its capitals and,
+/// when it starts with such a letter, its capitalised form (`ΑΜΚΑ`, `Αμκα`; `ЕГН`;
+/// `FØDSELSNUMMER`), ASCII letters kept lowercase.
 pub fn keyword_variants(keyword: &str) -> Vec<String> {
     let k = keyword.to_lowercase();
-    let mut v = vec![k.clone()];
-    if k.contains(' ') {
-        for sep in ["", "_", "-"] {
-            v.push(k.replace(' ', sep));
+    let mut cased = vec![k.clone()];
+    if !k.is_ascii() {
+        cased.push(k.to_uppercase().to_ascii_lowercase());
+        let mut chars = k.chars();
+        if let Some(first) = chars.next().filter(|c| !c.is_ascii()) {
+            cased.push(first.to_uppercase().chain(chars).collect());
         }
     }
-    v.dedup();
+    let mut v = Vec::new();
+    for k in cased {
+        if k.contains(' ') {
+            for sep in [" ", "", "_", "-"] {
+                v.push(k.replace(' ', sep));
+            }
+        } else {
+            v.push(k);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|w| seen.insert(w.clone()));
     v
 }
 

@@ -6,9 +6,11 @@
 
 mod contact;
 mod core;
+mod crypto;
 mod documents;
 mod financial;
 mod health;
+mod markets;
 mod national;
 mod secrets;
 
@@ -49,6 +51,8 @@ const TABLES: &[&[(&str, Check)]] = &[
     financial::VALIDATORS,
     health::VALIDATORS,
     national::VALIDATORS,
+    markets::VALIDATORS,
+    crypto::VALIDATORS,
     documents::VALIDATORS,
     contact::VALIDATORS,
     secrets::VALIDATORS,

@@ -4,14 +4,20 @@
 //! included) and never panics: lengths are checked before indexing.
 
 mod common;
+mod europe;
 mod ids;
 mod tax;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_more;
+mod world;
 
 use super::Check;
+use europe::*;
 use ids::*;
 use tax::*;
+use world::*;
 
 /// The validators this module provides, by catalogue name.
 pub(crate) const VALIDATORS: &[(&str, Check)] = &[
@@ -46,4 +52,31 @@ pub(crate) const VALIDATORS: &[(&str, Check)] = &[
     ("mexico_rfc_org", mexico_rfc_org),
     ("uk_utr", uk_utr),
     ("usa_itin", usa_itin),
+    ("turkiye_tckn", turkiye_tckn),
+    ("norway_fodselsnummer", norway_fodselsnummer),
+    ("denmark_cpr", denmark_cpr),
+    ("poland_pesel", poland_pesel),
+    ("poland_nip", poland_nip),
+    ("netherlands_bsn", netherlands_bsn),
+    ("belgium_nrn", belgium_nrn),
+    ("romania_cnp", romania_cnp),
+    ("bulgaria_egn", bulgaria_egn),
+    ("czech_birth_number", czech_birth_number),
+    ("baltic_personal_code", baltic_personal_code),
+    ("slovenia_emso", slovenia_emso),
+    ("ireland_pps", ireland_pps),
+    ("switzerland_ahv", switzerland_ahv),
+    ("austria_svnr", austria_svnr),
+    ("iceland_kennitala", iceland_kennitala),
+    ("greece_amka", greece_amka),
+    ("germany_rvnr", germany_rvnr),
+    ("germany_kvnr", germany_kvnr),
+    ("south_africa_id", south_africa_id),
+    ("korea_rrn", korea_rrn),
+    ("china_resident_id", china_resident_id),
+    ("thailand_id", thailand_id),
+    ("malaysia_mykad", malaysia_mykad),
+    ("singapore_nric", singapore_nric),
+    ("pakistan_cnic", pakistan_cnic),
+    ("indonesia_nik", indonesia_nik),
 ];
