@@ -133,7 +133,7 @@ impl Walk<'_, '_> {
                 return;
             }
             if self.page.out_of_time
-                || (self.operations % 4096 == 0 && self.reader.budget.out_of_time())
+                || (self.operations.is_multiple_of(4096) && self.reader.budget.out_of_time())
             {
                 self.page.out_of_time = true;
                 return;
