@@ -8,7 +8,7 @@
 //! quoted-printable or base64 parts. Every attachment and non-text part is read as a member
 //! (its file name, else `part_N`) with its own extractor.
 
-use std::io::{self, Read};
+use std::io;
 
 use mailparse::{DispositionType, ParsedMail};
 
@@ -345,24 +345,10 @@ impl Walk<'_> {
 
 /// Extracts a message: headers, decoded text parts, attachments as members.
 pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()> {
-    let reader = content.input.stream();
-    let cap = ctx.limits.spool_in_memory.max(1 << 20);
-    let mut buf = Vec::new();
-    reader.take(cap + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > cap {
-        ctx.reason(
-            ReasonCode::FileExceedsSizeLimit,
-            format!("e-mail over {cap} bytes: MIME parts not decoded; scanned as plain text"),
-        );
-        let mut rest = io::Cursor::new(buf).chain(reader);
-        return super::text::stream(
-            &mut rest,
-            StreamPos::start(),
-            ctx.limits,
-            &ctx.member,
-            ctx.sink,
-        );
-    }
+    let Some(buf) = super::text::spool_or_stream(ctx, content, "e-mail", "MIME parts not decoded")?
+    else {
+        return Ok(());
+    };
     let parsed = match mailparse::parse_mail(&buf) {
         Ok(p) => p,
         Err(e) => {

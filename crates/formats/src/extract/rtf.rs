@@ -13,7 +13,7 @@
 //! numbers have bounded lengths.
 
 use std::collections::HashMap;
-use std::io::{self, Read};
+use std::io;
 
 use encoding_rs::Encoding;
 
@@ -479,24 +479,10 @@ fn charset(cs: i64) -> Option<&'static Encoding> {
 
 /// Extracts an RTF document: its decoded text, located by line.
 pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()> {
-    let reader = content.input.stream();
-    let cap = ctx.limits.spool_in_memory.max(1 << 20);
-    let mut buf = Vec::new();
-    reader.take(cap + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > cap {
-        ctx.reason(
-            ReasonCode::FileExceedsSizeLimit,
-            format!("RTF document over {cap} bytes: not decoded; scanned as plain text"),
-        );
-        let mut rest = io::Cursor::new(buf).chain(reader);
-        return super::text::stream(
-            &mut rest,
-            StreamPos::start(),
-            ctx.limits,
-            &ctx.member,
-            ctx.sink,
-        );
-    }
+    let Some(buf) = super::text::spool_or_stream(ctx, content, "RTF document", "not decoded")?
+    else {
+        return Ok(());
+    };
     emit_decoded(ctx, &buf);
     Ok(())
 }

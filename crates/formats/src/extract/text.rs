@@ -89,3 +89,35 @@ fn emit(
         member,
     });
 }
+
+/// Reads a document that its extractor parses whole (RTF, e-mail) into memory, up to the
+/// in-memory spool limit (at least 1 MiB). Over it, the document is scanned as plain text
+/// with a FILE_EXCEEDS_SIZE_LIMIT reason saying what (`what`) was not done (`lost`), and
+/// `None` is returned.
+pub(crate) fn spool_or_stream(
+    ctx: &mut Ctx<'_>,
+    content: Content<'_>,
+    what: &str,
+    lost: &str,
+) -> io::Result<Option<Vec<u8>>> {
+    let reader = content.input.stream();
+    let cap = ctx.limits.spool_in_memory.max(1 << 20);
+    let mut buf = Vec::new();
+    reader.take(cap + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 <= cap {
+        return Ok(Some(buf));
+    }
+    ctx.reason(
+        crate::reason::ReasonCode::FileExceedsSizeLimit,
+        format!("{what} over {cap} bytes: {lost}; scanned as plain text"),
+    );
+    let mut rest = io::Cursor::new(buf).chain(reader);
+    stream(
+        &mut rest,
+        StreamPos::start(),
+        ctx.limits,
+        &ctx.member,
+        ctx.sink,
+    )?;
+    Ok(None)
+}
