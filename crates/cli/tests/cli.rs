@@ -302,6 +302,27 @@ fn json_and_jsonl_records_and_paths() {
     );
 }
 
+/// A sensitive map key is found, and the JSON path that locates it shows it masked, as the
+/// sample does: a record holds raw values only behind `--reveal`.
+#[test]
+fn a_sensitive_json_key_is_masked_in_its_own_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let email = "jane.roe@acme-mail.io";
+    write(
+        dir.path(),
+        "contacts.json",
+        format!("{{\"contacts\": {{\"{email}\": {{\"since\": 2019}}}}}}\n"),
+    );
+    let run = scan_dir(dir.path(), &["--identifiers", "ALL"]);
+    let doc = run.record("contacts.json");
+    let found = &detection(doc, "EMAIL_ADDRESS").occurrences[0];
+    let path = found.json_path.as_deref().unwrap();
+    assert!(path.starts_with("$.contacts['"), "{path}");
+    assert!(path.contains(&found.masked), "{path} {}", found.masked);
+    assert!(!run.stdout().contains(email), "{}", run.stdout());
+    assert!(!run.stderr().contains(email), "{}", run.stderr());
+}
+
 #[test]
 fn malformed_and_deep_json() {
     let dir = tempfile::tempdir().unwrap();

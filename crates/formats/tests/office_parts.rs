@@ -486,3 +486,39 @@ fn ole_summary_information_is_scanned() {
     assert!(text.contains("author: NEEDLE Author\n"), "{text}");
     assert!(text.contains("company: Acme NEEDLE\n"), "{text}");
 }
+
+/// A workbook's sheet over the ratio is skipped and named; the other sheets are read (it
+/// used to stop the whole workbook).
+#[test]
+fn workbook_sheet_over_the_ratio_costs_that_sheet_only() {
+    let big = sheet_xml(&format!(
+        r#"<row r="1"><c r="A1" t="inlineStr"><is><t>{}</t></is></c></row>"#,
+        " ".repeat(11 << 20)
+    ));
+    let small = sheet_xml(r#"<row r="1"><c r="A1" t="inlineStr"><is><t>NEEDLE</t></is></c></row>"#);
+    let data = workbook(&[
+        (
+            "Big",
+            &format!("{REL}/worksheet"),
+            "xl/worksheets/sheet1.xml",
+            &big,
+        ),
+        (
+            "Small",
+            &format!("{REL}/worksheet"),
+            "xl/worksheets/sheet2.xml",
+            &small,
+        ),
+    ]);
+    let limits = Limits {
+        max_ratio: 200,
+        ..Limits::default()
+    };
+    let out = run_with(&data, "bomb_sheet.xlsx", &limits);
+    assert_eq!(out.reasons.len(), 1, "{:?}", out.reasons);
+    assert_eq!(out.reasons[0].0, "OOXML_UNCOMPRESSED_RATIO_EXCEEDS_LIMIT");
+    assert_eq!(out.reasons[0].1, "xl/worksheets/sheet1.xml");
+    assert_eq!(out.finder.found.len(), 1);
+    let cell = out.finder.found[0].cell.clone().unwrap();
+    assert_eq!(cell.sheet.as_deref(), Some("Small"));
+}

@@ -424,3 +424,41 @@ fn pdf_broken_xref_with_unclosed_objects_is_malformed() {
     assert_eq!(o.codes(), ["MALFORMED_FILE"], "{:?}", o.reasons);
     assert!(o.reasons[0].1.contains("rebuilt"), "{:?}", o.reasons);
 }
+
+/// A cross-reference stream whose data does not decode (a byte outside ASCII85, as a fuzzer
+/// leaves it) is damage, not a table merely shifted: the pages are read by scanning for their
+/// objects and the file is reported MALFORMED_FILE naming the stream, never COMPLETE.
+#[test]
+fn pdf_undecodable_cross_reference_stream_is_malformed() {
+    let mut doc = simple("fuzzed NEEDLE page");
+    let data = save(&mut doc);
+    // lopdf writes a cross-reference stream: it is replaced by one whose data is corrupt.
+    let xref = memchr::memmem::rfind(&data, b"/XRef").unwrap();
+    let header = memchr::memmem::rfind(&data[..xref], b" obj").unwrap();
+    let table = memchr::memmem::rfind(&data[..header], b"\n").unwrap() + 1;
+    let xref_stream = |body: &[u8]| {
+        let mut out = data[..table].to_vec();
+        out.extend_from_slice(
+            format!(
+                "7 0 obj\n<< /Type /XRef /Size 8 /W [1 3 0] /Root 6 0 R /Filter [/ASCII85Decode] /Length {} >>\nstream\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(body);
+        out.extend_from_slice(
+            format!("\r\nendstream\nendobj\nstartxref\n{table}\n%%EOF\n").as_bytes(),
+        );
+        out
+    };
+    let o = run(&xref_stream(b"z!<<*1!<\xb1/b!<<j<~>"), "NEEDLE");
+    assert_eq!(o.codes(), ["MALFORMED_FILE"], "{:?}", o.reasons);
+    assert!(
+        o.reasons[0]
+            .1
+            .contains("cross-reference stream (ASCII85Decode) decodes to"),
+        "{:?}",
+        o.reasons
+    );
+    assert_eq!(o.finder.found.len(), 1, "{}", o.finder.text);
+}

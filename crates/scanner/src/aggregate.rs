@@ -128,6 +128,8 @@ impl TextSink for ScanSink<'_, '_> {
             let loc = chunk.locator.locate(chunk.text, m.start, &mut cursor);
             let mut member = chunk.member.to_vec();
             member.extend(loc.member);
+            let masked = engine.mask(m, chunk.text);
+            let raw = String::from_utf8_lossy(&chunk.text[m.start..m.end]);
             acc.occurrences.push(Occurrence {
                 member,
                 line: loc.line,
@@ -137,14 +139,14 @@ impl TextSink for ScanSink<'_, '_> {
                 cell: loc.cell.map(|c| CellOut {
                     row: c.row,
                     column: c.column,
-                    column_name: c.column_name,
+                    column_name: masked_in(c.column_name, &raw, &masked),
                     sheet: c.sheet,
                     reference: c.reference,
                 }),
                 record: loc.record,
-                json_path: loc.json_path,
+                json_path: masked_in(loc.json_path, &raw, &masked),
                 page: loc.page,
-                masked: engine.mask(m, chunk.text),
+                masked,
                 value: self
                     .opts
                     .reveal
@@ -156,6 +158,16 @@ impl TextSink for ScanSink<'_, '_> {
                     .map(|k| k.hash(&chunk.text[m.start..m.end])),
             });
         }
+    }
+}
+
+/// `place` (a JSON path, a column name) with the raw value of the match it locates replaced by
+/// its masked sample: a sensitive map key or header name is itself the value found, and a
+/// record shows raw values only behind `--reveal` (in `value`).
+fn masked_in(place: Option<String>, raw: &str, masked: &str) -> Option<String> {
+    match place {
+        Some(p) if !raw.is_empty() && p.contains(raw) => Some(p.replace(raw, masked)),
+        other => other,
     }
 }
 

@@ -69,7 +69,7 @@ fn by_content(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io::Re
                     Ok(())
                 }
                 _ => {
-                    let tidied = tidy::tidied(ctx, format, &mut opened.archive)?;
+                    let tidied = tidy::tidied(ctx, format, &mut opened.archive, &opened.stopped)?;
                     properties::properties(ctx, &mut opened.archive);
                     drop(opened);
                     match tidied {

@@ -76,9 +76,9 @@ pub(super) fn part_reason(ctx: &mut Ctx<'_>, part: &str, code: ReasonCode, messa
 /// ordinary (a sheet of 57 MB of repeated strings compresses 120:1), spreadsheet readers open
 /// such files, and a reader that streams it keeps memory bounded while the absolute limits
 /// (bytes per member and per object, time) still stop a bomb. Such a part over its ratio is
-/// skipped in documents; a workbook's sheet over it stops the workbook (its name is not
-/// known before the reader opens it). `None` when the package is malformed or over a limit
-/// (the reason is recorded).
+/// skipped and named, the rest read: a document's part is passed over, a workbook's sheet is
+/// hidden from the sheet reader (see `tidy`). `None` when the package is malformed or over a
+/// limit (the reason is recorded).
 pub(super) fn open_package<'r>(
     ctx: &mut Ctx<'_>,
     format: Format,
@@ -117,8 +117,7 @@ pub(super) fn open_package<'r>(
             PartUse::Held | PartUse::Unread => MAX_PART_RATIO,
         };
         if size > RATIO_PART_FLOOR && size / compressed.max(1) > max {
-            let whole = used == PartUse::Held
-                || (used == PartUse::Streamed && matches!(format, Format::Xlsx | Format::Xlsb));
+            let whole = used == PartUse::Held;
             let what = if whole {
                 "the package was not expanded"
             } else {

@@ -6,9 +6,12 @@
 //!   dialog sheets and refuses a workbook holding any other sheet type. Their relationships
 //!   are relabelled as dialog sheets, which the sheet reader skips; each is reported as a part
 //!   not read.
+//! - Sheets the expansion guard stopped (a part over its ratio): relabelled the same way, so
+//!   that the other sheets are read; the guard has reported them.
 //! - ODS table rows holding whitespace text (or comments) between their cells, as some
 //!   writers indent them: calamine expects only cells there. Those nodes are dropped.
 
+use std::collections::BTreeSet;
 use std::io::{self, Cursor};
 
 use quick_xml::events::{BytesStart, Event};
@@ -31,6 +34,7 @@ pub(super) fn tidied(
     ctx: &mut Ctx<'_>,
     format: Format,
     archive: &mut Package<'_>,
+    stopped: &BTreeSet<String>,
 ) -> io::Result<Option<Spool>> {
     let mut replace = Vec::new();
     match format {
@@ -42,7 +46,7 @@ pub(super) fn tidied(
                 let Some(xml) = read_part(ctx, archive, rels, MAX_TIDY_LEN) else {
                     continue;
                 };
-                let (fixed, macros) = without_macro_sheets(&xml);
+                let (fixed, macros) = without_unread_sheets(&xml, stopped);
                 for target in macros {
                     let part = format!("xl/{}", target.trim_start_matches('/'));
                     part_reason(
@@ -86,13 +90,23 @@ fn is_macro_sheet(typ: &str, target: &str) -> bool {
     last.ends_with("macrosheet") || target.to_ascii_lowercase().contains("macrosheets/")
 }
 
-/// Relationships with macro sheets relabelled as dialog sheets (their targets moved to
-/// `dialogsheets/`, which is how the xlsb reader tells the type): the new XML, when anything
-/// changed, and the macro sheets' original targets.
-fn without_macro_sheets(xml: &[u8]) -> (Option<Vec<u8>>, Vec<String>) {
+/// The package part a workbook relationship's target names (targets are relative to `xl/`
+/// unless they start with `/`).
+fn target_part(target: &str) -> String {
+    match target.strip_prefix('/') {
+        Some(absolute) => absolute.to_string(),
+        None => format!("xl/{target}"),
+    }
+}
+
+/// Relationships with macro sheets and `stopped` sheets relabelled as dialog sheets (their
+/// targets moved to `dialogsheets/`, which is how the xlsb reader tells the type): the new
+/// XML, when anything changed, and the macro sheets' original targets.
+fn without_unread_sheets(xml: &[u8], stopped: &BTreeSet<String>) -> (Option<Vec<u8>>, Vec<String>) {
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut writer = quick_xml::Writer::new(Cursor::new(Vec::new()));
     let mut macros = Vec::new();
+    let mut changed = false;
     let mut buf = Vec::new();
     loop {
         buf.clear();
@@ -103,10 +117,10 @@ fn without_macro_sheets(xml: &[u8]) -> (Option<Vec<u8>>, Vec<String>) {
         };
         let ev = match ev {
             Event::Start(e) if e.local_name().as_ref() == "Relationship" => {
-                Event::Start(relabelled(e, &mut macros))
+                Event::Start(relabelled(e, &mut macros, &mut changed, stopped))
             }
             Event::Empty(e) if e.local_name().as_ref() == "Relationship" => {
-                Event::Empty(relabelled(e, &mut macros))
+                Event::Empty(relabelled(e, &mut macros, &mut changed, stopped))
             }
             ev => ev,
         };
@@ -114,13 +128,18 @@ fn without_macro_sheets(xml: &[u8]) -> (Option<Vec<u8>>, Vec<String>) {
             return (None, Vec::new());
         }
     }
-    if macros.is_empty() {
+    if !changed {
         return (None, macros);
     }
     (Some(writer.into_inner().into_inner()), macros)
 }
 
-fn relabelled<'a>(e: BytesStart<'a>, macros: &mut Vec<String>) -> BytesStart<'a> {
+fn relabelled<'a>(
+    e: BytesStart<'a>,
+    macros: &mut Vec<String>,
+    changed: &mut bool,
+    stopped: &BTreeSet<String>,
+) -> BytesStart<'a> {
     let attr = |key: &str| {
         e.attributes()
             .flatten()
@@ -129,7 +148,8 @@ fn relabelled<'a>(e: BytesStart<'a>, macros: &mut Vec<String>) -> BytesStart<'a>
             .unwrap_or_default()
     };
     let (typ, target) = (attr("Type"), attr("Target"));
-    if !is_macro_sheet(&typ, &target) {
+    let macro_sheet = is_macro_sheet(&typ, &target);
+    if !macro_sheet && !stopped.contains(&target_part(&target)) {
         return e;
     }
     let file = target.rsplit('/').next().unwrap_or(&target);
@@ -142,7 +162,10 @@ fn relabelled<'a>(e: BytesStart<'a>, macros: &mut Vec<String>) -> BytesStart<'a>
             _ => out.push_attribute(a),
         }
     }
-    macros.push(target);
+    if macro_sheet {
+        macros.push(target);
+    }
+    *changed = true;
     out
 }
 
@@ -188,7 +211,8 @@ mod tests {
     #[test]
     fn macro_sheet_relationships_are_relabelled() {
         let rels = br#"<?xml version="1.0"?><Relationships xmlns="r"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet" Target="macrosheets/sheet1.xml"/></Relationships>"#;
-        let (fixed, macros) = without_macro_sheets(rels);
+        let none = BTreeSet::new();
+        let (fixed, macros) = without_unread_sheets(rels, &none);
         assert_eq!(macros, ["macrosheets/sheet1.xml"]);
         let fixed = String::from_utf8(fixed.unwrap()).unwrap();
         assert!(
@@ -200,7 +224,14 @@ mod tests {
             fixed.contains(r#"Target="worksheets/sheet1.xml""#),
             "{fixed}"
         );
-        assert_eq!(without_macro_sheets(b"<Relationships/>").0, None);
+        assert_eq!(without_unread_sheets(b"<Relationships/>", &none).0, None);
+
+        // A sheet the expansion guard stopped is hidden the same way, not counted as a macro.
+        let stopped = BTreeSet::from(["xl/worksheets/sheet1.xml".to_string()]);
+        let (fixed, macros) = without_unread_sheets(rels, &stopped);
+        assert_eq!(macros, ["macrosheets/sheet1.xml"]);
+        let fixed = String::from_utf8(fixed.unwrap()).unwrap();
+        assert!(!fixed.contains("worksheets/"), "{fixed}");
     }
 
     #[test]

@@ -94,6 +94,9 @@ fn damage(doc: &Document, data: &[u8]) -> Option<String> {
     let ends = memchr::memmem::find_iter(data, b"endobj").count();
     let broken = broken_streams(doc);
     let mut found = Vec::new();
+    if let Some(why) = undecodable_xref_stream(data) {
+        found.push(why);
+    }
     if headers > ends {
         found.push(format!(
             "{} of {headers} objects not closed (endobj missing)",
@@ -109,6 +112,129 @@ fn damage(doc: &Document, data: &[u8]) -> Option<String> {
             found.join(", ")
         )
     })
+}
+
+/// Why the cross-reference stream that the last `startxref` points at does not decode, if it
+/// is one and does not: the file's own index of its objects is corrupt (a fuzzed or damaged
+/// file), not merely shifted by a few bytes as many writers leave it. lopdf rebuilds the table
+/// by scanning without saying why, so the stream is decoded again here with lopdf's filters.
+fn undecodable_xref_stream(data: &[u8]) -> Option<String> {
+    let at = memchr::memmem::rfind(data, b"startxref")?;
+    let digits: String = data[at + 9..]
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take_while(|b| b.is_ascii_digit())
+        .take(20)
+        .map(|&b| char::from(b))
+        .collect();
+    let start: usize = digits.parse().ok()?;
+    let object = data.get(start..)?;
+    let head_end = memchr::memmem::find(object, b"stream")?;
+    let head = &object[..head_end];
+    if !head.windows(3).any(|w| w == b"obj") || memchr::memmem::find(head, b"/XRef").is_none() {
+        return None;
+    }
+    let filters = filter_names(head);
+    if filters.is_empty() {
+        return None;
+    }
+    let mut body = &object[head_end + 6..];
+    body = body.strip_prefix(b"\r").unwrap_or(body);
+    body = body.strip_prefix(b"\n").unwrap_or(body);
+    let end = memchr::memmem::find(body, b"endstream")?;
+    let mut dict = lopdf::Dictionary::new();
+    let names: Vec<lopdf::Object> = filters
+        .iter()
+        .map(|f| lopdf::Object::Name(f.as_bytes().to_vec()))
+        .collect();
+    dict.set("Filter", lopdf::Object::Array(names));
+    let stream = lopdf::Stream::new(dict, body[..end].to_vec());
+    let decoded = match stream.decompressed_content_with_limit(MAX_STREAM) {
+        Err(
+            lopdf::Error::Unimplemented(_)
+            | lopdf::Error::Decompress(
+                lopdf::DecompressError::MemoryLimitExceeded { .. }
+                | lopdf::DecompressError::TooManyFilters { .. },
+            ),
+        ) => return None,
+        Err(e) => {
+            return Some(format!(
+                "the cross-reference stream ({}) does not decode: {}",
+                filters.join(", "),
+                one_line(&e.to_string())
+            ))
+        }
+        Ok(decoded) => decoded,
+    };
+    // Decoders stop quietly at a byte they cannot take (lopdf's ASCII85 does): the entries
+    // the dictionary declares must all be there.
+    let width: u64 = numbers_after(head, b"/W").iter().sum();
+    let entries: u64 = match numbers_after(head, b"/Index") {
+        index if !index.is_empty() => index.iter().skip(1).step_by(2).sum(),
+        _ => numbers_after(head, b"/Size").first().copied().unwrap_or(0),
+    };
+    let expected = width.saturating_mul(entries);
+    (width > 0 && (decoded.len() as u64) < expected).then(|| {
+        format!(
+            "the cross-reference stream ({}) decodes to {} of its {expected} bytes",
+            filters.join(", "),
+            decoded.len()
+        )
+    })
+}
+
+/// The unsigned integers written after `key` in a dictionary (`/Size 19`, `/W [1 3 0]`), at
+/// most 64.
+fn numbers_after(head: &[u8], key: &[u8]) -> Vec<u64> {
+    let Some(at) = memchr::memmem::find_iter(head, key).find(|&i| {
+        !head
+            .get(i + key.len())
+            .is_some_and(u8::is_ascii_alphanumeric)
+    }) else {
+        return Vec::new();
+    };
+    let rest = head[at + key.len()..].trim_ascii_start();
+    let (list, single) = match rest.strip_prefix(b"[") {
+        Some(inner) => (
+            &inner[..memchr::memchr(b']', inner).unwrap_or(inner.len())],
+            false,
+        ),
+        None => (rest, true),
+    };
+    let numbers = list
+        .split(|b| !b.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .map_while(|w| std::str::from_utf8(w).ok()?.parse::<u64>().ok());
+    if single {
+        numbers.take(1).collect()
+    } else {
+        numbers.take(64).collect()
+    }
+}
+
+/// The filter names of a stream dictionary's `/Filter` entry (`/Name` or `[/A /B]`), as
+/// written, at most four.
+fn filter_names(head: &[u8]) -> Vec<String> {
+    let Some(at) = memchr::memmem::find(head, b"/Filter") else {
+        return Vec::new();
+    };
+    let rest = &head[at + 7..];
+    let rest = rest.trim_ascii_start();
+    let list = match rest.strip_prefix(b"[") {
+        Some(inner) => &inner[..memchr::memchr(b']', inner).unwrap_or(inner.len())],
+        None => {
+            let end = rest[1.min(rest.len())..]
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || b"/>[]".contains(b))
+                .map_or(rest.len(), |p| p + 1);
+            &rest[..end]
+        }
+    };
+    list.split(|&b| b == b'/')
+        .map(|n| String::from_utf8_lossy(n.trim_ascii()).into_owned())
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .take(4)
+        .collect()
 }
 
 /// Streams whose data fails its filters (not a filter lopdf lacks, not the size bound).
