@@ -20,8 +20,15 @@ impl DropReason {
                 "IBAN check digits pass but the national check digits inside the BBAN fail"
             }
             DropReason::NoSecret => {
-                "URL user info without a literal password (a user name or token alone, a placeholder)"
+                "no secret: URL user info without a literal password (a user name or token alone, \
+                 a placeholder), or an assigned value that is a reference (an ARN, a URL or \
+                 path, a CSS selector, a UUID)"
             }
+            DropReason::ImpossibleDate => {
+                "a date inside it does not exist (month 13, day 32, 30 February, an unknown \
+                 month letter)"
+            }
+            DropReason::DummyValue => "a dummy value: one digit repeated before the check digit",
             DropReason::Shadowed => {
                 "inside a span another entry claims: an IBAN (valid or not, reported only as its \
                  own country), a URL's user info (no e-mail), a database URL or token (not the \

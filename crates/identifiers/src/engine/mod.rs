@@ -98,8 +98,13 @@ pub enum DropReason {
     /// BBAN inside an IBAN: Spain's control digits, France's clé RIB, Italy's CIN, ...).
     NationalCheck,
     /// The right shape, but it carries no secret (a URL's user info without a literal
-    /// password: a user name or token alone, a placeholder).
+    /// password: a user name or token alone, a placeholder; an assigned "password" that is a
+    /// reference: an ARN, a URL or path, a CSS selector, a UUID).
     NoSecret,
+    /// The right shape, but a date inside it does not exist (month 13, day 32, 30 February).
+    ImpossibleDate,
+    /// The right shape and check digit, but a dummy: one digit repeated (`1111111112`).
+    DummyValue,
     /// It overlaps a candidate of an entry that overshadows it (a domestic bank account
     /// pattern or a card number inside an IBAN, valid or not; an e-mail address inside a
     /// URL's user info; the generic URL with credentials where a database URL or a token id
