@@ -32,7 +32,8 @@ impl DropReason {
             DropReason::Shadowed => {
                 "inside a span another entry claims: an IBAN (valid or not, reported only as its \
                  own country), a URL's user info (no e-mail), a database URL or token (not the \
-                 generic URL with credentials)"
+                 generic URL with credentials), a phone number with a country code (no other \
+                 country's number)"
             }
             DropReason::NoKeyword => "no keyword nearby",
             DropReason::KeywordPresent => "keyword nearby (the keyword form applies)",

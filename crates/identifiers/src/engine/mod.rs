@@ -33,6 +33,8 @@ mod regexes;
 mod scan;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_accuracy;
 mod windows;
 
 use std::collections::HashSet;
@@ -108,7 +110,7 @@ pub enum DropReason {
     /// It overlaps a candidate of an entry that overshadows it (a domestic bank account
     /// pattern or a card number inside an IBAN, valid or not; an e-mail address inside a
     /// URL's user info; the generic URL with credentials where a database URL or a token id
-    /// reports it).
+    /// reports it; another country's phone number inside a number with a country code).
     Shadowed,
     /// No keyword within reach.
     NoKeyword,
@@ -250,8 +252,9 @@ struct Claim {
 
 impl Claim {
     /// Whether a candidate with `outcome` claims its span: its shape is right (a failed check
-    /// digit, or a URL's user info without a secret, still counts; a boundary or structure
-    /// failure does not).
+    /// digit, a URL's user info without a secret, or a no-keyword form with a keyword near,
+    /// such as a phone number's `+CC` form, still counts; a boundary or structure failure does
+    /// not).
     fn claims(outcome: &Result<IdentifierIndex, DropReason>) -> bool {
         !matches!(
             outcome,
@@ -260,7 +263,6 @@ impl Claim {
                 | DropReason::Validator
                 | DropReason::IgnoreWord
                 | DropReason::NoKeyword
-                | DropReason::KeywordPresent
                 | DropReason::Shadowed)
         )
     }

@@ -71,6 +71,13 @@ const TABLES: &[&[(&str, Check)]] = &[
 /// Identity, taxpayer and health numbers ([`Kind::Id`]: repeated-digit dummies refused).
 const ID_TABLES: &[&[(&str, Check)]] = &[health::VALIDATORS, national::VALIDATORS];
 
+/// Whether validator `name` is an identity, tax or health number's (repeated-digit dummies
+/// refused).
+#[cfg(test)]
+pub(crate) fn is_id_validator(name: &str) -> bool {
+    ID_TABLES.iter().flat_map(|t| t.iter()).any(|(n, _)| *n == name)
+}
+
 /// A dummy identity number: at least six characters, all digits, the digits before the last
 /// (the check digit) all one digit (`1111111112`, `000000000`).
 pub(crate) fn is_dummy(value: &[u8]) -> bool {
