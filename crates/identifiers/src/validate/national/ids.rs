@@ -200,7 +200,10 @@ pub(crate) fn italy_codice_fiscale_verdict(value: &[u8]) -> Result<(), Failure> 
     if c.len() != 16 {
         return Err(Failure::Structure);
     }
-    let month = b"ABCDEHLMPRST".iter().position(|&m| m == c[8]);
+    let month = b"ABCDEHLMPRST"
+        .iter()
+        .position(|&m| m == c[8])
+        .and_then(|p| u8::try_from(p).ok());
     let (Some(month), Some(d1), Some(d2)) = (month, cf_digit(c[9]), cf_digit(c[10])) else {
         return Err(Failure::Structure);
     };
