@@ -23,14 +23,21 @@ fn ids(engine: &Engine, text: &str) -> Vec<String> {
     );
     let mut slow = Vec::new();
     engine.scan_exhaustive(text.as_bytes(), &KeywordContext::none(), &mut slow);
-    assert_eq!(out, slow, "windowed scan differs from the reference: {text}");
+    assert_eq!(
+        out, slow,
+        "windowed scan differs from the reference: {text}"
+    );
     out.iter()
         .map(|m| engine.identifiers()[m.identifier].id.clone())
         .collect()
 }
 
 /// What became of `entry`'s first candidate in `text`.
-fn outcome(engine: &Engine, text: &str, entry: &str) -> Option<Result<IdentifierIndex, DropReason>> {
+fn outcome(
+    engine: &Engine,
+    text: &str,
+    entry: &str,
+) -> Option<Result<IdentifierIndex, DropReason>> {
     engine
         .explain(text.as_bytes(), &KeywordContext::none(), false)
         .into_iter()
@@ -74,12 +81,19 @@ fn references_are_no_secrets() {
         assert_eq!(ids(&all, text), Vec::<String>::new(), "{text}");
     }
     assert_eq!(
-        outcome(&all, "password = \"arn:aws:iam::123456789012:role/app\"", "GENERIC_PASSWORD_ASSIGNMENT"),
+        outcome(
+            &all,
+            "password = \"arn:aws:iam::123456789012:role/app\"",
+            "GENERIC_PASSWORD_ASSIGNMENT"
+        ),
         Some(Err(DropReason::NoSecret))
     );
     assert!(DropReason::NoSecret.as_str().contains("ARN"));
     // Secrets stay secrets.
-    assert_eq!(ids(&all, "password: Tr0ub4dor&3"), ["GENERIC_PASSWORD_ASSIGNMENT"]);
+    assert_eq!(
+        ids(&all, "password: Tr0ub4dor&3"),
+        ["GENERIC_PASSWORD_ASSIGNMENT"]
+    );
     assert_eq!(
         ids(&all, "HEROKU_API_KEY=6eeee8c0-fe4c-421f-8f60-de09e9f6eac3"),
         ["HEROKU_API_KEY"]
@@ -91,15 +105,51 @@ fn references_are_no_secrets() {
 fn impossible_dates_and_dummies() {
     let all = engine_all();
     for (text, entry, why) in [
-        ("codice fiscale: RSSMRA85T32H501U", "ITALY_NATIONAL_IDENTIFICATION_NUMBER", DropReason::ImpossibleDate),
-        ("codice fiscale: BNCGPP82L72F205Y", "ITALY_NATIONAL_IDENTIFICATION_NUMBER", DropReason::ImpossibleDate),
-        ("codice fiscale: VRDLCU74B30H501L", "ITALY_NATIONAL_IDENTIFICATION_NUMBER", DropReason::ImpossibleDate),
-        ("CURP: LOPM851314HJCPRR06", "MEXICO_CURP_NUMBER", DropReason::ImpossibleDate),
-        ("CURP: LOPM850332HJCPRR06", "MEXICO_CURP_NUMBER", DropReason::ImpossibleDate),
-        ("CURP: LOPM850230HJCPRR05", "MEXICO_CURP_NUMBER", DropReason::ImpossibleDate),
-        ("CURP: LOPM850314HXXPRR01", "MEXICO_CURP_NUMBER", DropReason::Validator),
-        ("RFC PEMJ780230K38", "MEXICO_INDIVIDUAL_RFC_NUMBER", DropReason::ImpossibleDate),
-        ("NPI: 1111111112", "USA_NATIONAL_PROVIDER_IDENTIFIER", DropReason::DummyValue),
+        (
+            "codice fiscale: RSSMRA85T32H501U",
+            "ITALY_NATIONAL_IDENTIFICATION_NUMBER",
+            DropReason::ImpossibleDate,
+        ),
+        (
+            "codice fiscale: BNCGPP82L72F205Y",
+            "ITALY_NATIONAL_IDENTIFICATION_NUMBER",
+            DropReason::ImpossibleDate,
+        ),
+        (
+            "codice fiscale: VRDLCU74B30H501L",
+            "ITALY_NATIONAL_IDENTIFICATION_NUMBER",
+            DropReason::ImpossibleDate,
+        ),
+        (
+            "CURP: LOPM851314HJCPRR06",
+            "MEXICO_CURP_NUMBER",
+            DropReason::ImpossibleDate,
+        ),
+        (
+            "CURP: LOPM850332HJCPRR06",
+            "MEXICO_CURP_NUMBER",
+            DropReason::ImpossibleDate,
+        ),
+        (
+            "CURP: LOPM850230HJCPRR05",
+            "MEXICO_CURP_NUMBER",
+            DropReason::ImpossibleDate,
+        ),
+        (
+            "CURP: LOPM850314HXXPRR01",
+            "MEXICO_CURP_NUMBER",
+            DropReason::Validator,
+        ),
+        (
+            "RFC PEMJ780230K38",
+            "MEXICO_INDIVIDUAL_RFC_NUMBER",
+            DropReason::ImpossibleDate,
+        ),
+        (
+            "NPI: 1111111112",
+            "USA_NATIONAL_PROVIDER_IDENTIFIER",
+            DropReason::DummyValue,
+        ),
     ] {
         let found: Vec<String> = ids(&all, text).into_iter().filter(|i| i == entry).collect();
         assert!(found.is_empty(), "{text}");
@@ -143,8 +193,14 @@ fn national_id_spellings() {
     for (text, want) in [
         ("NIT 800226098 - 4", "COLOMBIA_ORGANIZATION_NIT_NUMBER"),
         ("NIT: 800,226,098-4", "COLOMBIA_ORGANIZATION_NIT_NUMBER"),
-        ("Steuer-ID: 4739201846 3", "GERMANY_TAX_IDENTIFICATION_NUMBER"),
-        ("Steuer-IdNr. 47 392 018 46 3", "GERMANY_TAX_IDENTIFICATION_NUMBER"),
+        (
+            "Steuer-ID: 4739201846 3",
+            "GERMANY_TAX_IDENTIFICATION_NUMBER",
+        ),
+        (
+            "Steuer-IdNr. 47 392 018 46 3",
+            "GERMANY_TAX_IDENTIFICATION_NUMBER",
+        ),
         ("Aadhaar 4918:3275:6141", "INDIA_AADHAAR_NUMBER"),
         ("RFC: PEMJ-780415-K38", "MEXICO_INDIVIDUAL_RFC_NUMBER"),
         ("R.F.C. PEMJ 780415 K38", "MEXICO_INDIVIDUAL_RFC_NUMBER"),
@@ -152,16 +208,26 @@ fn national_id_spellings() {
         ("RFC: TMX-990105-AB7", "MEXICO_ORGANIZATION_RFC_NUMBER"),
         ("Passport No.: ga302918", "CANADA_PASSPORT_NUMBER"),
         ("Reisepass: c01x00t478", "GERMANY_PASSPORT_NUMBER"),
-        ("Personalausweis-Nr. L6M2TR8KF", "GERMANY_NATIONAL_IDENTIFICATION_NUMBER"),
+        (
+            "Personalausweis-Nr. L6M2TR8KF",
+            "GERMANY_NATIONAL_IDENTIFICATION_NUMBER",
+        ),
         ("CNPJ: 7Q.K4M.2ZP/0001-29", "BRAZIL_CNPJ_NUMBER"),
         ("cnpj A1B2C3D4000193", "BRAZIL_CNPJ_NUMBER"),
     ] {
         let found = ids(&all, text);
-        assert_eq!(found.iter().filter(|i| *i == want).count(), 1, "{text}: {found:?}");
+        assert_eq!(
+            found.iter().filter(|i| *i == want).count(),
+            1,
+            "{text}: {found:?}"
+        );
     }
     for (text, not) in [
         ("CNPJ: 7Q.K4M.2ZP/0001-28", "BRAZIL_CNPJ_NUMBER"),
-        ("Personalausweis 482917305", "GERMANY_NATIONAL_IDENTIFICATION_NUMBER"),
+        (
+            "Personalausweis 482917305",
+            "GERMANY_NATIONAL_IDENTIFICATION_NUMBER",
+        ),
     ] {
         assert!(!ids(&all, text).iter().any(|i| i == not), "{text}");
     }

@@ -42,11 +42,8 @@ pub enum Failure {
 pub type Verdict = fn(&[u8]) -> Result<(), Failure>;
 
 /// Validators that say why they reject (names share the namespace of [`TABLES`]).
-const DETAILED: &[&[(&str, Verdict)]] = &[
-    financial::DETAILED,
-    secrets::DETAILED,
-    national::DETAILED,
-];
+const DETAILED: &[&[(&str, Verdict)]] =
+    &[financial::DETAILED, secrets::DETAILED, national::DETAILED];
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -75,7 +72,10 @@ const ID_TABLES: &[&[(&str, Check)]] = &[health::VALIDATORS, national::VALIDATOR
 /// refused).
 #[cfg(test)]
 pub(crate) fn is_id_validator(name: &str) -> bool {
-    ID_TABLES.iter().flat_map(|t| t.iter()).any(|(n, _)| *n == name)
+    ID_TABLES
+        .iter()
+        .flat_map(|t| t.iter())
+        .any(|(n, _)| *n == name)
 }
 
 /// A dummy identity number: at least six characters, all digits, the digits before the last

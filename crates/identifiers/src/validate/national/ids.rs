@@ -1,10 +1,8 @@
 //! National ids and social insurance numbers.
 
-use super::common::{
-    all_same, compact, date_exists, groups, number, only_digits_and, weighted,
-};
-use crate::validate::Failure;
+use super::common::{all_same, compact, date_exists, groups, number, only_digits_and, weighted};
 use crate::validate::core::{digits, luhn};
+use crate::validate::Failure;
 
 /// Argentina DNI: 7 or 8 digits (dots allowed), not all one digit (00000000, 99999999).
 pub(crate) fn argentina_dni(value: &[u8]) -> bool {

@@ -142,13 +142,46 @@ pub(crate) fn password_assignment(value: &[u8]) -> Result<(), Failure> {
 /// CSS pseudo-classes and pseudo-elements that follow a `password` class or id in a selector
 /// (`#password:focus-visible`, `.password::placeholder`).
 const CSS_PSEUDO: &[&[u8]] = &[
-    b"active", b"autofill", b"blank", b"checked", b"default", b"disabled", b"empty",
-    b"enabled", b"first-child", b"first-of-type", b"focus", b"focus-visible",
-    b"focus-within", b"hover", b"in-range", b"indeterminate", b"invalid", b"last-child",
-    b"last-of-type", b"not", b"nth-child", b"nth-of-type", b"only-child", b"optional",
-    b"out-of-range", b"placeholder", b"placeholder-shown", b"read-only", b"read-write",
-    b"required", b"user-invalid", b"user-valid", b"valid", b"visited", b"after", b"before",
-    b"selection", b"-webkit-", b"-moz-", b"-ms-",
+    b"active",
+    b"autofill",
+    b"blank",
+    b"checked",
+    b"default",
+    b"disabled",
+    b"empty",
+    b"enabled",
+    b"first-child",
+    b"first-of-type",
+    b"focus",
+    b"focus-visible",
+    b"focus-within",
+    b"hover",
+    b"in-range",
+    b"indeterminate",
+    b"invalid",
+    b"last-child",
+    b"last-of-type",
+    b"not",
+    b"nth-child",
+    b"nth-of-type",
+    b"only-child",
+    b"optional",
+    b"out-of-range",
+    b"placeholder",
+    b"placeholder-shown",
+    b"read-only",
+    b"read-write",
+    b"required",
+    b"user-invalid",
+    b"user-valid",
+    b"valid",
+    b"visited",
+    b"after",
+    b"before",
+    b"selection",
+    b"-webkit-",
+    b"-moz-",
+    b"-ms-",
 ];
 
 /// An assigned value that names something rather than being a secret: an AWS ARN
@@ -170,7 +203,10 @@ fn is_reference(v: &[u8]) -> bool {
     CSS_PSEUDO.iter().any(|p| {
         pseudo.starts_with(p)
             && (p.ends_with(b"-")
-                || matches!(pseudo.get(p.len()), None | Some(b':' | b'(' | b'.' | b'#' | b'[')))
+                || matches!(
+                    pseudo.get(p.len()),
+                    None | Some(b':' | b'(' | b'.' | b'#' | b'[')
+                ))
     })
 }
 

@@ -17,7 +17,8 @@ use credentials::{
 };
 use network::{email_address, ip_address};
 use tokens::{
-    age_secret_key, azure_account_key, discord_bot_token, github_token, mixed_token, npm_token, secret_token,
+    age_secret_key, azure_account_key, discord_bot_token, github_token, mixed_token, npm_token,
+    secret_token,
 };
 
 /// The validators this module provides, by catalogue name.
