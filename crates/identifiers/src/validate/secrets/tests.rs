@@ -73,15 +73,15 @@ fn crc_tokens() {
 
 #[test]
 fn passwords() {
-    assert!(password_assignment(b"password = \"Xk9#mP2vL!qR\""));
-    assert!(password_assignment(b"DB_PASSWORD=hunter22"));
-    assert!(!password_assignment(b"password: changeme"));
-    assert!(!password_assignment(b"password=${DB_PASSWORD}"));
-    assert!(!password_assignment(b"password: ********"));
-    assert!(!password_assignment(b"password = settings.DB_PASSWORD"));
-    assert!(!password_assignment(b"password=os.getenv('X')"));
-    assert!(!password_assignment(b"password=aaaaaaa1"));
-    assert!(!password_assignment(b"password="));
+    assert!(password_assignment(b"password = \"Xk9#mP2vL!qR\"").is_ok());
+    assert!(password_assignment(b"DB_PASSWORD=hunter22").is_ok());
+    assert!(password_assignment(b"password: changeme").is_err());
+    assert!(password_assignment(b"password=${DB_PASSWORD}").is_err());
+    assert!(password_assignment(b"password: ********").is_err());
+    assert!(password_assignment(b"password = settings.DB_PASSWORD").is_err());
+    assert!(password_assignment(b"password=os.getenv('X')").is_err());
+    assert!(password_assignment(b"password=aaaaaaa1").is_err());
+    assert!(password_assignment(b"password=").is_err());
     assert!(url_password(b"postgres://app:Tq7vLx92Kd@db.internal"));
     assert!(!url_password(b"postgres://postgres:postgres@localhost"));
     assert!(!url_password(b"mysql://user:${DB_PASS}@db"));
