@@ -21,12 +21,11 @@ impl DropReason {
             }
             DropReason::NoSecret => {
                 "no secret: URL user info without a literal password (a user name or token alone, \
-                 a placeholder), or an assigned value that is a reference (an ARN, a URL or \
-                 path, a CSS selector, a UUID)"
+                 a placeholder), or an assigned value that is a reference (an ARN, a URL, a \
+                 path, a CSS selector)"
             }
             DropReason::ImpossibleDate => {
-                "a date inside it does not exist (month 13, day 32, 30 February, an unknown \
-                 month letter)"
+                "a date inside it does not exist (month 13, day 32, 30 February)"
             }
             DropReason::DummyValue => "a dummy value: one digit repeated before the check digit",
             DropReason::Shadowed => {

@@ -101,9 +101,10 @@ pub enum DropReason {
     NationalCheck,
     /// The right shape, but it carries no secret (a URL's user info without a literal
     /// password: a user name or token alone, a placeholder; an assigned "password" that is a
-    /// reference: an ARN, a URL or path, a CSS selector, a UUID).
+    /// reference: an ARN, a URL, a path, a CSS selector).
     NoSecret,
-    /// The right shape, but a date inside it does not exist (month 13, day 32, 30 February).
+    /// The right shape and check digit, but a date inside it does not exist (month 13, day
+    /// 32, 30 February).
     ImpossibleDate,
     /// The right shape and check digit, but a dummy: one digit repeated (`1111111112`).
     DummyValue,

@@ -56,6 +56,8 @@ fn phone_country_code_is_one_country() {
         ("call +1 347 555 0187", vec!["PHONE_NUMBER"]),
         ("telefono: +39 347 523 4567", vec!["ITALY_PHONE_NUMBER"]),
         ("phone: +39 347 523 4567", vec!["ITALY_PHONE_NUMBER"]),
+        ("call +1 (415) 555-0132 today", vec!["PHONE_NUMBER"]),
+        ("ring +44 20 7946 0958", vec!["UK_PHONE_NUMBER"]),
     ] {
         assert_eq!(ids(&all, text), want, "{text}");
     }
@@ -64,6 +66,27 @@ fn phone_country_code_is_one_country() {
         Some(Err(DropReason::Shadowed))
     );
     assert!(DropReason::Shadowed.as_str().contains("country code"));
+}
+
+/// A candidate dropped because a keyword is near claims its span (above): only the phone
+/// numbers' `+CC` forms both drop that way and overshadow other entries. Another entry that
+/// did would start claiming spans with a keyword near too: look at it before adding it here.
+#[test]
+fn only_phone_country_code_forms_claim_with_a_keyword_near() {
+    use crate::catalog::Catalog;
+    use crate::identifier::KeywordRule;
+    let claiming: Vec<String> = Catalog::builtin()
+        .identifiers()
+        .iter()
+        .filter(|i| i.keyword_rule == KeywordRule::Absent)
+        .filter(|i| !i.shadows.is_empty() || !i.routes.is_empty())
+        .map(|i| i.id.clone())
+        .collect();
+    assert_eq!(claiming.len(), 7, "{claiming:?}");
+    assert!(
+        claiming.iter().all(|id| id.ends_with("PHONE_NUMBER#intl")),
+        "{claiming:?}"
+    );
 }
 
 /// An assigned value that is a reference is no password, and a UUID in a URL path no key.
@@ -155,6 +178,11 @@ fn impossible_dates_and_dummies() {
         assert!(found.is_empty(), "{text}");
         assert_eq!(outcome(&all, text, entry), Some(Err(why)), "{text}");
     }
+    // A wrong check digit is a wrong check digit, whatever the date says.
+    assert_eq!(
+        outcome(&all, "CURP: LOPM851314HJCPRR07", "MEXICO_CURP_NUMBER"),
+        Some(Err(DropReason::Validator))
+    );
     // A woman's day (41-71) is a real date.
     assert_eq!(
         ids(&all, "codice fiscale: BNCGPP82L52F205W"),

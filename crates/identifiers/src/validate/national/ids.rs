@@ -188,7 +188,7 @@ fn cf_digit(b: u8) -> Option<u8> {
 /// Italy codice fiscale: 16 characters with the check letter (odd/even position tables, mod
 /// 26). Omocodia letters in the digit positions are accepted. The birth date must exist: the
 /// month letter (A B C D E H L M P R S T) and the day, 01-31 for men and 41-71 (day + 40) for
-/// women, within the month's length ([`Failure::Date`] otherwise).
+/// women, within the month's length ([`Failure::Date`] for a value whose check letter passes).
 pub(crate) fn italy_codice_fiscale_verdict(value: &[u8]) -> Result<(), Failure> {
     const ODD: [u32; 26] = [
         1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24,
@@ -205,13 +205,6 @@ pub(crate) fn italy_codice_fiscale_verdict(value: &[u8]) -> Result<(), Failure> 
     let (Some(month), Some(d1), Some(d2)) = (month, cf_digit(c[9]), cf_digit(c[10])) else {
         return Err(Failure::Structure);
     };
-    let day = match d1 * 10 + d2 {
-        d @ 41..=71 => d - 40,
-        d => d,
-    };
-    if !date_exists(month + 1, day) {
-        return Err(Failure::Date);
-    }
     let mut sum = 0u32;
     for (i, &b) in c[..15].iter().enumerate() {
         let (odd_index, even) = match b {
@@ -221,10 +214,17 @@ pub(crate) fn italy_codice_fiscale_verdict(value: &[u8]) -> Result<(), Failure> 
         };
         sum += if i % 2 == 0 { ODD[odd_index] } else { even };
     }
-    if c[15] == b'A' + (sum % 26) as u8 {
+    if c[15] != b'A' + (sum % 26) as u8 {
+        return Err(Failure::Structure);
+    }
+    let day = match d1 * 10 + d2 {
+        d @ 41..=71 => d - 40,
+        d => d,
+    };
+    if date_exists(month + 1, day) {
         Ok(())
     } else {
-        Err(Failure::Structure)
+        Err(Failure::Date)
     }
 }
 
@@ -251,9 +251,10 @@ const CURP_STATES: &[&[u8; 2]] = &[
     b"TC", b"TS", b"TL", b"VZ", b"YN", b"ZS", b"NE",
 ];
 
-/// Mexico CURP: 18 characters: name letters, the yymmdd birth date (it must exist:
-/// [`Failure::Date`]), sex (H, M, X), a state code from RENAPO's list, three consonants, the
-/// homoclave and a check digit over the first 17 (weights 18..2, 10 - sum mod 10).
+/// Mexico CURP: 18 characters: name letters, the yymmdd birth date, sex (H, M, X), a state
+/// code from RENAPO's list, three consonants, the homoclave and a check digit over the first
+/// 17 (weights 18..2, 10 - sum mod 10). A value whose check digit passes but whose birth date
+/// does not exist is [`Failure::Date`].
 pub(crate) fn mexico_curp_verdict(value: &[u8]) -> Result<(), Failure> {
     let c = compact(value);
     if c.len() != 18 || !c[4..10].iter().all(u8::is_ascii_digit) {
@@ -261,11 +262,6 @@ pub(crate) fn mexico_curp_verdict(value: &[u8]) -> Result<(), Failure> {
     }
     if !matches!(c[10], b'H' | b'M' | b'X') || !CURP_STATES.iter().any(|s| s[..] == c[11..13]) {
         return Err(Failure::Structure);
-    }
-    let month = (c[6] - b'0') * 10 + (c[7] - b'0');
-    let day = (c[8] - b'0') * 10 + (c[9] - b'0');
-    if !date_exists(month, day) {
-        return Err(Failure::Date);
     }
     let mut sum = 0u32;
     for (i, &b) in c[..17].iter().enumerate() {
@@ -275,10 +271,15 @@ pub(crate) fn mexico_curp_verdict(value: &[u8]) -> Result<(), Failure> {
         sum += v * (18 - i as u32);
     }
     let expected = (10 - sum % 10) % 10;
-    if c[17] == b'0' + expected as u8 {
+    if c[17] != b'0' + expected as u8 {
+        return Err(Failure::Structure);
+    }
+    let month = (c[6] - b'0') * 10 + (c[7] - b'0');
+    let day = (c[8] - b'0') * 10 + (c[9] - b'0');
+    if date_exists(month, day) {
         Ok(())
     } else {
-        Err(Failure::Structure)
+        Err(Failure::Date)
     }
 }
 

@@ -224,9 +224,10 @@ fn rfc_compact(value: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Mexico RFC (12 or 13 characters): the name letters (`&` and `Ñ` included), a yymmdd date
-/// that exists ([`Failure::Date`] otherwise) and the homoclave check digit (weights 13..2 over
-/// the 12 first characters, an organisation's RFC padded with a leading space; 11 - sum mod
-/// 11, 11 = 0, 10 = A). Spaces or hyphens between the parts are the printed spellings.
+/// and the homoclave check digit (weights 13..2 over the 12 first characters, an
+/// organisation's RFC padded with a leading space; 11 - sum mod 11, 11 = 0, 10 = A); a value
+/// whose check digit passes but whose date does not exist is [`Failure::Date`]. Spaces,
+/// hyphens or dots between the parts are the printed spellings.
 fn mexico_rfc(value: &[u8], len: usize) -> Result<(), Failure> {
     let c = rfc_compact(value).ok_or(Failure::Structure)?;
     if c.len() != len {
@@ -236,11 +237,6 @@ fn mexico_rfc(value: &[u8], len: usize) -> Result<(), Failure> {
     let date = &c[letters..letters + 6];
     if !date.iter().all(u8::is_ascii_digit) {
         return Err(Failure::Structure);
-    }
-    let month = (date[2] - b'0') * 10 + (date[3] - b'0');
-    let day = (date[4] - b'0') * 10 + (date[5] - b'0');
-    if !date_exists(month, day) {
-        return Err(Failure::Date);
     }
     let mut padded = Vec::with_capacity(13);
     if len == 12 {
@@ -256,10 +252,15 @@ fn mexico_rfc(value: &[u8], len: usize) -> Result<(), Failure> {
         10 => b'A',
         n => b'0' + n as u8,
     };
-    if padded[12] == expected {
+    if padded[12] != expected {
+        return Err(Failure::Structure);
+    }
+    let month = (date[2] - b'0') * 10 + (date[3] - b'0');
+    let day = (date[4] - b'0') * 10 + (date[5] - b'0');
+    if date_exists(month, day) {
         Ok(())
     } else {
-        Err(Failure::Structure)
+        Err(Failure::Date)
     }
 }
 

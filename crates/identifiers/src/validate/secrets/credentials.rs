@@ -129,7 +129,13 @@ pub(crate) fn password_assignment(value: &[u8]) -> Result<(), Failure> {
     if v.len() < 6 || is_placeholder(v) || looks_like_code(v) {
         return Err(Failure::Structure);
     }
-    if is_reference(v) {
+    // A CSS selector's pseudo-class follows the `:` at once (`#password:focus`); an
+    // assignment's value usually after a space (`password: hover`, a word, not a reference).
+    let selector = value[sep] == b':'
+        && value
+            .get(sep + 1)
+            .is_some_and(|b| !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\''));
+    if is_reference(v) || (selector && is_css_pseudo(v)) {
         return Err(Failure::NoSecret);
     }
     if distinct(v) >= 5 && entropy(v) >= 2.3 {
@@ -185,20 +191,46 @@ const CSS_PSEUDO: &[&[u8]] = &[
 ];
 
 /// An assigned value that names something rather than being a secret: an AWS ARN
-/// (`arn:aws:iam::...`), a URL (`https://...`, its user info is `URL_WITH_CREDENTIALS`'s), a
-/// path (`/run/secrets/db`, `./pw.txt`, `~/.pgpass`), a CSS pseudo-class after a selector.
+/// (`arn:aws:iam::...`), a URL (`https://...`: its user info is `URL_WITH_CREDENTIALS`'s), a
+/// path (`/run/secrets/db`, `./pw.txt`, `~/.pgpass`).
 fn is_reference(v: &[u8]) -> bool {
     let lower = v.to_ascii_lowercase();
-    if lower.starts_with(b"arn:") || memchr::memmem::find(&lower, b"://").is_some() {
-        return true;
-    }
-    let path = [&b"/"[..], b"./", b"../", b"~/"]
+    lower.starts_with(b"arn:aws") || is_url(&lower) || is_path(v)
+}
+
+/// `scheme://...`: a letter, then letters, digits, `+`, `.` or `-` up to `://`.
+fn is_url(v: &[u8]) -> bool {
+    memchr::memmem::find(v, b"://").is_some_and(|p| {
+        v.first().is_some_and(u8::is_ascii_alphabetic)
+            && v[..p]
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'))
+    })
+}
+
+/// A file path: it starts at the root, `./`, `../` or `~/`, holds a `/` past its first byte,
+/// and only path characters; no segment mixes upper case, lower case and digits as a random
+/// token does (a base64 password may start with `/` too).
+fn is_path(v: &[u8]) -> bool {
+    let starts = [&b"/"[..], b"./", b"../", b"~/"]
         .iter()
-        .any(|p| lower.starts_with(p))
-        && lower[1..].contains(&b'/');
-    if path {
-        return true;
-    }
+        .any(|p| v.starts_with(p));
+    let random = |seg: &[u8]| {
+        seg.iter().any(u8::is_ascii_uppercase)
+            && seg.iter().any(u8::is_ascii_lowercase)
+            && seg.iter().any(u8::is_ascii_digit)
+    };
+    starts
+        && v[1..].contains(&b'/')
+        && v.iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'_' | b'-' | b'~'))
+        && !v.split(|b| *b == b'/').any(random)
+}
+
+/// A CSS pseudo-class or pseudo-element (`focus-visible`, `:placeholder`, `hover:not(...)`),
+/// what follows a `password` class or id in a selector.
+fn is_css_pseudo(v: &[u8]) -> bool {
+    let lower = v.to_ascii_lowercase();
     let pseudo = lower.strip_prefix(b":").unwrap_or(&lower);
     CSS_PSEUDO.iter().any(|p| {
         pseudo.starts_with(p)
