@@ -209,7 +209,8 @@ pub struct Identifier {
     pub routes: Vec<(String, String)>,
     /// Identifiers this entry's candidates overshadow: a candidate of the right shape (the
     /// regex matched at a token boundary and the validator did not reject its structure;
-    /// a failed check digit still counts) claims its span, and matches of these ids and of the
+    /// a failed check digit still counts, and so does a no-keyword form's candidate with a
+    /// keyword near: a phone number's `+CC` form) claims its span, and matches of these ids and of the
     /// entry's route targets that overlap it are dropped, its own match excepted. The IBAN
     /// entry uses it so that a domestic pattern never reports the digits inside an IBAN.
     pub shadows: Vec<String>,

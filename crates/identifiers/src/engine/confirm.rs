@@ -111,6 +111,8 @@ impl Engine {
                 Failure::CheckDigits => DropReason::CheckDigits,
                 Failure::NationalCheck => DropReason::NationalCheck,
                 Failure::NoSecret => DropReason::NoSecret,
+                Failure::Date => DropReason::ImpossibleDate,
+                Failure::Dummy => DropReason::DummyValue,
                 _ => DropReason::Validator,
             })?;
         }

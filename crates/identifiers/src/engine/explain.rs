@@ -20,12 +20,19 @@ impl DropReason {
                 "IBAN check digits pass but the national check digits inside the BBAN fail"
             }
             DropReason::NoSecret => {
-                "URL user info without a literal password (a user name or token alone, a placeholder)"
+                "no secret: URL user info without a literal password (a user name or token alone, \
+                 a placeholder), or an assigned value that is a reference (an ARN, a URL, a \
+                 path, a CSS selector)"
             }
+            DropReason::ImpossibleDate => {
+                "a date inside it does not exist (month 13, day 32, 30 February)"
+            }
+            DropReason::DummyValue => "a dummy value: one digit repeated before the check digit",
             DropReason::Shadowed => {
                 "inside a span another entry claims: an IBAN (valid or not, reported only as its \
                  own country), a URL's user info (no e-mail), a database URL or token (not the \
-                 generic URL with credentials)"
+                 generic URL with credentials), a phone number with a country code (no other \
+                 country's number)"
             }
             DropReason::NoKeyword => "no keyword nearby",
             DropReason::KeywordPresent => "keyword nearby (the keyword form applies)",

@@ -33,6 +33,8 @@ mod regexes;
 mod scan;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_accuracy;
 mod windows;
 
 use std::collections::HashSet;
@@ -98,12 +100,18 @@ pub enum DropReason {
     /// BBAN inside an IBAN: Spain's control digits, France's clé RIB, Italy's CIN, ...).
     NationalCheck,
     /// The right shape, but it carries no secret (a URL's user info without a literal
-    /// password: a user name or token alone, a placeholder).
+    /// password: a user name or token alone, a placeholder; an assigned "password" that is a
+    /// reference: an ARN, a URL, a path, a CSS selector).
     NoSecret,
+    /// The right shape and check digit, but a date inside it does not exist (month 13, day
+    /// 32, 30 February).
+    ImpossibleDate,
+    /// The right shape and check digit, but a dummy: one digit repeated (`1111111112`).
+    DummyValue,
     /// It overlaps a candidate of an entry that overshadows it (a domestic bank account
     /// pattern or a card number inside an IBAN, valid or not; an e-mail address inside a
     /// URL's user info; the generic URL with credentials where a database URL or a token id
-    /// reports it).
+    /// reports it; another country's phone number inside a number with a country code).
     Shadowed,
     /// No keyword within reach.
     NoKeyword,
@@ -245,8 +253,9 @@ struct Claim {
 
 impl Claim {
     /// Whether a candidate with `outcome` claims its span: its shape is right (a failed check
-    /// digit, or a URL's user info without a secret, still counts; a boundary or structure
-    /// failure does not).
+    /// digit, a URL's user info without a secret, or a no-keyword form with a keyword near,
+    /// such as a phone number's `+CC` form, still counts; a boundary or structure failure does
+    /// not).
     fn claims(outcome: &Result<IdentifierIndex, DropReason>) -> bool {
         !matches!(
             outcome,
@@ -255,7 +264,6 @@ impl Claim {
                 | DropReason::Validator
                 | DropReason::IgnoreWord
                 | DropReason::NoKeyword
-                | DropReason::KeywordPresent
                 | DropReason::Shadowed)
         )
     }

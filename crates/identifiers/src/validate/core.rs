@@ -139,12 +139,16 @@ pub(crate) fn aws_secret_key(value: &[u8]) -> bool {
 }
 
 pub(crate) fn pem_block(value: &[u8]) -> bool {
-    // The body is everything after the BEGIN line up to the END line; it must carry at least
+    // The body is everything after the BEGIN line's closing dashes up to the END line (a line
+    // break or, in a JSON string, an escaped `\n` or `\r\n` between); it must carry at least
     // some base64 (a placeholder like "...\n" is not a key).
-    let body_start = match memchr::memchr(b'\n', value) {
-        Some(i) => i + 1,
-        None => return false,
+    let Some(close) = value
+        .get(5..)
+        .and_then(|rest| memchr::memmem::find(rest, b"-----"))
+    else {
+        return false;
     };
+    let body_start = 5 + close + 5;
     let body_end = memchr::memmem::rfind(value, b"-----END").unwrap_or(value.len());
     if body_end <= body_start {
         return false;

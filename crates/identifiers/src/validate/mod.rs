@@ -29,34 +29,64 @@ pub enum Failure {
     CheckDigits,
     /// The item's check digits pass, but national check digits inside it fail (a BBAN's key).
     NationalCheck,
-    /// The item's shape, carrying no secret (a URL's user info without a literal password).
+    /// The item's shape, carrying no secret (a URL's user info without a literal password; an
+    /// assigned value that is a reference such as an ARN, a URL or path, a CSS selector).
     NoSecret,
+    /// The item's shape, but a date inside it is impossible (month 13, day 32, 30 February).
+    Date,
+    /// The item's shape and check digits, but a dummy value: one digit repeated.
+    Dummy,
 }
 
 /// A validator that says why it rejects a value.
 pub type Verdict = fn(&[u8]) -> Result<(), Failure>;
 
 /// Validators that say why they reject (names share the namespace of [`TABLES`]).
-const DETAILED: &[&[(&str, Verdict)]] = &[financial::DETAILED, secrets::DETAILED];
+const DETAILED: &[&[(&str, Verdict)]] =
+    &[financial::DETAILED, secrets::DETAILED, national::DETAILED];
 
 #[derive(Clone, Copy)]
 enum Kind {
     Plain(Check),
+    /// An identity number's check: a value whose digits are all its characters and that
+    /// repeats one digit before its check digit (`1111111112`) is a dummy, whatever the check.
+    Id(Check),
     Detailed(Verdict),
 }
 
-/// Every area's table.
+/// Every area's table but the identity numbers'.
 const TABLES: &[&[(&str, Check)]] = &[
     core::VALIDATORS,
     financial::VALIDATORS,
-    health::VALIDATORS,
-    national::VALIDATORS,
     markets::VALIDATORS,
     crypto::VALIDATORS,
     documents::VALIDATORS,
     contact::VALIDATORS,
     secrets::VALIDATORS,
 ];
+
+/// Identity, taxpayer and health numbers ([`Kind::Id`]: repeated-digit dummies refused).
+const ID_TABLES: &[&[(&str, Check)]] = &[health::VALIDATORS, national::VALIDATORS];
+
+/// Whether validator `name` is an identity, tax or health number's (repeated-digit dummies
+/// refused).
+#[cfg(test)]
+pub(crate) fn is_id_validator(name: &str) -> bool {
+    ID_TABLES
+        .iter()
+        .flat_map(|t| t.iter())
+        .any(|(n, _)| *n == name)
+}
+
+/// A dummy identity number: at least six characters, all digits, the digits before the last
+/// (the check digit) all one digit (`1111111112`, `000000000`).
+pub(crate) fn is_dummy(value: &[u8]) -> bool {
+    if value.iter().any(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    let d: Vec<u8> = value.iter().copied().filter(u8::is_ascii_digit).collect();
+    d.len() >= 6 && d[..d.len() - 1].windows(2).all(|w| w[0] == w[1])
+}
 
 /// A named validator.
 #[derive(Clone, Copy)]
@@ -82,14 +112,17 @@ impl Eq for Validator {}
 impl Validator {
     /// Looks a validator up by its catalogue name.
     pub fn from_name(name: &str) -> Option<Validator> {
-        let plain = TABLES
-            .iter()
-            .flat_map(|t| t.iter())
-            .find(|(n, _)| *n == name)
-            .map(|&(name, check)| Validator {
-                name,
-                kind: Kind::Plain(check),
-            });
+        let find = |tables: &[&[(&'static str, Check)]], kind: fn(Check) -> Kind| {
+            tables
+                .iter()
+                .flat_map(|t| t.iter())
+                .find(|(n, _)| *n == name)
+                .map(|&(name, check)| Validator {
+                    name,
+                    kind: kind(check),
+                })
+        };
+        let plain = find(TABLES, Kind::Plain).or_else(|| find(ID_TABLES, Kind::Id));
         plain.or_else(|| {
             DETAILED
                 .iter()
@@ -122,6 +155,15 @@ impl Validator {
                     Err(Failure::Structure)
                 }
             }
+            Kind::Id(check) => {
+                if is_dummy(value) {
+                    Err(Failure::Dummy)
+                } else if check(value) {
+                    Ok(())
+                } else {
+                    Err(Failure::Structure)
+                }
+            }
             Kind::Detailed(verdict) => verdict(value),
         }
     }
@@ -130,6 +172,7 @@ impl Validator {
     pub fn names() -> impl Iterator<Item = &'static str> {
         TABLES
             .iter()
+            .chain(ID_TABLES)
             .flat_map(|t| t.iter())
             .map(|(n, _)| *n)
             .chain(DETAILED.iter().flat_map(|t| t.iter()).map(|(n, _)| *n))

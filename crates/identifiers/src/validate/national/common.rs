@@ -48,3 +48,15 @@ pub(super) fn groups(value: &[u8], seps: &[u8]) -> Option<Vec<usize>> {
     }
     (*out.last()? > 0).then_some(out)
 }
+
+/// Whether month `month` (1-12) has a day `day` in some year (29 February counts: a two-digit
+/// year does not say whether it was a leap year).
+pub(super) fn date_exists(month: u8, day: u8) -> bool {
+    let last = match month {
+        2 => 29,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return false,
+    };
+    (1..=last).contains(&day)
+}

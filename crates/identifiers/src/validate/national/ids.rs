@@ -1,7 +1,8 @@
 //! National ids and social insurance numbers.
 
-use super::common::{all_same, compact, groups, number, only_digits_and, weighted};
+use super::common::{all_same, compact, date_exists, groups, number, only_digits_and, weighted};
 use crate::validate::core::{digits, luhn};
+use crate::validate::Failure;
 
 /// Argentina DNI: 7 or 8 digits (dots allowed), not all one digit (00000000, 99999999).
 pub(crate) fn argentina_dni(value: &[u8]) -> bool {
@@ -105,9 +106,14 @@ fn icao_check(s: &[u8]) -> Option<u8> {
 }
 
 /// Germany Personalausweis: 9-character document number (letters from the ID-card alphabet and
-/// digits) and its 7-3-1 check digit.
+/// digits) and its 7-3-1 check digit, or the 9 characters alone as the card prints them (no
+/// check digit: the first is then a letter, as on every card since November 2010).
 pub(crate) fn germany_id_card(value: &[u8]) -> bool {
+    let allowed = |b: &u8| b.is_ascii_digit() || b"CFGHJKLMNPRTVWXYZ".contains(b);
     let c = compact(value);
+    if c.len() == 9 {
+        return c[0].is_ascii_uppercase() && c.iter().all(allowed) && !all_same(&c[1..]);
+    }
     if c.len() != 10 {
         return false;
     }
@@ -118,7 +124,6 @@ pub(crate) fn germany_id_card(value: &[u8]) -> bool {
     if !check.is_ascii_digit() {
         return false;
     }
-    let allowed = |b: &u8| b.is_ascii_digit() || b"CFGHJKLMNPRTVWXYZ".contains(b);
     if !serial.iter().all(allowed) || all_same(serial) {
         return false;
     }
@@ -160,34 +165,73 @@ pub(crate) fn verhoeff(d: &[u8]) -> bool {
     c == 0
 }
 
-/// India Aadhaar: 12 digits (4-4-4 groups or none), first not 0 or 1, Verhoeff check digit.
+/// India Aadhaar: 12 digits (4-4-4 groups apart by spaces, hyphens or colons, or none), first
+/// not 0 or 1, Verhoeff check digit.
 pub(crate) fn india_aadhaar(value: &[u8]) -> bool {
     let d = digits(value);
-    let shape = groups(value, b" -");
+    let shape = groups(value, b" -:");
     matches!(shape.as_deref(), Some([12] | [4, 4, 4])) && d[0] >= 2 && !all_same(&d) && verhoeff(&d)
 }
 
+/// The digit a codice fiscale character in a digit position stands for: the digit, or an
+/// omocodia letter (L = 0, M = 1, N = 2, P = 3, Q = 4, R = 5, S = 6, T = 7, U = 8, V = 9).
+fn cf_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        _ => b"LMNPQRSTUV"
+            .iter()
+            .position(|&l| l == b)
+            .and_then(|p| u8::try_from(p).ok()),
+    }
+}
+
 /// Italy codice fiscale: 16 characters with the check letter (odd/even position tables, mod
-/// 26). Omocodia letters in the digit positions are accepted.
-pub(crate) fn italy_codice_fiscale(value: &[u8]) -> bool {
+/// 26). Omocodia letters in the digit positions are accepted. The birth date must exist: the
+/// month letter (A B C D E H L M P R S T) and the day, 01-31 for men and 41-71 (day + 40) for
+/// women, within the month's length ([`Failure::Date`] for a value whose check letter passes).
+pub(crate) fn italy_codice_fiscale_verdict(value: &[u8]) -> Result<(), Failure> {
     const ODD: [u32; 26] = [
         1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24,
         23,
     ];
     let c = compact(value);
     if c.len() != 16 {
-        return false;
+        return Err(Failure::Structure);
     }
+    let month = b"ABCDEHLMPRST"
+        .iter()
+        .position(|&m| m == c[8])
+        .and_then(|p| u8::try_from(p).ok());
+    let (Some(month), Some(d1), Some(d2)) = (month, cf_digit(c[9]), cf_digit(c[10])) else {
+        return Err(Failure::Structure);
+    };
     let mut sum = 0u32;
     for (i, &b) in c[..15].iter().enumerate() {
         let (odd_index, even) = match b {
             b'0'..=b'9' => (usize::from(b - b'0'), u32::from(b - b'0')),
             b'A'..=b'Z' => (usize::from(b - b'A'), u32::from(b - b'A')),
-            _ => return false,
+            _ => return Err(Failure::Structure),
         };
         sum += if i % 2 == 0 { ODD[odd_index] } else { even };
     }
-    c[15] == b'A' + (sum % 26) as u8
+    if c[15] != b'A' + (sum % 26) as u8 {
+        return Err(Failure::Structure);
+    }
+    let day = match d1 * 10 + d2 {
+        d @ 41..=71 => d - 40,
+        d => d,
+    };
+    if date_exists(month + 1, day) {
+        Ok(())
+    } else {
+        Err(Failure::Date)
+    }
+}
+
+/// [`italy_codice_fiscale_verdict`] as a yes or no.
+#[cfg(test)]
+pub(crate) fn italy_codice_fiscale(value: &[u8]) -> bool {
+    italy_codice_fiscale_verdict(value).is_ok()
 }
 
 /// The value of a CURP character: 0-9, A-N = 10-23, (Ñ = 24), O-Z = 25-36.
@@ -200,22 +244,49 @@ fn curp_value(b: u8) -> Option<u32> {
     }
 }
 
-/// Mexico CURP: 18 characters; the last is a check digit over the first 17 (weights 18..2,
-/// 10 - sum mod 10).
-pub(crate) fn mexico_curp(value: &[u8]) -> bool {
+/// The state codes of a CURP (RENAPO: the 32 federal entities, NE for born abroad).
+const CURP_STATES: &[&[u8; 2]] = &[
+    b"AS", b"BC", b"BS", b"CC", b"CL", b"CM", b"CS", b"CH", b"DF", b"DG", b"GT", b"GR", b"HG",
+    b"JC", b"MC", b"MN", b"MS", b"NT", b"NL", b"OC", b"PL", b"QT", b"QR", b"SP", b"SL", b"SR",
+    b"TC", b"TS", b"TL", b"VZ", b"YN", b"ZS", b"NE",
+];
+
+/// Mexico CURP: 18 characters: name letters, the yymmdd birth date, sex (H, M, X), a state
+/// code from RENAPO's list, three consonants, the homoclave and a check digit over the first
+/// 17 (weights 18..2, 10 - sum mod 10). A value whose check digit passes but whose birth date
+/// does not exist is [`Failure::Date`].
+pub(crate) fn mexico_curp_verdict(value: &[u8]) -> Result<(), Failure> {
     let c = compact(value);
-    if c.len() != 18 {
-        return false;
+    if c.len() != 18 || !c[4..10].iter().all(u8::is_ascii_digit) {
+        return Err(Failure::Structure);
+    }
+    if !matches!(c[10], b'H' | b'M' | b'X') || !CURP_STATES.iter().any(|s| s[..] == c[11..13]) {
+        return Err(Failure::Structure);
     }
     let mut sum = 0u32;
     for (i, &b) in c[..17].iter().enumerate() {
         let Some(v) = curp_value(b) else {
-            return false;
+            return Err(Failure::Structure);
         };
         sum += v * (18 - i as u32);
     }
     let expected = (10 - sum % 10) % 10;
-    c[17] == b'0' + expected as u8
+    if c[17] != b'0' + expected as u8 {
+        return Err(Failure::Structure);
+    }
+    let month = (c[6] - b'0') * 10 + (c[7] - b'0');
+    let day = (c[8] - b'0') * 10 + (c[9] - b'0');
+    if date_exists(month, day) {
+        Ok(())
+    } else {
+        Err(Failure::Date)
+    }
+}
+
+/// [`mexico_curp_verdict`] as a yes or no.
+#[cfg(test)]
+pub(crate) fn mexico_curp(value: &[u8]) -> bool {
+    mexico_curp_verdict(value).is_ok()
 }
 
 pub(super) const DNI_LETTERS: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";

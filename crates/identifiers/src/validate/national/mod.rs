@@ -13,7 +13,7 @@ mod tests;
 mod tests_more;
 mod world;
 
-use super::Check;
+use super::{Check, Verdict};
 use europe::*;
 use ids::*;
 use tax::*;
@@ -28,8 +28,6 @@ pub(crate) const VALIDATORS: &[(&str, Check)] = &[
     ("france_nir", france_nir),
     ("germany_id_card", germany_id_card),
     ("india_aadhaar", india_aadhaar),
-    ("italy_codice_fiscale", italy_codice_fiscale),
-    ("mexico_curp", mexico_curp),
     ("spain_dni", spain_dni),
     ("spain_nie", spain_nie),
     ("spain_nif", spain_nif),
@@ -48,8 +46,6 @@ pub(crate) const VALIDATORS: &[(&str, Check)] = &[
     ("france_spi", france_spi),
     ("germany_steuer_id", germany_steuer_id),
     ("india_pan", india_pan),
-    ("mexico_rfc_person", mexico_rfc_person),
-    ("mexico_rfc_org", mexico_rfc_org),
     ("uk_utr", uk_utr),
     ("usa_itin", usa_itin),
     ("turkiye_tckn", turkiye_tckn),
@@ -79,4 +75,12 @@ pub(crate) const VALIDATORS: &[(&str, Check)] = &[
     ("singapore_nric", singapore_nric),
     ("pakistan_cnic", pakistan_cnic),
     ("indonesia_nik", indonesia_nik),
+];
+
+/// The validators that say why they reject (an impossible date), by catalogue name.
+pub(crate) const DETAILED: &[(&str, Verdict)] = &[
+    ("italy_codice_fiscale", italy_codice_fiscale_verdict),
+    ("mexico_curp", mexico_curp_verdict),
+    ("mexico_rfc_person", mexico_rfc_person_verdict),
+    ("mexico_rfc_org", mexico_rfc_org_verdict),
 ];

@@ -1,7 +1,8 @@
 //! Taxpayer ids.
 
-use super::common::{all_same, compact, groups, number, weighted};
+use super::common::{all_same, compact, date_exists, groups, number, weighted};
 use crate::validate::core::digits;
+use crate::validate::Failure;
 
 /// CUIT/CUIL check: 11 digits, weights 5,4,3,2,7,6,5,4,3,2, 11 - sum mod 11 (11 = 0, 10 never
 /// valid).
@@ -52,12 +53,16 @@ fn br_dv(d: &[u8], w: &[u32]) -> u8 {
     }
 }
 
-/// Brazil CNPJ: 14 digits with two check digits; all-one-digit values refused.
+/// Brazil CNPJ: 14 characters with two mod-11 check digits; all-one-digit values refused. The
+/// first 12 may be letters A-Z as well as digits (the alphanumeric CNPJ Receita Federal issues
+/// from July 2026): a character's value is its ASCII code - 48 (digits 0-9, A = 17 ... Z = 42);
+/// the two check digits stay digits.
 pub(crate) fn brazil_cnpj(value: &[u8]) -> bool {
-    let d = digits(value);
-    if d.len() != 14 || all_same(&d) {
+    let c = compact(value);
+    if c.len() != 14 || !c[12..].iter().all(u8::is_ascii_digit) || all_same(&c) {
         return false;
     }
+    let d: Vec<u8> = c.iter().map(|b| b - b'0').collect();
     let a = br_dv(&d[..12], &[5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]);
     let b = br_dv(&d[..13], &[6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]);
     d[12] == a && d[13] == b
@@ -123,11 +128,15 @@ pub(crate) fn france_spi(value: &[u8]) -> bool {
 /// Germany Steuer-IdNr: 11 digits, first not 0; in the first ten exactly one digit occurs
 /// twice or three times (three times never in a row) and the others at most once; ISO 7064
 /// MOD 11,10 check digit.
-/// Groups: none or 2-3-3-3.
+/// Groups: none or 2-3-3-3, or either with the check digit apart (10-1, 2-3-3-2-1).
 pub(crate) fn germany_steuer_id(value: &[u8]) -> bool {
     let d = digits(value);
     let shape = groups(value, b" ");
-    if !matches!(shape.as_deref(), Some([11] | [2, 3, 3, 3])) || d[0] == 0 {
+    let printed = matches!(
+        shape.as_deref(),
+        Some([11] | [2, 3, 3, 3] | [10, 1] | [2, 3, 3, 2, 1])
+    );
+    if !printed || d[0] == 0 {
         return false;
     }
     let body = &d[..10];
@@ -177,7 +186,11 @@ pub(crate) fn india_pan(value: &[u8]) -> bool {
         && c[9].is_ascii_uppercase()
 }
 
-/// The value of an RFC character: 0-9, A-N = 10-23, & = 24, O-Z = 25-36, space = 37.
+/// Latin-1's Ñ, standing for the two bytes of a UTF-8 `Ñ` or `ñ` in a compacted RFC.
+const RFC_ENYE: u8 = 0xD1;
+
+/// The value of an RFC character in SAT's table `0-9 A-N & O-Z space Ñ`: 0-9, A-N = 10-23,
+/// & = 24, O-Z = 25-36, space = 37, Ñ = 38.
 fn rfc_value(b: u8) -> Option<u32> {
     match b {
         b'0'..=b'9' => Some(u32::from(b - b'0')),
@@ -185,31 +198,45 @@ fn rfc_value(b: u8) -> Option<u32> {
         b'&' => Some(24),
         b'O'..=b'Z' => Some(u32::from(b - b'O') + 25),
         b' ' => Some(37),
+        RFC_ENYE => Some(38),
         _ => None,
     }
 }
 
-/// Mexico RFC (12 or 13 characters): a valid yymmdd date after the name letters and the
-/// homoclave check digit (weights 13..2 over the 12 first characters, an organisation's RFC
-/// padded with a leading space; 11 - sum mod 11, 11 = 0, 10 = A).
-fn mexico_rfc(value: &[u8], len: usize) -> bool {
-    let c: Vec<u8> = value
-        .iter()
-        .filter(|b| b.is_ascii_alphanumeric() || **b == b'&')
-        .map(u8::to_ascii_uppercase)
-        .collect();
+/// An RFC's characters, upper-cased, separators (spaces, hyphens, dots) dropped, a UTF-8 `Ñ`
+/// or `ñ` as [`RFC_ENYE`]; None for any other byte.
+fn rfc_compact(value: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    while let Some(&b) = value.get(i) {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'&' => out.push(b.to_ascii_uppercase()),
+            b' ' | b'-' | b'.' => {}
+            0xC3 if matches!(value.get(i + 1), Some(0x91 | 0xB1)) => {
+                out.push(RFC_ENYE);
+                i += 1;
+            }
+            _ => return None,
+        }
+        i += 1;
+    }
+    Some(out)
+}
+
+/// Mexico RFC (12 or 13 characters): the name letters (`&` and `Ñ` included), a yymmdd date
+/// and the homoclave check digit (weights 13..2 over the 12 first characters, an
+/// organisation's RFC padded with a leading space; 11 - sum mod 11, 11 = 0, 10 = A); a value
+/// whose check digit passes but whose date does not exist is [`Failure::Date`]. Spaces,
+/// hyphens or dots between the parts are the printed spellings.
+fn mexico_rfc(value: &[u8], len: usize) -> Result<(), Failure> {
+    let c = rfc_compact(value).ok_or(Failure::Structure)?;
     if c.len() != len {
-        return false;
+        return Err(Failure::Structure);
     }
     let letters = len - 9;
     let date = &c[letters..letters + 6];
     if !date.iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    let month = (date[2] - b'0') * 10 + (date[3] - b'0');
-    let day = (date[4] - b'0') * 10 + (date[5] - b'0');
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return false;
+        return Err(Failure::Structure);
     }
     let mut padded = Vec::with_capacity(13);
     if len == 12 {
@@ -218,27 +245,45 @@ fn mexico_rfc(value: &[u8], len: usize) -> bool {
     padded.extend_from_slice(&c);
     let mut sum = 0u32;
     for (i, &b) in padded[..12].iter().enumerate() {
-        let Some(v) = rfc_value(b) else {
-            return false;
-        };
-        sum += v * (13 - i as u32);
+        sum += rfc_value(b).ok_or(Failure::Structure)? * (13 - i as u32);
     }
     let expected = match 11 - sum % 11 {
         11 => b'0',
         10 => b'A',
         n => b'0' + n as u8,
     };
-    padded[12] == expected
+    if padded[12] != expected {
+        return Err(Failure::Structure);
+    }
+    let month = (date[2] - b'0') * 10 + (date[3] - b'0');
+    let day = (date[4] - b'0') * 10 + (date[5] - b'0');
+    if date_exists(month, day) {
+        Ok(())
+    } else {
+        Err(Failure::Date)
+    }
 }
 
 /// Mexico RFC of a person (13 characters).
-pub(crate) fn mexico_rfc_person(value: &[u8]) -> bool {
+pub(crate) fn mexico_rfc_person_verdict(value: &[u8]) -> Result<(), Failure> {
     mexico_rfc(value, 13)
 }
 
 /// Mexico RFC of an organisation (12 characters).
-pub(crate) fn mexico_rfc_org(value: &[u8]) -> bool {
+pub(crate) fn mexico_rfc_org_verdict(value: &[u8]) -> Result<(), Failure> {
     mexico_rfc(value, 12)
+}
+
+/// [`mexico_rfc_person_verdict`] as a yes or no.
+#[cfg(test)]
+pub(crate) fn mexico_rfc_person(value: &[u8]) -> bool {
+    mexico_rfc_person_verdict(value).is_ok()
+}
+
+/// [`mexico_rfc_org_verdict`] as a yes or no.
+#[cfg(test)]
+pub(crate) fn mexico_rfc_org(value: &[u8]) -> bool {
+    mexico_rfc_org_verdict(value).is_ok()
 }
 
 /// UK UTR: 10 digits; the first is the check digit over the other nine (weights

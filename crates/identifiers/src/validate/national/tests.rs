@@ -114,7 +114,10 @@ fn germany() {
     assert!(germany_id_card(b"L6M2TR8KF6"));
     assert!(!germany_id_card(b"T220001294"));
     assert!(!germany_id_card(b"A220001293"));
-    assert!(!germany_id_card(b"T22000129"));
+    // The 9 characters as the card prints them (first a letter), no check digit.
+    assert!(germany_id_card(b"T22000129"));
+    assert!(!germany_id_card(b"322000129"));
+    assert!(!germany_id_card(b"T2200012"));
     // The BZSt example Steuer-IdNr.
     assert!(germany_steuer_id(b"86095742719"));
     assert!(germany_steuer_id(b"47 392 018 463"));

@@ -105,10 +105,11 @@ pub(crate) fn json_web_token(value: &[u8]) -> bool {
 // Assignments and URLs carrying a password.
 
 /// `password = "value"` and the like: the value is a literal with some entropy, not a
-/// placeholder, template, variable or code.
-pub(crate) fn password_assignment(value: &[u8]) -> bool {
+/// placeholder, template, variable or code ([`Failure::Structure`]), nor a reference to
+/// something else ([`Failure::NoSecret`]: an ARN, a URL or path, a CSS pseudo-class).
+pub(crate) fn password_assignment(value: &[u8]) -> Result<(), Failure> {
     let Some(sep) = value.iter().position(|b| *b == b':' || *b == b'=') else {
-        return false;
+        return Err(Failure::Structure);
     };
     let mut v = &value[sep + 1..];
     while let [first, rest @ ..] = v {
@@ -126,9 +127,119 @@ pub(crate) fn password_assignment(value: &[u8]) -> bool {
         }
     }
     if v.len() < 6 || is_placeholder(v) || looks_like_code(v) {
-        return false;
+        return Err(Failure::Structure);
     }
-    distinct(v) >= 5 && entropy(v) >= 2.3
+    // A CSS selector's pseudo-class follows the `:` at once (`#password:focus`); an
+    // assignment's value usually after a space (`password: hover`, a word, not a reference).
+    let selector = value[sep] == b':'
+        && value
+            .get(sep + 1)
+            .is_some_and(|b| !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\''));
+    if is_reference(v) || (selector && is_css_pseudo(v)) {
+        return Err(Failure::NoSecret);
+    }
+    if distinct(v) >= 5 && entropy(v) >= 2.3 {
+        Ok(())
+    } else {
+        Err(Failure::Structure)
+    }
+}
+
+/// CSS pseudo-classes and pseudo-elements that follow a `password` class or id in a selector
+/// (`#password:focus-visible`, `.password::placeholder`).
+const CSS_PSEUDO: &[&[u8]] = &[
+    b"active",
+    b"autofill",
+    b"blank",
+    b"checked",
+    b"default",
+    b"disabled",
+    b"empty",
+    b"enabled",
+    b"first-child",
+    b"first-of-type",
+    b"focus",
+    b"focus-visible",
+    b"focus-within",
+    b"hover",
+    b"in-range",
+    b"indeterminate",
+    b"invalid",
+    b"last-child",
+    b"last-of-type",
+    b"not",
+    b"nth-child",
+    b"nth-of-type",
+    b"only-child",
+    b"optional",
+    b"out-of-range",
+    b"placeholder",
+    b"placeholder-shown",
+    b"read-only",
+    b"read-write",
+    b"required",
+    b"user-invalid",
+    b"user-valid",
+    b"valid",
+    b"visited",
+    b"after",
+    b"before",
+    b"selection",
+    b"-webkit-",
+    b"-moz-",
+    b"-ms-",
+];
+
+/// An assigned value that names something rather than being a secret: an AWS ARN
+/// (`arn:aws:iam::...`), a URL (`https://...`: its user info is `URL_WITH_CREDENTIALS`'s), a
+/// path (`/run/secrets/db`, `./pw.txt`, `~/.pgpass`).
+fn is_reference(v: &[u8]) -> bool {
+    let lower = v.to_ascii_lowercase();
+    lower.starts_with(b"arn:aws") || is_url(&lower) || is_path(v)
+}
+
+/// `scheme://...`: a letter, then letters, digits, `+`, `.` or `-` up to `://`.
+fn is_url(v: &[u8]) -> bool {
+    memchr::memmem::find(v, b"://").is_some_and(|p| {
+        v.first().is_some_and(u8::is_ascii_alphabetic)
+            && v[..p]
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'))
+    })
+}
+
+/// A file path: it starts at the root, `./`, `../` or `~/`, holds a `/` past its first byte,
+/// and only path characters; no segment mixes upper case, lower case and digits as a random
+/// token does (a base64 password may start with `/` too).
+fn is_path(v: &[u8]) -> bool {
+    let starts = [&b"/"[..], b"./", b"../", b"~/"]
+        .iter()
+        .any(|p| v.starts_with(p));
+    let random = |seg: &[u8]| {
+        seg.iter().any(u8::is_ascii_uppercase)
+            && seg.iter().any(u8::is_ascii_lowercase)
+            && seg.iter().any(u8::is_ascii_digit)
+    };
+    starts
+        && v[1..].contains(&b'/')
+        && v.iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'_' | b'-' | b'~'))
+        && !v.split(|b| *b == b'/').any(random)
+}
+
+/// A CSS pseudo-class or pseudo-element (`focus-visible`, `:placeholder`, `hover:not(...)`),
+/// what follows a `password` class or id in a selector.
+fn is_css_pseudo(v: &[u8]) -> bool {
+    let lower = v.to_ascii_lowercase();
+    let pseudo = lower.strip_prefix(b":").unwrap_or(&lower);
+    CSS_PSEUDO.iter().any(|p| {
+        pseudo.starts_with(p)
+            && (p.ends_with(b"-")
+                || matches!(
+                    pseudo.get(p.len()),
+                    None | Some(b':' | b'(' | b'.' | b'#' | b'[')
+                ))
+    })
 }
 
 /// Any `scheme://userinfo@host` (the `URL_WITH_CREDENTIALS` entry): a literal password

@@ -17,17 +17,18 @@ use credentials::{
 };
 use network::{email_address, ip_address};
 use tokens::{
-    age_secret_key, discord_bot_token, github_token, mixed_token, npm_token, secret_token,
+    age_secret_key, azure_account_key, discord_bot_token, github_token, mixed_token, npm_token,
+    secret_token,
 };
 
 /// The validators this module provides, by catalogue name.
 pub(crate) const VALIDATORS: &[(&str, Check)] = &[
     ("secret_token", secret_token),
+    ("azure_account_key", azure_account_key),
     ("http_basic_auth", http_basic_auth),
     ("json_web_token", json_web_token),
     ("github_token", github_token),
     ("npm_token", npm_token),
-    ("password_assignment", password_assignment),
     ("url_password", url_password),
     ("email_address", email_address),
     ("ip_address", ip_address),
@@ -37,4 +38,7 @@ pub(crate) const VALIDATORS: &[(&str, Check)] = &[
 ];
 
 /// The validators of this module that say why they reject.
-pub(crate) const DETAILED: &[(&str, Verdict)] = &[("url_credentials", url_credentials)];
+pub(crate) const DETAILED: &[(&str, Verdict)] = &[
+    ("url_credentials", url_credentials),
+    ("password_assignment", password_assignment),
+];

@@ -73,15 +73,52 @@ fn crc_tokens() {
 
 #[test]
 fn passwords() {
-    assert!(password_assignment(b"password = \"Xk9#mP2vL!qR\""));
-    assert!(password_assignment(b"DB_PASSWORD=hunter22"));
-    assert!(!password_assignment(b"password: changeme"));
-    assert!(!password_assignment(b"password=${DB_PASSWORD}"));
-    assert!(!password_assignment(b"password: ********"));
-    assert!(!password_assignment(b"password = settings.DB_PASSWORD"));
-    assert!(!password_assignment(b"password=os.getenv('X')"));
-    assert!(!password_assignment(b"password=aaaaaaa1"));
-    assert!(!password_assignment(b"password="));
+    assert!(password_assignment(b"password = \"Xk9#mP2vL!qR\"").is_ok());
+    assert!(password_assignment(b"DB_PASSWORD=hunter22").is_ok());
+    assert!(password_assignment(b"password: changeme").is_err());
+    assert!(password_assignment(b"password=${DB_PASSWORD}").is_err());
+    assert!(password_assignment(b"password: ********").is_err());
+    assert!(password_assignment(b"password = settings.DB_PASSWORD").is_err());
+    assert!(password_assignment(b"password=os.getenv('X')").is_err());
+    assert!(password_assignment(b"password=aaaaaaa1").is_err());
+    assert!(password_assignment(b"password=").is_err());
+}
+
+#[test]
+fn references_are_no_passwords() {
+    use crate::validate::Failure;
+    for reference in [
+        &b"password = \"arn:aws:iam::123456789012:role/app-db-reader\""[..],
+        b"password: https://vault.acme-corp.io/v1/secret/data/app",
+        b"db_password: /run/secrets/postgres",
+        b"password=../secrets/db.txt",
+        b"password: ~/.config/app/pw",
+        b"password:focus-visible",
+        b"password:-webkit-autofill",
+    ] {
+        assert_eq!(
+            password_assignment(reference),
+            Err(Failure::NoSecret),
+            "{}",
+            String::from_utf8_lossy(reference)
+        );
+    }
+    // Secrets that look a little like one: a base64 value from the root, a random segment, a
+    // scheme-less `://`, a pseudo-class name after a space.
+    for secret in [
+        &b"password: /9j4Kx+ab/cdEF"[..],
+        b"password=/Xk9mP2vL/q8Rt",
+        b"password=Tq7!v://Lx92Kd",
+        b"password: hover#9xQ!z",
+        b"password = arnold:Xk9#mP2",
+    ] {
+        assert_eq!(
+            password_assignment(secret),
+            Ok(()),
+            "{}",
+            String::from_utf8_lossy(secret)
+        );
+    }
     assert!(url_password(b"postgres://app:Tq7vLx92Kd@db.internal"));
     assert!(!url_password(b"postgres://postgres:postgres@localhost"));
     assert!(!url_password(b"mysql://user:${DB_PASS}@db"));

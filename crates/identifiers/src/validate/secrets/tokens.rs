@@ -18,6 +18,25 @@ pub(crate) fn secret_token(value: &[u8]) -> bool {
     longest_repeat(value) * 4 <= value.len() && longest_sequence(value) < 6 && entropy(value) >= 3.0
 }
 
+/// The Azurite storage emulator's published account key (a development default, no secret).
+const AZURITE_KEY: &[u8] =
+    b"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+/// Azure storage account key in a connection string: `AccountKey=`, 86 base64 characters and
+/// `==`, on one line or broken across lines (a line break, indentation, a `\` continuation
+/// between parts); random-looking ([`secret_token`]), not the Azurite emulator's key.
+pub(crate) fn azure_account_key(value: &[u8]) -> bool {
+    let Some(eq) = memchr::memchr(b'=', value) else {
+        return false;
+    };
+    let key: Vec<u8> = value[eq + 1..]
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b'\\' | b'\r' | b'\n' | b' ' | b'\t'))
+        .collect();
+    key.len() == 88 && key != AZURITE_KEY && secret_token(&key)
+}
+
 /// A random-looking token that mixes upper case, lower case and digits (base62 / base64
 /// tokens): rejects hex digests and words near a keyword.
 pub(crate) fn mixed_token(value: &[u8]) -> bool {
