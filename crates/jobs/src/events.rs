@@ -153,7 +153,8 @@ pub fn resource_name(r: &ResultRecord) -> String {
 /// An occurrence as a finding shows it (its location and masked sample).
 pub(crate) fn occurrence(o: &Occurrence) -> Value {
     let mut v = serde_json::Map::new();
-    if let Some(c) = &o.cell {
+    // Tables in documents are lines for Macie, as their text is.
+    if let Some(c) = o.cell.as_ref().filter(|c| c.table.is_none()) {
         v.insert(
             "cells".into(),
             json!([{ "row": c.row, "column": c.column, "columnName": c.column_name,

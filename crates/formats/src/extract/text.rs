@@ -8,7 +8,29 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 use super::ctx::{Chunk, Content, Ctx, TextSink, LOOKBEHIND, OVERLAP_AHEAD};
 use crate::format::TextEncoding;
 use crate::limits::Limits;
-use crate::location::{Locator, StreamPos};
+use crate::location::{Locator, StreamPos, TableCell};
+
+/// Text that knows which of its bytes lie in table cells (documents).
+pub(crate) trait CellSource: Read {
+    /// The stretches of table cells that end past byte `offset` of the text, by ascending
+    /// offset; the ones before it may be forgotten.
+    fn cells_from(&mut self, offset: u64) -> &[TableCell];
+}
+
+/// Text without tables.
+struct NoCells<R>(R);
+
+impl<R: Read> Read for NoCells<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl<R: Read> CellSource for NoCells<R> {
+    fn cells_from(&mut self, _: u64) -> &[TableCell] {
+        &[]
+    }
+}
 
 /// Extracts text in the detected encoding.
 pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()> {
@@ -33,7 +55,19 @@ pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()>
 
 /// Streams `reader` to `sink` in overlapping chunks; `start` is where its first byte lies.
 pub(crate) fn stream(
-    mut reader: impl Read,
+    reader: impl Read,
+    start: StreamPos,
+    limits: &Limits,
+    member: &[String],
+    sink: &mut dyn TextSink,
+) -> io::Result<()> {
+    stream_cells(&mut NoCells(reader), start, limits, member, sink)
+}
+
+/// Streams `reader` to `sink` in overlapping chunks as [`stream`]; a chunk holding table
+/// cells is located with them ([`Locator::Table`]).
+pub(crate) fn stream_cells(
+    reader: &mut impl CellSource,
     start: StreamPos,
     limits: &Limits,
     member: &[String],
@@ -45,12 +79,13 @@ pub(crate) fn stream(
     let mut report_from = 0usize;
     loop {
         let want = cap - buf.len();
-        let got = match (&mut reader).take(want as u64).read_to_end(&mut buf) {
+        let got = match (&mut *reader).take(want as u64).read_to_end(&mut buf) {
             Ok(n) => n,
             Err(e) => {
                 // Scan what was read, then report the failure.
                 if report_from < buf.len() {
-                    emit(sink, &buf, report_from..buf.len(), pos, member);
+                    let cells = reader.cells_from(pos.offset);
+                    emit(sink, &buf, report_from..buf.len(), pos, member, cells);
                 }
                 return Err(e);
             }
@@ -62,7 +97,8 @@ pub(crate) fn stream(
             buf.len() - OVERLAP_AHEAD
         };
         if report_from < report_to || (eof && report_from == 0 && buf.is_empty()) {
-            emit(sink, &buf, report_from..report_to, pos, member);
+            let cells = reader.cells_from(pos.offset);
+            emit(sink, &buf, report_from..report_to, pos, member, cells);
         }
         if eof {
             return Ok(());
@@ -80,12 +116,18 @@ fn emit(
     report: std::ops::Range<usize>,
     start: StreamPos,
     member: &[String],
+    cells: &[TableCell],
 ) {
+    let locator = if cells.is_empty() {
+        Locator::Stream { start }
+    } else {
+        Locator::Table { start, cells }
+    };
     sink.chunk(&Chunk {
         text,
         report,
         context: None,
-        locator: Locator::Stream { start },
+        locator,
         member,
     });
 }

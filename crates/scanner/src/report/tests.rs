@@ -235,6 +235,7 @@ fn locations_name_members_lines_cells_and_paths() {
         column_name: Some("card".into()),
         sheet: Some("Q1".into()),
         reference: Some("B4".into()),
+        table: None,
     });
     o.record = Some(3);
     assert_eq!(
