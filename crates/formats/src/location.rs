@@ -259,7 +259,7 @@ impl Locator<'_> {
         cells.iter().filter_map(move |c| {
             let from = c.start.saturating_sub(start).min(len);
             let to = c.end.saturating_sub(start).min(len);
-            (from < to).then(|| (from as usize..to as usize, c))
+            (from < to).then_some((from as usize..to as usize, c))
         })
     }
 }

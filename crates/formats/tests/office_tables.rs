@@ -48,7 +48,12 @@ impl TextSink for Finder {
 
 fn run(data: &[u8], name: &str) -> Finder {
     let mut finder = Finder::default();
-    let e = extract(&mut Cursor::new(data), name, &Limits::default(), &mut finder);
+    let e = extract(
+        &mut Cursor::new(data),
+        name,
+        &Limits::default(),
+        &mut finder,
+    );
     assert!(e.reasons.is_empty(), "{:?}", e.reasons);
     finder
 }

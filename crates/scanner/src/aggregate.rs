@@ -189,8 +189,8 @@ impl ObjectScanner<'_> {
             let Some(name) = cell.column_name.as_deref() else {
                 continue;
             };
-            let Some(ctx) = keyword_context(&mut self.contexts, engine, name)
-                .filter(|k| !k.is_empty())
+            let Some(ctx) =
+                keyword_context(&mut self.contexts, engine, name).filter(|k| !k.is_empty())
             else {
                 continue;
             };

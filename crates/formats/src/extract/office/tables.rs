@@ -38,8 +38,6 @@ struct OpenTable {
     row: u64,
     /// The current cell's first column, 1-based (0 outside a cell).
     column: u64,
-    /// Columns the current cell spans (docx `w:gridSpan`).
-    span: u64,
     /// The next cell's column.
     next_column: u64,
     /// Column names, by 0-based column, once the first row is read and names them.
@@ -72,7 +70,9 @@ impl OpenTable {
                 continue;
             }
             let name: Arc<str> = Arc::from(name);
-            let last = column.saturating_add(span.max(1) - 1).min(MAX_COLUMNS_NAMED);
+            let last = column
+                .saturating_add(span.max(1) - 1)
+                .min(MAX_COLUMNS_NAMED);
             for c in column..=last {
                 let i = (c - 1) as usize;
                 if self.names.len() <= i {
@@ -152,9 +152,8 @@ impl Tables {
                     t.next_column = 1;
                 }
                 t.column = t.next_column.max(1);
-                t.span = 1;
                 t.next_column = t.column.saturating_add(1);
-                if t.row == 1 {
+                if t.row == 1 && t.column <= MAX_COLUMNS_NAMED {
                     t.first_row.push((t.column, 1, String::new()));
                 }
                 if empty {
@@ -166,12 +165,10 @@ impl Tables {
             "gridSpan" => {
                 if let Some(t) = self.open.last_mut().filter(|t| t.in_cell()) {
                     let span = val(e).unwrap_or(1).clamp(1, MAX_COLUMNS_NAMED);
-                    t.span = span;
                     t.next_column = t.column.saturating_add(span);
-                    if t.row == 1 {
-                        if let Some(cell) = t.first_row.last_mut() {
-                            cell.1 = span;
-                        }
+                    let column = t.column;
+                    if let Some(cell) = t.first_row.last_mut().filter(|c| c.0 == column) {
+                        cell.1 = span;
                     }
                 }
             }
@@ -212,7 +209,8 @@ impl Tables {
         let Some(t) = self.open.last_mut().filter(|t| t.in_cell() && t.row == 1) else {
             return;
         };
-        let Some((_, _, cell)) = t.first_row.last_mut() else {
+        let column = t.column;
+        let Some((_, _, cell)) = t.first_row.last_mut().filter(|c| c.0 == column) else {
             return;
         };
         if cell.len() > MAX_NAME_LEN {
@@ -239,11 +237,7 @@ impl Tables {
         let Some(t) = self.open.last() else {
             return;
         };
-        let column_name = if t.row > 1 {
-            t.name_of(t.column)
-        } else {
-            None
-        };
+        let column_name = if t.row > 1 { t.name_of(t.column) } else { None };
         self.cells.push(TableCell {
             start: at,
             end: u64::MAX,
@@ -295,7 +289,11 @@ mod tests {
     fn header_row_names_columns_below() {
         let mut t = Tables::after(2);
         let mut at = 10;
-        table(&mut t, &mut at, &[&["Name", "SSN"], &["Ann", "123-45-6789"]]);
+        table(
+            &mut t,
+            &mut at,
+            &[&["Name", "SSN"], &["Ann", "123-45-6789"]],
+        );
         let cells = t.cells_from(0).to_vec();
         assert_eq!(cells.len(), 4);
         assert_eq!((cells[0].table, cells[0].row, cells[0].column), (3, 1, 1));
@@ -313,7 +311,11 @@ mod tests {
     fn a_first_row_of_data_names_nothing() {
         let mut t = Tables::default();
         let mut at = 0;
-        table(&mut t, &mut at, &[&["SSN", "123-45-6789"], &["SSN", "987-65-4321"]]);
+        table(
+            &mut t,
+            &mut at,
+            &[&["SSN", "123-45-6789"], &["SSN", "987-65-4321"]],
+        );
         assert!(t.cells_from(0).iter().all(|c| c.column_name.is_none()));
     }
 
@@ -356,7 +358,11 @@ mod tests {
             t.end("tc", at + 2);
             let c = t.cells_from(0).last().cloned().unwrap();
             assert_eq!(c.column, i as u64 + 1);
-            let want = if i < 3 { Some("Card number") } else { Some("x") };
+            let want = if i < 3 {
+                Some("Card number")
+            } else {
+                Some("x")
+            };
             assert_eq!(c.column_name.as_deref(), want);
         }
     }
