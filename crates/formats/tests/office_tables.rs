@@ -14,6 +14,8 @@ struct Finder {
     /// (cell text, table, row, column, column name) of each stretch in a report range.
     cells: Vec<(String, u64, u64, u64, Option<String>)>,
     text: Vec<u8>,
+    /// The most cell stretches one chunk carried.
+    most_cells: usize,
 }
 
 impl TextSink for Finder {
@@ -42,6 +44,7 @@ impl TextSink for Finder {
         }
         if let Locator::Table { cells, .. } = c.locator {
             assert!(cells.windows(2).all(|w| w[0].end <= w[1].start));
+            self.most_cells = self.most_cells.max(cells.len());
         }
     }
 }
@@ -229,4 +232,31 @@ fn a_long_table_crosses_chunks_and_keeps_its_cells() {
         assert_eq!(l.cell, cell(1, i as u64 + 2, 2, Some("SSN")), "{i}");
         assert_eq!(l.line, Some(2 * i as u64 + 4));
     }
+}
+
+#[test]
+fn tiny_cells_end_chunks_early_and_stay_bounded() {
+    // 600,000 cells of one byte each (an empty paragraph): their stretches would take tens
+    // of MiB in one 4 MiB chunk; chunks end early instead, and every value is still found.
+    let mut body = String::from("<w:tbl>");
+    for r in 0..20_000 {
+        body.push_str("<w:tr>");
+        for c in 0..30 {
+            if c == 7 && r % 1000 == 999 {
+                body.push_str("<w:tc><w:p><w:r><w:t>NEEDLE</w:t></w:r></w:p></w:tc>");
+            } else {
+                body.push_str("<w:tc><w:p/></w:tc>");
+            }
+        }
+        body.push_str("</w:tr>");
+    }
+    body.push_str("</w:tbl>");
+    let out = run(&docx(&body), "tiny.docx");
+    assert_eq!(out.found.len(), 20);
+    for (i, l) in out.found.iter().enumerate() {
+        assert_eq!(l.cell, cell(1, 1000 * i as u64 + 1000, 8, None), "{i}");
+    }
+    // A chunk's minimum text (2 x 82 KiB) plus the paragraph reader's 64 KiB read ahead, one
+    // byte per cell: some 230,000 stretches (12 MiB), not the 4 MiB buffer's 4 million.
+    assert!(out.most_cells < 240_000, "{}", out.most_cells);
 }

@@ -15,7 +15,19 @@ pub(crate) trait CellSource: Read {
     /// The stretches of table cells that end past byte `offset` of the text, by ascending
     /// offset; the ones before it may be forgotten.
     fn cells_from(&mut self, offset: u64) -> &[TableCell];
+
+    /// Whether the text read so far holds so many cells that the chunk should end early (which
+    /// bounds the memory their stretches take, whatever the buffer size).
+    fn crowded(&self) -> bool {
+        false
+    }
 }
+
+/// Text read per step while a chunk is filled (between checks for crowded cells).
+const FILL_STEP: usize = 64 * 1024;
+/// A chunk ended early for crowded cells still has this much text, so that each chunk
+/// reports at least `OVERLAP_AHEAD + LOOKBEHIND` new bytes.
+const MIN_FILL: usize = 2 * (OVERLAP_AHEAD + LOOKBEHIND);
 
 /// Text without tables.
 struct NoCells<R>(R);
@@ -78,9 +90,8 @@ pub(crate) fn stream_cells(
     let mut pos = start;
     let mut report_from = 0usize;
     loop {
-        let want = cap - buf.len();
-        let got = match (&mut *reader).take(want as u64).read_to_end(&mut buf) {
-            Ok(n) => n,
+        let eof = match refill(reader, &mut buf, cap) {
+            Ok(eof) => eof,
             Err(e) => {
                 // Scan what was read, then report the failure.
                 if report_from < buf.len() {
@@ -90,7 +101,6 @@ pub(crate) fn stream_cells(
                 return Err(e);
             }
         };
-        let eof = got < want;
         let report_to = if eof {
             buf.len()
         } else {
@@ -108,6 +118,22 @@ pub(crate) fn stream_cells(
         buf.drain(..keep_from);
         report_from = report_to - keep_from;
     }
+}
+
+/// Reads into `buf` until it holds `cap` bytes, the text ends (true) or, past [`MIN_FILL`],
+/// the reader is crowded with cells. What was read before a failure stays in `buf`.
+fn refill(reader: &mut impl CellSource, buf: &mut Vec<u8>, cap: usize) -> io::Result<bool> {
+    while buf.len() < cap {
+        let want = (cap - buf.len()).min(FILL_STEP);
+        let got = (&mut *reader).take(want as u64).read_to_end(buf)?;
+        if got < want {
+            return Ok(true);
+        }
+        if buf.len() >= MIN_FILL && reader.crowded() {
+            break;
+        }
+    }
+    Ok(false)
 }
 
 fn emit(

@@ -483,7 +483,10 @@ fn location(o: &Occurrence) -> String {
             s.push_str(&format!(" ({name})"));
         }
         if let (Some(_), Some(line)) = (c.table, o.line) {
-            s.push_str(&format!(", line {line}"));
+            match o.column {
+                Some(col) => s.push_str(&format!(", line {line}:{col}")),
+                None => s.push_str(&format!(", line {line}")),
+            }
         }
         parts.push(s);
     } else if let Some(line) = o.line {

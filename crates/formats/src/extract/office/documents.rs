@@ -362,6 +362,10 @@ impl<R: BufRead> text::CellSource for Paragraphs<R> {
     fn cells_from(&mut self, offset: u64) -> &[TableCell] {
         self.tables.cells_from(offset)
     }
+
+    fn crowded(&self) -> bool {
+        self.tables.crowded()
+    }
 }
 
 impl<R: BufRead> Read for Paragraphs<R> {

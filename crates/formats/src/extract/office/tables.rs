@@ -5,7 +5,8 @@
 //! beside it, each cell's stretch is recorded with its table, row, column and column name, so
 //! that a match in it is located in the cell and the column name is keyword context for it.
 //! Memory is bounded: a table remembers at most [`MAX_COLUMNS_NAMED`] names of at most
-//! [`MAX_NAME_LEN`] bytes, and stretches are forgotten once the text before them is scanned.
+//! [`MAX_NAME_LEN`] bytes, stretches are forgotten once the text before them is scanned, and
+//! past [`MAX_CELLS`] of them the text streamer ends its chunk early.
 
 use std::sync::Arc;
 
@@ -19,6 +20,9 @@ const MAX_COLUMNS_NAMED: u64 = 1000;
 const MAX_NAME_LEN: usize = 256;
 /// A first-row cell holding more digits than this is data, and its row no header.
 const MAX_HEADER_DIGITS: usize = 4;
+/// Cell stretches remembered before the text streamer is asked to end its chunk (about 3.5
+/// MiB of them; a chunk still holds at least its minimum of text).
+const MAX_CELLS: usize = 64 * 1024;
 
 /// The tables open at a point of a document, and the cell stretches recorded so far.
 #[derive(Debug, Default)]
@@ -105,6 +109,11 @@ impl Tables {
     /// Tables started so far.
     pub(super) fn count(&self) -> u64 {
         self.count
+    }
+
+    /// Whether so many stretches are remembered that the chunk should end.
+    pub(super) fn crowded(&self) -> bool {
+        self.cells.len() > MAX_CELLS
     }
 
     /// The cell stretches that end past `offset`; the ones before are forgotten.
