@@ -116,7 +116,11 @@ fn where_(o: &Occurrence) -> String {
             .as_deref()
             .map(|n| format!(" ({n})"))
             .unwrap_or_default();
-        parts.push(format!("row {} column {}{name}", c.row, c.column));
+        let table = c.table.map(|t| format!("table {t} ")).unwrap_or_default();
+        parts.push(format!("{table}row {} column {}{name}", c.row, c.column));
+        if let (Some(_), Some(l)) = (c.table, o.line) {
+            parts.push(format!("line {l}"));
+        }
     } else if let Some(l) = o.line {
         match o.column {
             Some(c) => parts.push(format!("line {l}:{c}")),

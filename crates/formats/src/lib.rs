@@ -42,5 +42,5 @@ pub use extract::{
 pub use format::{Format, TextEncoding};
 pub use guard::CaughtPanic;
 pub use limits::DEFAULT_TIME_BUDGET;
-pub use location::{Cell, LineCursor, Location, Locator, StreamPos};
+pub use location::{Cell, LineCursor, Location, Locator, StreamPos, TableCell};
 pub use reason::{Reason, ReasonCode};

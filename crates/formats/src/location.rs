@@ -3,7 +3,9 @@
 //! Extractors hand each chunk of text to a sink with a [`Locator`]; the sink turns a byte
 //! position in the chunk into a [`Location`] with [`Locator::locate`].
 
-/// A tabular cell (CSV, TSV, spreadsheets).
+use std::ops::Range;
+
+/// A tabular cell (CSV, TSV, spreadsheets, tables in documents).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cell {
     /// 1-based physical row (a header is row 1).
@@ -16,6 +18,42 @@ pub struct Cell {
     pub sheet: Option<String>,
     /// Cell reference like `B3` (spreadsheets).
     pub reference: Option<String>,
+    /// 1-based table within the document, in reading order (tables in documents: docx, pptx).
+    pub table: Option<u64>,
+}
+
+/// A stretch of a document's text that lies in one table cell (tables in documents), by
+/// byte offset in the extracted text. A cell holding a nested table is cut in stretches around
+/// it, so that stretches never overlap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableCell {
+    /// 0-based byte offset of the stretch's first byte in the extracted text.
+    pub start: u64,
+    /// Offset just past its last byte (`u64::MAX` while the cell is still being read).
+    pub end: u64,
+    /// 1-based table within the document.
+    pub table: u64,
+    /// 1-based row within the table.
+    pub row: u64,
+    /// 1-based column within the row (a spanned cell counts the columns it spans).
+    pub column: u64,
+    /// Header text of the column (the first row's cell above it, when the first row names
+    /// its columns); shared by the column's cells.
+    pub column_name: Option<std::sync::Arc<str>>,
+}
+
+impl TableCell {
+    /// The cell as a location shows it.
+    pub fn cell(&self) -> Cell {
+        Cell {
+            row: self.row,
+            column: self.column,
+            column_name: self.column_name.as_deref().map(str::to_string),
+            sheet: None,
+            reference: None,
+            table: Some(self.table),
+        }
+    }
 }
 
 /// A position in an object's extracted content, as the contract's occurrence fields.
@@ -97,6 +135,15 @@ pub enum Locator<'a> {
         /// Where the chunk's first byte lies in the page's text.
         start: StreamPos,
     },
+    /// Running text holding table cells (documents): lines, columns and offsets as
+    /// [`Locator::Stream`], and the cell of a position that lies in one.
+    Table {
+        /// Where the chunk's first byte lies.
+        start: StreamPos,
+        /// The stretches of table cells in the chunk (possibly reaching past either end), by
+        /// ascending offset.
+        cells: &'a [TableCell],
+    },
     /// A scalar inside a JSON record.
     Record {
         /// 0-based record index.
@@ -148,6 +195,17 @@ impl Locator<'_> {
                     ..Location::default()
                 }
             }
+            Locator::Table { start, cells } => {
+                let (line, column) = within_line(*start);
+                let offset = start.offset + pos as u64;
+                Location {
+                    line: Some(line),
+                    column: Some(column),
+                    offset: Some(offset),
+                    cell: cell_at(cells, offset).map(TableCell::cell),
+                    ..Location::default()
+                }
+            }
             Locator::Page { page, start } => {
                 let (line, column) = within_line(*start);
                 Location {
@@ -179,6 +237,30 @@ impl Locator<'_> {
                 }
             }
         }
+    }
+}
+
+/// The stretch of `cells` (sorted, not overlapping) holding byte `offset`.
+fn cell_at(cells: &[TableCell], offset: u64) -> Option<&TableCell> {
+    let i = cells.partition_point(|c| c.start <= offset);
+    let c = cells.get(i.checked_sub(1)?)?;
+    (offset < c.end).then_some(c)
+}
+
+impl Locator<'_> {
+    /// The table cells of a [`Locator::Table`] chunk `text_len` bytes long, each with its byte
+    /// range in the chunk (clipped to it); nothing for other locators.
+    pub fn table_cells(&self, text_len: usize) -> impl Iterator<Item = (Range<usize>, &TableCell)> {
+        let (start, cells): (u64, &[TableCell]) = match self {
+            Locator::Table { start, cells } => (start.offset, *cells),
+            _ => (0, &[]),
+        };
+        let len = text_len as u64;
+        cells.iter().filter_map(move |c| {
+            let from = c.start.saturating_sub(start).min(len);
+            let to = c.end.saturating_sub(start).min(len);
+            (from < to).then_some((from as usize..to as usize, c))
+        })
     }
 }
 

@@ -153,7 +153,8 @@ pub fn resource_name(r: &ResultRecord) -> String {
 /// An occurrence as a finding shows it (its location and masked sample).
 pub(crate) fn occurrence(o: &Occurrence) -> Value {
     let mut v = serde_json::Map::new();
-    if let Some(c) = &o.cell {
+    // Tables in documents are lines for Macie, as their text is.
+    if let Some(c) = o.cell.as_ref().filter(|c| c.table.is_none()) {
         v.insert(
             "cells".into(),
             json!([{ "row": c.row, "column": c.column, "columnName": c.column_name,
@@ -586,6 +587,29 @@ mod tests {
         assert_eq!(det["occurrences"][0]["lineRanges"][0]["start"], 1);
         // The trawl shape keeps its own fields.
         assert!(e.detail["classificationDetails"]["runId"].is_string());
+    }
+
+    /// A cell of a table in a document is a line for Macie, as the document's text is; a
+    /// spreadsheet cell stays a cell.
+    #[test]
+    fn document_table_cells_are_line_ranges() {
+        let mut o = record().detections[0].occurrences[0].clone();
+        o.line = Some(7);
+        o.cell = Some(trawl_scanner::CellOut {
+            row: 2,
+            column: 3,
+            column_name: Some("SSN".into()),
+            sheet: None,
+            reference: None,
+            table: Some(1),
+        });
+        let v = occurrence(&o);
+        assert_eq!(v["lineRanges"][0]["start"], 7);
+        assert!(v.get("cells").is_none());
+        o.cell.as_mut().unwrap().table = None;
+        let v = occurrence(&o);
+        assert_eq!(v["cells"][0]["columnName"], "SSN");
+        assert!(v.get("lineRanges").is_none());
     }
 
     /// ASFF: the fields BatchImportFindings requires, the finding's own id, its resources.

@@ -80,6 +80,8 @@ pub struct ObjectScanner<'e> {
     scratch: Scratch,
     contexts: HashMap<String, KeywordContext, foldhash::fast::RandomState>,
     matches: Vec<Match>,
+    /// Matches found in table cells with their column names as context.
+    cell_matches: Vec<Match>,
     /// Third-party reader panics caught in the last object (for the caller to warn about).
     panics: Vec<CaughtPanic>,
 }
@@ -99,26 +101,21 @@ impl TextSink for ScanSink<'_, '_> {
         let none = KeywordContext::none();
         let ctx = match chunk.context {
             None => &none,
-            Some(c) => {
-                if !s.contexts.contains_key(c) {
-                    if s.contexts.len() > 10_000 {
-                        s.contexts.clear();
-                    }
-                    s.contexts.insert(c.to_string(), engine.keyword_context(c));
-                }
-                s.contexts.get(c).unwrap_or(&none)
-            }
+            Some(c) => keyword_context(&mut s.contexts, engine, c).unwrap_or(&none),
         };
         s.matches.clear();
         match chunk.locator {
-            Locator::Stream { .. } => engine.scan(chunk.text, ctx, &mut s.scratch, &mut s.matches),
+            Locator::Stream { .. } | Locator::Table { .. } => {
+                engine.scan(chunk.text, ctx, &mut s.scratch, &mut s.matches)
+            }
             _ => engine.scan_field(chunk.text, ctx, &mut s.scratch, &mut s.matches),
+        }
+        s.matches.retain(|m| chunk.report.contains(&m.start));
+        if let Locator::Table { .. } = chunk.locator {
+            s.add_cell_matches(chunk);
         }
         let mut cursor = LineCursor::default();
         for m in &s.matches {
-            if !chunk.report.contains(&m.start) {
-                continue;
-            }
             let acc = self.accs.entry(m.identifier).or_default();
             acc.count += 1;
             let max = self.opts.max_occurrences;
@@ -142,6 +139,7 @@ impl TextSink for ScanSink<'_, '_> {
                     column_name: masked_in(c.column_name, &raw, &masked),
                     sheet: c.sheet,
                     reference: c.reference,
+                    table: c.table,
                 }),
                 record: loc.record,
                 json_path: masked_in(loc.json_path, &raw, &masked),
@@ -168,6 +166,78 @@ fn masked_in(place: Option<String>, raw: &str, masked: &str) -> Option<String> {
     match place {
         Some(p) if !raw.is_empty() && p.contains(raw) => Some(p.replace(raw, masked)),
         other => other,
+    }
+}
+
+/// The keyword context of a structural context `c` (a column name, a JSON path), cached.
+fn keyword_context<'c>(
+    contexts: &'c mut HashMap<String, KeywordContext, foldhash::fast::RandomState>,
+    engine: &Engine,
+    c: &str,
+) -> Option<&'c KeywordContext> {
+    if !contexts.contains_key(c) {
+        if contexts.len() > 10_000 {
+            contexts.clear();
+        }
+        contexts.insert(c.to_string(), engine.keyword_context(c));
+    }
+    contexts.get(c)
+}
+
+impl ObjectScanner<'_> {
+    /// Adds to `self.matches` (the running-text matches of a chunk with table cells, within
+    /// its report range) what each cell under a column name holding a keyword gives with that
+    /// name as context, as a CSV cell would. A cell's match replaces the running-text matches
+    /// it overlaps (the same value, now with its column's keyword).
+    fn add_cell_matches(&mut self, chunk: &Chunk<'_>) {
+        let engine = self.engine;
+        let mut extra = std::mem::take(&mut self.cell_matches);
+        extra.clear();
+        let report = &chunk.report;
+        for (range, cell) in chunk.locator.table_cells(chunk.text.len()) {
+            if range.end <= report.start || range.start >= report.end {
+                continue;
+            }
+            let Some(name) = cell.column_name.as_deref() else {
+                continue;
+            };
+            let Some(ctx) =
+                keyword_context(&mut self.contexts, engine, name).filter(|k| !k.is_empty())
+            else {
+                continue;
+            };
+            let first = extra.len();
+            let text = &chunk.text[range.clone()];
+            engine.scan_field(text, ctx, &mut self.scratch, &mut extra);
+            let mut kept = first;
+            for i in first..extra.len() {
+                let mut m = extra[i];
+                m.start += range.start;
+                m.end += range.start;
+                if report.contains(&m.start) {
+                    extra[kept] = m;
+                    kept += 1;
+                }
+            }
+            extra.truncate(kept);
+        }
+        if !extra.is_empty() {
+            extra.sort_by_key(|m| (m.start, m.end));
+            // The furthest end among the cell matches up to each one, to find overlaps.
+            let mut reach = Vec::with_capacity(extra.len());
+            let mut furthest = 0;
+            for m in &extra {
+                furthest = furthest.max(m.end);
+                reach.push(furthest);
+            }
+            self.matches.retain(|m| {
+                let before = extra.partition_point(|f| f.start < m.end);
+                before == 0 || reach[before - 1] <= m.start
+            });
+            self.matches.append(&mut extra);
+            self.matches.sort_by_key(|m| (m.start, m.end));
+        }
+        self.cell_matches = extra;
     }
 }
 
@@ -221,6 +291,7 @@ impl<'e> ObjectScanner<'e> {
             scratch: engine.scratch(),
             contexts: HashMap::default(),
             matches: Vec::new(),
+            cell_matches: Vec::new(),
             panics: Vec::new(),
         }
     }

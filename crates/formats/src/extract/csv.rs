@@ -387,6 +387,7 @@ impl Columns {
                 .cloned(),
             sheet: None,
             reference: None,
+            table: None,
         }
     }
 

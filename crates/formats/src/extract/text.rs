@@ -8,7 +8,41 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 use super::ctx::{Chunk, Content, Ctx, TextSink, LOOKBEHIND, OVERLAP_AHEAD};
 use crate::format::TextEncoding;
 use crate::limits::Limits;
-use crate::location::{Locator, StreamPos};
+use crate::location::{Locator, StreamPos, TableCell};
+
+/// Text that knows which of its bytes lie in table cells (documents).
+pub(crate) trait CellSource: Read {
+    /// The stretches of table cells that end past byte `offset` of the text, by ascending
+    /// offset; the ones before it may be forgotten.
+    fn cells_from(&mut self, offset: u64) -> &[TableCell];
+
+    /// Whether the text read so far holds so many cells that the chunk should end early (which
+    /// bounds the memory their stretches take, whatever the buffer size).
+    fn crowded(&self) -> bool {
+        false
+    }
+}
+
+/// Text read per step while a chunk is filled (between checks for crowded cells).
+const FILL_STEP: usize = 64 * 1024;
+/// A chunk ended early for crowded cells still has this much text, so that each chunk
+/// reports at least `OVERLAP_AHEAD + LOOKBEHIND` new bytes.
+const MIN_FILL: usize = 2 * (OVERLAP_AHEAD + LOOKBEHIND);
+
+/// Text without tables.
+struct NoCells<R>(R);
+
+impl<R: Read> Read for NoCells<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl<R: Read> CellSource for NoCells<R> {
+    fn cells_from(&mut self, _: u64) -> &[TableCell] {
+        &[]
+    }
+}
 
 /// Extracts text in the detected encoding.
 pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()> {
@@ -33,7 +67,19 @@ pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()>
 
 /// Streams `reader` to `sink` in overlapping chunks; `start` is where its first byte lies.
 pub(crate) fn stream(
-    mut reader: impl Read,
+    reader: impl Read,
+    start: StreamPos,
+    limits: &Limits,
+    member: &[String],
+    sink: &mut dyn TextSink,
+) -> io::Result<()> {
+    stream_cells(&mut NoCells(reader), start, limits, member, sink)
+}
+
+/// Streams `reader` to `sink` in overlapping chunks as [`stream`]; a chunk holding table
+/// cells is located with them ([`Locator::Table`]).
+pub(crate) fn stream_cells(
+    reader: &mut impl CellSource,
     start: StreamPos,
     limits: &Limits,
     member: &[String],
@@ -44,25 +90,25 @@ pub(crate) fn stream(
     let mut pos = start;
     let mut report_from = 0usize;
     loop {
-        let want = cap - buf.len();
-        let got = match (&mut reader).take(want as u64).read_to_end(&mut buf) {
-            Ok(n) => n,
+        let eof = match refill(reader, &mut buf, cap) {
+            Ok(eof) => eof,
             Err(e) => {
                 // Scan what was read, then report the failure.
                 if report_from < buf.len() {
-                    emit(sink, &buf, report_from..buf.len(), pos, member);
+                    let cells = reader.cells_from(pos.offset);
+                    emit(sink, &buf, report_from..buf.len(), pos, member, cells);
                 }
                 return Err(e);
             }
         };
-        let eof = got < want;
         let report_to = if eof {
             buf.len()
         } else {
             buf.len() - OVERLAP_AHEAD
         };
         if report_from < report_to || (eof && report_from == 0 && buf.is_empty()) {
-            emit(sink, &buf, report_from..report_to, pos, member);
+            let cells = reader.cells_from(pos.offset);
+            emit(sink, &buf, report_from..report_to, pos, member, cells);
         }
         if eof {
             return Ok(());
@@ -74,18 +120,40 @@ pub(crate) fn stream(
     }
 }
 
+/// Reads into `buf` until it holds `cap` bytes, the text ends (true) or, past [`MIN_FILL`],
+/// the reader is crowded with cells. What was read before a failure stays in `buf`.
+fn refill(reader: &mut impl CellSource, buf: &mut Vec<u8>, cap: usize) -> io::Result<bool> {
+    while buf.len() < cap {
+        let want = (cap - buf.len()).min(FILL_STEP);
+        let got = (&mut *reader).take(want as u64).read_to_end(buf)?;
+        if got < want {
+            return Ok(true);
+        }
+        if buf.len() >= MIN_FILL && reader.crowded() {
+            break;
+        }
+    }
+    Ok(false)
+}
+
 fn emit(
     sink: &mut dyn TextSink,
     text: &[u8],
     report: std::ops::Range<usize>,
     start: StreamPos,
     member: &[String],
+    cells: &[TableCell],
 ) {
+    let locator = if cells.is_empty() {
+        Locator::Stream { start }
+    } else {
+        Locator::Table { start, cells }
+    };
     sink.chunk(&Chunk {
         text,
         report,
         context: None,
-        locator: Locator::Stream { start },
+        locator,
         member,
     });
 }

@@ -282,6 +282,11 @@ impl KeywordContext {
         KeywordContext::default()
     }
 
+    /// Whether the context holds no keyword at all.
+    pub fn is_empty(&self) -> bool {
+        self.bits.iter().all(|w| *w == 0)
+    }
+
     fn has(&self, d: usize) -> bool {
         self.bits
             .get(d / 64)

@@ -475,9 +475,18 @@ fn location(o: &Occurrence) -> String {
         if let Some(sheet) = &c.sheet {
             s.push_str(&format!("sheet {sheet}, "));
         }
+        if let Some(table) = c.table {
+            s.push_str(&format!("table {table}, "));
+        }
         s.push_str(&format!("row {}, column {}", c.row, c.column));
         if let Some(name) = &c.column_name {
             s.push_str(&format!(" ({name})"));
+        }
+        if let (Some(_), Some(line)) = (c.table, o.line) {
+            match o.column {
+                Some(col) => s.push_str(&format!(", line {line}:{col}")),
+                None => s.push_str(&format!(", line {line}")),
+            }
         }
         parts.push(s);
     } else if let Some(line) = o.line {

@@ -235,12 +235,24 @@ fn locations_name_members_lines_cells_and_paths() {
         column_name: Some("card".into()),
         sheet: Some("Q1".into()),
         reference: Some("B4".into()),
+        table: None,
     });
     o.record = Some(3);
     assert_eq!(
         location(&o),
         "a.zip > b.tar > c.txt, sheet Q1, row 4, column 2 (card)"
     );
+    // A table in a document: its cell, then its line in the text.
+    let mut t = occurrence("x");
+    t.cell = Some(CellOut {
+        row: 3,
+        column: 2,
+        column_name: Some("SSN".into()),
+        sheet: None,
+        reference: None,
+        table: Some(2),
+    });
+    assert_eq!(location(&t), "table 2, row 3, column 2 (SSN), line 3:7");
     let mut j = occurrence("x");
     j.line = None;
     j.json_path = Some("$.user.ssn".into());

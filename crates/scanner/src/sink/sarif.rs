@@ -441,9 +441,10 @@ fn logical_locations(o: &Occurrence) -> Vec<Value> {
             .reference
             .clone()
             .unwrap_or_else(|| format!("R{}C{}", c.row, c.column));
-        let full = match &c.sheet {
-            Some(s) => format!("{s}!{name}"),
-            None => name.clone(),
+        let full = match (&c.sheet, c.table) {
+            (Some(s), _) => format!("{s}!{name}"),
+            (None, Some(t)) => format!("table{t}!{name}"),
+            (None, None) => name.clone(),
         };
         let mut l = json!({ "name": name, "fullyQualifiedName": full, "kind": "element" });
         if let Some(col) = &c.column_name {
@@ -470,6 +471,7 @@ fn place(o: &Occurrence) -> String {
             .sheet
             .as_deref()
             .map(|s| format!("{s} "))
+            .or_else(|| c.table.map(|t| format!("table {t} ")))
             .unwrap_or_default();
         parts.push(format!("{sheet}row {} column {}", c.row, c.column));
     } else if let Some(l) = o.line {
@@ -671,6 +673,7 @@ mod tests {
             column_name: Some("email".into()),
             sheet: Some("Staff".into()),
             reference: Some("B4".into()),
+            table: None,
         });
         let log = sarif(&[record("s.xlsx", vec![card(vec![o])], Status::Complete)]);
         let loc = &log["runs"][0]["results"][0]["locations"][0];

@@ -7,10 +7,11 @@ use std::io::{self, BufRead, Read};
 use quick_xml::events::Event;
 
 use super::package::Package;
+use super::tables::Tables;
 use crate::extract::ctx::Ctx;
 use crate::extract::text;
 use crate::format::Format;
-use crate::location::StreamPos;
+use crate::location::{StreamPos, TableCell};
 use crate::reason::ReasonCode;
 
 /// Paragraph text handed to the text streamer per refill.
@@ -102,6 +103,7 @@ pub(super) fn documents(
         return Ok(());
     }
     let mut pos = StreamPos::start();
+    let mut tables = 0u64;
     let mut any = false;
     for part in &parts {
         if ctx.exhausted() {
@@ -131,18 +133,19 @@ pub(super) fn documents(
             ctx.limits,
             crate::limits::Compressed::Known(compressed),
         );
-        let mut paras = Paragraphs::new(io::BufReader::new(counted), pos);
+        let mut paras = Paragraphs::new(io::BufReader::new(counted), pos, tables);
         paras.fill();
         if !paras.out.is_empty() {
             any = true;
             let start = paras.start;
             let limits = ctx.limits;
             let member = ctx.member.clone();
-            if let Err(e) = text::stream(&mut paras, start, limits, &member, ctx.sink) {
+            if let Err(e) = text::stream_cells(&mut paras, start, limits, &member, ctx.sink) {
                 ctx.io_failure(&e);
             }
         }
         pos = paras.end;
+        tables = paras.tables.count();
         match paras.error.take() {
             Some(PartError::Io(e)) => ctx.io_failure(&e),
             Some(PartError::Xml(m)) => {
@@ -162,7 +165,8 @@ enum PartError {
     Xml(String),
 }
 
-/// Paragraph text of one XML part, pulled as a byte stream: one paragraph per line.
+/// Paragraph text of one XML part, pulled as a byte stream: one paragraph per line, with the
+/// stretches of it that lie in table cells.
 struct Paragraphs<R: BufRead> {
     xml: quick_xml::Reader<R>,
     buf: Vec<u8>,
@@ -180,10 +184,13 @@ struct Paragraphs<R: BufRead> {
     start: StreamPos,
     /// Where the text produced so far ends.
     end: StreamPos,
+    /// Table cells in the text.
+    tables: Tables,
 }
 
 impl<R: BufRead> Paragraphs<R> {
-    fn new(reader: R, start: StreamPos) -> Self {
+    /// Reads a part whose text starts at `start`, after `tables` tables of the document.
+    fn new(reader: R, start: StreamPos, tables: u64) -> Self {
         let mut xml = quick_xml::Reader::from_reader(reader);
         let cfg = xml.config_mut();
         cfg.check_end_names = false;
@@ -202,7 +209,13 @@ impl<R: BufRead> Paragraphs<R> {
             error: None,
             start,
             end: start,
+            tables: Tables::after(tables),
         }
+    }
+
+    /// The offset of the next byte of text.
+    fn at(&self) -> u64 {
+        self.end.offset + self.out.len() as u64
     }
 
     fn push_text(&mut self, s: &str) {
@@ -232,6 +245,7 @@ impl<R: BufRead> Paragraphs<R> {
         if let Some(p) = self.open.pop() {
             self.out.extend_from_slice(p.as_bytes());
             self.out.push(b'\n');
+            self.tables.paragraph(&p);
         }
     }
 
@@ -274,7 +288,10 @@ impl<R: BufRead> Paragraphs<R> {
                         "t" | "delText" => self.in_text += 1,
                         "r" => self.in_run += 1,
                         "instrText" | "Fallback" | "delInstrText" => self.skip = 1,
-                        _ => {}
+                        name => {
+                            let at = self.at();
+                            self.tables.start(name, &e, false, at);
+                        }
                     }
                 }
                 Event::Empty(e) => match e.local_name().as_ref() {
@@ -285,6 +302,10 @@ impl<R: BufRead> Paragraphs<R> {
                     "br" | "cr" => self.push_char(' '),
                     "tab" if self.in_run > 0 => self.push_char('\t'),
                     "noBreakHyphen" => self.push_char('-'),
+                    name if self.skip == 0 => {
+                        let at = self.at();
+                        self.tables.start(name, &e, true, at);
+                    }
                     _ => {}
                 },
                 Event::End(e) => {
@@ -296,7 +317,10 @@ impl<R: BufRead> Paragraphs<R> {
                         "p" => self.close_paragraph(),
                         "t" | "delText" => self.in_text = self.in_text.saturating_sub(1),
                         "r" => self.in_run = self.in_run.saturating_sub(1),
-                        _ => {}
+                        name => {
+                            let at = self.at();
+                            self.tables.end(name, at);
+                        }
                     }
                 }
                 Event::Text(t) => {
@@ -328,7 +352,19 @@ impl<R: BufRead> Paragraphs<R> {
         while !self.open.is_empty() {
             self.close_paragraph();
         }
+        let at = self.at();
+        self.tables.finish(at);
         self.done = true;
+    }
+}
+
+impl<R: BufRead> text::CellSource for Paragraphs<R> {
+    fn cells_from(&mut self, offset: u64) -> &[TableCell] {
+        self.tables.cells_from(offset)
+    }
+
+    fn crowded(&self) -> bool {
+        self.tables.crowded()
     }
 }
 

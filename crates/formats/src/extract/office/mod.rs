@@ -17,6 +17,7 @@ mod ppt;
 mod properties;
 mod sheets;
 mod summary;
+mod tables;
 mod tidy;
 mod word97;
 

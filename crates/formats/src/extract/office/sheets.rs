@@ -42,6 +42,7 @@ impl SheetOut {
                 column_name: None,
                 sheet: Some(sheet.to_string()),
                 reference: Some(String::new()),
+                table: None,
             },
         }
     }
