@@ -58,11 +58,15 @@ fn phone_country_code_is_one_country() {
         ("phone: +39 347 523 4567", vec!["ITALY_PHONE_NUMBER"]),
         ("call +1 (415) 555-0132 today", vec!["PHONE_NUMBER"]),
         ("ring +44 20 7946 0958", vec!["UK_PHONE_NUMBER"]),
+        // Without a country code, the North American layout is no Italian mobile number.
+        ("Tel. 312-555-0187", vec!["PHONE_NUMBER"]),
+        ("fax 312-555-0187", vec!["PHONE_NUMBER"]),
+        ("cellulare 347 123 4567", vec!["ITALY_PHONE_NUMBER"]),
     ] {
         assert_eq!(ids(&all, text), want, "{text}");
     }
     assert_eq!(
-        outcome(&all, "Tel. +1 312-555-0187", "ITALY_PHONE_NUMBER"),
+        outcome(&all, "Tel. +1 312 555 0187", "ITALY_PHONE_NUMBER"),
         Some(Err(DropReason::Shadowed))
     );
     assert!(DropReason::Shadowed.as_str().contains("country code"));

@@ -30,6 +30,9 @@ pub(crate) fn germany_phone(value: &[u8]) -> bool {
 /// Italian phone number: landlines keep their 0 (6 to 11 digits), mobiles start with 3
 /// (9 or 10 digits).
 pub(crate) fn italy_phone(value: &[u8]) -> bool {
+    if north_american_layout(value.trim_ascii()) {
+        return false;
+    }
     let d = digits(value);
     let trimmed = value
         .iter()
@@ -45,6 +48,16 @@ pub(crate) fn italy_phone(value: &[u8]) -> bool {
         Some(3) => (9..=10).contains(&n.len()),
         _ => false,
     }
+}
+
+/// `NXX-NXX-XXXX`: the North American layout (3, 3 and 4 digits joined by dashes). An Italian
+/// mobile number has the same digits (3 then 9) but is written in groups with spaces, run
+/// together, or after +39; written this way it is a North American number, never Italian.
+fn north_american_layout(value: &[u8]) -> bool {
+    let groups: Vec<&[u8]> = value.split(|&b| b == b'-').collect();
+    groups.len() == 3
+        && groups.iter().map(|g| g.len()).eq([3, 3, 4])
+        && groups.iter().all(|g| g.iter().all(u8::is_ascii_digit))
 }
 
 /// Brazilian phone number: a valid two-digit area code (DDD) and 8 digits (landline) or
