@@ -298,3 +298,23 @@ fn secret_spellings() {
         assert_eq!(ids(&all, &text), [want], "{text}");
     }
 }
+
+/// A Google service-account key file is one credential: its PEM private key (now found inside
+/// JSON strings) is not reported again as PKCS.
+#[test]
+fn a_service_account_key_file_is_one_finding() {
+    let all = engine_all();
+    let pem = "-----BEGIN PRIVATE KEY-----\\nQiAZgAApYzSIHEX/O4iRo3ZsdTsjnX9OoNbv8IpyRjSYCf8EMXx5KTHEDICm50xp\\n3x3ac81C8vDaqX85oU+hkzn44p/PmE75Xym4a9FdW/fLWCdtaa/fo+QMbz22ToSV\\n-----END PRIVATE KEY-----\\n";
+    let file = format!(
+        "{{\n  \"type\": \"service_account\",\n  \"project_id\": \"acme-prod-31337\",\n  \"private_key\": \"{pem}\",\n  \"client_email\": \"etl@acme-prod-31337.iam.gserviceaccount.com\"\n}}"
+    );
+    let found = ids(&all, &file);
+    assert!(
+        found.contains(&"GCP_SERVICE_ACCOUNT_KEY".to_string()),
+        "{found:?}"
+    );
+    assert!(!found.contains(&"PKCS".to_string()), "{found:?}");
+    // The same key alone in a JSON string is still a PKCS key.
+    let alone = format!("{{\"key\": \"{pem}\"}}");
+    assert_eq!(ids(&all, &alone), ["PKCS"]);
+}
