@@ -86,7 +86,7 @@ impl Engine {
                 });
             }
         }
-        out[first..].sort_unstable();
+        super::scan::sorted_once(out, first);
     }
 
     /// Every regex candidate in `hay` (whole-buffer search, no prefilter) with what became of

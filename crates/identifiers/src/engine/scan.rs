@@ -78,7 +78,7 @@ impl Engine {
         }
         scratch.touched.clear();
         scratch.candidates = candidates;
-        out[first..].sort_unstable();
+        sorted_once(out, first);
     }
 
     /// Fits `scratch` to this engine and clears what the last scan left.
@@ -256,4 +256,18 @@ impl Engine {
             });
         }
     }
+}
+
+/// Sorts `out[first..]` and keeps one of equal matches: two entries reported as the same id
+/// (an IBAN's four-character grouping and its free grouping) find the same span once.
+pub(super) fn sorted_once(out: &mut Vec<Match>, first: usize) {
+    out[first..].sort_unstable();
+    let mut kept = first;
+    for i in first..out.len() {
+        if kept == first || out[kept - 1] != out[i] {
+            out[kept] = out[i];
+            kept += 1;
+        }
+    }
+    out.truncate(kept);
 }
