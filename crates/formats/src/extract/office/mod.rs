@@ -1,16 +1,18 @@
 //! Office documents: spreadsheets (xlsx, xlsb, xls, ods) through `calamine`, one chunk per cell
-//! with its sheet, row, column, reference and header; documents (docx, pptx) through `zip` and
-//! `quick-xml`, and Word 97-2003 (doc) through `cfb` and its piece table, as running text with
-//! one paragraph per line.
+//! with its sheet, row, column, reference and header; documents (docx, pptx, odt, odp) through
+//! `zip` and `quick-xml`, and Word 97-2003 (doc) through `cfb` and its piece table, as running
+//! text with one paragraph per line.
 //!
 //! Guards: zip packages whose parts expand too far are not expanded
 //! (`OOXML_UNCOMPRESSED_RATIO_EXCEEDS_LIMIT`); password-protected files (OOXML in an encrypted
-//! OLE container, xls with FILEPASS, doc with fEncrypted) give `ENCRYPTED_CONTENT`.
+//! OLE container, xls with FILEPASS, doc with fEncrypted, OpenDocument whose manifest holds
+//! encryption data) give `ENCRYPTED_CONTENT`.
 
 mod bytes;
 mod compound;
 mod documents;
 mod msg;
+mod odf;
 mod ole;
 mod package;
 mod ppt;
@@ -52,7 +54,13 @@ fn by_content(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io::Re
         return ole::ole(ctx, format, r);
     }
     match format {
-        Format::Xlsx | Format::Xlsb | Format::Ods | Format::Docx | Format::Pptx => {
+        Format::Xlsx
+        | Format::Xlsb
+        | Format::Ods
+        | Format::Docx
+        | Format::Pptx
+        | Format::Odt
+        | Format::Odp => {
             if !magic.starts_with(b"PK") {
                 ctx.reason(
                     ReasonCode::MalformedFile,
@@ -67,6 +75,16 @@ fn by_content(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io::Re
                 Format::Docx | Format::Pptx => {
                     documents::documents(ctx, format, &mut opened.archive, &opened.stopped)?;
                     properties::properties(ctx, &mut opened.archive);
+                    Ok(())
+                }
+                Format::Odt | Format::Odp => {
+                    odf::odf(ctx, format, &mut opened.archive, &opened.stopped)
+                }
+                Format::Ods if !odf::encrypted_parts(ctx, &mut opened.archive).is_empty() => {
+                    ctx.reason(
+                        ReasonCode::EncryptedContent,
+                        "password-protected OpenDocument spreadsheet; not read",
+                    );
                     Ok(())
                 }
                 _ => {
