@@ -360,6 +360,18 @@ fn odt_paragraphs_are_lines_and_tables_are_tables() {
         &mut Finder::default(),
     );
     assert_eq!(e.format, Format::Odt);
+    // A zip with an OpenDocument `mimetype` entry but no content is an ordinary zip.
+    let data = odf_zip("text", &[("notes.txt", b"plain NEEDLE".as_slice())]);
+    let mut finder = Finder::default();
+    let e = extract(
+        &mut Cursor::new(data),
+        "bundle.zip",
+        &Limits::default(),
+        &mut finder,
+    );
+    assert_eq!(e.format, Format::Zip);
+    assert!(e.reasons.is_empty(), "{:?}", e.reasons);
+    assert_eq!(finder.found.len(), 1);
 }
 
 #[test]

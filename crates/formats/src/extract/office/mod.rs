@@ -36,15 +36,20 @@ const CFB_MAGIC: &[u8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1";
 pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()> {
     let format = content.format;
     match content.input {
-        Input::Seek(r) => by_content(ctx, format, r),
+        Input::Seek(r) => by_content(ctx, format, r, content.name),
         Input::Stream(r) => {
             let mut s = spool(ctx, r)?;
-            by_content(ctx, format, &mut s)
+            by_content(ctx, format, &mut s, content.name)
         }
     }
 }
 
-fn by_content(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io::Result<()> {
+fn by_content(
+    ctx: &mut Ctx<'_>,
+    format: Format,
+    r: &mut dyn ReadSeek,
+    name: &str,
+) -> io::Result<()> {
     let size = r.seek(SeekFrom::End(0))?;
     r.seek(SeekFrom::Start(0))?;
     let mut magic = Vec::with_capacity(8);
@@ -67,6 +72,14 @@ fn by_content(ctx: &mut Ctx<'_>, format: Format, r: &mut dyn ReadSeek) -> io::Re
                     format!("{} content that is not a zip package", format.name()),
                 );
                 return Ok(());
+            }
+            let odf = matches!(format, Format::Ods | Format::Odt | Format::Odp);
+            if odf && crate::detect::format_from_name(name) != format && odf::plain_zip(r)? {
+                // Known by a `mimetype` entry only, with no content: an ordinary zip.
+                let read = crate::extract::archive::zip_archive(ctx, r);
+                // Set after the members, whose own reads reset it.
+                ctx.found_format = Some(Format::Zip);
+                return read;
             }
             let Some(mut opened) = package::open_package(ctx, format, r)? else {
                 return Ok(());

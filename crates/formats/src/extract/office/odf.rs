@@ -13,13 +13,13 @@
 //! `ENCRYPTED_CONTENT`; its encrypted parts are not read.
 
 use std::collections::BTreeSet;
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, SeekFrom};
 
 use quick_xml::events::{BytesStart, Event};
 
 use super::documents::{read_parts, Dialect, Paragraphs};
 use super::package::{read_part, Package};
-use crate::extract::ctx::Ctx;
+use crate::extract::ctx::{Ctx, ReadSeek};
 use crate::format::Format;
 use crate::reason::ReasonCode;
 
@@ -88,6 +88,17 @@ fn text_parts(archive: &Package<'_>) -> Vec<String> {
     parts.extend(objects);
     parts.push("styles.xml".to_string());
     parts
+}
+
+/// Whether a zip that declares itself an OpenDocument package (by its `mimetype` entry) has
+/// no `content.xml`, and so is an ordinary zip; the reader is left at its start.
+pub(super) fn plain_zip(r: &mut dyn ReadSeek) -> io::Result<bool> {
+    let plain = match zip::ZipArchive::new(&mut *r) {
+        Ok(archive) => archive.index_for_name("content.xml").is_none(),
+        Err(_) => false,
+    };
+    r.seek(SeekFrom::Start(0))?;
+    Ok(plain)
 }
 
 /// The parts the manifest marks as encrypted (`manifest:encryption-data` in their entry).
