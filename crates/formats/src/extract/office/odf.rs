@@ -176,11 +176,7 @@ impl<R: BufRead> Paragraphs<R> {
                     self.odf_start(&e, false);
                 }
             }
-            Event::Empty(e) => {
-                if self.skip == 0 {
-                    self.odf_start(&e, true);
-                }
-            }
+            Event::Empty(e) if self.skip == 0 => self.odf_start(&e, true),
             Event::End(e) => {
                 if self.skip > 0 {
                     self.skip -= 1;
@@ -285,7 +281,10 @@ mod tests {
     use crate::location::StreamPos;
     use std::io::Read;
 
-    fn text_of(xml: &str) -> (String, Vec<(u64, u64, u64, Option<String>, String)>) {
+    /// A cell stretch: table, row, column, column name, text.
+    type CellText = (u64, u64, u64, Option<String>, String);
+
+    fn text_of(xml: &str) -> (String, Vec<CellText>) {
         let mut p = Paragraphs::new(xml.as_bytes(), StreamPos::start(), 0, Dialect::Odf);
         let mut out = Vec::new();
         let mut cells = Vec::new();
