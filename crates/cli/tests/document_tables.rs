@@ -1,4 +1,4 @@
-//! Tables in Word and PowerPoint documents at the CLI: a header cell's keyword counts for the
+//! Tables in Word, PowerPoint and OpenDocument documents at the CLI: a header cell's keyword counts for the
 //! column beneath it, as in CSV, and occurrences carry their cell beside their line.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -62,6 +62,46 @@ fn pptx(rows: &[&[&str]]) -> Vec<u8> {
     ])
 }
 
+/// An OpenDocument text (`presentation`: a presentation with one slide) holding a title
+/// paragraph and a table of `rows`, `mimetype` first as ODF requires.
+fn odf(rows: &[&[&str]], presentation: bool) -> Vec<u8> {
+    let mut table = String::from("<table:table>");
+    for row in rows {
+        table.push_str("<table:table-row>");
+        for cell in row.iter() {
+            table.push_str(&format!(
+                "<table:table-cell><text:p>{cell}</text:p></table:table-cell>"
+            ));
+        }
+        table.push_str("</table:table-row>");
+    }
+    table.push_str("</table:table>");
+    let (kind, body) = if presentation {
+        (
+            "presentation",
+            format!("<office:presentation><draw:page><draw:frame>{table}</draw:frame></draw:page></office:presentation>"),
+        )
+    } else {
+        (
+            "text",
+            format!("<office:text><text:p>Quarterly staff list</text:p>{table}</office:text>"),
+        )
+    };
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"><office:body>{body}</office:body></office:document-content>"#
+    );
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    w.start_file("mimetype", stored).unwrap();
+    w.write_all(format!("application/vnd.oasis.opendocument.{kind}").as_bytes())
+        .unwrap();
+    w.start_file("content.xml", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    w.write_all(content.as_bytes()).unwrap();
+    w.finish().unwrap().into_inner()
+}
+
 /// Rows whose values lie over 30 bytes from any header text: only the column's header can
 /// make them keyword matches.
 fn rows<'a>(header: &'a str, card: &'a str) -> Vec<Vec<&'a str>> {
@@ -91,10 +131,12 @@ fn header_keywords_count_for_the_column_beneath() {
         let slices: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
         write(dir.path(), &format!("{name}.docx"), docx(&slices));
         write(dir.path(), &format!("{name}.pptx"), pptx(&slices));
+        write(dir.path(), &format!("{name}.odt"), odf(&slices, false));
+        write(dir.path(), &format!("{name}.odp"), odf(&slices, true));
     }
     // ALL: the card's no-keyword twin is live, so a card reported twice would show.
     let run = scan_dir(dir.path(), &["--identifiers", "ALL"]);
-    for (ext, first_line) in [("docx", 6), ("pptx", 5)] {
+    for (ext, first_line) in [("docx", 6), ("pptx", 5), ("odt", 6), ("odp", 5)] {
         let r = run.record(&format!("with.{ext}"));
         let ssn = detection(r, "USA_SOCIAL_SECURITY_NUMBER");
         assert_eq!(ssn.count, 2, "{ext}");
@@ -145,6 +187,12 @@ fn header_keywords_count_for_the_column_beneath() {
     assert_eq!(cell["table"], 1);
     assert_eq!(cell["column_name"], "SSN");
     assert!(cell["sheet"].is_null() && cell["reference"].is_null());
+    let odt = run
+        .raw
+        .iter()
+        .find(|v| v["object"]["key"] == "with.odt")
+        .unwrap();
+    assert_eq!(odt["format"], "odt");
 }
 
 #[test]

@@ -29,12 +29,17 @@ fn magic(head: &[u8], ext: &str) -> Option<Format> {
         return Some(Format::Gzip);
     }
     if starts(b"PK\x03\x04") || starts(b"PK\x05\x06") || starts(b"PK\x07\x08") {
+        if let Some(odf) = odf_mimetype(head) {
+            return Some(odf);
+        }
         return Some(match ext {
             "xlsx" | "xlsm" => Format::Xlsx,
             "xlsb" => Format::Xlsb,
             "docx" | "docm" => Format::Docx,
             "pptx" | "pptm" => Format::Pptx,
-            "ods" => Format::Ods,
+            "ods" | "ots" => Format::Ods,
+            "odt" | "ott" => Format::Odt,
+            "odp" | "otp" => Format::Odp,
             _ => Format::Zip,
         });
     }
@@ -89,6 +94,37 @@ fn magic(head: &[u8], ext: &str) -> Option<Format> {
         return Some(Format::Brotli);
     }
     None
+}
+
+/// The OpenDocument format a zip package declares in its first entry, `mimetype`, stored
+/// uncompressed as the specification requires (`application/vnd.oasis.opendocument.text`).
+fn odf_mimetype(head: &[u8]) -> Option<Format> {
+    let le16 = |at: usize| -> Option<usize> {
+        let b = head.get(at..at + 2)?;
+        Some(usize::from(u16::from_le_bytes([b[0], b[1]])))
+    };
+    if !head.starts_with(b"PK\x03\x04") || le16(8)? != 0 {
+        return None;
+    }
+    let (name_len, extra_len) = (le16(26)?, le16(28)?);
+    if head.get(30..30 + name_len)? != b"mimetype" {
+        return None;
+    }
+    let data = head.get(30 + name_len + extra_len..)?;
+    let kind = data.strip_prefix(b"application/vnd.oasis.opendocument.")?;
+    let is = |k: &[u8]| {
+        kind.strip_prefix(k)
+            .is_some_and(|rest| rest.first().is_none_or(|b| !b.is_ascii_lowercase()))
+    };
+    if is(b"text") || is(b"text-template") || is(b"text-master") {
+        Some(Format::Odt)
+    } else if is(b"presentation") || is(b"presentation-template") {
+        Some(Format::Odp)
+    } else if is(b"spreadsheet") || is(b"spreadsheet-template") {
+        Some(Format::Ods)
+    } else {
+        None
+    }
 }
 
 /// Whether `head` starts with a tar header whose checksum is right (old v7 tars carry no
@@ -286,6 +322,8 @@ pub fn format_from_name(name: &str) -> Format {
         "xlsb" => Format::Xlsb,
         "xls" => Format::Xls,
         "ods" => Format::Ods,
+        "odt" => Format::Odt,
+        "odp" => Format::Odp,
         "docx" => Format::Docx,
         "pptx" => Format::Pptx,
         "doc" => Format::Doc,

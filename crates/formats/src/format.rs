@@ -52,6 +52,10 @@ pub enum Format {
     Docx,
     /// PowerPoint 2007+ presentation.
     Pptx,
+    /// OpenDocument text.
+    Odt,
+    /// OpenDocument presentation.
+    Odp,
     /// Word 97-2003 document.
     Doc,
     /// PowerPoint 97-2003 presentation.
@@ -98,6 +102,8 @@ impl Format {
             Format::Ods => "ods",
             Format::Docx => "docx",
             Format::Pptx => "pptx",
+            Format::Odt => "odt",
+            Format::Odp => "odp",
             Format::Doc => "doc",
             Format::Ppt => "ppt",
             Format::Msg => "msg",
@@ -130,6 +136,8 @@ impl Format {
                 | Format::Ods
                 | Format::Docx
                 | Format::Pptx
+                | Format::Odt
+                | Format::Odp
                 | Format::Doc
                 | Format::Ppt
                 | Format::Msg

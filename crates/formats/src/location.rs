@@ -18,7 +18,8 @@ pub struct Cell {
     pub sheet: Option<String>,
     /// Cell reference like `B3` (spreadsheets).
     pub reference: Option<String>,
-    /// 1-based table within the document, in reading order (tables in documents: docx, pptx).
+    /// 1-based table within the document, in reading order (tables in documents: docx, pptx,
+    /// odt, odp).
     pub table: Option<u64>,
 }
 

@@ -1,11 +1,13 @@
-//! Tables in documents (docx, pptx): each cell's text is located in its cell (table, row,
+//! Tables in documents (docx, pptx, odt, odp): each cell's text is located in its cell (table, row,
 //! column, column name from a header row) beside its line, on fixtures generated here.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Cursor, Write};
 
-use trawl_formats::{extract, Cell, Chunk, Limits, LineCursor, Location, Locator, TextSink};
+use trawl_formats::{
+    extract, Cell, Chunk, Format, Limits, LineCursor, Location, Locator, ReasonCode, TextSink,
+};
 
 /// Where each `NEEDLE` lies, and the cell stretches every chunk handed over.
 #[derive(Default)]
@@ -259,4 +261,211 @@ fn tiny_cells_end_chunks_early_and_stay_bounded() {
     // A chunk's minimum text (2 x 82 KiB) plus the paragraph reader's 64 KiB read ahead, one
     // byte per cell: some 230,000 stretches (12 MiB), not the 4 MiB buffer's 4 million.
     assert!(out.most_cells < 240_000, "{}", out.most_cells);
+}
+
+const ODF_NS: &str = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/""#;
+
+/// An OpenDocument package: `mimetype` first and stored, as ODF requires, then `parts`.
+fn odf_zip(kind: &str, parts: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    w.start_file("mimetype", stored).unwrap();
+    w.write_all(format!("application/vnd.oasis.opendocument.{kind}").as_bytes())
+        .unwrap();
+    for (name, data) in parts {
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn odt(body: &str) -> Vec<u8> {
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODF_NS} office:version="1.3"><office:body><office:text>{body}</office:text></office:body></office:document-content>"#
+    );
+    let styles = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-styles {ODF_NS}><office:master-styles><style:master-page style:name="Standard"><style:footer><text:p>Footer NEEDLE</text:p></style:footer></style:master-page></office:master-styles></office:document-styles>"#
+    );
+    odf_zip(
+        "text",
+        &[
+            ("content.xml", content.as_bytes()),
+            ("styles.xml", styles.as_bytes()),
+        ],
+    )
+}
+
+/// An OpenDocument table of `rows`, each cell one paragraph, the first row a header row.
+fn odf_table(rows: &[&[&str]]) -> String {
+    let mut s = String::from(
+        "<table:table table:name=\"T\"><table:table-column table:number-columns-repeated=\"2\"/>",
+    );
+    for (i, row) in rows.iter().enumerate() {
+        if i == 0 {
+            s.push_str("<table:table-header-rows>");
+        }
+        s.push_str("<table:table-row>");
+        for cell in row.iter() {
+            s.push_str(&format!(
+                "<table:table-cell office:value-type=\"string\"><text:p>{cell}</text:p></table:table-cell>"
+            ));
+        }
+        s.push_str("</table:table-row>");
+        if i == 0 {
+            s.push_str("</table:table-header-rows>");
+        }
+    }
+    s.push_str("</table:table>");
+    s
+}
+
+#[test]
+fn odt_paragraphs_are_lines_and_tables_are_tables() {
+    let body = [
+        "<text:h text:outline-level=\"1\">Staff</text:h>",
+        "<text:p>list<text:s text:c=\"2\"/><text:span>NEEDLE</text:span></text:p>",
+        &odf_table(&[&["Name", "SSN"], &["Ann", "x NEEDLE"]]),
+        "<text:list><text:list-item><text:p>after NEEDLE</text:p></text:list-item></text:list>",
+    ]
+    .concat();
+    let out = run(&odt(&body), "staff.odt");
+    let text = String::from_utf8_lossy(&out.text);
+    assert!(
+        text.starts_with("Staff\nlist  NEEDLE\nName\nSSN\nAnn\nx NEEDLE\nafter NEEDLE\n"),
+        "{text}"
+    );
+    let found: Vec<_> = out
+        .found
+        .iter()
+        .map(|l| (l.line, l.column, l.cell.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Some(2), Some(7), None),
+            (Some(6), Some(3), cell(1, 2, 2, Some("SSN"))),
+            (Some(7), Some(7), None),
+            // The footer, from styles.xml, after the body.
+            (Some(8), Some(8), None),
+        ]
+    );
+    // Known by its mimetype whatever its name.
+    let e = extract(
+        &mut Cursor::new(odt("")),
+        "download",
+        &Limits::default(),
+        &mut Finder::default(),
+    );
+    assert_eq!(e.format, Format::Odt);
+    // A zip with an OpenDocument `mimetype` entry but no content is an ordinary zip.
+    let data = odf_zip("text", &[("notes.txt", b"plain NEEDLE".as_slice())]);
+    let mut finder = Finder::default();
+    let e = extract(
+        &mut Cursor::new(data),
+        "bundle.zip",
+        &Limits::default(),
+        &mut finder,
+    );
+    assert_eq!(e.format, Format::Zip);
+    assert!(e.reasons.is_empty(), "{:?}", e.reasons);
+    assert_eq!(finder.found.len(), 1);
+}
+
+#[test]
+fn odt_table_with_repeated_and_spanned_cells() {
+    let body = "<table:table><table:table-row>\
+        <table:table-cell table:number-columns-spanned=\"2\"><text:p>Card number</text:p></table:table-cell><table:covered-table-cell/>\
+        <table:table-cell><text:p>Name</text:p></table:table-cell></table:table-row>\
+        <table:table-row table:number-rows-repeated=\"2\"><table:table-cell table:number-columns-repeated=\"3\"/></table:table-row>\
+        <table:table-row><table:table-cell/><table:table-cell><text:p>NEEDLE</text:p></table:table-cell>\
+        <table:table-cell><text:p>NEEDLE</text:p></table:table-cell></table:table-row></table:table>";
+    let out = run(&odt(body), "spans.odt");
+    let cells: Vec<_> = out.found.iter().map(|l| l.cell.clone()).collect();
+    assert_eq!(
+        cells,
+        [
+            cell(1, 4, 2, Some("Card number")),
+            cell(1, 4, 3, Some("Name")),
+            None
+        ]
+    );
+}
+
+#[test]
+fn odp_slide_text_and_table() {
+    let slide = format!(
+        "<draw:page draw:name=\"page1\"><draw:frame presentation:class=\"title\"><draw:text-box><text:p>Title NEEDLE</text:p></draw:text-box></draw:frame>\
+         <draw:frame><svg:title xmlns:svg=\"s\">alt</svg:title><table:table>{}</table:table></draw:frame>\
+         <presentation:notes><draw:frame><draw:text-box><text:p>Notes</text:p></draw:text-box></draw:frame></presentation:notes></draw:page>",
+        "<table:table-row><table:table-cell><text:p>Name</text:p></table:table-cell><table:table-cell><text:p>Card number</text:p></table:table-cell></table:table-row>\
+         <table:table-row><table:table-cell><text:p>Ann</text:p></table:table-cell><table:table-cell><text:p>NEEDLE</text:p></table:table-cell></table:table-row>"
+    );
+    let content = format!(
+        r#"<office:document-content {ODF_NS}><office:body><office:presentation>{slide}</office:presentation></office:body></office:document-content>"#
+    );
+    let data = odf_zip("presentation", &[("content.xml", content.as_bytes())]);
+    let out = run(&data, "deck.odp");
+    let text = String::from_utf8_lossy(&out.text);
+    assert_eq!(
+        text,
+        "Title NEEDLE\nName\nCard number\nAnn\nNEEDLE\nNotes\n"
+    );
+    let found: Vec<_> = out.found.iter().map(|l| (l.line, l.cell.clone())).collect();
+    assert_eq!(
+        found,
+        [
+            (Some(1), None),
+            (Some(5), cell(1, 2, 2, Some("Card number")))
+        ]
+    );
+}
+
+#[test]
+fn encrypted_odt_is_encrypted_content() {
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml" manifest:size="3000"><manifest:encryption-data manifest:checksum-type="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0#sha256-1k" manifest:checksum="x"><manifest:algorithm manifest:algorithm-name="http://www.w3.org/2001/04/xmlenc#aes256-cbc" manifest:initialisation-vector="x"/><manifest:key-derivation manifest:key-derivation-name="PBKDF2" manifest:key-size="32" manifest:iteration-count="100000" manifest:salt="x"/></manifest:encryption-data></manifest:file-entry><manifest:file-entry manifest:full-path="meta.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    let meta = r#"<office:document-meta xmlns:office="o" xmlns:meta="m"><office:meta><meta:user-defined meta:name="Owner">NEEDLE</meta:user-defined></office:meta></office:document-meta>"#;
+    let data = odf_zip(
+        "text",
+        &[
+            (
+                "content.xml",
+                b"\x93\x11\xfe binary ciphertext \x00\x01".as_slice(),
+            ),
+            ("meta.xml", meta.as_bytes()),
+            ("META-INF/manifest.xml", manifest.as_bytes()),
+        ],
+    );
+    let mut finder = Finder::default();
+    let e = extract(
+        &mut Cursor::new(data),
+        "secret.odt",
+        &Limits::default(),
+        &mut finder,
+    );
+    let codes: Vec<_> = e.reasons.iter().map(|r| r.code).collect();
+    assert_eq!(codes, [ReasonCode::EncryptedContent], "{:?}", e.reasons);
+    // The unencrypted properties are still read; the ciphertext is not.
+    assert_eq!(finder.found.len(), 1);
+    assert!(!String::from_utf8_lossy(&finder.text).contains("ciphertext"));
+}
+
+#[test]
+fn malformed_odt_keeps_what_was_read() {
+    let content = format!(
+        r#"<office:document-content {ODF_NS}><office:body><office:text><text:p>kept NEEDLE</text:p><text:p>cut <text:span"#
+    );
+    let data = odf_zip("text", &[("content.xml", content.as_bytes())]);
+    let mut finder = Finder::default();
+    let e = extract(
+        &mut Cursor::new(data),
+        "cut.odt",
+        &Limits::default(),
+        &mut finder,
+    );
+    let codes: Vec<_> = e.reasons.iter().map(|r| r.code).collect();
+    assert_eq!(codes, [ReasonCode::MalformedFile], "{:?}", e.reasons);
+    assert_eq!(finder.found.len(), 1);
 }

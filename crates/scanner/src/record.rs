@@ -188,7 +188,7 @@ pub struct CellOut {
     pub sheet: Option<String>,
     /// `B3` or null.
     pub reference: Option<String>,
-    /// 1-based table within the document (docx, pptx), or null for CSV and spreadsheets.
+    /// 1-based table within the document (docx, pptx, odt, odp), or null for CSV and spreadsheets.
     #[serde(default)]
     pub table: Option<u64>,
 }

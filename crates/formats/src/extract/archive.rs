@@ -540,7 +540,7 @@ fn zip_end_problem<R: Read + Seek + ?Sized>(reader: &mut R) -> io::Result<Option
     Ok(None)
 }
 
-fn zip_archive<R: Read + Seek>(ctx: &mut Ctx<'_>, mut reader: R) -> io::Result<()> {
+pub(crate) fn zip_archive<R: Read + Seek>(ctx: &mut Ctx<'_>, mut reader: R) -> io::Result<()> {
     // An inconsistent directory end is reported, and what the crate still reads is scanned.
     let end_problem = zip_end_problem(&mut reader)?;
     if let Some(why) = &end_problem {

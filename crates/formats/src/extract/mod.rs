@@ -199,6 +199,8 @@ fn extractor(format: Format) -> Extractor {
         | Format::Ods
         | Format::Docx
         | Format::Pptx
+        | Format::Odt
+        | Format::Odp
         | Format::Doc
         | Format::Ppt
         | Format::Msg => office::extract,

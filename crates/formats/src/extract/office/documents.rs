@@ -1,5 +1,6 @@
 //! Word and PowerPoint 2007+ (docx, pptx): the text parts of the zip package through
-//! `quick-xml`, as running text with one paragraph per line.
+//! `quick-xml`, as running text with one paragraph per line. The part reader is shared with
+//! OpenDocument text and presentations (`odf`), which read their own XML vocabulary.
 
 use std::collections::BTreeSet;
 use std::io::{self, BufRead, Read};
@@ -102,10 +103,34 @@ pub(super) fn documents(
         );
         return Ok(());
     }
+    if !read_parts(ctx, archive, &parts, stopped, Dialect::Ooxml) {
+        ctx.empty_text();
+    }
+    Ok(())
+}
+
+/// The XML vocabulary of a document's text parts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Dialect {
+    /// WordprocessingML and DrawingML (docx, pptx).
+    Ooxml,
+    /// OpenDocument (odt, odp).
+    Odf,
+}
+
+/// Reads `parts` of a document, in order, as one running text (parts in `stopped`, by the
+/// expansion guard, and parts absent are skipped); whether any text was read.
+pub(super) fn read_parts(
+    ctx: &mut Ctx<'_>,
+    archive: &mut Package<'_>,
+    parts: &[String],
+    stopped: &BTreeSet<String>,
+    dialect: Dialect,
+) -> bool {
     let mut pos = StreamPos::start();
     let mut tables = 0u64;
     let mut any = false;
-    for part in &parts {
+    for part in parts {
         if ctx.exhausted() {
             break;
         }
@@ -133,7 +158,7 @@ pub(super) fn documents(
             ctx.limits,
             crate::limits::Compressed::Known(compressed),
         );
-        let mut paras = Paragraphs::new(io::BufReader::new(counted), pos, tables);
+        let mut paras = Paragraphs::new(io::BufReader::new(counted), pos, tables, dialect);
         paras.fill();
         if !paras.out.is_empty() {
             any = true;
@@ -148,16 +173,14 @@ pub(super) fn documents(
         tables = paras.tables.count();
         match paras.error.take() {
             Some(PartError::Io(e)) => ctx.io_failure(&e),
-            Some(PartError::Xml(m)) => {
-                ctx.reason(ReasonCode::MalformedFile, format!("part {part}: {m}"))
-            }
+            Some(PartError::Xml(m)) => ctx.reason(
+                ReasonCode::MalformedFile,
+                format!("part {part}: {m}; what came before was read"),
+            ),
             None => {}
         }
     }
-    if !any {
-        ctx.empty_text();
-    }
-    Ok(())
+    any
 }
 
 enum PartError {
@@ -167,13 +190,14 @@ enum PartError {
 
 /// Paragraph text of one XML part, pulled as a byte stream: one paragraph per line, with the
 /// stretches of it that lie in table cells.
-struct Paragraphs<R: BufRead> {
+pub(super) struct Paragraphs<R: BufRead> {
     xml: quick_xml::Reader<R>,
     buf: Vec<u8>,
+    dialect: Dialect,
     /// Open paragraphs' text (nested ones: text boxes).
-    open: Vec<String>,
+    pub(super) open: Vec<String>,
     /// Depth inside an element whose text is not content (field codes, fallbacks).
-    skip: usize,
+    pub(super) skip: usize,
     in_text: usize,
     in_run: usize,
     out: Vec<u8>,
@@ -185,12 +209,12 @@ struct Paragraphs<R: BufRead> {
     /// Where the text produced so far ends.
     end: StreamPos,
     /// Table cells in the text.
-    tables: Tables,
+    pub(super) tables: Tables,
 }
 
 impl<R: BufRead> Paragraphs<R> {
     /// Reads a part whose text starts at `start`, after `tables` tables of the document.
-    fn new(reader: R, start: StreamPos, tables: u64) -> Self {
+    pub(super) fn new(reader: R, start: StreamPos, tables: u64, dialect: Dialect) -> Self {
         let mut xml = quick_xml::Reader::from_reader(reader);
         let cfg = xml.config_mut();
         cfg.check_end_names = false;
@@ -199,6 +223,7 @@ impl<R: BufRead> Paragraphs<R> {
         Paragraphs {
             xml,
             buf: Vec::new(),
+            dialect,
             open: Vec::new(),
             skip: 0,
             in_text: 0,
@@ -214,7 +239,7 @@ impl<R: BufRead> Paragraphs<R> {
     }
 
     /// The offset of the next byte of text.
-    fn at(&self) -> u64 {
+    pub(super) fn at(&self) -> u64 {
         self.end.offset + self.out.len() as u64
     }
 
@@ -232,7 +257,7 @@ impl<R: BufRead> Paragraphs<R> {
         }
     }
 
-    fn push_char(&mut self, c: char) {
+    pub(super) fn push_char(&mut self, c: char) {
         if self.skip > 0 {
             return;
         }
@@ -241,7 +266,7 @@ impl<R: BufRead> Paragraphs<R> {
         }
     }
 
-    fn close_paragraph(&mut self) {
+    pub(super) fn close_paragraph(&mut self) {
         if let Some(p) = self.open.pop() {
             self.out.extend_from_slice(p.as_bytes());
             self.out.push(b'\n');
@@ -277,78 +302,86 @@ impl<R: BufRead> Paragraphs<R> {
                     break;
                 }
             };
-            match ev {
-                Event::Start(e) => {
-                    if self.skip > 0 {
-                        self.skip += 1;
-                        continue;
-                    }
-                    match e.local_name().as_ref() {
-                        "p" => self.open.push(String::new()),
-                        "t" | "delText" => self.in_text += 1,
-                        "r" => self.in_run += 1,
-                        "instrText" | "Fallback" | "delInstrText" => self.skip = 1,
-                        name => {
-                            let at = self.at();
-                            self.tables.start(name, &e, false, at);
-                        }
-                    }
-                }
-                Event::Empty(e) => match e.local_name().as_ref() {
-                    "p" if self.skip == 0 => {
-                        self.open.push(String::new());
-                        self.close_paragraph();
-                    }
-                    "br" | "cr" => self.push_char(' '),
-                    "tab" if self.in_run > 0 => self.push_char('\t'),
-                    "noBreakHyphen" => self.push_char('-'),
-                    name if self.skip == 0 => {
-                        let at = self.at();
-                        self.tables.start(name, &e, true, at);
-                    }
-                    _ => {}
-                },
-                Event::End(e) => {
-                    if self.skip > 0 {
-                        self.skip -= 1;
-                        continue;
-                    }
-                    match e.local_name().as_ref() {
-                        "p" => self.close_paragraph(),
-                        "t" | "delText" => self.in_text = self.in_text.saturating_sub(1),
-                        "r" => self.in_run = self.in_run.saturating_sub(1),
-                        name => {
-                            let at = self.at();
-                            self.tables.end(name, at);
-                        }
-                    }
-                }
-                Event::Text(t) => {
-                    let s = t.xml10_content();
-                    self.push_text(&s);
-                }
-                Event::CData(t) => {
-                    let s = t.xml10_content();
-                    self.push_text(&s);
-                }
-                Event::GeneralRef(r) => {
-                    if let Ok(Some(c)) = r.resolve_char_ref() {
-                        let mut b = [0u8; 4];
-                        self.push_text(c.encode_utf8(&mut b));
-                    } else if let Some(s) = quick_xml::escape::resolve_predefined_entity(&r) {
-                        self.push_text(s);
-                    }
-                    // Other entities are not expanded (no DTDs in office parts).
-                }
-                Event::Eof => self.finish(),
-                _ => {}
+            match self.dialect {
+                Dialect::Ooxml => self.ooxml_event(ev),
+                Dialect::Odf => self.odf_event(ev),
             }
         }
         self.end = self.end.advance(&self.out);
     }
 
+    /// Handles one event of an OOXML part.
+    fn ooxml_event(&mut self, ev: Event<'static>) {
+        match ev {
+            Event::Start(e) => {
+                if self.skip > 0 {
+                    self.skip += 1;
+                    return;
+                }
+                match e.local_name().as_ref() {
+                    "p" => self.open.push(String::new()),
+                    "t" | "delText" => self.in_text += 1,
+                    "r" => self.in_run += 1,
+                    "instrText" | "Fallback" | "delInstrText" => self.skip = 1,
+                    name => {
+                        let at = self.at();
+                        self.tables.start(name, &e, false, at);
+                    }
+                }
+            }
+            Event::Empty(e) => match e.local_name().as_ref() {
+                "p" if self.skip == 0 => {
+                    self.open.push(String::new());
+                    self.close_paragraph();
+                }
+                "br" | "cr" => self.push_char(' '),
+                "tab" if self.in_run > 0 => self.push_char('\t'),
+                "noBreakHyphen" => self.push_char('-'),
+                name if self.skip == 0 => {
+                    let at = self.at();
+                    self.tables.start(name, &e, true, at);
+                }
+                _ => {}
+            },
+            Event::End(e) => {
+                if self.skip > 0 {
+                    self.skip -= 1;
+                    return;
+                }
+                match e.local_name().as_ref() {
+                    "p" => self.close_paragraph(),
+                    "t" | "delText" => self.in_text = self.in_text.saturating_sub(1),
+                    "r" => self.in_run = self.in_run.saturating_sub(1),
+                    name => {
+                        let at = self.at();
+                        self.tables.end(name, at);
+                    }
+                }
+            }
+            Event::Text(t) => {
+                let s = t.xml10_content();
+                self.push_text(&s);
+            }
+            Event::CData(t) => {
+                let s = t.xml10_content();
+                self.push_text(&s);
+            }
+            Event::GeneralRef(r) => {
+                if let Ok(Some(c)) = r.resolve_char_ref() {
+                    let mut b = [0u8; 4];
+                    self.push_text(c.encode_utf8(&mut b));
+                } else if let Some(s) = quick_xml::escape::resolve_predefined_entity(&r) {
+                    self.push_text(s);
+                }
+                // Other entities are not expanded (no DTDs in office parts).
+            }
+            Event::Eof => self.finish(),
+            _ => {}
+        }
+    }
+
     /// Ends the part, keeping the text of paragraphs left open by a truncated part.
-    fn finish(&mut self) {
+    pub(super) fn finish(&mut self) {
         while !self.open.is_empty() {
             self.close_paragraph();
         }

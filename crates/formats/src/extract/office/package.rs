@@ -20,8 +20,8 @@ pub(super) type Package<'r> = zip::ZipArchive<&'r mut dyn ReadSeek>;
 /// How a part of a package is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum PartUse {
-    /// Streamed in bounded memory: sheets of xlsx and xlsb, the XML parts of docx and pptx,
-    /// document properties.
+    /// Streamed in bounded memory: sheets of xlsx and xlsb, the XML parts of docx, pptx, odt
+    /// and odp, document properties.
     Streamed,
     /// Held whole in memory by the reader (shared strings, workbook, styles, ODS content).
     Held,
@@ -39,7 +39,11 @@ fn part_use(format: Format, name: &str) -> PartUse {
     if lower.starts_with("docprops/") && xml {
         return PartUse::Streamed;
     }
-    if matches!(format, Format::Docx | Format::Pptx) && xml && !lower.ends_with(".rels") {
+    let documents = matches!(
+        format,
+        Format::Docx | Format::Pptx | Format::Odt | Format::Odp
+    );
+    if documents && xml && !lower.ends_with(".rels") {
         return PartUse::Streamed;
     }
     let top_bin = format == Format::Xlsb

@@ -1,4 +1,4 @@
-//! Tables in documents (docx `w:tbl`, pptx `a:tbl`): which stretches of the extracted text lie
+//! Tables in documents (docx `w:tbl`, pptx `a:tbl`, OpenDocument `table:table`): which stretches of the extracted text lie
 //! in which cell, and the column names a header row gives.
 //!
 //! The document text is still one running text (a cell's paragraphs are lines, as before);
@@ -40,6 +40,8 @@ struct OpenTable {
     number: u64,
     /// Current row, 1-based (0 before the first).
     row: u64,
+    /// Rows the current row stands for (an OpenDocument row repeated); 0 or 1 for one.
+    row_span: u64,
     /// The current cell's first column, 1-based (0 outside a cell).
     column: u64,
     /// The next cell's column.
@@ -123,54 +125,13 @@ impl Tables {
         &self.cells
     }
 
-    /// A start tag (or an empty one, `empty`) with local name `name`; `at` is the offset of the
-    /// next byte of text.
+    /// A start tag (or an empty one, `empty`) with local name `name` (OOXML); `at` is the
+    /// offset of the next byte of text.
     pub(super) fn start(&mut self, name: &str, e: &BytesStart<'_>, empty: bool, at: u64) {
         match name {
-            "tbl" if !empty => {
-                self.close_stretch(at);
-                self.count += 1;
-                self.open.push(OpenTable {
-                    number: self.count,
-                    header: true,
-                    ..OpenTable::default()
-                });
-            }
-            "tr" if !empty => {
-                self.close_stretch(at);
-                if let Some(t) = self.open.last_mut() {
-                    if t.row == 1 {
-                        t.name_columns();
-                    }
-                    t.row += 1;
-                    t.column = 0;
-                    t.next_column = 1;
-                }
-            }
-            "tc" => {
-                if self.open.is_empty() {
-                    return;
-                }
-                self.close_stretch(at);
-                let Some(t) = self.open.last_mut() else {
-                    return;
-                };
-                if t.row == 0 {
-                    // A cell outside a row (malformed): the first row.
-                    t.row = 1;
-                    t.next_column = 1;
-                }
-                t.column = t.next_column.max(1);
-                t.next_column = t.column.saturating_add(1);
-                if t.row == 1 && t.column <= MAX_COLUMNS_NAMED {
-                    t.first_row.push((t.column, 1, String::new()));
-                }
-                if empty {
-                    t.column = 0;
-                } else {
-                    self.open_stretch(at);
-                }
-            }
+            "tbl" if !empty => self.open_table(at),
+            "tr" if !empty => self.open_row(at, 1),
+            "tc" => self.open_cell(at, empty, 1, 1),
             "gridSpan" => {
                 if let Some(t) = self.open.last_mut().filter(|t| t.in_cell()) {
                     let span = val(e).unwrap_or(1).clamp(1, MAX_COLUMNS_NAMED);
@@ -191,24 +152,84 @@ impl Tables {
         }
     }
 
-    /// An end tag with local name `name`; `at` is the offset of the next byte of text.
+    /// A table starts at `at`.
+    pub(super) fn open_table(&mut self, at: u64) {
+        self.close_stretch(at);
+        self.count += 1;
+        self.open.push(OpenTable {
+            number: self.count,
+            header: true,
+            ..OpenTable::default()
+        });
+    }
+
+    /// A row starts at `at`, standing for `repeated` rows (1 but in OpenDocument).
+    pub(super) fn open_row(&mut self, at: u64, repeated: u64) {
+        self.close_stretch(at);
+        if let Some(t) = self.open.last_mut() {
+            if t.row == 1 {
+                t.name_columns();
+            }
+            t.row = t.row.saturating_add(t.row_span.max(1));
+            t.row_span = repeated.max(1);
+            t.column = 0;
+            t.next_column = 1;
+        }
+    }
+
+    /// A cell starts at `at` (an empty tag: `empty`), taking `columns` columns of its row;
+    /// a header cell names `span` columns from its first.
+    pub(super) fn open_cell(&mut self, at: u64, empty: bool, columns: u64, span: u64) {
+        if self.open.is_empty() {
+            return;
+        }
+        self.close_stretch(at);
+        let Some(t) = self.open.last_mut() else {
+            return;
+        };
+        if t.row == 0 {
+            // A cell outside a row (malformed): the first row.
+            t.row = 1;
+            t.row_span = 1;
+            t.next_column = 1;
+        }
+        t.column = t.next_column.max(1);
+        t.next_column = t.column.saturating_add(columns.max(1));
+        if t.row == 1 && t.column <= MAX_COLUMNS_NAMED {
+            let span = span.clamp(1, MAX_COLUMNS_NAMED);
+            t.first_row.push((t.column, span, String::new()));
+        }
+        if empty {
+            t.column = 0;
+        } else {
+            self.open_stretch(at);
+        }
+    }
+
+    /// An end tag with local name `name` (OOXML); `at` is the offset of the next byte of text.
     pub(super) fn end(&mut self, name: &str, at: u64) {
         match name {
-            "tc" => {
-                self.close_stretch(at);
-                if let Some(t) = self.open.last_mut() {
-                    t.column = 0;
-                }
-            }
-            "tbl" => {
-                self.close_stretch(at);
-                self.open.pop();
-                // Back in the outer table's cell, if any: a new stretch of it.
-                if self.open.last().is_some_and(OpenTable::in_cell) {
-                    self.open_stretch(at);
-                }
-            }
+            "tc" => self.close_cell(at),
+            "tbl" => self.close_table(at),
             _ => {}
+        }
+    }
+
+    /// The open cell ends at `at`.
+    pub(super) fn close_cell(&mut self, at: u64) {
+        self.close_stretch(at);
+        if let Some(t) = self.open.last_mut() {
+            t.column = 0;
+        }
+    }
+
+    /// The innermost table ends at `at`.
+    pub(super) fn close_table(&mut self, at: u64) {
+        self.close_stretch(at);
+        self.open.pop();
+        // Back in the outer table's cell, if any: a new stretch of it.
+        if self.open.last().is_some_and(OpenTable::in_cell) {
+            self.open_stretch(at);
         }
     }
 
