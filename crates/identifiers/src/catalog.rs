@@ -56,6 +56,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("personal", include_str!("builtin/personal.toml")),
     ("personal_ids", include_str!("builtin/personal_ids.toml")),
     ("national_ids", include_str!("builtin/national_ids.toml")),
+    ("vat", include_str!("builtin/vat.toml")),
     ("personal_docs", include_str!("builtin/personal_docs.toml")),
     (
         "personal_contact",

@@ -11,12 +11,16 @@ mod tax;
 mod tests;
 #[cfg(test)]
 mod tests_more;
+#[cfg(test)]
+mod tests_vat;
+mod vat;
 mod world;
 
 use super::{Check, Verdict};
 use europe::*;
 use ids::*;
 use tax::*;
+use vat::*;
 use world::*;
 
 /// The validators this module provides, by catalogue name.
@@ -75,6 +79,33 @@ pub(crate) const VALIDATORS: &[(&str, Check)] = &[
     ("singapore_nric", singapore_nric),
     ("pakistan_cnic", pakistan_cnic),
     ("indonesia_nik", indonesia_nik),
+    ("austria_vat", austria_vat),
+    ("belgium_vat", belgium_vat),
+    ("bulgaria_vat", bulgaria_vat),
+    ("croatia_vat", croatia_vat),
+    ("cyprus_vat", cyprus_vat),
+    ("czech_vat", czech_vat),
+    ("denmark_vat", denmark_vat),
+    ("estonia_vat", estonia_vat),
+    ("finland_vat", finland_vat),
+    ("france_vat", france_vat),
+    ("germany_vat", germany_vat),
+    ("greece_vat", greece_vat),
+    ("hungary_vat", hungary_vat),
+    ("ireland_vat", ireland_vat),
+    ("italy_vat", italy_vat),
+    ("latvia_vat", latvia_vat),
+    ("lithuania_vat", lithuania_vat),
+    ("luxembourg_vat", luxembourg_vat),
+    ("malta_vat", malta_vat),
+    ("netherlands_vat", netherlands_vat),
+    ("poland_vat", poland_vat),
+    ("portugal_vat", portugal_vat),
+    ("romania_vat", romania_vat),
+    ("slovakia_vat", slovakia_vat),
+    ("slovenia_vat", slovenia_vat),
+    ("spain_vat", spain_vat),
+    ("sweden_vat", sweden_vat),
 ];
 
 /// The validators that say why they reject (an impossible date), by catalogue name.
