@@ -219,12 +219,34 @@ fn a_dry_run_reads_nothing_and_says_what_a_scan_would() {
     assert_eq!(plan["by_storage_class"]["local"]["objects"], 3);
 }
 
-/// Runs `trawl ARGS` under a pseudo-terminal (Python's `pty`), returning all it drew.
+/// Python: runs argv[1:] on a pseudo-terminal 160 columns wide (set before the program starts,
+/// so that its progress line is never cut at a default 80 columns), copies all it drew to
+/// standard output and exits with its status.
+const PTY_160: &str = r#"
+import fcntl, os, pty, struct, sys, termios
+pid, fd = pty.fork()
+if pid == 0:
+    fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
+    os.execv(sys.argv[1], sys.argv[1:])
+out = bytearray()
+while True:
+    try:
+        chunk = os.read(fd, 65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+sys.stdout.buffer.write(out)
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"#;
+
+/// Runs `trawl ARGS` under a pseudo-terminal, returning all it drew.
 fn under_pty(dir: &Path, args: &[&str]) -> String {
     let o = Command::new("python3")
         .current_dir(dir)
         .arg("-c")
-        .arg("import pty, sys; pty.spawn(sys.argv[1:])")
+        .arg(PTY_160)
         .arg(env!("CARGO_BIN_EXE_trawl"))
         .args(args)
         .env("COLUMNS", "160")
@@ -328,7 +350,7 @@ fn a_job_run_shows_progress_on_a_terminal() {
         .current_dir(dir.path())
         .env("TRAWL_STATE", &state)
         .arg("-c")
-        .arg("import pty, sys; pty.spawn(sys.argv[1:])")
+        .arg(PTY_160)
         .arg(env!("CARGO_BIN_EXE_trawl"))
         .args(["job", "run", "progress", "-q"])
         .output()
