@@ -3,14 +3,14 @@ use super::regexes::parse_regex;
 use super::*;
 use crate::catalog::{Catalog, Selection};
 
-fn engine_all() -> Engine {
+pub(super) fn engine_all() -> Engine {
     EngineBuilder::new()
         .selection(Selection::All)
         .build()
         .unwrap()
 }
 
-fn ids(engine: &Engine, text: &str) -> Vec<String> {
+pub(super) fn ids(engine: &Engine, text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut scratch = engine.scratch();
     engine.scan(
@@ -460,7 +460,7 @@ fn selection_recommended_excludes_twin() {
 }
 
 /// The windowed scan of `engine` equals the exhaustive reference on `text`.
-fn scan_equals_exhaustive(engine: &Engine, text: &str) {
+pub(super) fn scan_equals_exhaustive(engine: &Engine, text: &str) {
     let mut fast = Vec::new();
     let mut scratch = engine.scratch();
     engine.scan(

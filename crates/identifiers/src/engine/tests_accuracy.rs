@@ -2,34 +2,13 @@
 //! country's phone number; references are no passwords; impossible dates and dummies are no
 //! ids) and the spellings real documents use. Each case was reported wrongly or missed before.
 
+use super::tests::{engine_all, scan_equals_exhaustive};
 use super::*;
-use crate::catalog::Selection;
 
-fn engine_all() -> Engine {
-    EngineBuilder::new()
-        .selection(Selection::All)
-        .build()
-        .unwrap()
-}
-
+/// The ids found in `text`, after checking that the windowed scan equals the exhaustive one.
 fn ids(engine: &Engine, text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut scratch = engine.scratch();
-    engine.scan(
-        text.as_bytes(),
-        &KeywordContext::none(),
-        &mut scratch,
-        &mut out,
-    );
-    let mut slow = Vec::new();
-    engine.scan_exhaustive(text.as_bytes(), &KeywordContext::none(), &mut slow);
-    assert_eq!(
-        out, slow,
-        "windowed scan differs from the reference: {text}"
-    );
-    out.iter()
-        .map(|m| engine.identifiers()[m.identifier].id.clone())
-        .collect()
+    scan_equals_exhaustive(engine, text);
+    super::tests::ids(engine, text)
 }
 
 /// What became of `entry`'s first candidate in `text`.
