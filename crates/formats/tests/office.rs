@@ -8,6 +8,7 @@ use std::io::{Cursor, Write};
 use trawl_formats::{extract, Chunk, Limits, LineCursor, Location, TextSink};
 
 mod common;
+use common::zip_of;
 
 #[derive(Default)]
 struct Finder {
@@ -138,17 +139,6 @@ fn corpus_office_files_match_manifest() {
     }
     eprintln!("{counts:?}");
     assert!(failures.is_empty(), "{failures:#?}");
-}
-
-fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, data) in files {
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        w.start_file(*name, opts).unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
 }
 
 const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::zip_of;
 use std::io::{Cursor, Write};
 
 use trawl_formats::{extract, Chunk, Limits, LineCursor, Location, TextSink};
@@ -61,17 +63,6 @@ fn run_with(data: &[u8], name: &str, limits: &Limits) -> Out {
 
 fn run(data: &[u8], name: &str) -> Out {
     run_with(data, name, &Limits::default())
-}
-
-fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, data) in files {
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        w.start_file(*name, opts).unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
 }
 
 fn cfb_of(streams: &[(&str, &[u8])]) -> Vec<u8> {

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::zip_of;
 use std::io::{Cursor, Write};
 
 use trawl_formats::{
@@ -61,17 +63,6 @@ fn run(data: &[u8], name: &str) -> Finder {
     );
     assert!(e.reasons.is_empty(), "{:?}", e.reasons);
     finder
-}
-
-fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, data) in files {
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        w.start_file(*name, opts).unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
 }
 
 fn docx(body: &str) -> Vec<u8> {

@@ -1,4 +1,5 @@
-//! What the formats test binaries share.
+//! What the formats test binaries share (each binary uses some of it).
+#![allow(dead_code)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -29,4 +30,16 @@ pub fn corpus() -> Option<PathBuf> {
         );
     }
     found
+}
+
+/// A zip of `files` (name, bytes), deflated, as office packages are.
+pub fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in files {
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
 }
