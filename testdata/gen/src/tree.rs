@@ -26,6 +26,8 @@ pub(crate) const MAX_FILE: u64 = 100 * 1024;
 pub(crate) const SLACK: u64 = 16 * 1024;
 /// How many files `tree` writes unless `--files` says otherwise.
 pub(crate) const DEFAULT_TREE_FILES: usize = 5333;
+/// About how far the last section of a file passes its target: taken off the targets.
+const OVERSHOOT: u64 = 2 * 1024;
 /// Files per `proj-NNN` folder.
 const PER_PROJECT: usize = 48;
 
@@ -125,7 +127,11 @@ pub(crate) fn sizes(total: u64, files: usize, seed: u64) -> Vec<u64> {
 /// Writes a tree of `files` files and about `mb` MiB into `dir`, on all cores.
 pub fn tree(dir: &Path, mb: u64, files: usize, seed: u64) -> io::Result<Tally> {
     prepare_tree_dir(dir)?;
-    let sizes = sizes(mb * MIB, files, seed);
+    let sizes = sizes(
+        (mb * MIB).saturating_sub(files as u64 * OVERSHOOT),
+        files,
+        seed,
+    );
     let workers = thread::available_parallelism()
         .map_or(1, |p| p.get())
         .min(files);
@@ -189,6 +195,7 @@ pub(crate) fn tree_file(
     let bytes = match kind {
         Kind::Json => json_array(&g.out),
         Kind::Yaml => yaml(&g.out),
+        Kind::Csv => csv_quoted(&g.out),
         _ => g.out,
     };
     tally.bytes = bytes.len() as u64;
@@ -382,6 +389,41 @@ fn json_string(lines: &[&[u8]]) -> Vec<u8> {
     }
     s.push(b'"');
     s
+}
+
+/// CSV tables with each run of lines that are not rows of the table above (a planted block)
+/// made one quoted field, so that a CSV reader keeps the block whole.
+fn csv_quoted(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + 64);
+    let mut commas = None;
+    let mut pending: Vec<&[u8]> = Vec::new();
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let n = line.iter().filter(|&&b| b == b',').count();
+        let header = [&b"order_id,"[..], b"customer_id,", b"timestamp_ms,"]
+            .iter()
+            .any(|h| line.starts_with(h));
+        let row = header || line == b"\n" || commas == Some(n);
+        if row && !pending.is_empty() {
+            out.push(b'"');
+            for &b in pending.concat().strip_suffix(b"\n").unwrap_or_default() {
+                out.extend_from_slice(if b == b'"' {
+                    b"\"\""
+                } else {
+                    std::slice::from_ref(&b)
+                });
+            }
+            out.extend_from_slice(b"\"\n");
+            pending.clear();
+        }
+        if !row {
+            pending.push(line);
+            continue;
+        }
+        // A blank line ends a table.
+        commas = (line != b"\n").then_some(n);
+        out.extend_from_slice(line);
+    }
+    out
 }
 
 /// Configuration blocks as YAML: `[name]` or `# name environment` opens a mapping, `key = value`
