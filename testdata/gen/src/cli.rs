@@ -4,12 +4,14 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::plant::Plant;
-use crate::{bigtext, corpus, table, usage, Failure, DEFAULT_FILES, DEFAULT_SEED};
+use crate::tree::DEFAULT_TREE_FILES;
+use crate::{bigtext, corpus, table, tree, usage, Failure, DEFAULT_FILES, DEFAULT_SEED};
 
 const USAGE: &str = "\
 usage: trawl-testgen corpus DIR --mb N [--files K] [--seed S]
        trawl-testgen bigtext FILE --mb N [--seed S]
        trawl-testgen table FILE.parquet|FILE.xlsx --mb N [--seed S]
+       trawl-testgen tree DIR --mb N [--files K] [--seed S]
 
   corpus   K files DIR/part-NNN.log (default 64) of about N MiB in all: mixed text with
            planted sensitive items; prints how many of each it planted
@@ -17,6 +19,9 @@ usage: trawl-testgen corpus DIR --mb N [--files K] [--seed S]
            start and near the end; prints their byte offsets
   table    a Parquet file or an XLSX workbook of generated text cut into rows (timestamp,
            level, message) with about N MiB of cell text; prints the planted counts
+  tree     K files of 4-100 KiB (default 5333) of about N MiB in all, in DIR/proj-NNN/
+           subfolders: logs, CSV exports, JSON/YAML/.env configs, Rust and Python source,
+           Markdown and text prose, items planted as in corpus; prints the counts
   --seed   another fixed seed (decimal or 0x-hex) for different, still reproducible output";
 
 /// Runs the command line `args` (without the program name); the exit code says how it went.
@@ -40,7 +45,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
     };
     match command.as_str() {
         "corpus" => {
-            let o = Options::parse(rest, true)?;
+            let o = Options::parse(rest, Some(DEFAULT_FILES))?;
             let tally = corpus(Path::new(&o.target), o.mb, o.files, o.seed)?;
             print!("files {}\nbytes {}\n", o.files, tally.bytes);
             for p in Plant::ALL {
@@ -49,7 +54,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
             println!("decoys {}", tally.decoys);
         }
         "bigtext" => {
-            let o = Options::parse(rest, false)?;
+            let o = Options::parse(rest, None)?;
             let big = bigtext(Path::new(&o.target), o.mb, o.seed)?;
             println!("bytes {}", big.bytes);
             for p in [Plant::Card, Plant::Ssn] {
@@ -61,12 +66,21 @@ fn run(args: &[String]) -> Result<(), Failure> {
             }
         }
         "table" => {
-            let o = Options::parse(rest, false)?;
+            let o = Options::parse(rest, None)?;
             let tally = table(Path::new(&o.target), o.mb, o.seed)?;
             println!("bytes {}", tally.bytes);
             for p in Plant::ALL {
                 println!("planted {} {}", p.identifier(), tally.planted[p as usize]);
             }
+        }
+        "tree" => {
+            let o = Options::parse(rest, Some(DEFAULT_TREE_FILES))?;
+            let tally = tree(Path::new(&o.target), o.mb, o.files, o.seed)?;
+            print!("files {}\nbytes {}\n", o.files, tally.bytes);
+            for p in Plant::ALL {
+                println!("planted {} {}", p.identifier(), tally.planted[p as usize]);
+            }
+            println!("decoys {}", tally.decoys);
         }
         "-h" | "--help" | "help" => println!("{USAGE}"),
         other => return Err(usage(format!("unknown subcommand {other:?}"))),
@@ -83,10 +97,11 @@ struct Options {
 }
 
 impl Options {
-    fn parse(args: &[String], allow_files: bool) -> Result<Options, Failure> {
+    /// `default_files` is None when the subcommand takes no `--files`.
+    fn parse(args: &[String], default_files: Option<usize>) -> Result<Options, Failure> {
         let mut target = None;
         let mut mb = None;
-        let mut files = DEFAULT_FILES;
+        let mut files = default_files.unwrap_or(1);
         let mut seed = DEFAULT_SEED;
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -98,7 +113,7 @@ impl Options {
             };
             match arg.as_str() {
                 "--mb" => mb = Some(value("--mb")?),
-                "--files" if allow_files => {
+                "--files" if default_files.is_some() => {
                     files = usize::try_from(value("--files")?)
                         .map_err(|_| usage("--files: too large"))?;
                 }

@@ -17,6 +17,10 @@
 //!   extension) of generated text cut into rows of three cells, about `N` MiB of cell text,
 //!   for format throughput benchmarks (see `table.rs`). Prints the cell bytes and the counts
 //!   of planted items.
+//! * `tree DIR --mb N [--files K] [--seed S]` writes `K` files (default 5333) of 4-100 KiB,
+//!   about `N` MiB in all, in `DIR/proj-NNN/{logs,exports,config,src,docs}/`: logs, CSV
+//!   exports, JSON/YAML/.env configuration, Rust and Python source, Markdown and text prose,
+//!   with items planted as `corpus` plants them (see `tree.rs`). Prints what `corpus` prints.
 //!
 //! Standard output is `key value` lines: `files K`, `bytes B`, `planted IDENTIFIER COUNT`,
 //! `decoys N` (corpus), `offset IDENTIFIER BYTE_OFFSET` (bigtext).
@@ -43,6 +47,7 @@ mod rng;
 mod table;
 #[cfg(test)]
 mod tests;
+mod tree;
 mod vocab;
 
 pub use bigtext::{bigtext, BigText};
@@ -50,6 +55,7 @@ pub use cli::cli;
 pub use corpus::corpus;
 pub use plant::Tally;
 pub use table::table;
+pub use tree::tree;
 
 /// One mebibyte: the unit of `--mb`.
 const MIB: u64 = 1 << 20;

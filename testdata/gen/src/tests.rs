@@ -1,9 +1,11 @@
 use std::fs;
+use std::path::{Path, PathBuf};
 
 use crate::bigtext::{bigtext, BIG_CARDS, BIG_SSNS};
 use crate::corpus::{corpus, part_name};
 use crate::gen::{civil_from_days, Gen};
 use crate::plant::luhn_check_digit;
+use crate::tree::{sizes, tree, tree_file, Kind, MAX_FILE, MIN_FILE, SLACK};
 use crate::{DAY_MS, DEFAULT_SEED, MIB, START_MS};
 
 /// Every trawl keyword (from crates/identifiers/src/builtin), lowercase.
@@ -162,4 +164,79 @@ fn bigtext_has_exact_size_and_plants() {
     assert!(data.ends_with(b"currency=USD\n"));
     assert!(data.windows(23).any(|w| w == b"block 00000002 begins\n2"));
     fs::remove_file(&path).unwrap();
+}
+
+// --- tree ----------------------------------------------------------------------------------
+
+fn listing(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let bytes = fs::read(&p).unwrap();
+                files.push((p.strip_prefix(dir).unwrap().to_path_buf(), bytes));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn tree_is_deterministic_and_sizes_are_within_bounds() {
+    let base = std::env::temp_dir().join(format!("trawl-testgen-{}-tree", std::process::id()));
+    let (a, b) = (base.join("a"), base.join("b"));
+    let ta = tree(&a, 4, 120, DEFAULT_SEED).unwrap();
+    let tb = tree(&b, 4, 120, DEFAULT_SEED).unwrap();
+    let (la, lb) = (listing(&a), listing(&b));
+    fs::remove_dir_all(&base).unwrap();
+    assert_eq!(ta, tb);
+    assert_eq!(la, lb, "two runs wrote different trees");
+    assert_eq!(la.len(), 120);
+    let total: u64 = la.iter().map(|(_, b)| b.len() as u64).sum();
+    assert_eq!(total, ta.bytes);
+    assert!(
+        total.abs_diff(4 * MIB) < MIB,
+        "{total} bytes, asked for 4 MiB"
+    );
+    for (path, bytes) in &la {
+        let n = bytes.len() as u64;
+        assert!(
+            (MIN_FILE..=MAX_FILE).contains(&n),
+            "{}: {n} bytes",
+            path.display()
+        );
+    }
+    let exts: std::collections::BTreeSet<_> =
+        la.iter().filter_map(|(p, _)| p.extension()).collect();
+    assert_eq!(exts.len(), Kind::ALL.len(), "{exts:?}");
+    assert!(ta.planted.iter().sum::<u64>() > 50, "{ta:?}");
+}
+
+#[test]
+fn tree_json_files_hold_one_array() {
+    for i in 0..400 {
+        let (path, bytes, _) = tree_file(Path::new("t"), i, MAX_FILE, i as u64);
+        if path.extension().is_some_and(|e| e == "json") {
+            assert!(bytes.starts_with(b"[\n  {") && bytes.ends_with(b"}\n]\n"));
+            let strings = bytes
+                .split(|&b| b == b'\n')
+                .filter(|l| l.starts_with(b"  \""));
+            assert!(strings
+                .clone()
+                .all(|l| l.ends_with(b"\",") || l.ends_with(b"\"")));
+        }
+    }
+}
+
+#[test]
+fn tree_sizes_hit_the_mean() {
+    let s = sizes(210 * MIB, 5333, DEFAULT_SEED);
+    let total: u64 = s.iter().sum();
+    assert!(total.abs_diff(210 * MIB) < 21 * MIB, "{total}");
+    assert!(s.iter().all(|n| (MIN_FILE..=MAX_FILE - SLACK).contains(n)));
 }
