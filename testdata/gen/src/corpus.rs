@@ -52,6 +52,17 @@ pub fn corpus(dir: &Path, mb: u64, files: usize, seed: u64) -> io::Result<Tally>
     let sizes: Vec<u64> = (0..n)
         .map(|i| total / n + u64::from(i < total % n))
         .collect();
+    in_parallel(files, |i| {
+        corpus_file(&dir.join(part_name(i)), sizes[i], file_seed(seed, i))
+    })
+}
+
+/// Runs `write(i)` for every file index below `files` on all cores (each worker takes the
+/// next index) and adds up what the files hold; the first error is returned.
+pub(crate) fn in_parallel(
+    files: usize,
+    write: impl Fn(usize) -> io::Result<Tally> + Sync,
+) -> io::Result<Tally> {
     let workers = thread::available_parallelism()
         .map_or(1, |p| p.get())
         .min(files);
@@ -66,8 +77,7 @@ pub fn corpus(dir: &Path, mb: u64, files: usize, seed: u64) -> io::Result<Tally>
                         if i >= files {
                             return Ok(tally);
                         }
-                        let path = dir.join(part_name(i));
-                        tally.add(&corpus_file(&path, sizes[i], file_seed(seed, i))?);
+                        tally.add(&write(i)?);
                     }
                 })
             })

@@ -10,9 +10,8 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
 
+use crate::corpus::in_parallel;
 use crate::gen::{Gen, Word};
 use crate::plant::Tally;
 use crate::rng::{file_seed, Rng};
@@ -136,38 +135,12 @@ pub fn tree(dir: &Path, mb: u64, files: usize, seed: u64) -> io::Result<Tally> {
         files,
         seed,
     );
-    let workers = thread::available_parallelism()
-        .map_or(1, |p| p.get())
-        .min(files);
-    let next = AtomicUsize::new(0);
-    let results: Vec<io::Result<Tally>> = thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut tally = Tally::default();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= files {
-                            return Ok(tally);
-                        }
-                        let (path, bytes, t) = tree_file(dir, i, sizes[i], file_seed(seed, i));
-                        fs::create_dir_all(path.parent().unwrap_or(dir))?;
-                        fs::write(&path, bytes)?;
-                        tally.add(&t);
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    let mut tally = Tally::default();
-    for r in results {
-        tally.add(&r?);
-    }
-    Ok(tally)
+    in_parallel(files, |i| {
+        let (path, bytes, t) = tree_file(dir, i, sizes[i], file_seed(seed, i));
+        fs::create_dir_all(path.parent().unwrap_or(dir))?;
+        fs::write(&path, bytes)?;
+        Ok(t)
+    })
 }
 
 /// File `index` of a tree in `dir`: its path, its bytes and what it holds.

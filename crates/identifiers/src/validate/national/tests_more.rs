@@ -5,7 +5,7 @@ use super::*;
 use crate::validate::documents::{finland_hetu, sweden_personnummer};
 
 /// `check` accepts every value of `good` and refuses every value of `bad`.
-fn pins(name: &str, check: Check, good: &[&str], bad: &[&str]) {
+pub(super) fn pins(name: &str, check: Check, good: &[&str], bad: &[&str]) {
     for v in good {
         assert!(check(v.as_bytes()), "{name} refused {v}");
     }

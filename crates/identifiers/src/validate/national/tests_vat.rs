@@ -1,16 +1,8 @@
 //! EU VAT numbers: values computed with the authorities' published rules by a script
 //! independent of these validators, and the same values with a wrong check or length.
 
+use super::tests_more::pins;
 use super::*;
-
-fn pins(name: &str, check: Check, good: &[&str], bad: &[&str]) {
-    for v in good {
-        assert!(check(v.as_bytes()), "{name} refused {v}");
-    }
-    for v in bad {
-        assert!(!check(v.as_bytes()), "{name} accepted {v}");
-    }
-}
 
 #[test]
 fn germany() {
