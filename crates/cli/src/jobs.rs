@@ -10,6 +10,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use trawl_identifiers::Severity;
 use trawl_jobs::{run_job, Daemon, JobDefinition, JobStatus, RunOptions, RunOutcome, Store};
 
+use crate::job_shards::{ensure_job, finalize, FinalizeArgs, ShardArgs};
 use crate::ExitStatus;
 
 /// Where the state database is.
@@ -81,6 +82,10 @@ enum JobCommand {
     Create {
         /// The job file.
         file: PathBuf,
+        /// Give the job this id (1-64 letters, digits, '.', '_', '-') instead of a random
+        /// one; a job with this id and the same definition is kept as it is.
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
     },
     /// List jobs.
     List {
@@ -107,9 +112,15 @@ enum JobCommand {
         progress: crate::progress::ProgressChoice,
         /// List what the next run would read (after its scope and the incremental check),
         /// reading no content and starting no run; with --json, as JSON.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["shard", "shard_count", "run"])]
         dry_run: bool,
+        #[command(flatten)]
+        sharding: ShardArgs,
     },
+    /// Merge the shards of a run split across machines into one run summary, name the
+    /// shards that are missing or incomplete (exit status 1), and check that no object was
+    /// recorded twice.
+    Finalize(FinalizeArgs),
     /// Pause a job: no scheduled runs until resumed; a run in progress stops after the objects
     /// in flight and resumes later.
     Pause {
@@ -156,7 +167,11 @@ pub fn job(args: JobArgs) -> Result<ExitStatus> {
     let (path, store) = args.state.open()?;
     let mut out = io::stdout().lock();
     match args.command {
-        JobCommand::Create { file } => {
+        JobCommand::Create { file, id: Some(id) } => {
+            let id = ensure_job(&store, &id, Some(&file))?;
+            writeln!(out, "{id}")?;
+        }
+        JobCommand::Create { file, id: None } => {
             let def = JobDefinition::load(&file)?;
             let row = trawl_jobs::create_job(&store, &def, chrono::Utc::now())?;
             writeln!(out, "{}", row.id)?;
@@ -251,9 +266,12 @@ pub fn job(args: JobArgs) -> Result<ExitStatus> {
             quiet,
             progress,
             dry_run: false,
+            sharding,
         } => {
+            let id = ensure_job(&store, &id, sharding.file.as_deref())?;
             drop(store);
             let mut opts = options(&path);
+            opts.shard = sharding.shard_run()?;
             let stop = Arc::new(AtomicBool::new(false));
             for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
                 signal_hook::flag::register(sig, stop.clone())
@@ -279,6 +297,13 @@ pub fn job(args: JobArgs) -> Result<ExitStatus> {
                 p.finish();
             }
             let outcome = result?;
+            if outcome.already_complete && !quiet {
+                eprintln!(
+                    "trawl: shard {} of run {} is complete already: nothing to do",
+                    outcome.run.shard.as_deref().unwrap_or(""),
+                    outcome.run.id
+                );
+            }
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&outcome.summary)?)?;
             }
@@ -286,6 +311,7 @@ pub fn job(args: JobArgs) -> Result<ExitStatus> {
                 write_outcome(&mut io::stderr().lock(), &outcome)?;
             }
         }
+        JobCommand::Finalize(args) => return finalize(&path, &store, &args, &mut out),
         JobCommand::Pause { id } => {
             let j = store.job(&id)?;
             if !store.change_job_status(

@@ -21,6 +21,7 @@ mod buckets;
 mod findings;
 mod human;
 mod identifiers;
+mod job_shards;
 mod jobs;
 mod progress;
 mod report;

@@ -212,7 +212,7 @@ pub struct ScopeArgs {
 
 /// The shard from `--shard K/N`, or `--shard-count N` with the index from the engine's own
 /// variable.
-fn shard_of(
+pub(crate) fn shard_of(
     shard: Option<&str>,
     count: Option<u64>,
     var: &dyn Fn(&str) -> Option<String>,

@@ -259,3 +259,48 @@ fn organization_accounts_are_listed_and_scanned() {
     assert_eq!(recs[0]["object"]["account"], member.as_str());
     assert_eq!(recs[0]["object"]["key"], "m.txt");
 }
+
+/// `--organization` from an account that may not call ListAccounts: one line that names the
+/// call, where it must come from and the service's own reason; nothing is scanned.
+#[test]
+fn an_organization_call_without_permission_is_one_line() {
+    let Some(endpoint) = moto() else { return };
+    let proxy = FaultProxy::start(
+        &endpoint,
+        &[
+            "--fail-first",
+            "100",
+            "--match-header",
+            "X-Amz-Target=ListAccounts",
+            "--status",
+            "400",
+            "--code",
+            "AccessDeniedException",
+            "--message",
+            "You don't have permissions to access this resource.",
+            "--json-error",
+        ],
+    );
+    let (out, err, code) = trawl_at(
+        &proxy.url,
+        "scan",
+        &["s3://", "--organization", "--role-name", "TrawlScan"],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(out.is_empty(), "{out}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].starts_with(
+            "trawl: error: --organization: listing the organization's accounts (ListAccounts, \
+             from the management or a delegated administrator account): AccessDeniedException"
+        ),
+        "{err}"
+    );
+    assert!(lines[0].contains("don't have permissions"), "{err}");
+    assert!(
+        proxy.requests().iter().any(|r| r.contains("POST")),
+        "{:?}",
+        proxy.requests()
+    );
+}

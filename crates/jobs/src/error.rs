@@ -61,6 +61,10 @@ pub enum Error {
     /// Results storage (S3 upload and the like).
     #[error("results: {0}")]
     Results(String),
+    /// A request that cannot be carried out as given (a bad job id, a shard that does not
+    /// fit its run, ...); the text says why.
+    #[error("{0}")]
+    Invalid(String),
     /// Encoding JSON.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),

@@ -23,6 +23,7 @@ mod daemon;
 mod definition;
 mod error;
 mod events;
+mod finalize;
 mod plan;
 mod policy;
 mod results;
@@ -30,6 +31,7 @@ mod reveal;
 mod runner;
 mod schedule;
 mod securityhub;
+mod shards;
 mod sinks;
 mod state;
 mod stats;
@@ -42,12 +44,14 @@ pub use definition::{
 };
 pub use error::{Error, Result};
 pub use events::{finding_event, macie_detail, Event, GenericFinding, PolicyCadence};
+pub use finalize::{finalize_run, Finalized};
 pub use plan::plan_job;
 pub use policy::posture_finding;
 pub use reveal::{reveal_finding, Reveal, RevealedType, RevealedValue, MAX_REVEALED_PER_TYPE};
 pub use runner::{deliver, publish_finding, run_job, RunOptions, RunOutcome, StartHook, WarnHook};
 pub use schedule::Schedule;
 pub use securityhub::asff;
+pub use shards::{check_run_id, ShardRun};
 pub use state::{
     now_text, parse_time, BucketScore, FindingFilter, FindingRow, GroupBy, JobRow, JobStatus,
     RevealRecord, RuleAction, RunLock, RunRow, RunStatus, StatsRow, Store, Suppression, Trigger,
@@ -82,6 +86,51 @@ pub fn create_job(
 ) -> Result<JobRow> {
     let job = def.check(&format!("job {:?}", def.name))?;
     store.create_job(def, now, job.schedule.first_run(now))
+}
+
+/// The job `id` as `def` defines it: created under that id when the state does not hold it,
+/// and the stored job when it holds the same definition (a job never changes: another
+/// definition under the same id is refused). Returns the job and whether it was created.
+///
+/// This is how every process of a run split across machines gets the same job (and so the
+/// same results location) from one job file, each with its own state database.
+pub fn ensure_job(
+    store: &Store,
+    id: &str,
+    def: &JobDefinition,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(JobRow, bool)> {
+    check_job_id(id)?;
+    let job = def.check(&format!("job {id:?}"))?;
+    if let Some(row) = store.job_by_id(id)? {
+        if serde_json::to_value(&row.definition)? != serde_json::to_value(def)? {
+            return Err(Error::Invalid(format!(
+                "job {id} exists with another definition, and a job never changes: give the \
+                 new definition a new id (or use another --state)"
+            )));
+        }
+        return Ok((row, false));
+    }
+    let row = store.create_job_with_id(id, def, now, job.schedule.first_run(now))?;
+    Ok((row, true))
+}
+
+/// A chosen job id: 1-64 letters, digits, `.`, `_` or `-`, as it becomes a folder name of the
+/// results.
+fn check_job_id(id: &str) -> Result<()> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && !id.starts_with('.')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "job id {id:?}: use 1-64 letters, digits, '.', '_' or '-' (not starting with '.')"
+        )))
+    }
 }
 
 /// The AWS configuration for a job's own calls (results uploads, EventBridge): the job's

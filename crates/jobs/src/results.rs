@@ -36,21 +36,47 @@ pub enum Location {
 impl Location {
     /// The run's location under a job's results location (`<loc>/<job_id>/<run_id>`).
     pub fn for_run(location: &str, job_id: &str, run_id: &str) -> Location {
+        Location::under(location, &[job_id, run_id])
+    }
+
+    /// The location of a run split into shards (`<loc>/<job_id>/run=<run_id>`): its merged
+    /// summary, and a folder per shard.
+    pub fn for_sharded_run(location: &str, job_id: &str, run_id: &str) -> Location {
+        Location::under(location, &[job_id, &format!("run={run_id}")])
+    }
+
+    /// The location of shard `index` of a run (`<loc>/<job_id>/run=<run_id>/shard=<index>`).
+    pub fn for_shard(location: &str, job_id: &str, run_id: &str, index: u64) -> Location {
+        Location::under(
+            location,
+            &[job_id, &format!("run={run_id}"), &format!("shard={index}")],
+        )
+    }
+
+    fn under(location: &str, parts: &[&str]) -> Location {
         match location.strip_prefix("s3://") {
             Some(rest) => {
                 let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-                let prefix = prefix.trim_matches('/');
-                let prefix = if prefix.is_empty() {
-                    format!("{job_id}/{run_id}/")
-                } else {
-                    format!("{prefix}/{job_id}/{run_id}/")
-                };
+                let mut prefix = prefix.trim_matches('/').to_string();
+                for p in parts {
+                    if !prefix.is_empty() {
+                        prefix.push('/');
+                    }
+                    prefix.push_str(p);
+                }
+                prefix.push('/');
                 Location::S3 {
                     bucket: bucket.to_string(),
                     prefix,
                 }
             }
-            None => Location::Local(Path::new(location).join(job_id).join(run_id)),
+            None => {
+                let mut path = PathBuf::from(location);
+                for p in parts {
+                    path.push(p);
+                }
+                Location::Local(path)
+            }
         }
     }
 
@@ -62,6 +88,9 @@ impl Location {
         }
     }
 }
+
+/// The completion marker a shard writes beside its results when it completes.
+pub const COMPLETE_MARKER: &str = "_COMPLETE";
 
 /// The name of results file `n`.
 pub fn file_name(n: u64) -> String {
@@ -98,6 +127,11 @@ impl Uploader {
             prefix: prefix.to_string(),
             kms_key_id: kms_key_id.map(str::to_string),
         })
+    }
+
+    /// `s3://bucket/prefix`, as shown to users.
+    pub fn location(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.prefix)
     }
 
     /// How uploads are encrypted, as the run summary says it: `SSE-KMS (key ...)` or `SSE-S3`.
@@ -159,6 +193,74 @@ impl Uploader {
             }
         })?;
         Ok(())
+    }
+}
+
+impl Uploader {
+    /// Every object under the prefix: (key relative to the prefix, size), in key order.
+    pub fn list(&self) -> Result<Vec<(String, u64)>> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let req = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(&self.prefix)
+                .set_continuation_token(token.clone());
+            let page = crate::runtime()
+                .block_on(req.send())
+                .map_err(|e| self.failed("listing", &self.prefix, &e))?;
+            for o in page.contents() {
+                if let Some(k) = o.key() {
+                    let rel = k.strip_prefix(self.prefix.as_str()).unwrap_or(k);
+                    out.push((rel.to_string(), o.size().unwrap_or(0).max(0) as u64));
+                }
+            }
+            token = page.next_continuation_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The object at `name` under the prefix, whole (results files, summaries, markers).
+    pub fn get(&self, name: &str) -> Result<Vec<u8>> {
+        let key = format!("{}{name}", self.prefix);
+        let req = self.client.get_object().bucket(&self.bucket).key(&key);
+        let rt = crate::runtime();
+        let out = rt
+            .block_on(req.send())
+            .map_err(|e| self.failed("reading", &key, &e))?;
+        let body = rt
+            .block_on(out.body.collect())
+            .map_err(|e| Error::Results(format!("reading s3://{}/{key}: {e}", self.bucket)))?;
+        Ok(body.into_bytes().to_vec())
+    }
+
+    /// Removes every object under the prefix (a shard that starts again from nothing), the
+    /// completion marker first.
+    pub fn delete_all(&self) -> Result<()> {
+        let mut names: Vec<String> = self.list()?.into_iter().map(|(k, _)| k).collect();
+        names.sort_by_key(|n| !n.ends_with(COMPLETE_MARKER));
+        for name in names {
+            let key = format!("{}{name}", self.prefix);
+            let req = self.client.delete_object().bucket(&self.bucket).key(&key);
+            crate::runtime()
+                .block_on(req.send())
+                .map_err(|e| self.failed("removing", &key, &e))?;
+        }
+        Ok(())
+    }
+
+    fn failed<E: std::error::Error + 'static>(&self, doing: &str, key: &str, e: &E) -> Error {
+        Error::Results(format!(
+            "{doing} s3://{}/{key}: {}",
+            self.bucket,
+            aws_sdk_s3::error::DisplayErrorContext(e)
+        ))
     }
 }
 
@@ -267,10 +369,30 @@ impl ResultsWriter {
 
     /// Writes the run summary and, for S3, uploads every file of the run (and, when the run
     /// is `complete`, removes the staging directory; an unfinished run keeps it to resume).
-    pub fn finish(&mut self, summary: &serde_json::Value, complete: bool) -> Result<()> {
+    ///
+    /// `marker`: for a shard that completed, the body of its completion marker
+    /// ([`COMPLETE_MARKER`]), written (and uploaded) last, after every results file and the
+    /// summary, so that a marker always means the shard's results are all there.
+    pub fn finish(
+        &mut self,
+        summary: &serde_json::Value,
+        complete: bool,
+        marker: Option<&serde_json::Value>,
+    ) -> Result<()> {
         let path = self.dir.join("summary.json");
         let text = serde_json::to_string_pretty(summary)? + "\n";
         private_file::write(&path, text.as_bytes()).map_err(|e| Error::io(&path, e))?;
+        let marker_path = self.dir.join(COMPLETE_MARKER);
+        match marker.filter(|_| complete) {
+            Some(m) => {
+                let text = serde_json::to_string_pretty(m)? + "\n";
+                private_file::write(&marker_path, text.as_bytes())
+                    .map_err(|e| Error::io(&marker_path, e))?;
+            }
+            None => {
+                let _ = std::fs::remove_file(&marker_path);
+            }
+        }
         if let Some(u) = &self.upload {
             for n in 1..=self.file_no {
                 let p = self.dir.join(file_name(n));
@@ -279,6 +401,9 @@ impl ResultsWriter {
                 }
             }
             u.put(&path)?;
+            if marker_path.exists() {
+                u.put(&marker_path)?;
+            }
             if complete {
                 let _ = std::fs::remove_dir_all(&self.dir);
             }
@@ -311,7 +436,7 @@ mod tests {
         w.append(b"C\n", 1).unwrap();
         let p = w.append(b"d\n", 1).unwrap();
         assert_eq!(p.0, 2, "rotated after 3 records");
-        w.finish(&serde_json::json!({}), true).unwrap();
+        w.finish(&serde_json::json!({}), true, None).unwrap();
         assert_eq!(read_all(&dir.path().join(file_name(1))), "a\nb\nC\n");
         assert_eq!(read_all(&dir.path().join(file_name(2))), "d\n");
         assert!(dir.path().join("summary.json").exists());

@@ -23,6 +23,7 @@ use crate::events::{finding_event, sensitive_finding, EventContext};
 use crate::plan::{Admission, LeftOut};
 use crate::policy::{policy_row, posture_finding};
 use crate::results::{Location, ResultsWriter, Uploader};
+use crate::shards::{shard_of, start_shard_run, ShardRun, ShardStart};
 use crate::sinks::{build_sinks, EventSink};
 use crate::state::{
     now_text, BatchObject, BucketObject, FindingRow, JobStatus, NewFinding, RunRow, RunStatus,
@@ -61,6 +62,8 @@ pub struct RunOptions {
     pub on_warning: Option<WarnHook>,
     /// Counters a progress display reads while the run scans.
     pub progress: Option<Arc<trawl_scanner::ScanProgress>>,
+    /// Run only this shard of a run split across processes (see [`ShardRun`]).
+    pub shard: Option<ShardRun>,
 }
 
 impl RunOptions {
@@ -82,6 +85,7 @@ impl RunOptions {
             on_start: None,
             on_warning: None,
             progress: None,
+            shard: None,
         }
     }
 
@@ -99,6 +103,8 @@ pub struct RunOutcome {
     pub run: RunRow,
     /// Whether it resumed an unfinished run.
     pub resumed: bool,
+    /// A shard that had completed this run already: nothing was scanned again.
+    pub already_complete: bool,
     /// The run summary (also written beside the results).
     pub summary: serde_json::Value,
 }
@@ -347,7 +353,20 @@ pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutc
     let _lock = store.lock_job(&job_id)?;
     let clock = opts.clock.clone();
     let created = crate::state::parse_time(&row.created_at);
-    let (run, resumed) = start_run(&store, &job_id, opts)?;
+    let (run, resumed) = match &opts.shard {
+        None => start_run(&store, &job_id, opts)?,
+        Some(sr) => match start_shard_run(&store, &job_id, sr, opts)? {
+            ShardStart::Run(run, resumed) => (run, resumed),
+            ShardStart::AlreadyComplete(run) => {
+                return Ok(RunOutcome {
+                    summary: run.summary.clone().unwrap_or_default(),
+                    run,
+                    resumed: false,
+                    already_complete: true,
+                })
+            }
+        },
+    };
     store.set_job_status(&job_id, JobStatus::Running)?;
     if let Some(f) = &opts.on_start {
         f(&run, resumed);
@@ -382,6 +401,7 @@ pub fn run_job(state: &Path, job_ref: &str, opts: &RunOptions) -> Result<RunOutc
     Ok(RunOutcome {
         run: store.run(&run.id)?,
         resumed,
+        already_complete: false,
         summary,
     })
 }
@@ -530,6 +550,15 @@ fn deliver_chunk(
     r
 }
 
+/// A job's results location: its own, or the default of these options.
+pub(crate) fn results_root(job: &Job, opts: &RunOptions) -> String {
+    job.def
+        .results
+        .location
+        .clone()
+        .unwrap_or_else(|| opts.default_results.display().to_string())
+}
+
 /// Where a run's results go, and the writer, positioned where the run left off.
 fn open_results(
     store: &Store,
@@ -538,19 +567,31 @@ fn open_results(
     opts: &RunOptions,
 ) -> Result<(Location, ResultsWriter)> {
     let job_id = &run.job_id;
-    let location_root = job
-        .def
-        .results
-        .location
-        .clone()
-        .unwrap_or_else(|| opts.default_results.display().to_string());
-    let location = Location::for_run(&location_root, job_id, &run.id);
+    let location_root = results_root(job, opts);
+    let shard = shard_of(run);
+    let location = match shard {
+        Some(s) => Location::for_shard(&location_root, job_id, &run.id, s.index),
+        None => Location::for_run(&location_root, job_id, &run.id),
+    };
+    // A shard that committed nothing yet starts from an empty folder: what is there is left
+    // by an earlier attempt of the same shard on another machine (its state went with it).
+    let fresh_shard = shard.is_some() && run.results_file <= 1 && run.results_offset == 0;
     let (dir, upload) = match &location {
-        Location::Local(p) => (p.clone(), None),
+        Location::Local(p) => {
+            if fresh_shard && p.exists() {
+                std::fs::remove_dir_all(p).map_err(|e| Error::io(p, e))?;
+            }
+            (p.clone(), None)
+        }
         Location::S3 { bucket, prefix } => {
-            let staging = PathBuf::from(format!("{}.staging", store.path().display()))
-                .join(job_id)
-                .join(&run.id);
+            let mut staging =
+                PathBuf::from(format!("{}.staging", store.path().display())).join(job_id);
+            match shard {
+                Some(s) => {
+                    staging.extend([format!("run={}", run.id), format!("shard={}", s.index)])
+                }
+                None => staging.push(&run.id),
+            }
             let endpoint = job
                 .def
                 .results
@@ -566,6 +607,9 @@ fn open_results(
                 job.def.results.kms_key_id.as_deref(),
             )
             .map_err(Error::Results)?;
+            if fresh_shard {
+                up.delete_all()?;
+            }
             (staging, Some(up))
         }
     };
@@ -688,7 +732,12 @@ fn scan_config(
     progress: &Option<Arc<trawl_scanner::ScanProgress>>,
 ) -> ScanConfig {
     let mut scope = job.scope.clone();
+    // One seed per run: every shard of a run samples alike.
     scope.sample_seed = Some(seed_of(&run.id));
+    scope.shard = shard_of(run);
+    let mut s3 = s3_options(job);
+    // Bucket posture is checked once per run: by shard 0 (or by the unsharded run).
+    s3.posture &= scope.shard.is_none_or(|s| s.index == 0);
     ScanConfig {
         threads: job.def.limits.threads.unwrap_or(0),
         limits: job_limits(job),
@@ -702,7 +751,7 @@ fn scan_config(
         scope,
         filter: Some(filter),
         cancel: Some(cancel),
-        s3: s3_options(job),
+        s3,
         progress: progress.clone(),
     }
 }
@@ -910,6 +959,7 @@ fn scan(
         "job_name": job.def.name,
         "job_created_at": created_text,
         "run_id": run.id,
+        "shard": run.shard,
         "seq": run.seq,
         "trigger": run.trigger,
         "status": run_state,
@@ -932,7 +982,17 @@ fn scan(
         "results_encryption": sink.writer.encryption(),
         "this_session": pipeline_summary,
     });
+    let marker = run.shard.as_ref().map(|shard| {
+        json!({
+            "schema": "trawl.shard-complete/v1",
+            "job_id": job_id,
+            "run_id": run.id,
+            "shard": shard,
+            "objects": stored.objects,
+            "ended_at": summary["ended_at"],
+        })
+    });
     sink.writer
-        .finish(&summary, run_state == RunStatus::Complete)?;
+        .finish(&summary, run_state == RunStatus::Complete, marker.as_ref())?;
     Ok((run_state, summary))
 }

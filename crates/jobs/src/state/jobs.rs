@@ -1,7 +1,7 @@
 //! The `jobs` table.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Row};
+use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::schema::now_text;
@@ -82,6 +82,41 @@ impl Store {
         next_run_at: Option<DateTime<Utc>>,
     ) -> Result<JobRow> {
         let id = uuid::Uuid::new_v4().simple().to_string();
+        self.insert_job(id, def, now, next_run_at)
+    }
+
+    /// Stores a new job under a chosen id (a name that stays the same on every machine that
+    /// creates the job from one file, as the shards of a run must).
+    pub fn create_job_with_id(
+        &self,
+        id: &str,
+        def: &JobDefinition,
+        now: DateTime<Utc>,
+        next_run_at: Option<DateTime<Utc>>,
+    ) -> Result<JobRow> {
+        self.insert_job(id.to_string(), def, now, next_run_at)
+    }
+
+    /// The job with exactly this id, if any.
+    pub fn job_by_id(&self, id: &str) -> Result<Option<JobRow>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT * FROM jobs WHERE id = ?1",
+                params![id],
+                Self::map_job,
+            )
+            .optional()?;
+        row.map(Self::finish_job).transpose()
+    }
+
+    fn insert_job(
+        &self,
+        id: String,
+        def: &JobDefinition,
+        now: DateTime<Utc>,
+        next_run_at: Option<DateTime<Utc>>,
+    ) -> Result<JobRow> {
         let row = JobRow {
             id,
             name: def.name.clone(),

@@ -124,6 +124,8 @@ pub struct RunRow {
     pub summary: Option<serde_json::Value>,
     /// The error that stopped it.
     pub error: Option<String>,
+    /// The shard (`K/N`) this run is, when the run is split across processes.
+    pub shard: Option<String>,
 }
 
 /// One scanned object in a batch.
@@ -178,6 +180,7 @@ fn map_run(r: &Row<'_>) -> rusqlite::Result<RunRow> {
         targets: json(r.get("targets")?),
         summary: json(r.get("summary")?),
         error: r.get("error")?,
+        shard: r.get("shard")?,
     })
 }
 
@@ -215,17 +218,58 @@ impl Store {
         baseline: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<RunRow> {
+        let id = trawl_scanner::new_run_id();
+        self.insert_run(&id, None, job_id, trigger, (incremental, baseline), now)
+    }
+
+    /// Starts shard `shard` (`K/N`) of run `id`, a run split across processes that share
+    /// its id.
+    pub fn create_shard_run(
+        &self,
+        id: &str,
+        shard: &str,
+        job_id: &str,
+        trigger: Trigger,
+        baseline: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<RunRow> {
+        self.insert_run(
+            id,
+            Some(shard),
+            job_id,
+            trigger,
+            (baseline.is_some(), baseline),
+            now,
+        )
+    }
+
+    fn insert_run(
+        &self,
+        id: &str,
+        shard: Option<&str>,
+        job_id: &str,
+        trigger: Trigger,
+        (incremental, baseline): (bool, Option<&str>),
+        now: DateTime<Utc>,
+    ) -> Result<RunRow> {
         let seq: i64 = self.conn.query_row(
             "SELECT COALESCE(MAX(seq), 0) + 1 FROM runs WHERE job_id = ?1",
             params![job_id],
             |r| r.get(0),
         )?;
-        let id = trawl_scanner::new_run_id();
         self.conn.execute(
-            "INSERT INTO runs (id, job_id, seq, trigger, started_at, status, incremental, baseline_run_id) VALUES (?1, ?2, ?3, ?4, ?5, 'RUNNING', ?6, ?7)",
-            params![id, job_id, seq, trigger, now_text(now), incremental as i64, baseline],
+            "INSERT INTO runs (id, job_id, seq, trigger, started_at, status, incremental, baseline_run_id, shard) VALUES (?1, ?2, ?3, ?4, ?5, 'RUNNING', ?6, ?7, ?8)",
+            params![id, job_id, seq, trigger, now_text(now), incremental as i64, baseline, shard],
         )?;
-        self.run(&id)
+        self.run(id)
+    }
+
+    /// A run by id, if the database holds it.
+    pub fn find_run(&self, id: &str) -> Result<Option<RunRow>> {
+        Ok(self
+            .conn
+            .query_row("SELECT * FROM runs WHERE id = ?1", params![id], map_run)
+            .optional()?)
     }
 
     /// A run by id.

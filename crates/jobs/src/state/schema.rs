@@ -158,6 +158,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     );
     "#,
+    // 3: a run may be one shard (`K/N`) of a run split across processes or machines.
+    r#"
+    ALTER TABLE runs ADD COLUMN shard TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.
