@@ -51,6 +51,7 @@ use crate::validate::Validator;
 const BUILTIN: &[(&str, &str)] = &[
     ("credentials", include_str!("builtin/credentials.toml")),
     ("secrets", include_str!("builtin/secrets.toml")),
+    ("secrets_m_z", include_str!("builtin/secrets_m_z.toml")),
     ("financial", include_str!("builtin/financial.toml")),
     ("health", include_str!("builtin/health.toml")),
     ("personal", include_str!("builtin/personal.toml")),
