@@ -306,7 +306,7 @@ fn list_filters_and_counts_by_category() {
     let count = |cat: &str| all.iter().filter(|i| i["category"] == cat).count();
     assert_eq!(
         (count("CREDENTIALS"), count("FINANCIAL"), count("PERSONAL")),
-        (231, 102, 160)
+        (344, 102, 160)
     );
     let de = list(&["--country", "de"]);
     assert!(de.len() >= 6);

@@ -52,6 +52,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("credentials", include_str!("builtin/credentials.toml")),
     ("secrets", include_str!("builtin/secrets.toml")),
     ("secrets_a_l", include_str!("builtin/secrets_a_l.toml")),
+    ("secrets_m_z", include_str!("builtin/secrets_m_z.toml")),
     ("financial", include_str!("builtin/financial.toml")),
     ("health", include_str!("builtin/health.toml")),
     ("personal", include_str!("builtin/personal.toml")),
