@@ -235,7 +235,8 @@ fn listed_counts_by_category() {
     assert_eq!(catalog.listed().count(), 606);
 }
 
-/// RECOMMENDED is Macie's recommended set (35 ids) plus every credential type.
+/// RECOMMENDED is Macie's recommended set (35 ids), every credential type, and the national
+/// ids that Macie's rule would put there.
 #[test]
 fn recommended_is_macies_plus_credentials() {
     let macie = [
@@ -281,9 +282,48 @@ fn recommended_is_macies_plus_credentials() {
     for id in macie {
         assert!(recommended.contains(id), "{id} is not in RECOMMENDED");
     }
+    // Issue 18's national, social-security and personal tax ids (keyword required, checked),
+    // as Macie's own rule puts its countries' ones in RECOMMENDED; health, company, device and
+    // financial ids stay out, as Macie's do.
+    let national = [
+        "TURKIYE_NATIONAL_IDENTIFICATION_NUMBER",
+        "SWEDEN_PERSONAL_IDENTITY_NUMBER",
+        "NORWAY_NATIONAL_IDENTITY_NUMBER",
+        "DENMARK_PERSONAL_IDENTIFICATION_NUMBER",
+        "FINLAND_PERSONAL_IDENTITY_NUMBER",
+        "ICELAND_NATIONAL_IDENTIFICATION_NUMBER",
+        "POLAND_NATIONAL_IDENTIFICATION_NUMBER",
+        "POLAND_TAX_IDENTIFICATION_NUMBER",
+        "NETHERLANDS_CITIZEN_SERVICE_NUMBER",
+        "BELGIUM_NATIONAL_REGISTER_NUMBER",
+        "ROMANIA_NATIONAL_IDENTIFICATION_NUMBER",
+        "BULGARIA_UNIFORM_CIVIL_NUMBER",
+        "CZECHIA_AND_SLOVAKIA_BIRTH_NUMBER",
+        "ESTONIA_PERSONAL_IDENTIFICATION_NUMBER",
+        "LITHUANIA_PERSONAL_IDENTIFICATION_NUMBER",
+        "SLOVENIA_UNIQUE_MASTER_CITIZEN_NUMBER",
+        "IRELAND_PERSONAL_PUBLIC_SERVICE_NUMBER",
+        "SWITZERLAND_SOCIAL_SECURITY_NUMBER",
+        "AUSTRIA_SOCIAL_SECURITY_NUMBER",
+        "GREECE_SOCIAL_SECURITY_NUMBER",
+        "GERMANY_SOCIAL_SECURITY_NUMBER",
+        "SOUTH_AFRICA_NATIONAL_IDENTIFICATION_NUMBER",
+        "SOUTH_KOREA_RESIDENT_REGISTRATION_NUMBER",
+        "CHINA_RESIDENT_IDENTITY_CARD_NUMBER",
+        "THAILAND_NATIONAL_IDENTIFICATION_NUMBER",
+        "MALAYSIA_NATIONAL_IDENTIFICATION_NUMBER",
+        "SINGAPORE_NATIONAL_REGISTRATION_IDENTITY_CARD_NUMBER",
+        "PAKISTAN_NATIONAL_IDENTITY_CARD_NUMBER",
+        "INDONESIA_NATIONAL_IDENTIFICATION_NUMBER",
+    ];
     for i in catalog.listed() {
-        let expected = macie.contains(&i.id.as_str()) || i.category == crate::Category::Credentials;
+        let expected = macie.contains(&i.id.as_str())
+            || national.contains(&i.id.as_str())
+            || i.category == crate::Category::Credentials;
         assert_eq!(recommended.contains(&i.id), expected, "{}", i.id);
+        if national.contains(&i.id.as_str()) {
+            assert_eq!(i.keyword_rule, crate::identifier::KeywordRule::Required, "{}", i.id);
+        }
     }
 }
 
