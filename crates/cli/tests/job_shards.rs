@@ -95,7 +95,7 @@ fn shard_command(state_dir: &Path, job: &Path, k: u64) -> Command {
 fn shard_command_loud(state_dir: &Path, job: &Path, k: u64) -> Command {
     let mut c = trawl(&state_dir.join(format!("shard{k}.db")));
     c.args(["run", "estate", "--file"]).arg(job);
-    if k % 2 == 0 {
+    if k.is_multiple_of(2) {
         c.args(["--run", RUN, "--shard", &format!("{k}/{SHARDS}")]);
     } else {
         c.args(["--shard-count", &SHARDS.to_string()])

@@ -322,7 +322,12 @@ fn recommended_is_macies_plus_credentials() {
             || i.category == crate::Category::Credentials;
         assert_eq!(recommended.contains(&i.id), expected, "{}", i.id);
         if national.contains(&i.id.as_str()) {
-            assert_eq!(i.keyword_rule, crate::identifier::KeywordRule::Required, "{}", i.id);
+            assert_eq!(
+                i.keyword_rule,
+                crate::identifier::KeywordRule::Required,
+                "{}",
+                i.id
+            );
         }
     }
 }
