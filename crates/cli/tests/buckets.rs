@@ -1,6 +1,7 @@
 //! `trawl buckets`: one `trawl.bucket/v1` record per bucket against moto (started by
 //! scripts/test): public access, encryption, versioning, replication, sharing, tags, posture,
-//! and the objects by storage class and by what trawl can read.
+//! the objects by storage class and by what trawl can read, and with a state database each
+//! bucket's last scan and sensitivity score.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use aws_sdk_s3::primitives::ByteStream;
@@ -12,7 +13,7 @@ use aws_sdk_s3::types::{
 use serde_json::Value;
 
 mod common;
-use common::s3::{bucket_name, client, moto, put, runtime, trawl_at};
+use common::s3::{bucket_name, client, moto, put, runtime, trawl_at, trawl_env};
 
 fn trawl(endpoint: &str, args: &[&str]) -> (String, String, Option<i32>) {
     trawl_at(endpoint, "buckets", args)
@@ -319,4 +320,146 @@ fn bucket_criteria_pick_the_buckets_of_an_all_bucket_scan() {
         err.trim().starts_with("trawl: error: bucket glob \"a[\""),
         "{err}"
     );
+}
+
+#[test]
+fn a_state_database_gives_each_bucket_its_last_scan_and_score() {
+    let Some(endpoint) = moto() else { return };
+    let rt = runtime();
+    let c = client(&endpoint);
+    let (scanned, never) = (bucket_name("bk-scanned"), bucket_name("bk-never"));
+    rt.block_on(async {
+        for b in [&scanned, &never] {
+            c.create_bucket().bucket(b).send().await.unwrap();
+        }
+        put(
+            &c,
+            &scanned,
+            "card.txt",
+            "card number: 4539 2274 2374 7675\n",
+        )
+        .await;
+        put(&c, &scanned, "plain.txt", "nothing to see\n").await;
+        put(&c, &never, "x.txt", "card number: 4539 2274 2374 7675\n").await;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.db");
+    let state_text = state.to_str().unwrap();
+    let job_file = dir.path().join("job.toml");
+    std::fs::write(
+        &job_file,
+        format!(
+            "name = \"bk-state\"\ntargets = [\"s3://{scanned}\"]\n[s3]\nendpoint = \"{endpoint}\"\n\
+             [tls]\nallow_insecure_endpoint = true\n"
+        ),
+    )
+    .unwrap();
+    let env = [("TRAWL_STATE", state_text)];
+    let (id, err, code) = trawl_env(&["job", "create", job_file.to_str().unwrap()], &env);
+    assert_eq!(code, Some(0), "{err}");
+    let before = chrono::Utc::now() - chrono::Duration::seconds(2);
+    let (_, err, code) = trawl_env(&["job", "run", id.trim(), "-q"], &env);
+    assert_eq!(code, Some(0), "{err}");
+    let after = chrono::Utc::now() + chrono::Duration::seconds(2);
+
+    let (out, err, code) = trawl(
+        &endpoint,
+        &[&scanned, &never, "--state", state_text, "--format", "jsonl"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let records: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2, "{out}");
+    let (s, n) = (&records[0], &records[1]);
+    let last = s["last_scanned"].as_str().unwrap_or_default();
+    assert!(last.ends_with('Z'), "{s}");
+    let last = chrono::DateTime::parse_from_rfc3339(last).unwrap();
+    assert!(
+        before <= last && last <= after,
+        "{last} not in {before}..{after}"
+    );
+    // The score is `trawl findings score`'s.
+    let score_of = |bucket: &str| -> Value {
+        let (out, err, code) = trawl_env(
+            &[
+                "findings", "score", bucket, "--format", "jsonl", "--state", state_text,
+            ],
+            &[],
+        );
+        assert_eq!(code, Some(0), "{err}");
+        serde_json::from_str(out.trim()).unwrap()
+    };
+    let score = score_of(&scanned);
+    assert!(
+        (51..=99).contains(&score["sensitivity_score"].as_i64().unwrap()),
+        "{score}"
+    );
+    assert_eq!(s["sensitivity_score"], score["sensitivity_score"], "{s}");
+    assert_eq!(s["objects_analysed"], 2, "{s}");
+    assert_eq!(s["objects_sensitive"], 1, "{s}");
+    // Never scanned: no last scan; the score of no data yet.
+    assert_eq!(n["last_scanned"], Value::Null, "{n}");
+    assert_eq!(
+        n["sensitivity_score"],
+        score_of(&never)["sensitivity_score"]
+    );
+    assert_eq!(n["sensitivity_score"], 50, "{n}");
+    assert_eq!(n["objects_analysed"], 0, "{n}");
+
+    // TRAWL_STATE names it too; the table gets two columns.
+    let (table, err, code) = trawl_env(
+        &[
+            "buckets",
+            &scanned,
+            &never,
+            "--no-objects",
+            "--endpoint-url",
+            &endpoint,
+            "--allow-insecure-endpoint",
+        ],
+        &env,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[0].contains("LAST SCAN") && lines[0].contains("SCORE"),
+        "{table}"
+    );
+    let day = &s["last_scanned"].as_str().unwrap()[..10];
+    assert!(lines[1].contains(day), "{table}");
+    assert!(
+        lines[1].contains(&format!(" {}  ", score["sensitivity_score"])),
+        "{table}"
+    );
+    assert!(
+        lines[2].contains("never") && lines[2].contains(" 50  "),
+        "{table}"
+    );
+
+    // Without a state: the fields are null, the table as before.
+    let (out, _, code) = trawl(&endpoint, &[&scanned, "--no-objects", "--format", "jsonl"]);
+    assert_eq!(code, Some(0));
+    let r: Value = serde_json::from_str(out.trim()).unwrap();
+    for field in ["last_scanned", "sensitivity_score", "objects_analysed"] {
+        assert_eq!(r[field], Value::Null, "{field}: {r}");
+    }
+    let (table, _, _) = trawl(&endpoint, &[&scanned, "--no-objects"]);
+    assert!(!table.contains("LAST SCAN"), "{table}");
+
+    // A state database that does not exist: one line, and none is created.
+    let missing = dir.path().join("missing.db");
+    let (out, err, code) = trawl(&endpoint, &[&scanned, "--state", missing.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(
+        err.trim(),
+        format!(
+            "trawl: error: the state database {} (--state) does not exist",
+            missing.display()
+        )
+    );
+    assert!(!missing.exists());
 }

@@ -1,7 +1,8 @@
 //! `trawl scan s3://BUCKET --inventory s3://...`: objects listed from an S3 Inventory (CSV
 //! gzip or Parquet, AWS's layout: dated folders, `manifest.json` with `fileSchema`, file keys
 //! and MD5) give the same results as ListObjectsV2 on the same objects; bad inventories are
-//! one-line errors. Against moto, started by scripts/test.
+//! one-line errors; an inventory with `EncryptionStatus` gives `trawl buckets` the objects by
+//! encryption. Against moto, started by scripts/test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -73,31 +74,46 @@ fn gzip(text: &str) -> Vec<u8> {
 }
 
 fn csv_inventory(bucket: &str, rows: &[Row]) -> Vec<u8> {
+    csv_inventory_with(bucket, rows, None)
+}
+
+/// With `encryption`, each row's `EncryptionStatus` as a last column (`CSV_SCHEMA_ENC`).
+fn csv_inventory_with(bucket: &str, rows: &[Row], encryption: Option<&[&str]>) -> Vec<u8> {
     let mut text = String::new();
-    for r in rows {
+    for (i, r) in rows.iter().enumerate() {
         let t = chrono::DateTime::from_timestamp_millis(r.modified_ms).unwrap();
         text.push_str(&format!(
-            "\"{bucket}\",\"{}\",\"{}\",\"{}\",\"{}\",\"STANDARD\",\"true\",\"false\"\n",
+            "\"{bucket}\",\"{}\",\"{}\",\"{}\",\"{}\",\"STANDARD\",\"true\",\"false\"",
             form_encode(&r.key),
             r.size,
             t.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
             r.etag
         ));
+        match encryption {
+            Some(e) => text.push_str(&format!(",\"{}\"\n", e[i])),
+            None => text.push('\n'),
+        }
     }
     // A deleted object's marker: never scanned.
     text.push_str(&format!(
-        "\"{bucket}\",\"gone.txt\",\"0\",\"2026-01-01T00:00:00.000Z\",\"\",\"\",\"true\",\"true\"\n"
+        "\"{bucket}\",\"gone.txt\",\"0\",\"2026-01-01T00:00:00.000Z\",\"\",\"\",\"true\",\"true\"{}\n",
+        if encryption.is_some() { ",\"\"" } else { "" }
     ));
     gzip(&text)
 }
 
 fn parquet_inventory(bucket: &str, rows: &[Row]) -> Vec<u8> {
+    parquet_inventory_with(bucket, rows, None)
+}
+
+/// With `encryption`, each row's `encryption_status` as a last column.
+fn parquet_inventory_with(bucket: &str, rows: &[Row], encryption: Option<&[&str]>) -> Vec<u8> {
     use parquet::data_type::{BoolType, ByteArray, ByteArrayType, Int64Type};
     use parquet::file::properties::WriterProperties;
     use parquet::file::writer::SerializedFileWriter;
     use parquet::schema::parser::parse_message_type;
-    let schema = parse_message_type(
-        "message s3_inventory {
+    let schema = parse_message_type(&format!(
+        "message s3_inventory {{
             REQUIRED BYTE_ARRAY bucket (UTF8);
             REQUIRED BYTE_ARRAY key (UTF8);
             REQUIRED INT64 size;
@@ -106,8 +122,14 @@ fn parquet_inventory(bucket: &str, rows: &[Row]) -> Vec<u8> {
             REQUIRED BYTE_ARRAY storage_class (UTF8);
             REQUIRED BOOLEAN is_latest;
             REQUIRED BOOLEAN is_delete_marker;
-        }",
-    )
+            {}
+        }}",
+        if encryption.is_some() {
+            "REQUIRED BYTE_ARRAY encryption_status (UTF8);"
+        } else {
+            ""
+        }
+    ))
     .unwrap();
     let mut out = Vec::new();
     let mut w = SerializedFileWriter::new(
@@ -150,9 +172,18 @@ fn parquet_inventory(bucket: &str, rows: &[Row]) -> Vec<u8> {
             6 => c
                 .typed::<BoolType>()
                 .write_batch(&vec![true; rows.len()], None, None),
-            _ => c
+            7 => c
                 .typed::<BoolType>()
                 .write_batch(&vec![false; rows.len()], None, None),
+            _ => c.typed::<ByteArrayType>().write_batch(
+                &encryption
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|e| ByteArray::from(*e))
+                    .collect::<Vec<_>>(),
+                None,
+                None,
+            ),
         }
         .unwrap();
         c.close().unwrap();
@@ -198,6 +229,8 @@ async fn put_inventory(
 
 const CSV_SCHEMA: &str =
     "Bucket, Key, Size, LastModifiedDate, ETag, StorageClass, IsLatest, IsDeleteMarker";
+const CSV_SCHEMA_ENC: &str = "Bucket, Key, Size, LastModifiedDate, ETag, StorageClass, \
+     IsLatest, IsDeleteMarker, EncryptionStatus";
 
 #[test]
 fn inventories_give_the_results_a_listing_gives() {
@@ -387,4 +420,114 @@ fn bad_inventories_are_one_line_errors() {
         err.contains("--inventory lists the objects of the bucket it inventories"),
         "{err}"
     );
+}
+
+#[test]
+fn inventories_with_encryption_status_count_objects_by_encryption() {
+    let Some(endpoint) = moto() else { return };
+    let rt = runtime();
+    let c = client(&endpoint);
+    let (src, inv) = (bucket_name("inv-enc"), bucket_name("inv-enc-dest"));
+    let rows = rt.block_on(async {
+        c.create_bucket().bucket(&src).send().await.unwrap();
+        c.create_bucket().bucket(&inv).send().await.unwrap();
+        for i in 0..6 {
+            let body = format!("row {i}\n{}", "x".repeat(i * 10));
+            put(&c, &src, &format!("e{i}.txt"), body).await;
+        }
+        put(&c, &src, "card.txt", "card number: 4539 2274 2374 7675\n").await;
+        let listed = c.list_objects_v2().bucket(&src).send().await.unwrap();
+        listed
+            .contents()
+            .iter()
+            .map(|o| Row {
+                key: o.key().unwrap().to_string(),
+                size: o.size().unwrap(),
+                modified_ms: o.last_modified().unwrap().to_millis().unwrap(),
+                etag: o.e_tag().unwrap().trim_matches('"').to_string(),
+            })
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(rows.len(), 7);
+    let kinds = ["SSE-S3", "SSE-KMS", "NOT-SSE", "DSSE-KMS", "SSE-C"];
+    let encryption: Vec<&str> = (0..rows.len()).map(|i| kinds[i % kinds.len()]).collect();
+    let mut want: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for (r, e) in rows.iter().zip(&encryption) {
+        let t = want.entry(e.to_string()).or_default();
+        t.0 += 1;
+        t.1 += r.size as u64;
+    }
+    let (csv_dir, pq_dir, plain_dir) = (
+        format!("dest/{src}/csv-enc/2026-12-05T00-00Z"),
+        format!("dest/{src}/pq-enc/2026-12-05T00-00Z"),
+        format!("dest/{src}/csv-plain/2026-12-05T00-00Z"),
+    );
+    rt.block_on(async {
+        let csv = csv_inventory_with(&src, &rows, Some(&encryption[..]));
+        put_inventory(&c, &inv, &csv_dir, &src, ("CSV", CSV_SCHEMA_ENC), csv, None).await;
+        // A Parquet schema text that does not name the column: the file's own schema does.
+        let schema = "message s3.inventory { required binary bucket (UTF8); }";
+        let pq = parquet_inventory_with(&src, &rows, Some(&encryption[..]));
+        put_inventory(&c, &inv, &pq_dir, &src, ("Parquet", schema), pq, None).await;
+        let csv = csv_inventory(&src, &rows);
+        put_inventory(&c, &inv, &plain_dir, &src, ("CSV", CSV_SCHEMA), csv, None).await;
+    });
+    let buckets = |inventory: Option<&str>| -> Value {
+        let mut args = vec![src.as_str(), "--format", "jsonl"];
+        if let Some(i) = inventory {
+            args.extend(["--inventory", i]);
+        }
+        let (out, err, code) = trawl_at(&endpoint, "buckets", &args);
+        assert_eq!(code, Some(0), "{err}");
+        serde_json::from_str(out.trim()).unwrap()
+    };
+    for dir in [&csv_dir, &pq_dir] {
+        let r = buckets(Some(&format!("s3://{inv}/{dir}/manifest.json")));
+        let objects = &r["objects"];
+        assert_eq!(objects["source"], "inventory");
+        assert_eq!(objects["total"]["objects"], 7, "{dir}: {objects}");
+        let got: BTreeMap<String, (u64, u64)> = objects["by_encryption"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{dir}: {objects}"))
+            .iter()
+            .map(|(k, t)| {
+                let n = |f: &str| t[f].as_u64().unwrap();
+                (k.clone(), (n("objects"), n("bytes")))
+            })
+            .collect();
+        assert_eq!(got, want, "{dir}");
+        assert!(!r["unchecked"].to_string().contains("encryption"), "{r}");
+    }
+    // An inventory without the field, and a listing: null, and said in `unchecked`.
+    let plain = format!("s3://{inv}/{plain_dir}/manifest.json");
+    for (r, why) in [
+        (
+            buckets(Some(&plain)),
+            "object encryption: the inventory has no EncryptionStatus field",
+        ),
+        (
+            buckets(None),
+            "object encryption: a listing does not say it; needs an S3 Inventory with EncryptionStatus (--inventory)",
+        ),
+    ] {
+        assert_eq!(r["objects"]["total"]["objects"], 7, "{r}");
+        assert_eq!(r["objects"]["by_encryption"], Value::Null, "{r}");
+        let unchecked: Vec<&str> = r["unchecked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u.as_str().unwrap())
+            .collect();
+        assert!(unchecked.contains(&why), "{unchecked:?}");
+    }
+    // A scan listed from an inventory with the field gives a listing's results.
+    let target = format!("s3://{src}");
+    let (listed, err, code) = trawl(&endpoint, &[&target]);
+    assert_eq!(code, Some(0), "{err}");
+    for dir in [&csv_dir, &pq_dir] {
+        let inventory = format!("s3://{inv}/{dir}/manifest.json");
+        let (out, err, code) = trawl(&endpoint, &[&target, "--inventory", &inventory]);
+        assert_eq!(code, Some(0), "{dir}: {err}");
+        assert_eq!(by_uri(&out), by_uri(&listed), "{dir}");
+    }
 }

@@ -1,8 +1,10 @@
 //! The bucket inventory (`trawl buckets`): one record per bucket (`trawl.bucket/v1`) with its
 //! region, creation date, effective public access, default encryption, versioning,
 //! replication, sharing, tags, posture findings, and its objects by storage class and by
-//! whether trawl can classify them, from a listing or an S3 Inventory. A setting the store or
-//! the credentials do not let us read is `null` and named in `unchecked`, never guessed.
+//! whether trawl can classify them, from a listing or an S3 Inventory (which may also say
+//! each object's encryption). A setting the store or the credentials do not let us read is
+//! `null` and named in `unchecked`, never guessed. What a state database knows (last scan,
+//! sensitivity score) is filled in by the caller: the fields are `null` here.
 
 use std::collections::BTreeMap;
 
@@ -46,6 +48,16 @@ pub struct BucketRecord {
     pub objects: Option<ObjectTally>,
     /// Posture findings, as `--posture` reports them.
     pub posture: Vec<PostureFinding>,
+    /// From a state database: when trawl last read an object of the bucket, by any job (RFC
+    /// 3339 UTC); null without a state database or when none was ever read.
+    pub last_scanned: Option<String>,
+    /// From a state database: the bucket's cumulative sensitivity score (that of `trawl
+    /// findings score`); null without a state database.
+    pub sensitivity_score: Option<i64>,
+    /// From a state database: the bucket's objects analysed so far; null without one.
+    pub objects_analysed: Option<u64>,
+    /// From a state database: of them, objects with sensitive data; null without one.
+    pub objects_sensitive: Option<u64>,
     /// What could not be read, with why.
     pub unchecked: Vec<String>,
 }
@@ -94,6 +106,10 @@ pub struct ObjectTally {
     pub by_storage_class: BTreeMap<String, Tally>,
     /// By format, from the key's extension.
     pub by_format: BTreeMap<String, Tally>,
+    /// By server-side encryption (`NOT-SSE`, `SSE-S3`, `SSE-C`, `SSE-KMS`, `DSSE-KMS`;
+    /// `UNKNOWN` for a row without it), from an S3 Inventory with `EncryptionStatus`; null
+    /// from a listing (which does not say) or an inventory without that field.
+    pub by_encryption: Option<BTreeMap<String, Tally>>,
     /// Objects trawl reads (a supported format, not in an archived storage class).
     pub classifiable: Tally,
     /// Objects trawl cannot read: formats without an extractor, images, audio, video and
@@ -101,6 +117,37 @@ pub struct ObjectTally {
     pub unclassifiable: Tally,
     /// Objects whose name does not tell (no known extension): read to know.
     pub unknown: Tally,
+}
+
+impl BucketRecord {
+    /// A bucket with nothing read yet: every setting null, public access `UNKNOWN`.
+    fn unread(account: Option<String>, name: String, created: Option<String>) -> BucketRecord {
+        BucketRecord {
+            schema: BUCKET_SCHEMA,
+            account,
+            region: None,
+            name,
+            created,
+            public_access: PublicAccess {
+                effective: "UNKNOWN",
+                blocked: None,
+                policy_public: None,
+                acl_public: None,
+            },
+            default_encryption: None,
+            versioning: None,
+            replication: None,
+            shared_with_accounts: None,
+            tags: None,
+            objects: None,
+            posture: Vec::new(),
+            last_scanned: None,
+            sensitivity_score: None,
+            objects_analysed: None,
+            objects_sensitive: None,
+            unchecked: Vec::new(),
+        }
+    }
 }
 
 fn add(t: &mut Tally, bytes: u64) {
@@ -306,10 +353,13 @@ async fn objects(client: &Client, bucket: &str, opts: &S3Options) -> Result<Obje
         },
         ..Default::default()
     };
+    let mut by_encryption: BTreeMap<String, Tally> = BTreeMap::new();
     while let Some(page) = listing.next_page().await? {
         for l in page {
             let size = l.obj.size;
             add(&mut t.total, size);
+            let encryption = l.encryption_status.unwrap_or_else(|| "UNKNOWN".into());
+            add(by_encryption.entry(encryption).or_default(), size);
             let class = l
                 .obj
                 .storage_class
@@ -332,7 +382,24 @@ async fn objects(client: &Client, bucket: &str, opts: &S3Options) -> Result<Obje
             }
         }
     }
+    if let Listing::Inventory(inv) = &listing {
+        t.by_encryption = inv.has_encryption_status().then_some(by_encryption);
+    }
     Ok(t)
+}
+
+/// Why `objects.by_encryption` is null, for `unchecked`.
+fn encryption_unchecked(t: &ObjectTally) -> Option<String> {
+    if t.by_encryption.is_some() {
+        return None;
+    }
+    Some(if t.source == "inventory" {
+        "object encryption: the inventory has no EncryptionStatus field".to_string()
+    } else {
+        "object encryption: a listing does not say it; needs an S3 Inventory with \
+         EncryptionStatus (--inventory)"
+            .to_string()
+    })
 }
 
 /// One record per bucket: `buckets`, or every bucket the credentials can list when empty.
@@ -368,27 +435,7 @@ pub fn inventory(
         };
         for (name, created) in names {
             let client = client::client_for_bucket(&client, &name, opts).await;
-            let mut rec = BucketRecord {
-                schema: BUCKET_SCHEMA,
-                account: account.clone(),
-                region: None,
-                name: name.clone(),
-                created,
-                public_access: PublicAccess {
-                    effective: "UNKNOWN",
-                    blocked: None,
-                    policy_public: None,
-                    acl_public: None,
-                },
-                default_encryption: None,
-                versioning: None,
-                replication: None,
-                shared_with_accounts: None,
-                tags: None,
-                objects: None,
-                posture: Vec::new(),
-                unchecked: Vec::new(),
-            };
+            let mut rec = BucketRecord::unread(account.clone(), name.clone(), created);
             details(&client, &name, &mut rec).await;
             let (settings, unchecked) =
                 posture::read_settings(&client, &name, account.as_deref()).await;
@@ -397,7 +444,10 @@ pub fn inventory(
             rec.posture = posture::evaluate(&name, &settings);
             if with_objects {
                 match objects(&client, &name, opts).await {
-                    Ok(t) => rec.objects = Some(t),
+                    Ok(t) => {
+                        rec.unchecked.extend(encryption_unchecked(&t));
+                        rec.objects = Some(t);
+                    }
                     Err(e) => rec.unchecked.push(format!("objects: {e}")),
                 }
             }

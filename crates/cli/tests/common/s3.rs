@@ -189,16 +189,27 @@ pub fn counts(r: &ResultRecord) -> BTreeMap<String, u64> {
 /// `trawl SUBCOMMAND ARGS... --endpoint-url ENDPOINT --allow-insecure-endpoint` with test
 /// credentials and no outside AWS settings: (standard output, standard error, exit code).
 pub fn trawl_at(endpoint: &str, subcommand: &str, args: &[&str]) -> (String, String, Option<i32>) {
+    let args: Vec<&str> = [subcommand]
+        .into_iter()
+        .chain(args.iter().copied())
+        .chain(["--endpoint-url", endpoint, "--allow-insecure-endpoint"])
+        .collect();
+    trawl_env(&args, &[])
+}
+
+/// `trawl ARGS...` with test credentials, no outside AWS settings, no `TRAWL_STATE` but
+/// `envs`' variables: (standard output, standard error, exit code).
+pub fn trawl_env(args: &[&str], envs: &[(&str, &str)]) -> (String, String, Option<i32>) {
     let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
-        .arg(subcommand)
         .args(args)
-        .args(["--endpoint-url", endpoint, "--allow-insecure-endpoint"])
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("AWS_PROFILE")
+        .env_remove("TRAWL_STATE")
+        .envs(envs.iter().copied())
         .output()
         .unwrap();
     (

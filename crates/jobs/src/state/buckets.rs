@@ -167,6 +167,28 @@ impl Store {
         Ok(scores)
     }
 
+    /// When an object of each bucket (or local target) was last read, by any job: the newest
+    /// time its objects' latest state was recorded. An incremental run that leaves an
+    /// unchanged object unread does not move it.
+    pub fn bucket_last_scans(
+        &self,
+    ) -> Result<std::collections::HashMap<String, chrono::DateTime<chrono::Utc>>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT bucket, max(updated_at) FROM bucket_objects GROUP BY bucket")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })?;
+        let mut out = std::collections::HashMap::new();
+        for row in rows {
+            let (bucket, at) = row?;
+            if let Some(t) = at.as_deref().and_then(super::schema::parse_time) {
+                out.insert(bucket, t);
+            }
+        }
+        Ok(out)
+    }
+
     fn bucket_settings(&self, bucket: &str) -> Result<(Vec<String>, Option<i64>)> {
         let row: Option<(String, Option<i64>)> = self
             .conn

@@ -7,8 +7,10 @@
 //! `MD5checksum`). CSV files have no header: their columns are `fileSchema`'s, and their keys
 //! are URL-encoded (form encoding: `+` is a space). Parquet columns carry their own names
 //! (`bucket`, `key`, `version_id`, `is_latest`, `is_delete_marker`, `size`,
-//! `last_modified_date`, `e_tag`, `storage_class`). ORC inventories are refused with a
-//! clear error: no well-kept Rust crate reads ORC.
+//! `last_modified_date`, `e_tag`, `storage_class`, `encryption_status`). An inventory with
+//! the optional `EncryptionStatus` field says each object's server-side encryption (`NOT-SSE`,
+//! `SSE-S3`, `SSE-C`, `SSE-KMS`, `DSSE-KMS`), which a listing does not. ORC inventories are
+//! refused with a clear error: no well-kept Rust crate reads ORC.
 
 use std::io::Read;
 
@@ -64,6 +66,8 @@ struct Row {
     last_modified: Option<String>,
     etag: Option<String>,
     storage_class: Option<String>,
+    /// `EncryptionStatus`, when the inventory has it.
+    encryption: Option<String>,
 }
 
 /// Lists a bucket's objects from an inventory, page by page, like [`super::list::Lister`].
@@ -78,6 +82,8 @@ pub struct InventoryLister<'a> {
     columns: Vec<String>,
     files: std::vec::IntoIter<ManifestFile>,
     pending: std::vec::IntoIter<Listed>,
+    /// Whether the inventory has the `EncryptionStatus` field.
+    encryption_status: bool,
 }
 
 /// Splits `s3://bucket/key` (`key` may be empty).
@@ -191,7 +197,14 @@ impl<'a> InventoryLister<'a> {
                 manifest.file_schema
             ));
         }
+        // A CSV file's columns are the schema's; a Parquet schema names its columns too, and a
+        // Parquet file read with the column says so as well.
+        let encryption_status = match format {
+            FileFormat::Csv => columns.iter().any(|c| c == "encryptionstatus"),
+            FileFormat::Parquet => manifest.file_schema.contains("encryption_status"),
+        };
         Ok(InventoryLister {
+            encryption_status,
             client,
             inventory_bucket: inv_bucket,
             bucket,
@@ -215,12 +228,21 @@ impl<'a> InventoryLister<'a> {
                 return Ok(None);
             };
             let rows = self.read_file(&file).await?;
+            if rows.iter().any(|r| r.encryption.is_some()) {
+                self.encryption_status = true;
+            }
             self.pending = rows
                 .into_iter()
                 .filter_map(|r| self.listed(r))
                 .collect::<Vec<_>>()
                 .into_iter();
         }
+    }
+
+    /// Whether the inventory has the `EncryptionStatus` field (so far as read: a Parquet
+    /// schema that does not name it is known to have it once a file with it is read).
+    pub fn has_encryption_status(&self) -> bool {
+        self.encryption_status
     }
 
     async fn read_file(&self, file: &ManifestFile) -> Result<Vec<Row>, String> {
@@ -264,6 +286,10 @@ impl<'a> InventoryLister<'a> {
         }
         let class = r.storage_class.filter(|c| !c.is_empty());
         let readable = readable_now(class.as_deref(), None);
+        let encryption = r
+            .encryption
+            .map(|e| e.trim().to_ascii_uppercase())
+            .filter(|e| !e.is_empty());
         Some(Listed {
             obj: ObjectRef {
                 storage: Storage::S3,
@@ -281,6 +307,7 @@ impl<'a> InventoryLister<'a> {
                 path: None,
             },
             readable,
+            encryption_status: encryption,
         })
     }
 }
@@ -321,6 +348,7 @@ fn csv_rows(gz: &[u8], columns: &[String]) -> Result<Vec<Row>, String> {
         at("etag"),
         at("storageclass"),
     );
+    let encryption = at("encryptionstatus");
     let mut rows = Vec::new();
     for (n, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| format!("line {}: {e}", n + 1))?;
@@ -339,6 +367,7 @@ fn csv_rows(gz: &[u8], columns: &[String]) -> Result<Vec<Row>, String> {
             last_modified: field(modified).and_then(|t| rfc3339(&t)),
             etag: field(etag),
             storage_class: field(class),
+            encryption: field(encryption),
         });
     }
     Ok(rows)
@@ -398,6 +427,7 @@ fn parquet_rows(bytes: Vec<u8>) -> Result<Vec<Row>, String> {
                 }
                 "e_tag" => r.etag = text(f),
                 "storage_class" => r.storage_class = text(f),
+                "encryption_status" => r.encryption = text(f),
                 _ => {}
             }
         }
@@ -437,6 +467,22 @@ mod tests {
         assert!(csv_rows(b"not gzip", &columns)
             .unwrap_err()
             .starts_with("not gzip"));
+    }
+
+    #[test]
+    fn csv_rows_read_the_encryption_status_when_the_schema_has_it() {
+        let text = "\"b\",\"k1\",\"SSE-KMS\"\n\"b\",\"k2\",\"\"\n";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(text.as_bytes()).unwrap();
+        let gz = gz.finish().unwrap();
+        let with: Vec<String> = ["bucket", "key", "encryptionstatus"]
+            .map(String::from)
+            .into();
+        let rows = csv_rows(&gz, &with).unwrap();
+        assert_eq!(rows[0].encryption.as_deref(), Some("SSE-KMS"));
+        assert_eq!(rows[1].encryption.as_deref(), Some(""));
+        let without: Vec<String> = ["bucket", "key", "storageclass"].map(String::from).into();
+        assert_eq!(csv_rows(&gz, &without).unwrap()[0].encryption, None);
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub struct Listed {
     pub obj: ObjectRef,
     /// False for archived storage classes without a restored copy.
     pub readable: bool,
+    /// The object's server-side encryption as an S3 Inventory with `EncryptionStatus` gives
+    /// it (`NOT-SSE`, `SSE-S3`, `SSE-C`, `SSE-KMS`, `DSSE-KMS`); `None` from a listing, which
+    /// does not say.
+    pub encryption_status: Option<String>,
 }
 
 fn object_ref(
@@ -161,6 +165,7 @@ impl<'a> Lister<'a> {
                             class,
                         ),
                         readable: readable_now(class, v.restore_status()),
+                        encryption_status: None,
                     })
                 })
                 .collect();
@@ -210,6 +215,7 @@ impl<'a> Lister<'a> {
                             class,
                         ),
                         readable: readable_now(class, o.restore_status()),
+                        encryption_status: None,
                     })
                 })
                 .collect();

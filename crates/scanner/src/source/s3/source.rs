@@ -264,7 +264,10 @@ async fn scan_bucket(
             }
         };
         feed.listed(&bucket, page.len() as u64);
-        for list::Listed { mut obj, readable } in page {
+        for list::Listed {
+            mut obj, readable, ..
+        } in page
+        {
             if feed.stopped() {
                 return false;
             }
