@@ -126,7 +126,10 @@ pub fn run(args: BucketsArgs) -> Result<ExitStatus> {
     if table {
         header(&mut out, state.is_some())?;
     }
-    trawl_scanner::bucket_inventory(&names, &opts, !args.no_objects, &mut |mut r| {
+    let mut left_out = |account: &str, why: &str| {
+        eprintln!("trawl: error: cannot enter account {account}: {why}");
+    };
+    let mut each = |mut r: BucketRecord| {
         if failed.is_some() {
             return;
         }
@@ -147,8 +150,9 @@ pub fn run(args: BucketsArgs) -> Result<ExitStatus> {
         if let Err(e) = written {
             failed = Some(e);
         }
-    })
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    };
+    trawl_scanner::bucket_inventory(&names, &opts, !args.no_objects, &mut each, &mut left_out)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     if let Some(e) = failed {
         return Err(e);
     }

@@ -47,6 +47,26 @@ async fn client_in(endpoint: &str, account: &str) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(conf)
 }
 
+/// The fault proxy in front of STS, refusing the AssumeRole of `account`'s role.
+fn sts_refusing(endpoint: &str, account: &str) -> FaultProxy {
+    FaultProxy::start(
+        endpoint,
+        &[
+            "--fail-first",
+            "100",
+            "--match-body",
+            &format!("RoleArn=arn%3Aaws%3Aiam%3A%3A{account}%3A"),
+            "--status",
+            "403",
+            "--code",
+            "AccessDenied",
+            "--message",
+            "not authorized to perform sts:AssumeRole",
+            "--query-error",
+        ],
+    )
+}
+
 fn records(out: &str) -> Vec<Value> {
     out.lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -101,22 +121,7 @@ fn many_accounts_each_object_names_its_account_and_a_refused_one_is_reported() {
     assert_eq!(recs.len(), 2, "{out}");
 
     // STS refuses the role in one account: it is named with the reason, the others go on.
-    let proxy = FaultProxy::start(
-        &endpoint,
-        &[
-            "--fail-first",
-            "100",
-            "--match-body",
-            &format!("RoleArn=arn%3Aaws%3Aiam%3A%3A{DENIED}%3A"),
-            "--status",
-            "403",
-            "--code",
-            "AccessDenied",
-            "--message",
-            "not authorized to perform sts:AssumeRole",
-            "--query-error",
-        ],
-    );
+    let proxy = sts_refusing(&endpoint, DENIED);
     let accounts = format!("{CALLER},{OTHER},{DENIED}");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_trawl"))
         .args([
@@ -310,4 +315,61 @@ fn an_organization_call_without_permission_is_one_line() {
         "{:?}",
         proxy.requests()
     );
+}
+
+/// `trawl buckets` over many accounts: every account's buckets, each record naming its
+/// account; a named bucket is read in the account that owns it; an account whose role is
+/// refused is one error line and the others go on.
+#[test]
+fn buckets_of_many_accounts_name_their_account() {
+    let Some(endpoint) = moto() else { return };
+    let tag = bucket_name("bacct");
+    let (mine, theirs) = (format!("{tag}-caller"), format!("{tag}-other"));
+    runtime().block_on(async {
+        let own = client(&endpoint);
+        own.create_bucket().bucket(&mine).send().await.unwrap();
+        put(&own, &mine, "a.txt", CARD_LINE).await;
+        let other = client_in(&endpoint, OTHER).await;
+        other.create_bucket().bucket(&theirs).send().await.unwrap();
+        put(&other, &theirs, "b.txt", CARD_LINE).await;
+    });
+    let proxy = sts_refusing(&endpoint, DENIED);
+    let accounts = format!("{CALLER},{OTHER},{DENIED}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trawl"))
+        .args(["buckets", &mine, &theirs, "--accounts", &accounts])
+        .args(["--role-name", "TrawlScan", "--format", "jsonl"])
+        .args(["--endpoint-url", &endpoint, "--allow-insecure-endpoint"])
+        .env("AWS_ENDPOINT_URL_STS", &proxy.url)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_PROFILE")
+        .env_remove("TRAWL_STATE")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let recs = records(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(recs.len(), 2, "{recs:?}");
+    let account_of = |bucket: &str| {
+        recs.iter()
+            .find(|r| r["name"] == bucket)
+            .unwrap_or_else(|| panic!("no record of {bucket}"))["account"]
+            .clone()
+    };
+    assert_eq!(account_of(&mine), CALLER);
+    assert_eq!(account_of(&theirs), OTHER);
+    let theirs_rec = recs.iter().find(|r| r["name"] == theirs.as_str()).unwrap();
+    assert_eq!(theirs_rec["objects"]["total"]["objects"], 1, "{theirs_rec}");
+    let line = err
+        .lines()
+        .find(|l| l.contains(DENIED))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        line.starts_with(&format!("trawl: error: cannot enter account {DENIED}: ")),
+        "{line}"
+    );
+    assert!(line.contains("AccessDenied"), "{line}");
 }

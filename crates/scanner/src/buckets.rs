@@ -13,7 +13,8 @@ use aws_sdk_s3::Client;
 use serde::Serialize;
 
 use crate::posture::{self, BucketSettings, PostureFinding};
-use crate::source::s3::{client, list, InventoryLister, Listing, S3Options};
+use crate::source::s3::accounts::{self, Entry};
+use crate::source::s3::{client, list, AccountSet, InventoryLister, Listing, S3Options};
 use crate::Tally;
 
 /// The schema id of bucket records.
@@ -402,13 +403,17 @@ fn encryption_unchecked(t: &ObjectTally) -> Option<String> {
     })
 }
 
-/// One record per bucket: `buckets`, or every bucket the credentials can list when empty.
-/// `with_objects` lists (or reads the inventory of) each bucket to count its objects.
+/// One record per bucket: `buckets`, or every bucket the credentials can list when empty, in
+/// every account of `opts.accounts` (`--accounts`, `--organization`: each entered with its
+/// role, a named bucket read in the account that owns it). `with_objects` lists (or reads the
+/// inventory of) each bucket to count its objects. An account that cannot be entered or
+/// listed goes to `left_out` (account, why) and the others go on.
 pub fn inventory(
     buckets: &[String],
     opts: &S3Options,
     with_objects: bool,
     each: &mut dyn FnMut(BucketRecord),
+    left_out: &mut dyn FnMut(&str, &str),
 ) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -417,46 +422,96 @@ pub fn inventory(
         .map_err(|e| format!("starting the I/O runtime: {e}"))?;
     runtime.block_on(async {
         let (client, sdk) = client::client(opts).await?;
-        let account = posture::caller_account(&sdk).await;
-        let listed = list_buckets(&client, opts).await?;
-        let names: Vec<(String, Option<String>)> = if buckets.is_empty() {
-            listed
-        } else {
-            buckets
-                .iter()
-                .map(|b| {
-                    let created = listed
-                        .iter()
-                        .find(|(n, _)| n == b)
-                        .and_then(|(_, c)| c.clone());
-                    (b.clone(), created)
-                })
-                .collect()
-        };
-        for (name, created) in names {
-            let client = client::client_for_bucket(&client, &name, opts).await;
-            let mut rec = BucketRecord::unread(account.clone(), name.clone(), created);
-            details(&client, &name, &mut rec).await;
-            let (settings, unchecked) =
-                posture::read_settings(&client, &name, account.as_deref()).await;
-            rec.unchecked.extend(unchecked);
-            from_settings(&mut rec, &settings);
-            rec.posture = posture::evaluate(&name, &settings);
-            if with_objects {
-                match objects(&client, &name, opts).await {
-                    Ok(t) => {
-                        rec.unchecked.extend(encryption_unchecked(&t));
-                        rec.objects = Some(t);
-                    }
-                    Err(e) => rec.unchecked.push(format!("objects: {e}")),
+        let many = opts.accounts.set != AccountSet::Caller;
+        for entry in accounts::enter(&client, &sdk, opts).await? {
+            let entered = match entry {
+                Entry::Refused(account, why) => {
+                    left_out(&account, &why);
+                    continue;
                 }
+                Entry::Entered(e) => e,
+            };
+            let account = match entered.id {
+                Some(id) => Some(id),
+                None => posture::caller_account(&sdk).await,
+            };
+            let listed = match list_buckets(&entered.client, opts).await {
+                Ok(l) => l,
+                Err(e) if many => {
+                    left_out(
+                        account.as_deref().unwrap_or_default(),
+                        &format!("listing buckets: {e}"),
+                    );
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let names: Vec<(String, Option<String>)> = if buckets.is_empty() {
+                listed
+            } else if many {
+                // Over many accounts, a named bucket in the account that owns it.
+                listed
+                    .into_iter()
+                    .filter(|(n, _)| buckets.contains(n))
+                    .collect()
+            } else {
+                buckets
+                    .iter()
+                    .map(|b| {
+                        let created = listed
+                            .iter()
+                            .find(|(n, _)| n == b)
+                            .and_then(|(_, c)| c.clone());
+                        (b.clone(), created)
+                    })
+                    .collect()
+            };
+            for (name, created) in names {
+                each(
+                    bucket_record(
+                        &entered.client,
+                        account.clone(),
+                        name,
+                        created,
+                        opts,
+                        with_objects,
+                    )
+                    .await,
+                );
             }
-            rec.unchecked.sort();
-            rec.unchecked.dedup();
-            each(rec);
         }
         Ok(())
     })
+}
+
+/// A bucket's record, read with `client` (acting in `account`).
+async fn bucket_record(
+    client: &Client,
+    account: Option<String>,
+    name: String,
+    created: Option<String>,
+    opts: &S3Options,
+    with_objects: bool,
+) -> BucketRecord {
+    let client = client::client_for_bucket(client, &name, opts).await;
+    let mut rec = BucketRecord::unread(account.clone(), name.clone(), created);
+    details(&client, &name, &mut rec).await;
+    let (settings, unchecked) = posture::read_settings(&client, &name, account.as_deref()).await;
+    rec.unchecked.extend(unchecked);
+    from_settings(&mut rec, &settings);
+    rec.posture = posture::evaluate(&name, &settings);
+    if with_objects {
+        match objects(&client, &name, opts).await {
+            Ok(t) => {
+                rec.unchecked.extend(encryption_unchecked(&t));
+                rec.objects = Some(t);
+            }
+            Err(e) => rec.unchecked.push(format!("objects: {e}")),
+        }
+    }
+    rec.unchecked.sort();
+    rec.unchecked.dedup();
+    rec
 }
 
 /// Every bucket the credentials can list, with its creation date.

@@ -9,7 +9,7 @@
 //! (`ENCRYPTED_CONTENT`, body not read), vanished objects, denied reads, and reads that retries
 //! did not cure (`READ_ERROR`).
 
-mod accounts;
+pub(crate) mod accounts;
 pub(crate) mod client;
 mod get;
 mod inventory;
