@@ -48,6 +48,7 @@ use crate::identifier::{
 use crate::mask::MaskStyle;
 use crate::validate::Validator;
 
+/// The catalogue files as written, with their examples (for the tests).
 const BUILTIN: &[(&str, &str)] = &[
     ("credentials", include_str!("builtin/credentials.toml")),
     ("secrets", include_str!("builtin/secrets.toml")),
@@ -64,6 +65,30 @@ const BUILTIN: &[(&str, &str)] = &[
         "personal_contact",
         include_str!("builtin/personal_contact.toml"),
     ),
+];
+
+/// The same files as compact JSON without examples, made by build.rs: what start-up reads.
+macro_rules! compact {
+    ($name:literal) => {
+        (
+            $name,
+            include_str!(concat!(env!("OUT_DIR"), "/", $name, ".json")),
+        )
+    };
+}
+const BUILTIN_COMPACT: &[(&str, &str)] = &[
+    compact!("credentials"),
+    compact!("secrets"),
+    compact!("secrets_a_l"),
+    compact!("secrets_m_z"),
+    compact!("financial"),
+    compact!("health"),
+    compact!("personal"),
+    compact!("personal_ids"),
+    compact!("national_ids"),
+    compact!("vat"),
+    compact!("personal_docs"),
+    compact!("personal_contact"),
 ];
 
 /// A set of identifier definitions.
@@ -223,12 +248,37 @@ impl Def {
 }
 
 impl Catalog {
-    /// The managed identifiers embedded in the binary.
+    /// The managed identifiers embedded in the binary (without their examples: see
+    /// [`Catalog::builtin_with_examples`]).
     pub fn builtin() -> Catalog {
+        Catalog::embedded(BUILTIN_COMPACT, &|name, text| {
+            let file: DefFile = serde_json::from_str(text).map_err(|e| {
+                Error::new(ErrorKind::Definition {
+                    source: name.to_string(),
+                    message: e.to_string(),
+                })
+            })?;
+            file.identifier
+                .into_iter()
+                .map(Def::into_identifier)
+                .collect()
+        })
+    }
+
+    /// The managed identifiers with the examples and negative examples each carries, read
+    /// from the catalogue's TOML (slower than [`Catalog::builtin`]; for tests and docs).
+    pub fn builtin_with_examples() -> Catalog {
+        Catalog::embedded(BUILTIN, &parse_defs)
+    }
+
+    fn embedded(
+        files: &[(&str, &str)],
+        parse: &dyn Fn(&str, &str) -> Result<Vec<Identifier>, Error>,
+    ) -> Catalog {
         // The embedded data is checked by this crate's tests; a failure here is a build defect.
         let mut identifiers = Vec::new();
-        for (name, text) in BUILTIN {
-            match parse_defs(name, text) {
+        for (name, text) in files {
+            match parse(name, text) {
                 Ok(mut ids) => identifiers.append(&mut ids),
                 Err(e) => panic!("builtin catalogue {name} is invalid: {e}"),
             }

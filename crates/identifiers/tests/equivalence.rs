@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use trawl_identifiers::{Catalog, EngineBuilder, KeywordContext, Selection};
 
 fn planted_items() -> Vec<String> {
-    let catalog = Catalog::builtin();
+    let catalog = Catalog::builtin_with_examples();
     let mut items: Vec<String> = Vec::new();
     for ident in catalog.identifiers() {
         items.extend(ident.examples.iter().cloned());
