@@ -48,6 +48,9 @@ use crate::identifier::{
 use crate::mask::MaskStyle;
 use crate::validate::Validator;
 
+/// Reads one catalogue file (its name, its text) into identifiers.
+type ParseFile = dyn Fn(&str, &str) -> Result<Vec<Identifier>, Error>;
+
 /// The catalogue files as written, with their examples (for the tests).
 const BUILTIN: &[(&str, &str)] = &[
     ("credentials", include_str!("builtin/credentials.toml")),
@@ -273,7 +276,7 @@ impl Catalog {
 
     fn embedded(
         files: &[(&str, &str)],
-        parse: &dyn Fn(&str, &str) -> Result<Vec<Identifier>, Error>,
+        parse: &ParseFile,
     ) -> Catalog {
         // The embedded data is checked by this crate's tests; a failure here is a build defect.
         let mut identifiers = Vec::new();
