@@ -274,10 +274,7 @@ impl Catalog {
         Catalog::embedded(BUILTIN, &parse_defs)
     }
 
-    fn embedded(
-        files: &[(&str, &str)],
-        parse: &ParseFile,
-    ) -> Catalog {
+    fn embedded(files: &[(&str, &str)], parse: &ParseFile) -> Catalog {
         // The embedded data is checked by this crate's tests; a failure here is a build defect.
         let mut identifiers = Vec::new();
         for (name, text) in files {
