@@ -134,6 +134,18 @@ struct Checked {
     misplaced_count: u64,
 }
 
+/// What judging the shards found.
+#[derive(Default)]
+struct Verdict {
+    complete: Vec<u64>,
+    incomplete: Vec<Value>,
+    missing: Vec<u64>,
+    records: u64,
+    twice: Vec<String>,
+    misplaced: Vec<String>,
+    problems: Vec<String>,
+}
+
 /// Merges the shards of run `run_id` of job `job_ref` (see the module docs). `shard_count`
 /// names the number of shards when no shard has said it yet (every shard missing).
 pub fn finalize_run(
@@ -147,9 +159,52 @@ pub fn finalize_run(
     let store = Store::open(state)?;
     let row = store.job(job_ref)?;
     let job = row.definition.check_fields(&format!("job {}", row.id))?;
-    let root = results_root(&job, opts);
-    let location = Location::for_sharded_run(&root, &row.id, run_id);
-    let folder = match &location {
+    let location = Location::for_sharded_run(&results_root(&job, opts), &row.id, run_id);
+    let folder = run_folder(&job, &location)?;
+    let files = shard_files(&folder.list()?);
+    let summaries = read_summaries(&folder, &files, &location)?;
+    let count = shard_count_of(&summaries, shard_count, &location)?;
+    let v = judge(&folder, &files, &summaries, count)?;
+    let all_complete = v.problems.is_empty();
+    let mut summary = merge(&summaries);
+    let fields = json!({
+        "schema": "trawl.run-summary/v1",
+        "job_id": row.id,
+        "job_name": job.def.name,
+        "run_id": run_id,
+        "status": if all_complete { "COMPLETE" } else { "INCOMPLETE" },
+        "shards": {
+            "count": count,
+            "complete": v.complete,
+            "incomplete": v.incomplete,
+            "missing": v.missing,
+        },
+        "records_checked": v.records,
+        "objects_recorded_twice": v.twice,
+        "objects_in_the_wrong_shard": v.misplaced,
+        "problems": v.problems,
+        "results_location": location.display(),
+    });
+    if let (Some(s), Some(f)) = (summary.as_object_mut(), fields.as_object()) {
+        for (k, v) in f {
+            s.insert(k.clone(), v.clone());
+        }
+    }
+    let staging = PathBuf::from(format!("{}.staging", store.path().display()))
+        .join(&row.id)
+        .join(format!("run={run_id}"));
+    let summary_location = folder.write_summary(&staging, &summary)?;
+    Ok(Finalized {
+        summary,
+        complete: all_complete,
+        summary_location,
+        problems: v.problems,
+    })
+}
+
+/// The run's folder: local, or an S3 prefix read with the job's results settings.
+fn run_folder(job: &crate::definition::Job, location: &Location) -> Result<Folder> {
+    Ok(match location {
         Location::Local(p) => Folder::Local(p.clone()),
         Location::S3 { bucket, prefix } => Folder::S3(
             Uploader::new(
@@ -166,116 +221,93 @@ pub fn finalize_run(
             )
             .map_err(Error::Results)?,
         ),
-    };
-    let files = shard_files(&folder.list()?);
-    let mut summaries: BTreeMap<u64, Value> = BTreeMap::new();
-    for (k, f) in &files {
-        if f.summary {
-            let bytes = folder.read(&format!("shard={k}/summary.json"))?;
-            let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
-                Error::Results(format!("{}shard={k}/summary.json: {e}", location.display()))
-            })?;
-            summaries.insert(*k, v);
-        }
+    })
+}
+
+/// Each shard's `summary.json`, where it wrote one.
+fn read_summaries(
+    folder: &Folder,
+    files: &BTreeMap<u64, ShardFiles>,
+    location: &Location,
+) -> Result<BTreeMap<u64, Value>> {
+    let mut summaries = BTreeMap::new();
+    for (k, f) in files.iter().filter(|(_, f)| f.summary) {
+        let bytes = folder.read(&format!("shard={k}/summary.json"))?;
+        let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::Results(format!("{}shard={k}/summary.json: {e}", location.display()))
+        })?;
+        summaries.insert(*k, v);
     }
-    let count = shard_count_of(&summaries, shard_count, &location)?;
-    let mut problems = Vec::new();
+    Ok(summaries)
+}
+
+/// Each of the `count` shards complete, incomplete or missing, and its records checked.
+fn judge(
+    folder: &Folder,
+    files: &BTreeMap<u64, ShardFiles>,
+    summaries: &BTreeMap<u64, Value>,
+    count: u64,
+) -> Result<Verdict> {
+    let mut v = Verdict::default();
     for k in files.keys().filter(|k| **k >= count) {
-        problems.push(format!("shard={k}: not a shard of a run split in {count}"));
+        v.problems
+            .push(format!("shard={k}: not a shard of a run split in {count}"));
     }
-    let (mut complete, mut incomplete, mut missing) = (Vec::new(), Vec::new(), Vec::new());
-    let mut records = 0u64;
-    let mut twice_all: Vec<String> = Vec::new();
-    let mut misplaced_all: Vec<String> = Vec::new();
     for k in 0..count {
         let Some(f) = files.get(&k) else {
-            missing.push(k);
-            problems.push(format!("shard {k}/{count}: missing (nothing written)"));
+            v.missing.push(k);
+            v.problems
+                .push(format!("shard {k}/{count}: missing (nothing written)"));
             continue;
         };
-        let checked = check_records(&folder, k, count, &f.results).unwrap_or_else(|e| {
-            problems.push(format!("shard {k}/{count}: results unreadable: {e}"));
+        let checked = check_records(folder, k, count, &f.results).unwrap_or_else(|e| {
+            v.problems
+                .push(format!("shard {k}/{count}: results unreadable: {e}"));
             Checked::default()
         });
-        records += checked.records;
+        v.records += checked.records;
         if checked.twice_count > 0 {
-            problems.push(format!(
+            v.problems.push(format!(
                 "shard {k}/{count}: {} objects recorded twice (e.g. {})",
                 checked.twice_count,
                 checked.twice.first().map(String::as_str).unwrap_or("")
             ));
         }
         if checked.misplaced_count > 0 {
-            problems.push(format!(
+            v.problems.push(format!(
                 "shard {k}/{count}: {} records of objects another shard owns (e.g. {})",
                 checked.misplaced_count,
                 checked.misplaced.first().map(String::as_str).unwrap_or("")
             ));
         }
-        twice_all.extend(checked.twice);
-        misplaced_all.extend(checked.misplaced);
         let status = summaries.get(&k).and_then(|s| s["status"].as_str());
-        match (f.marker, status) {
-            (true, Some("COMPLETE")) => {
-                let said = summaries[&k]["objects"].as_u64().unwrap_or(0);
-                if said != checked.records {
-                    problems.push(format!(
-                        "shard {k}/{count}: its summary says {said} objects, its results hold {} records",
-                        checked.records
-                    ));
-                }
-                complete.push(k);
-            }
-            (_, status) => {
-                let why = match status {
-                    Some(s) => format!("run ended {s}, no completion marker"),
-                    None => "started, no summary yet (running, or killed)".to_string(),
-                };
-                problems.push(format!(
-                    "shard {k}/{count}: incomplete ({why}; {} records so far)",
+        if f.marker && status == Some("COMPLETE") {
+            let said = summaries[&k]["objects"].as_u64().unwrap_or(0);
+            if said != checked.records {
+                v.problems.push(format!(
+                    "shard {k}/{count}: its summary says {said} objects, its results hold {} records",
                     checked.records
                 ));
-                incomplete.push(json!({"shard": k, "why": why, "records": checked.records}));
             }
+            v.complete.push(k);
+        } else {
+            let why = match status {
+                Some(s) => format!("run ended {s}, no completion marker"),
+                None => "started, no summary yet (running, or killed)".to_string(),
+            };
+            v.problems.push(format!(
+                "shard {k}/{count}: incomplete ({why}; {} records so far)",
+                checked.records
+            ));
+            v.incomplete
+                .push(json!({"shard": k, "why": why, "records": checked.records}));
         }
+        v.twice.extend(checked.twice);
+        v.misplaced.extend(checked.misplaced);
     }
-    twice_all.truncate(NAMED);
-    misplaced_all.truncate(NAMED);
-    let all_complete = problems.is_empty();
-    let mut summary = merge(&summaries);
-    let fields = json!({
-        "schema": "trawl.run-summary/v1",
-        "job_id": row.id,
-        "job_name": job.def.name,
-        "run_id": run_id,
-        "status": if all_complete { "COMPLETE" } else { "INCOMPLETE" },
-        "shards": {
-            "count": count,
-            "complete": complete,
-            "incomplete": incomplete,
-            "missing": missing,
-        },
-        "records_checked": records,
-        "objects_recorded_twice": twice_all,
-        "objects_in_the_wrong_shard": misplaced_all,
-        "problems": problems,
-        "results_location": location.display(),
-    });
-    if let (Some(s), Some(f)) = (summary.as_object_mut(), fields.as_object()) {
-        for (k, v) in f {
-            s.insert(k.clone(), v.clone());
-        }
-    }
-    let staging = PathBuf::from(format!("{}.staging", store.path().display()))
-        .join(&row.id)
-        .join(format!("run={run_id}"));
-    let summary_location = folder.write_summary(&staging, &summary)?;
-    Ok(Finalized {
-        summary,
-        complete: all_complete,
-        summary_location,
-        problems,
-    })
+    v.twice.truncate(NAMED);
+    v.misplaced.truncate(NAMED);
+    Ok(v)
 }
 
 /// The files of each `shard=K/` folder.
