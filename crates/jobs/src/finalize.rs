@@ -231,7 +231,7 @@ fn read_summaries(
     location: &Location,
 ) -> Result<BTreeMap<u64, Value>> {
     let mut summaries = BTreeMap::new();
-    for (k, f) in files.iter().filter(|(_, f)| f.summary) {
+    for k in files.iter().filter(|(_, f)| f.summary).map(|(k, _)| k) {
         let bytes = folder.read(&format!("shard={k}/summary.json"))?;
         let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
             Error::Results(format!("{}shard={k}/summary.json: {e}", location.display()))
