@@ -8,7 +8,9 @@
 use serde_json::Value;
 
 mod common;
-use common::s3::{bucket_name, client, moto, put, runtime, trawl_at, FaultProxy, CARD_LINE};
+use common::s3::{
+    bucket_name, client, moto, put, runtime, trawl_at, trawl_env, FaultProxy, CARD_LINE,
+};
 
 /// moto's account for the `test` credentials.
 const CALLER: &str = "123456789012";
@@ -335,23 +337,25 @@ fn buckets_of_many_accounts_name_their_account() {
     });
     let proxy = sts_refusing(&endpoint, DENIED);
     let accounts = format!("{CALLER},{OTHER},{DENIED}");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trawl"))
-        .args(["buckets", &mine, &theirs, "--accounts", &accounts])
-        .args(["--role-name", "TrawlScan", "--format", "jsonl"])
-        .args(["--endpoint-url", &endpoint, "--allow-insecure-endpoint"])
-        .env("AWS_ENDPOINT_URL_STS", &proxy.url)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_PROFILE")
-        .env_remove("TRAWL_STATE")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    let recs = records(&String::from_utf8_lossy(&out.stdout));
+    let (out, err, code) = trawl_env(
+        &[
+            "buckets",
+            &mine,
+            &theirs,
+            "--accounts",
+            &accounts,
+            "--role-name",
+            "TrawlScan",
+            "--format",
+            "jsonl",
+            "--endpoint-url",
+            &endpoint,
+            "--allow-insecure-endpoint",
+        ],
+        &[("AWS_ENDPOINT_URL_STS", &proxy.url)],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let recs = records(&out);
     assert_eq!(recs.len(), 2, "{recs:?}");
     let account_of = |bucket: &str| {
         recs.iter()

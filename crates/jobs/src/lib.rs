@@ -100,7 +100,7 @@ pub fn ensure_job(
     def: &JobDefinition,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(JobRow, bool)> {
-    check_job_id(id)?;
+    shards::check_folder_name("job id", id, 64)?;
     let job = def.check(&format!("job {id:?}"))?;
     if let Some(row) = store.job_by_id(id)? {
         if serde_json::to_value(&row.definition)? != serde_json::to_value(def)? {
@@ -113,24 +113,6 @@ pub fn ensure_job(
     }
     let row = store.create_job_with_id(id, def, now, job.schedule.first_run(now))?;
     Ok((row, true))
-}
-
-/// A chosen job id: 1-64 letters, digits, `.`, `_` or `-`, as it becomes a folder name of the
-/// results.
-fn check_job_id(id: &str) -> Result<()> {
-    let ok = !id.is_empty()
-        && id.len() <= 64
-        && !id.starts_with('.')
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::Invalid(format!(
-            "job id {id:?}: use 1-64 letters, digits, '.', '_' or '-' (not starting with '.')"
-        )))
-    }
 }
 
 /// The AWS configuration for a job's own calls (results uploads, EventBridge): the job's

@@ -35,8 +35,14 @@ impl ShardRun {
 /// A run id given by the caller: 1-128 letters, digits, `.`, `_` or `-`, not starting with
 /// `.` (Kubernetes job names and AWS Batch job ids are such).
 pub fn check_run_id(id: &str) -> Result<()> {
+    check_folder_name("run id", id, 128)
+}
+
+/// A name that becomes a folder of the results (a run id, a chosen job id): 1-`max`
+/// letters, digits, `.`, `_` or `-`, not starting with `.`.
+pub(crate) fn check_folder_name(what: &str, id: &str, max: usize) -> Result<()> {
     let ok = !id.is_empty()
-        && id.len() <= 128
+        && id.len() <= max
         && !id.starts_with('.')
         && id
             .bytes()
@@ -45,7 +51,7 @@ pub fn check_run_id(id: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Invalid(format!(
-            "run id {id:?}: use 1-128 letters, digits, '.', '_' or '-' (not starting with '.')"
+            "{what} {id:?}: use 1-{max} letters, digits, '.', '_' or '-' (not starting with '.')"
         )))
     }
 }
