@@ -255,16 +255,7 @@ impl Catalog {
     /// [`Catalog::builtin_with_examples`]).
     pub fn builtin() -> Catalog {
         Catalog::embedded(BUILTIN_COMPACT, &|name, text| {
-            let file: DefFile = serde_json::from_str(text).map_err(|e| {
-                Error::new(ErrorKind::Definition {
-                    source: name.to_string(),
-                    message: e.to_string(),
-                })
-            })?;
-            file.identifier
-                .into_iter()
-                .map(Def::into_identifier)
-                .collect()
+            identifiers_of(name, serde_json::from_str(text))
         })
     }
 
@@ -393,7 +384,15 @@ impl Catalog {
 }
 
 fn parse_defs(source: &str, text: &str) -> Result<Vec<Identifier>, Error> {
-    let file: DefFile = toml::from_str(text).map_err(|e| {
+    identifiers_of(source, toml::from_str(text))
+}
+
+/// The identifiers of a parsed catalogue file (TOML or the build's JSON), or why it is invalid.
+fn identifiers_of<E: std::fmt::Display>(
+    source: &str,
+    parsed: Result<DefFile, E>,
+) -> Result<Vec<Identifier>, Error> {
+    let file = parsed.map_err(|e| {
         Error::new(ErrorKind::Definition {
             source: source.to_string(),
             message: e.to_string(),
