@@ -15,27 +15,15 @@ use serde_json::Value;
 use trawl_scanner::Shard;
 
 mod common;
-use common::s3::{bucket_name, client, moto, runtime, upload_dir};
+use common::s3::{bucket_name, client, moto, runtime, trawl_command, upload_dir};
 
 const SHARDS: u64 = 4;
 const RUN: &str = "nightly-0001";
 const CARD: &str = "card number: 4539 2274 2374 7675";
 
 fn trawl(state: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_trawl"));
-    c.arg("job")
-        .arg("--state")
-        .arg(state)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_PROFILE")
-        .env_remove("JOB_COMPLETION_INDEX")
-        .env_remove("AWS_BATCH_JOB_ARRAY_INDEX")
-        .env_remove("AWS_BATCH_JOB_ID")
-        .env_remove("TRAWL_RUN_ID");
+    let mut c = trawl_command();
+    c.arg("job").arg("--state").arg(state);
     c
 }
 

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 mod common;
-use common::s3::{bucket_name, client, moto, runtime, upload_dir};
+use common::s3::{bucket_name, client, moto, runtime, trawl_command, upload_dir};
 
 const SHARDS: u64 = 4;
 
@@ -29,16 +29,7 @@ fn tree(dir: &Path) {
 }
 
 fn trawl() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_trawl"));
-    c.env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_PROFILE")
-        .env_remove("JOB_COMPLETION_INDEX")
-        .env_remove("AWS_BATCH_JOB_ARRAY_INDEX");
-    c
+    trawl_command()
 }
 
 /// Records by URI (run ids aside), failing on an object seen twice.

@@ -152,8 +152,30 @@ impl Run {
     }
 }
 
+/// The `trawl` binary with test credentials and none of the outside AWS, state or shard
+/// settings (the caller's endpoint, profile, `TRAWL_STATE`, an engine's shard index or run id).
+pub fn trawl_command() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_trawl"));
+    c.env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for var in [
+        "AWS_ENDPOINT_URL",
+        "AWS_PROFILE",
+        "TRAWL_STATE",
+        "JOB_COMPLETION_INDEX",
+        "AWS_BATCH_JOB_ARRAY_INDEX",
+        "AWS_BATCH_JOB_ID",
+        "TRAWL_RUN_ID",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
+
 pub fn trawl_scan(endpoint: &str, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
+    let out = trawl_command()
         .arg("scan")
         .args(args)
         .args([
@@ -163,12 +185,6 @@ pub fn trawl_scan(endpoint: &str, args: &[&str]) -> Run {
             endpoint,
             "--allow-insecure-endpoint",
         ])
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_PROFILE")
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout.clone()).unwrap();
@@ -200,15 +216,8 @@ pub fn trawl_at(endpoint: &str, subcommand: &str, args: &[&str]) -> (String, Str
 /// `trawl ARGS...` with test credentials, no outside AWS settings, no `TRAWL_STATE` but
 /// `envs`' variables: (standard output, standard error, exit code).
 pub fn trawl_env(args: &[&str], envs: &[(&str, &str)]) -> (String, String, Option<i32>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_trawl"))
+    let out = trawl_command()
         .args(args)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_PROFILE")
-        .env_remove("TRAWL_STATE")
         .envs(envs.iter().copied())
         .output()
         .unwrap();
