@@ -267,10 +267,27 @@ fn main() -> ExitCode {
                 eprintln!("trawl: error: nothing was scanned (every target failed, as said above)");
                 return ExitCode::from(ExitStatus::Error as u8);
             }
-            eprintln!("trawl: error: {e:#}");
+            eprintln!("trawl: error: {}", one_line(&e));
             ExitCode::from(ExitStatus::Error as u8)
         }
     }
+}
+
+/// The error and its causes in one line, each said once: many errors print their source in
+/// their own message, and the source would follow it again.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if part.is_empty() || line.contains(&part) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&part);
+    }
+    line
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

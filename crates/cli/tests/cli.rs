@@ -444,6 +444,48 @@ fn exit_codes() {
 }
 
 #[test]
+fn a_reader_that_stops_early_ends_the_scan_quietly() {
+    // `trawl scan DIR | head -1`: the closed pipe is no error (exit 0, nothing on stderr),
+    // whatever the format writes with.
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..400 {
+        write(
+            dir.path(),
+            &format!("f{i:03}.txt"),
+            format!("visa {CARD}\n"),
+        );
+    }
+    for format in ["jsonl", "sarif", "human"] {
+        let mut child = trawl()
+            .args([
+                "scan",
+                dir.path().to_str().unwrap(),
+                "-q",
+                "-j",
+                "1",
+                "--format",
+                format,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty(), "{format}");
+        // The reader is gone now.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.is_empty(), "{format}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{format}");
+    }
+}
+
+#[test]
 fn matches_across_buffer_boundaries_are_found_once() {
     // The text extractor reads 4 MiB buffers; plant items right around the boundaries.
     let dir = tempfile::tempdir().unwrap();

@@ -79,6 +79,8 @@ pub struct ObjectScanner<'e> {
     engine: &'e Engine,
     scratch: Scratch,
     contexts: HashMap<String, KeywordContext, foldhash::fast::RandomState>,
+    /// The keyword contexts of table columns by column number (see [`column_context`]).
+    column_contexts: Vec<(String, KeywordContext)>,
     matches: Vec<Match>,
     /// Matches found in table cells with their column names as context.
     cell_matches: Vec<Match>,
@@ -101,7 +103,22 @@ impl TextSink for ScanSink<'_, '_> {
         let none = KeywordContext::none();
         let ctx = match chunk.context {
             None => &none,
-            Some(c) => keyword_context(&mut s.contexts, engine, c).unwrap_or(&none),
+            Some(c) => {
+                // A table's cells take their column's context: kept by column, so that a cell
+                // costs a comparison of its column name, not a hash look-up.
+                let column = match chunk.locator {
+                    Locator::Cell { cell, .. } => usize::try_from(cell.column)
+                        .ok()
+                        .filter(|&c| c < COLUMN_CONTEXTS),
+                    _ => None,
+                };
+                match column {
+                    Some(i) => {
+                        column_context(&mut s.column_contexts, &mut s.contexts, engine, c, i)
+                    }
+                    None => keyword_context(&mut s.contexts, engine, c).unwrap_or(&none),
+                }
+            }
         };
         s.matches.clear();
         match chunk.locator {
@@ -167,6 +184,33 @@ fn masked_in(place: Option<String>, raw: &str, masked: &str) -> Option<String> {
         Some(p) if !raw.is_empty() && p.contains(raw) => Some(p.replace(raw, masked)),
         other => other,
     }
+}
+
+/// Columns whose keyword contexts are kept by column number.
+const COLUMN_CONTEXTS: usize = 256;
+
+/// The keyword context of column `i` named `c`: the one kept for the column when its name is
+/// the same, else looked up (and kept).
+fn column_context<'c>(
+    columns: &'c mut Vec<(String, KeywordContext)>,
+    contexts: &mut HashMap<String, KeywordContext, foldhash::fast::RandomState>,
+    engine: &Engine,
+    c: &str,
+    i: usize,
+) -> &'c KeywordContext {
+    if columns.len() <= i {
+        columns.resize_with(i + 1, || (String::new(), KeywordContext::none()));
+    }
+    let kept = &mut columns[i];
+    if kept.0 != c || kept.0.is_empty() {
+        let found = keyword_context(contexts, engine, c)
+            .cloned()
+            .unwrap_or_default();
+        kept.0.clear();
+        kept.0.push_str(c);
+        kept.1 = found;
+    }
+    &kept.1
 }
 
 /// The keyword context of a structural context `c` (a column name, a JSON path), cached.
@@ -290,6 +334,7 @@ impl<'e> ObjectScanner<'e> {
             engine,
             scratch: engine.scratch(),
             contexts: HashMap::default(),
+            column_contexts: Vec::new(),
             matches: Vec::new(),
             cell_matches: Vec::new(),
             panics: Vec::new(),

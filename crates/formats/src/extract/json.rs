@@ -107,6 +107,26 @@ impl<R: Read> Src<R> {
         }
     }
 
+    /// Takes the buffered bytes up to the first quote, backslash or control byte (at most
+    /// `max` of them) and moves past them; empty when the next byte is one of those or nothing
+    /// is buffered.
+    fn plain_run(&mut self, max: usize) -> &[u8] {
+        let avail = &self.buf[self.pos..self.len];
+        let avail = &avail[..avail.len().min(max)];
+        let n = avail
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .unwrap_or(avail.len());
+        let start = self.pos;
+        if n > 0 {
+            self.pos += n;
+            self.at.offset += n as u64;
+            self.at.column0 += n as u64;
+            self.after_cr = false;
+        }
+        &self.buf[start..start + n]
+    }
+
     fn skip_ws(&mut self) -> Result<(), Fault> {
         while let Some(b) = self.peek()? {
             if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
@@ -164,17 +184,33 @@ pub(crate) fn push_quoted_path_name(out: &mut String, name: &str) {
     out.push_str("']");
 }
 
-/// A JSON path being walked: rendered `$.a.b[0]`, and the element names for keywords.
-#[derive(Default)]
+/// A JSON path being walked: rendered `$.a.b[0]` (kept up to date as it changes, so that
+/// each value costs no rendering), and the element names for keywords.
 struct Path {
     elems: Vec<Elem>,
     names: String,
     rendered: String,
 }
 
+/// One step of a path, with the lengths of `names` and `rendered` before it.
 enum Elem {
-    Key { name: String, names_len: usize },
-    Index(u64),
+    Key {
+        names_len: usize,
+        rendered_len: usize,
+    },
+    Index {
+        rendered_len: usize,
+    },
+}
+
+impl Default for Path {
+    fn default() -> Path {
+        Path {
+            elems: Vec::new(),
+            names: String::new(),
+            rendered: String::from("$"),
+        }
+    }
 }
 
 impl Path {
@@ -184,42 +220,64 @@ impl Path {
             self.names.push('\n');
         }
         self.names.push_str(name);
+        let rendered_len = self.rendered.len();
+        push_path_name(&mut self.rendered, name);
         self.elems.push(Elem::Key {
-            name: name.to_string(),
             names_len,
+            rendered_len,
         });
     }
 
     fn push_index(&mut self, i: u64) {
-        self.elems.push(Elem::Index(i));
+        let rendered_len = self.rendered.len();
+        push_index(&mut self.rendered, i);
+        self.elems.push(Elem::Index { rendered_len });
     }
 
     fn set_index(&mut self, i: u64) {
-        if let Some(Elem::Index(x)) = self.elems.last_mut() {
-            *x = i;
+        if let Some(Elem::Index { rendered_len }) = self.elems.last() {
+            self.rendered.truncate(*rendered_len);
+            push_index(&mut self.rendered, i);
         }
     }
 
     fn pop(&mut self) {
-        if let Some(Elem::Key { names_len, .. }) = self.elems.pop() {
-            self.names.truncate(names_len);
+        match self.elems.pop() {
+            Some(Elem::Key {
+                names_len,
+                rendered_len,
+            }) => {
+                self.names.truncate(names_len);
+                self.rendered.truncate(rendered_len);
+            }
+            Some(Elem::Index { rendered_len }) => self.rendered.truncate(rendered_len),
+            None => {}
         }
     }
 
-    fn render(&mut self) -> &str {
-        use std::fmt::Write;
-        self.rendered.clear();
-        self.rendered.push('$');
-        for e in &self.elems {
-            match e {
-                Elem::Index(i) => {
-                    let _ = write!(self.rendered, "[{i}]");
-                }
-                Elem::Key { name, .. } => push_path_name(&mut self.rendered, name),
-            }
-        }
+    fn render(&self) -> &str {
         &self.rendered
     }
+}
+
+/// Appends `[i]` to a rendered path.
+fn push_index(out: &mut String, i: u64) {
+    let mut digits = [0u8; 20];
+    let mut n = digits.len();
+    let mut v = i;
+    loop {
+        n -= 1;
+        digits[n] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.push('[');
+    for &d in &digits[n..] {
+        out.push(char::from(d));
+    }
+    out.push(']');
 }
 
 struct Parser<'s, R> {
@@ -258,16 +316,18 @@ impl<R: Read> Parser<'_, R> {
                     let start = self.src.at;
                     let mut key = std::mem::take(&mut self.scratch);
                     key.clear();
-                    let r = self.string_into(&mut key, Some(start));
-                    let name = String::from_utf8_lossy(&key).into_owned();
+                    let r = self.string_into(&mut key, Some(start)).and_then(|()| {
+                        self.src.skip_ws()?;
+                        if self.src.next()? != b':' {
+                            return Err(Fault::Syntax("expected ':'"));
+                        }
+                        let name = String::from_utf8_lossy(&key);
+                        self.path.push_key(&name);
+                        self.emit_key(name.as_bytes(), start);
+                        Ok(())
+                    });
                     self.scratch = key;
                     r?;
-                    self.src.skip_ws()?;
-                    if self.src.next()? != b':' {
-                        return Err(Fault::Syntax("expected ':'"));
-                    }
-                    self.path.push_key(&name);
-                    self.emit_key(name.as_bytes(), start);
                     let r = self.value(depth + 1);
                     self.path.pop();
                     r?;
@@ -405,6 +465,24 @@ impl<R: Read> Parser<'_, R> {
     /// string longer than the field cap is scanned in pieces.
     fn string_into(&mut self, s: &mut Vec<u8>, mut start: Option<StreamPos>) -> Result<(), Fault> {
         loop {
+            // Plain bytes (no quote, backslash or control byte, so no line end) are copied as
+            // a run, and the position moves by the run at once.
+            let room = match start {
+                Some(_) => self.max_field.saturating_sub(s.len()),
+                None => usize::MAX,
+            };
+            let run = self.src.plain_run(room);
+            if !run.is_empty() {
+                s.extend_from_slice(run);
+                if let Some(st) = start {
+                    if s.len() >= self.max_field {
+                        self.emit(s, st);
+                        s.clear();
+                        start = Some(self.src.at);
+                    }
+                }
+                continue;
+            }
             let b = self.src.next()?;
             match b {
                 b'"' => return Ok(()),
@@ -488,19 +566,14 @@ impl<R: Read> Parser<'_, R> {
         if text.is_empty() {
             return;
         }
-        let context = self
-            .path
-            .names
-            .get(..context_len)
-            .filter(|n| !n.is_empty())
-            .map(str::to_string);
+        let context = self.path.names.get(..context_len).filter(|n| !n.is_empty());
         let record = self.record;
         let member = self.member;
         let json_path = self.path.render();
         sink.chunk(&Chunk {
             text,
             report: 0..text.len(),
-            context: context.as_deref(),
+            context,
             locator: Locator::Record {
                 record,
                 json_path,
@@ -767,5 +840,96 @@ mod tests {
         p.pop();
         p.pop();
         assert_eq!(p.names, "customer");
+        assert_eq!(p.render(), "$.customer");
+        // Indexes are rewritten in place as an array is walked, whatever their width.
+        p.push_index(9);
+        assert_eq!(p.render(), "$.customer[9]");
+        p.set_index(10);
+        p.push_key("n");
+        assert_eq!(p.render(), "$.customer[10].n");
+        p.pop();
+        p.set_index(1_000_000_007);
+        assert_eq!(p.render(), "$.customer[1000000007]");
+        p.set_index(0);
+        assert_eq!(p.render(), "$.customer[0]");
+        p.pop();
+        p.pop();
+        assert_eq!(p.render(), "$");
+        assert_eq!(p.names, "");
+    }
+
+    #[test]
+    fn long_strings_are_read_in_runs_with_their_positions() {
+        // Strings longer than the read buffer, escapes between runs, and values after them
+        // on later lines: each value's text and start are those of a byte-by-byte read.
+        struct Values(Vec<(String, String, u64, u64, u64)>);
+        impl TextSink for Values {
+            fn chunk(&mut self, c: &Chunk<'_>) {
+                if let Locator::Record {
+                    json_path, start, ..
+                } = c.locator
+                {
+                    self.0.push((
+                        json_path.to_string(),
+                        String::from_utf8_lossy(c.text).into_owned(),
+                        start.offset,
+                        start.line,
+                        start.column0,
+                    ));
+                }
+            }
+        }
+        let long = "x".repeat(150_000);
+        let doc = format!(
+            "{{\"a\": \"{long}\\n{long}\",\n  \"b\": [\"\\u00e9t\\u00e9\", 12],\r\n \"c\": \"end\"}}"
+        );
+        let mut sink = Values(Vec::new());
+        let limits = Limits {
+            max_field_len: 1 << 20,
+            ..Limits::default()
+        };
+        values(doc.as_bytes(), false, &limits, &[], &mut sink).unwrap();
+        let got: Vec<_> = sink
+            .0
+            .iter()
+            .filter(|v| !["a", "b", "c"].contains(&v.1.as_str()))
+            .collect();
+        assert_eq!(
+            got.len(),
+            4,
+            "{:?}",
+            got.iter().map(|v| (&v.0, v.1.len())).collect::<Vec<_>>()
+        );
+        assert_eq!(got[0].0, "$.a");
+        assert!(
+            got[0].1 == format!("{long}\n{long}"),
+            "{} bytes",
+            got[0].1.len()
+        );
+        assert_eq!((got[0].2, got[0].3, got[0].4), (7, 1, 7));
+        assert_eq!((got[1].0.as_str(), got[1].1.as_str()), ("$.b[0]", "été"));
+        let b0 = doc.find("\"\\u00e9").unwrap() as u64 + 1;
+        assert_eq!((got[1].2, got[1].3, got[1].4), (b0, 2, 9));
+        assert_eq!((got[2].0.as_str(), got[2].1.as_str()), ("$.b[1]", "12"));
+        assert_eq!((got[3].0.as_str(), got[3].1.as_str()), ("$.c", "end"));
+        let c0 = doc.find("\"end").unwrap() as u64 + 1;
+        assert_eq!((got[3].2, got[3].3, got[3].4), (c0, 3, 7));
+        // A string longer than the field cap is scanned in pieces of the cap.
+        let mut pieces = Values(Vec::new());
+        let small = Limits {
+            max_field_len: 4096,
+            ..Limits::default()
+        };
+        values(doc.as_bytes(), false, &small, &[], &mut pieces).unwrap();
+        let a: Vec<_> = pieces
+            .0
+            .iter()
+            .filter(|v| v.0 == "$.a" && v.1 != "a")
+            .collect();
+        assert!(a.iter().all(|v| v.1.len() <= 4096));
+        let whole: String = a.iter().map(|v| v.1.as_str()).collect();
+        assert!(whole == format!("{long}\n{long}"), "{} bytes", whole.len());
+        // Each piece starts where the last ended (one byte per char here; the escape is two).
+        assert_eq!(a[1].2, a[0].2 + 4096);
     }
 }

@@ -20,7 +20,8 @@ impl<W: Write> JsonlSink<W> {
 
 impl<W: Write> RecordSink for JsonlSink<W> {
     fn record(&mut self, record: &ResultRecord) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, record).map_err(io::Error::other)?;
+        // `From` keeps an I/O error's kind (a closed pipe stays `BrokenPipe`).
+        serde_json::to_writer(&mut self.out, record).map_err(io::Error::from)?;
         self.out.write_all(b"\n")?;
         Ok(())
     }

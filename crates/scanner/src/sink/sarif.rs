@@ -211,7 +211,7 @@ impl<W: Write> SarifSink<W> {
             self.out.write_all(b",")?;
         }
         self.results += 1;
-        serde_json::to_writer(&mut self.out, value).map_err(io::Error::other)
+        serde_json::to_writer(&mut self.out, value).map_err(io::Error::from)
     }
 
     fn result(&mut self, r: &ResultRecord, d: usize, o: Option<&Occurrence>, top: &str) -> Value {
