@@ -667,6 +667,39 @@ fn parquet_bad_column_chunk_costs_the_column() {
     }
 }
 
+/// A dictionary page that declares more values than its bytes can hold costs its column before
+/// parquet-rs sees it (a fuzzing finding: parquet-rs sized the dictionary from the count, 5 GB
+/// for a 2.7 KB file).
+#[test]
+fn parquet_dictionary_larger_than_its_page_costs_the_column() {
+    use parquet::file::metadata::ParquetMetaDataReader;
+    let mut data = sample_parquet();
+    let n = data.len();
+    let old = u32::from_le_bytes(data[n - 8..n - 4].try_into().unwrap()) as usize;
+    let meta = ParquetMetaDataReader::decode_metadata(&data[n - 8 - old..n - 8]).unwrap();
+    for rg in meta.row_groups() {
+        let at = rg.column(0).dictionary_page_offset().unwrap() as usize;
+        // DictionaryPageHeader (field 7) starts with num_values: 2 (zigzag 4) becomes 63.
+        let header = &mut data[at..at + 32];
+        let i = header
+            .windows(3)
+            .position(|w| w == [0x4c, 0x15, 0x04])
+            .unwrap();
+        header[i + 2] = 0x7e;
+    }
+    let out = within(10, move || run(&data, "t.parquet"));
+    assert!(
+        out.reasons.iter().any(|r| r.0 == "MALFORMED_FILE"
+            && r.2.contains("column id")
+            && r.2
+                .contains("a dictionary page of 16 bytes declares 63 values")),
+        "{:?}",
+        out.reasons
+    );
+    // `id` is not read; `name`, `tags` and `m` are.
+    assert_eq!(out.finder.found.len(), 3, "{:?}", out.reasons);
+}
+
 /// An input that never ends: the time budget stops every streaming extractor with
 /// TIME_CUT_OFF_REACHED and what was read so far.
 #[test]

@@ -268,6 +268,7 @@ fn check_column<R: parquet::file::reader::ChunkReader>(
     // Walk the page headers: each page is decompressed whole. Every step moves past at least
     // one header byte, so the walk ends within the chunk.
     let end = start + clen;
+    let bits = value_bits(col.column_type(), col.column_descr().type_length());
     let mut pos = start;
     while pos < end {
         if ctx.budget.out_of_time() {
@@ -304,9 +305,31 @@ fn check_column<R: parquet::file::reader::ChunkReader>(
                 ),
             });
         }
+        // parquet-rs sizes a dictionary from its declared count before decoding it: a count
+        // that the page's bytes cannot hold would be a huge allocation (a fuzzing finding).
+        let dict = u64::try_from(p.dict_values).ok();
+        if dict.is_none_or(|n| n.saturating_mul(bits) > u.saturating_mul(8)) {
+            return Some(malformed(format!(
+                "a dictionary page of {u} bytes declares {} values",
+                p.dict_values
+            )));
+        }
         pos = pos.saturating_add(p.header_len).saturating_add(c);
     }
     None
+}
+
+/// The fewest bits one PLAIN-encoded value of a physical type takes (a byte array: its 4-byte
+/// length).
+fn value_bits(physical: parquet::basic::Type, type_length: i32) -> u64 {
+    use parquet::basic::Type;
+    match physical {
+        Type::BOOLEAN => 1,
+        Type::INT32 | Type::FLOAT | Type::BYTE_ARRAY => 32,
+        Type::INT64 | Type::DOUBLE => 64,
+        Type::INT96 => 96,
+        Type::FIXED_LEN_BYTE_ARRAY => u64::try_from(type_length).unwrap_or(0).max(1) * 8,
+    }
 }
 
 /// The schema without the root fields at `skip`, for a row iterator's projection.

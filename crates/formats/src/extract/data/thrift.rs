@@ -173,6 +173,8 @@ pub(super) struct PageSizes {
     pub(super) header_len: u64,
     /// The values of a data page (v1 or v2; 0 for other pages).
     pub(super) values: i64,
+    /// The values of a dictionary page (0 for other pages).
+    pub(super) dict_values: i64,
     /// The page type (0 data, 2 dictionary, 3 data v2; -1 if absent).
     pub(super) kind: i64,
 }
@@ -183,6 +185,7 @@ pub(super) fn page_header<R: Read>(r: R, len: u64) -> Option<PageSizes> {
     let mut uncompressed = None;
     let mut compressed = None;
     let mut values = 0;
+    let mut dict_values = 0;
     let mut kind = -1;
     src.structure(0, &mut |s, id, t| match (id, t) {
         (1, _) => {
@@ -208,6 +211,17 @@ pub(super) fn page_header<R: Read>(r: R, len: u64) -> Option<PageSizes> {
             })?;
             Ok(true)
         }
+        // DictionaryPageHeader (7) starts with num_values (1).
+        (7, 12) => {
+            s.structure(1, &mut |s, id, t| match id {
+                1 => {
+                    dict_values = s.i32_field(t)?;
+                    Ok(true)
+                }
+                _ => Ok(false),
+            })?;
+            Ok(true)
+        }
         _ => Ok(false),
     })
     .ok()?;
@@ -216,6 +230,7 @@ pub(super) fn page_header<R: Read>(r: R, len: u64) -> Option<PageSizes> {
         compressed: compressed?,
         header_len: src.read,
         values,
+        dict_values,
         kind,
     })
 }
