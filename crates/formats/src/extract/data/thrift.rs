@@ -157,6 +157,19 @@ impl<R: Read> Src<R> {
         }
     }
 
+    /// Field 1 (num_values) of the nested page header struct that follows (0 if absent).
+    fn num_values(&mut self) -> Res<i64> {
+        let mut n = 0;
+        self.structure(1, &mut |s, id, t| match id {
+            1 => {
+                n = s.i32_field(t)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        })?;
+        Ok(n)
+    }
+
     pub(super) fn i32_field(&mut self, t: u8) -> Res<i64> {
         if t == 5 || t == 4 || t == 6 {
             self.zigzag()
@@ -202,24 +215,12 @@ pub(super) fn page_header<R: Read>(r: R, len: u64) -> Option<PageSizes> {
         }
         // DataPageHeader (5) and DataPageHeaderV2 (8) start with num_values (1).
         (5 | 8, 12) => {
-            s.structure(1, &mut |s, id, t| match id {
-                1 => {
-                    values = s.i32_field(t)?;
-                    Ok(true)
-                }
-                _ => Ok(false),
-            })?;
+            values = s.num_values()?;
             Ok(true)
         }
-        // DictionaryPageHeader (7) starts with num_values (1).
+        // DictionaryPageHeader (7) starts with num_values (1) too.
         (7, 12) => {
-            s.structure(1, &mut |s, id, t| match id {
-                1 => {
-                    dict_values = s.i32_field(t)?;
-                    Ok(true)
-                }
-                _ => Ok(false),
-            })?;
+            dict_values = s.num_values()?;
             Ok(true)
         }
         _ => Ok(false),
