@@ -28,13 +28,24 @@ pub(crate) fn keyword_start_ok(hay: &[u8], start: usize) -> bool {
 pub(crate) struct KeywordTrie {
     /// Byte to class; ASCII uppercase folds to lowercase. Class 0: no keyword has the byte.
     classes: [u8; 256],
-    /// A node's row length: one slot per class, then the keyword ending at the node plus one
+    /// A dense row's length: one slot per class, then the keyword ending at the node plus one
     /// (0: none).
     stride: usize,
-    /// The nodes' rows; a node is named by where its row starts. `next[node + class]`: the
-    /// child, 0 for none (row 0 is a dead end; the root's row is the next, and the root is
-    /// no child).
+    /// The dense rows of the nodes one and two bytes deep, named by where their rows start
+    /// (row 0 is a dead end: every transition to none, no keyword). `next[node + class]`: a
+    /// node one byte deep names its child's row, one two bytes deep its child's sparse index
+    /// (0 for none). Only the first levels are dense: there every word start steps, while the
+    /// deeper nodes (nine in ten of them with `ALL`) are reached by few walks, and dense rows
+    /// for them took 28 MB to build at every start and missed the cache when walked.
     next: Vec<u32>,
+    /// The nodes three or more bytes deep, by sparse index (0: a dead end): the keyword
+    /// ending at the node plus one (0: none).
+    deep_word: Vec<u32>,
+    /// `deep_edges[i]..deep_edges[i + 1]`: node `i`'s edges in `edge_class` and `edge_child`.
+    deep_edges: Vec<u32>,
+    /// An edge's class and the sparse index of the child it leads to.
+    edge_class: Vec<u8>,
+    edge_child: Vec<u32>,
     /// `entry[kind(previous byte) << 8 | byte]`: the byte's kind (low two bits: 0 neither a
     /// letter nor a digit, 1 lowercase, 2 uppercase, 3 digit) and, above them, its transition from the root when a
     /// keyword may start at the byte after a byte of that kind (0: none). One look-up a byte.
@@ -160,23 +171,9 @@ impl KeywordTrie {
             classes[b as usize] = classes[b.to_ascii_lowercase() as usize];
         }
         let stride = n as usize + 2;
-        // Row 0 is a dead end (every transition to none, no keyword), so that a walk can
-        // take its first steps without testing for one; the root's row follows it.
-        let mut next = vec![0u32; 2 * stride];
-        for (i, w) in words.iter().enumerate() {
-            let mut node = stride;
-            for &b in w.as_ref() {
-                let slot = node + classes[b as usize] as usize;
-                if next[slot] == 0 {
-                    next[slot] = next.len() as u32;
-                    next.resize(next.len() + stride, 0);
-                }
-                node = next[slot] as usize;
-            }
-            if node != stride && next[node + stride - 1] == 0 {
-                next[node + stride - 1] = i as u32 + 1;
-            }
-        }
+        let tree = Tree::new(words, &classes);
+        let layout = tree.layout(stride);
+        let next = layout.next;
         let kind = |b: u8| -> u32 {
             if b.is_ascii_lowercase() {
                 1
@@ -191,7 +188,7 @@ impl KeywordTrie {
         let mut entry = Box::new([0u32; 1024]);
         for prev in 0..4u32 {
             for b in 0..=255u8 {
-                let root = next[stride + classes[b as usize] as usize];
+                let root = layout.root[classes[b as usize] as usize];
                 // keyword_start_ok: not after a letter or digit, except lowercase then
                 // uppercase.
                 let ok = prev == 0 || (prev == 1 && kind(b) == 2);
@@ -205,15 +202,17 @@ impl KeywordTrie {
         }
         let mut root = [0u32; 256];
         for (b, r) in root.iter_mut().enumerate() {
-            if classes[b] != 0 {
-                *r = next[stride + classes[b] as usize];
-            }
+            *r = layout.root[classes[b] as usize];
         }
         let firsts = || words.iter().filter_map(|w| w.as_ref().first().copied());
         KeywordTrie {
             classes,
             stride,
             next,
+            deep_word: layout.deep_word,
+            deep_edges: layout.deep_edges,
+            edge_class: layout.edge_class,
+            edge_child: layout.edge_child,
             entry,
             root,
             high_first: firsts().any(|b| b >= 0x80),
@@ -311,44 +310,164 @@ impl KeywordTrie {
         }
     }
 
-    /// Reports the keywords that start at `p`, whose first byte led to `node`.
+    /// Reports the keywords that start at `p`, whose first byte led to `node` (a dense row).
     #[inline(always)]
-    fn walk(&self, hay: &[u8], p: usize, mut node: usize, f: &mut impl FnMut(usize, usize, usize)) {
-        let mut q = p + 1;
-        if let (Some(&b1), Some(&b2)) = (hay.get(p + 1), hay.get(p + 2)) {
-            // The first two steps without a branch on where the walk ends (it ends at a
-            // data-dependent step, a branch the processor mispredicts; from the dead row a
-            // step leads nowhere): keywords of one and two bytes are rare.
-            let n2 = self.next[node + self.classes[b1 as usize] as usize] as usize;
-            let n3 = self.next[n2 + self.classes[b2 as usize] as usize] as usize;
+    fn walk(&self, hay: &[u8], p: usize, node: usize, f: &mut impl FnMut(usize, usize, usize)) {
+        let (Some(&b1), Some(&b2)) = (hay.get(p + 1), hay.get(p + 2)) else {
+            // Fewer than two bytes follow: the dense rows alone.
             let w1 = self.next[node + self.stride - 1];
             if w1 != 0 {
                 f(w1 as usize - 1, p, p + 1);
             }
-            let w2 = self.next[n2 + self.stride - 1];
-            if w2 != 0 {
-                f(w2 as usize - 1, p, p + 2);
+            if let Some(&b1) = hay.get(p + 1) {
+                let n2 = self.next[node + self.classes[b1 as usize] as usize] as usize;
+                let w2 = self.next[n2 + self.stride - 1];
+                if w2 != 0 {
+                    f(w2 as usize - 1, p, p + 2);
+                }
             }
-            if n3 == 0 {
-                return;
-            }
-            node = n3;
-            q = p + 3;
+            return;
+        };
+        // The first two steps without a branch on where the walk ends (it ends at a
+        // data-dependent step, a branch the processor mispredicts; from the dead row a step
+        // leads nowhere): keywords of one and two bytes are rare.
+        let n2 = self.next[node + self.classes[b1 as usize] as usize] as usize;
+        let mut deep = self.next[n2 + self.classes[b2 as usize] as usize] as usize;
+        let w1 = self.next[node + self.stride - 1];
+        if w1 != 0 {
+            f(w1 as usize - 1, p, p + 1);
         }
-        loop {
-            let w = self.next[node + self.stride - 1];
+        let w2 = self.next[n2 + self.stride - 1];
+        if w2 != 0 {
+            f(w2 as usize - 1, p, p + 2);
+        }
+        let mut q = p + 3;
+        while deep != 0 {
+            let w = self.deep_word[deep];
             if w != 0 {
                 f(w as usize - 1, p, q);
             }
             let Some(&c) = hay.get(q) else {
                 break;
             };
-            node = self.next[node + self.classes[c as usize] as usize] as usize;
-            if node == 0 {
-                break;
-            }
+            let class = self.classes[c as usize];
+            let edges = self.deep_edges[deep] as usize..self.deep_edges[deep + 1] as usize;
+            deep = match self.edge_class[edges.clone()]
+                .iter()
+                .position(|&e| e == class)
+            {
+                Some(i) => self.edge_child[edges.start + i] as usize,
+                None => 0,
+            };
             q += 1;
         }
+    }
+}
+
+/// The trie while it is built: nodes with their children by class (node 0 is the root).
+struct Tree {
+    children: Vec<Vec<(u8, u32)>>,
+    /// The keyword ending at the node plus one (0: none); the first of equal words.
+    word: Vec<u32>,
+}
+
+/// The trie's tables as [`KeywordTrie`] walks them.
+struct Layout {
+    /// For each class: the root's child's dense row (0: none).
+    root: Vec<u32>,
+    next: Vec<u32>,
+    deep_word: Vec<u32>,
+    deep_edges: Vec<u32>,
+    edge_class: Vec<u8>,
+    edge_child: Vec<u32>,
+}
+
+impl Tree {
+    fn new<W: AsRef<[u8]>>(words: &[W], classes: &[u8; 256]) -> Tree {
+        let mut tree = Tree {
+            children: vec![Vec::new()],
+            word: vec![0],
+        };
+        for (i, w) in words.iter().enumerate() {
+            let mut node = 0usize;
+            for &b in w.as_ref() {
+                let class = classes[b as usize];
+                node = match tree.children[node].iter().find(|e| e.0 == class) {
+                    Some(&(_, child)) => child as usize,
+                    None => {
+                        let child = tree.children.len();
+                        tree.children.push(Vec::new());
+                        tree.word.push(0);
+                        tree.children[node].push((class, child as u32));
+                        child
+                    }
+                };
+            }
+            if node != 0 && tree.word[node] == 0 {
+                tree.word[node] = i as u32 + 1;
+            }
+        }
+        tree
+    }
+
+    /// Dense rows for the nodes one and two bytes deep, sparse nodes below them.
+    fn layout(&self, stride: usize) -> Layout {
+        let mut out = Layout {
+            root: vec![0; stride],
+            next: vec![0; stride],
+            deep_word: vec![0],
+            deep_edges: vec![0, 0],
+            edge_class: Vec::new(),
+            edge_child: Vec::new(),
+        };
+        // Sparse indexes for every node three bytes deep or more, breadth first.
+        let mut deep_index = vec![0u32; self.word.len()];
+        let mut level: Vec<usize> = self.children[0].iter().map(|e| e.1 as usize).collect();
+        let mut depth = 1;
+        let mut deep_order = Vec::new();
+        while !level.is_empty() {
+            let below: Vec<usize> = level
+                .iter()
+                .flat_map(|&n| self.children[n].iter().map(|e| e.1 as usize))
+                .collect();
+            if depth >= 3 {
+                for &n in &level {
+                    deep_index[n] = (deep_order.len() + 1) as u32;
+                    deep_order.push(n);
+                }
+            }
+            level = below;
+            depth += 1;
+        }
+        for &n in &deep_order {
+            out.deep_word.push(self.word[n]);
+            for &(class, child) in &self.children[n] {
+                out.edge_class.push(class);
+                out.edge_child.push(deep_index[child as usize]);
+            }
+            out.deep_edges.push(out.edge_class.len() as u32);
+        }
+        // Dense rows: each node one byte deep, then each of its children.
+        for &(class, first) in &self.children[0] {
+            let row = self.dense_row(first as usize, stride, &mut out.next);
+            out.root[class as usize] = row as u32;
+            for &(class2, second) in &self.children[first as usize] {
+                let row2 = self.dense_row(second as usize, stride, &mut out.next);
+                out.next[row + class2 as usize] = row2 as u32;
+                for &(class3, third) in &self.children[second as usize] {
+                    out.next[row2 + class3 as usize] = deep_index[third as usize];
+                }
+            }
+        }
+        out
+    }
+
+    /// Appends node `n`'s dense row (its keyword only; the caller fills the transitions).
+    fn dense_row(&self, n: usize, stride: usize, next: &mut Vec<u32>) -> usize {
+        let row = next.len();
+        next.resize(row + stride, 0);
+        next[row + stride - 1] = self.word[n];
+        row
     }
 }
 
@@ -422,7 +541,7 @@ mod tests {
     fn equals_aho_corasick() {
         let letters: &[&str] = &[
             "a", "ab", "abc", "b", "bc", "c", "ca", "cab", "d.n.i.", "d", "n", "i", "x-y", "x_y",
-            "xy", "x y", "é", "éa",
+            "xy", "x y", "é", "éa", "abcd", "abce", "abcde", "abdc", "cabba", "d.n.a",
         ];
         let mut others = letters.to_vec();
         others.extend(["1a", ".n", " x"]);
