@@ -364,9 +364,14 @@ impl KeywordTrie {
     }
 }
 
-/// The trie while it is built: nodes with their children by class (node 0 is the root).
+/// The trie while it is built (node 0 is the root): each node's children as a list linked
+/// through their siblings, so that building allocates no list per node.
 struct Tree {
-    children: Vec<Vec<(u8, u32)>>,
+    /// The node's class (the byte it was reached by).
+    class: Vec<u8>,
+    /// The node's first child and next sibling (0: none; the root is nobody's child).
+    first_child: Vec<u32>,
+    next_sibling: Vec<u32>,
     /// The keyword ending at the node plus one (0: none); the first of equal words.
     word: Vec<u32>,
 }
@@ -385,20 +390,24 @@ struct Layout {
 impl Tree {
     fn new<W: AsRef<[u8]>>(words: &[W], classes: &[u8; 256]) -> Tree {
         let mut tree = Tree {
-            children: vec![Vec::new()],
+            class: vec![0],
+            first_child: vec![0],
+            next_sibling: vec![0],
             word: vec![0],
         };
         for (i, w) in words.iter().enumerate() {
             let mut node = 0usize;
             for &b in w.as_ref() {
                 let class = classes[b as usize];
-                node = match tree.children[node].iter().find(|e| e.0 == class) {
-                    Some(&(_, child)) => child as usize,
+                node = match tree.child(node, class) {
+                    Some(child) => child,
                     None => {
-                        let child = tree.children.len();
-                        tree.children.push(Vec::new());
+                        let child = tree.class.len();
+                        tree.class.push(class);
+                        tree.first_child.push(0);
+                        tree.next_sibling.push(tree.first_child[node]);
                         tree.word.push(0);
-                        tree.children[node].push((class, child as u32));
+                        tree.first_child[node] = child as u32;
                         child
                     }
                 };
@@ -408,6 +417,21 @@ impl Tree {
             }
         }
         tree
+    }
+
+    /// Node `n`'s child by `class`.
+    fn child(&self, n: usize, class: u8) -> Option<usize> {
+        self.children(n).find(|&c| self.class[c] == class)
+    }
+
+    /// Node `n`'s children.
+    fn children(&self, n: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut c = self.first_child[n] as usize;
+        std::iter::from_fn(move || {
+            let this = c;
+            c = self.next_sibling[c] as usize;
+            (this != 0).then_some(this)
+        })
     }
 
     /// Dense rows for the nodes one and two bytes deep, sparse nodes below them.
@@ -422,14 +446,11 @@ impl Tree {
         };
         // Sparse indexes for every node three bytes deep or more, breadth first.
         let mut deep_index = vec![0u32; self.word.len()];
-        let mut level: Vec<usize> = self.children[0].iter().map(|e| e.1 as usize).collect();
+        let mut level: Vec<usize> = self.children(0).collect();
         let mut depth = 1;
         let mut deep_order = Vec::new();
         while !level.is_empty() {
-            let below: Vec<usize> = level
-                .iter()
-                .flat_map(|&n| self.children[n].iter().map(|e| e.1 as usize))
-                .collect();
+            let below: Vec<usize> = level.iter().flat_map(|&n| self.children(n)).collect();
             if depth >= 3 {
                 for &n in &level {
                     deep_index[n] = (deep_order.len() + 1) as u32;
@@ -441,21 +462,21 @@ impl Tree {
         }
         for &n in &deep_order {
             out.deep_word.push(self.word[n]);
-            for &(class, child) in &self.children[n] {
-                out.edge_class.push(class);
-                out.edge_child.push(deep_index[child as usize]);
+            for child in self.children(n) {
+                out.edge_class.push(self.class[child]);
+                out.edge_child.push(deep_index[child]);
             }
             out.deep_edges.push(out.edge_class.len() as u32);
         }
         // Dense rows: each node one byte deep, then each of its children.
-        for &(class, first) in &self.children[0] {
-            let row = self.dense_row(first as usize, stride, &mut out.next);
-            out.root[class as usize] = row as u32;
-            for &(class2, second) in &self.children[first as usize] {
-                let row2 = self.dense_row(second as usize, stride, &mut out.next);
-                out.next[row + class2 as usize] = row2 as u32;
-                for &(class3, third) in &self.children[second as usize] {
-                    out.next[row2 + class3 as usize] = deep_index[third as usize];
+        for first in self.children(0) {
+            let row = self.dense_row(first, stride, &mut out.next);
+            out.root[self.class[first] as usize] = row as u32;
+            for second in self.children(first) {
+                let row2 = self.dense_row(second, stride, &mut out.next);
+                out.next[row + self.class[second] as usize] = row2 as u32;
+                for third in self.children(second) {
+                    out.next[row2 + self.class[third] as usize] = deep_index[third];
                 }
             }
         }

@@ -5,7 +5,9 @@ use std::collections::{HashMap, HashSet};
 use regex_automata::hybrid;
 
 use super::plan::{searched_where_it_ends, Plan, Reports};
-use super::regexes::{compile_regex_with, parse_regex, syntax_config, CompiledRegex};
+use super::regexes::{
+    builtin_facts, compile_regex_with, parse_regex, syntax_config, CompiledRegex, RegexFacts,
+};
 use super::{Detector, Engine, Reach};
 use crate::allow::AllowList;
 use crate::catalog::{Catalog, Selection};
@@ -120,14 +122,17 @@ impl Engine {
                 continue;
             };
             // Compiled now (a custom identifier's regex), its errors have surfaced.
-            let (eager, max_len) = match compiled[n].take() {
+            let (eager, facts) = match compiled[n].take() {
                 Some(r) => {
                     let (compiled, max_len) = r?;
-                    (Some(compiled), max_len)
+                    (Some(compiled), parsed(max_len))
                 }
-                None => (None, parse_regex(&ident.id, pattern)?),
+                None => match builtin_facts(&ident.id, pattern).filter(|_| n < eager_from) {
+                    Some(facts) => (None, facts),
+                    None => (None, parsed(parse_regex(&ident.id, pattern)?)),
+                },
             };
-            plan.add_detector(ident, pattern, reports, eager, max_len)?;
+            plan.add_detector(ident, pattern, reports, eager, facts)?;
         }
         let tables = plan.finish();
         let prefilter = build_prefilter(&tables.patterns)?;
@@ -147,6 +152,14 @@ impl Engine {
             max_keyword_len: tables.max_keyword_len,
             allow,
         })
+    }
+}
+
+/// The facts of a regex just parsed (its prefixes are looked at when needed).
+fn parsed(max_len: Option<usize>) -> RegexFacts {
+    RegexFacts {
+        max_len,
+        prefixes_begin_with_anchors: None,
     }
 }
 

@@ -1,7 +1,6 @@
 //! Confirmation: search a window with a detector's regex and decide each candidate (token
 //! boundaries, ignore values and words, validators, keyword proximity, the allow list).
 
-use aho_corasick::AhoCorasick;
 use regex_automata::meta;
 use regex_automata::Input;
 
@@ -71,7 +70,7 @@ impl Engine {
             let (s, mut e) = (m.start(), m.end());
             // Advance past this match (never loop on an empty one).
             let next = if e > s { e } else { e + 1 };
-            let outcome = self.confirm(det, hay, s, &mut e, options);
+            let outcome = self.confirm(d, hay, s, &mut e, options);
             emit(Candidate {
                 start: s,
                 end: e,
@@ -90,12 +89,13 @@ impl Engine {
     /// the identifier it is reported as, or why it is dropped.
     fn confirm(
         &self,
-        det: &Detector,
+        d: usize,
         hay: &[u8],
         s: usize,
         e: &mut usize,
         options: &SearchOptions,
     ) -> Result<IdentifierIndex, DropReason> {
+        let det = &self.detectors[d];
         if s > 0 && det.token.contains(hay[s - 1]) {
             return Err(DropReason::Boundary);
         }
@@ -134,7 +134,7 @@ impl Engine {
         }
         let end = *e;
         let reported = reported_as(det, value, || {
-            self.keyword_within_reach(det, hay, (s, end), options)
+            self.keyword_within_reach(d, hay, (s, end), options)
         })?;
         let covered = if options.field { hay } else { value };
         if self.allow.covers(covered) {
@@ -143,11 +143,11 @@ impl Engine {
         Ok(reported)
     }
 
-    /// Whether one of `det`'s keywords is within reach of the candidate `hay[s..e]`, or the
-    /// structural context holds one.
+    /// Whether one of detector `d`'s keywords is within reach of the candidate `hay[s..e]`,
+    /// or the structural context holds one.
     fn keyword_within_reach(
         &self,
-        det: &Detector,
+        d: usize,
         hay: &[u8],
         (s, e): (usize, usize),
         options: &SearchOptions,
@@ -155,13 +155,13 @@ impl Engine {
         if options.context_keyword {
             return true;
         }
+        let det = &self.detectors[d];
         let local;
-        let kws = match &det.local_keywords {
-            Some(ac) => {
-                local = self.keywords_around(ac, hay, s, e, det.max_distance);
-                &local[..]
-            }
-            None => options.keywords,
+        let kws = if det.local_keywords {
+            local = self.keywords_around(d, hay, s, e, det.max_distance);
+            &local[..]
+        } else {
+            options.keywords
         };
         if det.keyword_before {
             keyword_before(kws, s, e, det.max_distance)
@@ -170,10 +170,11 @@ impl Engine {
         }
     }
 
-    /// Keyword occurrences that could be within `dist` of `[s, e)`, sorted.
+    /// Detector `d`'s keyword occurrences that could be within `dist` of `[s, e)`, sorted:
+    /// the keyword trie (it holds every keyword) walked over the reach alone.
     fn keywords_around(
         &self,
-        ac: &AhoCorasick,
+        d: usize,
         hay: &[u8],
         s: usize,
         e: usize,
@@ -181,12 +182,13 @@ impl Engine {
     ) -> Vec<(usize, usize)> {
         let from = s.saturating_sub(dist + self.max_keyword_len);
         let to = (e + dist + self.max_keyword_len).min(hay.len());
-        let mut out: Vec<(usize, usize)> = ac
-            .find_overlapping_iter(&hay[from..to])
-            .map(|m| (from + m.start(), from + m.end()))
-            .filter(|&(ks, _)| keyword_start_ok(hay, ks))
-            .collect();
-        out.sort_unstable();
+        let mut out = Vec::new();
+        // The walk takes `from` for a word start; the filter asks the whole buffer.
+        self.keyword_trie.for_each(&hay[from..to], |w, ks, ke| {
+            if self.context_triggers[w].contains(&d) && keyword_start_ok(hay, from + ks) {
+                out.push((from + ks, from + ke));
+            }
+        });
         out
     }
 }

@@ -28,6 +28,7 @@
 mod build;
 mod confirm;
 mod explain;
+mod facts;
 mod plan;
 mod regexes;
 mod scan;
@@ -39,7 +40,6 @@ mod windows;
 
 use std::collections::HashSet;
 
-use aho_corasick::AhoCorasick;
 use regex_automata::{hybrid, meta};
 
 use crate::allow::AllowList;
@@ -191,9 +191,9 @@ struct Detector {
     max_distance: usize,
     keyword_before: bool,
     keywords: Vec<Vec<u8>>,
-    /// Keywords searched around each candidate (detectors whose keywords do not gate where
-    /// they search: the global prefilter need not carry them).
-    local_keywords: Option<AhoCorasick>,
+    /// Keywords searched around each candidate with the keyword trie (detectors whose
+    /// keywords do not gate where they search: the global prefilter need not carry them).
+    local_keywords: bool,
     mask: crate::mask::MaskStyle,
 }
 

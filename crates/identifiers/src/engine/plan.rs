@@ -3,11 +3,11 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex_automata::meta::Regex;
 
 use super::confirm::strip_separators;
-use super::regexes::{parse_hir, LazyRegex};
+use super::facts::{parse_hir, prefixes_begin_with};
+use super::regexes::{LazyRegex, RegexFacts};
 use super::{Detector, IdentifierIndex, Reach, Role, KEYWORDS_IN_PREFILTER, MAX_MATCH_LEN};
 use crate::error::{Error, ErrorKind};
 use crate::identifier::{Identifier, KeywordRule, TokenClass};
@@ -18,7 +18,7 @@ use crate::identifier::{Identifier, KeywordRule, TokenClass};
 /// `FØDSELSNUMMER`), ASCII letters kept lowercase.
 pub fn keyword_variants(keyword: &str) -> Vec<String> {
     let k = keyword.to_lowercase();
-    let mut cased = vec![k.clone()];
+    let mut cased = Vec::with_capacity(3);
     if !k.is_ascii() {
         cased.push(k.to_uppercase().to_ascii_lowercase());
         let mut chars = k.chars();
@@ -26,18 +26,26 @@ pub fn keyword_variants(keyword: &str) -> Vec<String> {
             cased.push(first.to_uppercase().chain(chars).collect());
         }
     }
-    let mut v = Vec::new();
+    cased.insert(0, k);
+    // A handful of variants: a linear look-up dedupes them (this runs for every keyword at
+    // every start).
+    let mut v: Vec<String> = Vec::with_capacity(4 * cased.len());
+    let mut add = |w: String| {
+        if !v.contains(&w) {
+            v.push(w);
+        }
+    };
     for k in cased {
         if k.contains(' ') {
-            for sep in [" ", "", "_", "-"] {
-                v.push(k.replace(' ', sep));
+            let joined = ["", "_", "-"].map(|sep| k.replace(' ', sep));
+            add(k);
+            for j in joined {
+                add(j);
             }
         } else {
-            v.push(k);
+            add(k);
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    v.retain(|w| seen.insert(w.clone()));
     v
 }
 
@@ -45,20 +53,6 @@ pub fn keyword_variants(keyword: &str) -> Vec<String> {
 /// end ([`Reach::Batch`](super::Reach::Batch)): no anchors, no gating keyword, a bounded match length.
 pub(super) fn searched_where_it_ends(ident: &Identifier, max_len: Option<usize>) -> bool {
     ident.anchors.is_empty() && ident.keyword_rule != KeywordRule::Required && max_len.is_some()
-}
-
-/// An automaton over keyword variants: ASCII case-insensitive, overlapping, unanchored.
-fn keyword_automaton<P: AsRef<[u8]>>(words: &[P], id: &str) -> Result<AhoCorasick, Error> {
-    let mut b = AhoCorasickBuilder::new();
-    b.start_kind(aho_corasick::StartKind::Unanchored)
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard);
-    b.build(words).map_err(|e| {
-        Error::new(ErrorKind::Invalid {
-            id: id.to_string(),
-            message: e.to_string(),
-        })
-    })
 }
 
 /// The prefilter's patterns (each once) and, for each, the detectors it serves and how.
@@ -96,8 +90,10 @@ struct Anchor {
 /// the anchors instead of the prefilter: the anchors start with ASCII letters, every literal
 /// prefix of the regex begins with an anchor (ASCII case aside, as the trie compares), and a
 /// match right after a letter or digit fails the detector's token boundary.
-fn anchors_start_words(ident: &Identifier, pattern: &str) -> bool {
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+///
+/// `prefixes_known`: whether every literal prefix begins with an anchor, when already known
+/// (recorded by the build for the builtin catalogue); else the regex is parsed.
+fn anchors_start_words(ident: &Identifier, pattern: &str, prefixes_known: Option<bool>) -> bool {
     if ident.anchors.is_empty()
         || !ident
             .anchors
@@ -110,18 +106,8 @@ fn anchors_start_words(ident: &Identifier, pattern: &str) -> bool {
     {
         return false;
     }
-    let Ok(hir) = parse_hir(pattern) else {
-        return false;
-    };
-    let prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
-    prefixes.literals().is_some_and(|literals| {
-        !literals.is_empty()
-            && literals.iter().all(|l| {
-                ident.anchors.iter().any(|a| {
-                    l.as_bytes().len() >= a.len()
-                        && l.as_bytes()[..a.len()].eq_ignore_ascii_case(a.as_bytes())
-                })
-            })
+    prefixes_known.unwrap_or_else(|| {
+        parse_hir(pattern).is_ok_and(|hir| prefixes_begin_with(&hir, &ident.anchors))
     })
 }
 
@@ -219,25 +205,22 @@ pub(super) struct Tables {
 }
 
 impl Plan {
-    /// Adds the detector of `ident`, whose regex `pattern` has been parsed (its longest match
-    /// is `max_len`) and, unless it is the builtin catalogue's, compiled (`eager`).
+    /// Adds the detector of `ident`, whose regex `pattern` has been parsed or looked up
+    /// (`facts`) and, unless it is the builtin catalogue's, compiled (`eager`).
     pub(super) fn add_detector(
         &mut self,
         ident: &Identifier,
         pattern: &str,
         reports: Reports,
         eager: Option<Regex>,
-        max_len: Option<usize>,
+        facts: RegexFacts,
     ) -> Result<(), Error> {
         let d = self.detectors.len();
-        self.add_anchors(ident, pattern, d, max_len)?;
+        let max_len = facts.max_len;
+        self.add_anchors(ident, pattern, d, facts)?;
         let keywords = self.add_keywords(ident, d);
         let gating = ident.keyword_rule == KeywordRule::Required;
-        let local_keywords = if gating || keywords.is_empty() {
-            None
-        } else {
-            Some(keyword_automaton(&keywords, &ident.id)?)
-        };
+        let local_keywords = !gating && !keywords.is_empty();
         let max_len = max_len.map(|m| m.min(MAX_MATCH_LEN));
         let reach = self.reach(ident, pattern, d, max_len);
         // IBANs are compared upper-cased whatever case the regex takes (letters of the BBAN
@@ -299,10 +282,11 @@ impl Plan {
         ident: &Identifier,
         pattern: &str,
         d: usize,
-        max_len: Option<usize>,
+        facts: RegexFacts,
     ) -> Result<(), Error> {
         let ignores_case = pattern.contains("(?i");
-        let at_word_starts = max_len.is_some() && anchors_start_words(ident, pattern);
+        let at_word_starts = facts.max_len.is_some()
+            && anchors_start_words(ident, pattern, facts.prefixes_begin_with_anchors);
         for a in &ident.anchors {
             if a.is_empty() {
                 return Err(Error::new(ErrorKind::Invalid {

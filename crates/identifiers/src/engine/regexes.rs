@@ -7,6 +7,7 @@ use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::{dfa, Input};
 
+use super::facts::{longest_match, parse_hir};
 use crate::error::{Error, ErrorKind};
 
 pub(super) fn syntax_config() -> syntax::Config {
@@ -30,27 +31,37 @@ fn regex_error(id: &str, message: String) -> Error {
     })
 }
 
-/// An identifier's regex as the regex crate parses it for the engine (bytes, ASCII classes);
-/// the parser's message when it is not a valid one.
-pub(super) fn parse_hir(pattern: &str) -> Result<regex_syntax::hir::Hir, String> {
-    regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .map_err(|e| e.to_string())
+/// What the plan needs to know of a regex before it is compiled.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct RegexFacts {
+    /// The longest possible match (None: unbounded).
+    pub(super) max_len: Option<usize>,
+    /// Whether every literal prefix begins with one of the entry's anchors, when known
+    /// without parsing (the builtin catalogue's, recorded by the build).
+    pub(super) prefixes_begin_with_anchors: Option<bool>,
+}
+
+/// The builtin catalogue's regex facts, recorded by the build script (`build.rs`, with the
+/// same functions, `facts.rs`): `FACTS`, `(id, pattern, longest match, every literal prefix
+/// begins with an anchor)` sorted by id.
+mod recorded {
+    include!(concat!(env!("OUT_DIR"), "/regex_facts.rs"));
+}
+
+/// The recorded facts of builtin entry `id`, when its regex is `pattern` (the one recorded).
+pub(super) fn builtin_facts(id: &str, pattern: &str) -> Option<RegexFacts> {
+    let i = recorded::FACTS.binary_search_by(|f| f.0.cmp(id)).ok()?;
+    let (_, recorded_pattern, max_len, prefixes) = recorded::FACTS[i];
+    (recorded_pattern == pattern).then_some(RegexFacts {
+        max_len,
+        prefixes_begin_with_anchors: Some(prefixes),
+    })
 }
 
 /// Parses an identifier's regex (without compiling it); returns its longest possible match.
 pub(super) fn parse_regex(id: &str, pattern: &str) -> Result<Option<usize>, Error> {
     let hir = parse_hir(pattern).map_err(|e| regex_error(id, e))?;
-    if hir.properties().minimum_len() == Some(0) {
-        return Err(regex_error(
-            id,
-            "the pattern matches the empty string".into(),
-        ));
-    }
-    Ok(hir.properties().maximum_len())
+    longest_match(&hir).map_err(|e| regex_error(id, e))
 }
 
 /// Compiles an identifier's regex; returns it with its longest possible match.

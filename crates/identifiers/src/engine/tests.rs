@@ -346,6 +346,33 @@ fn every_builtin_regex_compiles() {
     assert!(n > 150);
 }
 
+/// What the build recorded of the builtin regexes is what parsing them gives, and a changed
+/// regex is parsed again.
+#[test]
+fn recorded_regex_facts_equal_parsing() {
+    use super::facts::{longest_match, parse_hir, prefixes_begin_with};
+    use super::regexes::builtin_facts;
+    let mut n = 0;
+    for ident in Catalog::builtin().identifiers() {
+        let Some(pattern) = &ident.regex else {
+            continue;
+        };
+        let facts = builtin_facts(&ident.id, pattern).expect("recorded");
+        let hir = parse_hir(pattern).unwrap();
+        assert_eq!(facts.max_len, longest_match(&hir).unwrap(), "{}", ident.id);
+        assert_eq!(
+            facts.prefixes_begin_with_anchors,
+            Some(prefixes_begin_with(&hir, &ident.anchors)),
+            "{}",
+            ident.id
+        );
+        n += 1;
+    }
+    assert!(n > 500, "{n}");
+    assert!(builtin_facts("AWS_ACCESS_KEY_ID", "AKIA[0-9A-Z]{16}x").is_none());
+    assert!(builtin_facts("NO_SUCH_ID", "x").is_none());
+}
+
 /// Other regexes compile while the engine is built, and their errors surface there.
 #[test]
 fn non_builtin_regexes_compile_at_build() {
