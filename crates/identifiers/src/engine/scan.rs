@@ -135,20 +135,8 @@ impl Engine {
         let (Some(pf), Some(cache)) = (&self.prefilter, prefilter_cache.as_mut()) else {
             return Pass::Done;
         };
-        let input = Input::new(hay);
-        let mut state = hybrid::dfa::OverlappingState::start();
-        loop {
-            if pf
-                .try_search_overlapping_fwd(cache, &input, &mut state)
-                .is_err()
-            {
-                return Pass::GaveUp;
-            }
-            let Some(hm) = state.get_match() else {
-                return Pass::Done;
-            };
-            let end = hm.offset();
-            for &(d, role) in &self.triggers[hm.pattern().as_usize()] {
+        let walked = overlapping_ends(pf, cache, hay, |end, pattern| {
+            for &(d, role) in &self.triggers[pattern] {
                 if keywords[d].is_empty() && windows[d].is_empty() {
                     touched.push(d);
                 }
@@ -174,6 +162,10 @@ impl Engine {
                     }
                 }
             }
+        });
+        match walked {
+            Some(()) => Pass::Done,
+            None => Pass::GaveUp,
         }
     }
 
@@ -256,6 +248,56 @@ impl Engine {
             });
         }
     }
+}
+
+/// Calls `f(end, pattern)` for every match of every pattern of `dfa` (all matches, unanchored)
+/// in `hay`, in order of end, as repeated `try_search_overlapping_fwd` calls report them.
+/// None when the lazy DFA gives up (a quit byte or its cache).
+///
+/// Written here, over the lazy DFA's transition API, because the library's overlapping search
+/// returns to its caller at each match and re-enters with its state, and tracks its progress
+/// byte by byte: that loop was a fifth of a scan with every identifier on.
+fn overlapping_ends(
+    dfa: &hybrid::dfa::DFA,
+    cache: &mut hybrid::dfa::Cache,
+    hay: &[u8],
+    mut f: impl FnMut(usize, usize),
+) -> Option<()> {
+    let mut sid = dfa.start_state_forward(cache, &Input::new(hay)).ok()?;
+    let mut at = 0;
+    while at < hay.len() {
+        if !sid.is_tagged() {
+            // Most bytes: a known transition to a state that is no match (nor unknown, dead
+            // or quit), one table look-up.
+            let next = dfa.next_state_untagged(cache, sid, hay[at]);
+            if !next.is_tagged() {
+                sid = next;
+                at += 1;
+                continue;
+            }
+        }
+        sid = dfa.next_state(cache, sid, hay[at]).ok()?;
+        if sid.is_tagged() {
+            // A match state is entered one byte after the match ends.
+            if sid.is_match() {
+                for i in 0..dfa.match_len(cache, sid) {
+                    f(at, dfa.match_pattern(cache, sid, i).as_usize());
+                }
+            } else if sid.is_quit() {
+                return None;
+            } else if sid.is_dead() {
+                return Some(());
+            }
+        }
+        at += 1;
+    }
+    sid = dfa.next_eoi_state(cache, sid).ok()?;
+    if sid.is_match() {
+        for i in 0..dfa.match_len(cache, sid) {
+            f(hay.len(), dfa.match_pattern(cache, sid, i).as_usize());
+        }
+    }
+    Some(())
 }
 
 /// Sorts `out[first..]` and keeps one of equal matches: two entries reported as the same id
