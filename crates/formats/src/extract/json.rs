@@ -321,15 +321,20 @@ impl<R: Read> Parser<'_, R> {
                         if self.src.next()? != b':' {
                             return Err(Fault::Syntax("expected ':'"));
                         }
-                        let name = String::from_utf8_lossy(&key);
-                        self.path.push_key(&name);
-                        self.emit_key(name.as_bytes(), start);
+                        // Without a sink (the format sniff) the path serves nobody.
+                        if self.sink.is_some() {
+                            let name = String::from_utf8_lossy(&key);
+                            self.path.push_key(&name);
+                            self.emit_key(name.as_bytes(), start);
+                        }
                         Ok(())
                     });
                     self.scratch = key;
                     r?;
                     let r = self.value(depth + 1);
-                    self.path.pop();
+                    if self.sink.is_some() {
+                        self.path.pop();
+                    }
                     r?;
                     self.src.skip_ws()?;
                     match self.src.next()? {
@@ -349,10 +354,15 @@ impl<R: Read> Parser<'_, R> {
                     self.src.bump();
                     return Ok(());
                 }
-                self.path.push_index(0);
+                let tracking = self.sink.is_some();
+                if tracking {
+                    self.path.push_index(0);
+                }
                 let mut i = 0u64;
                 let r = loop {
-                    self.path.set_index(i);
+                    if tracking {
+                        self.path.set_index(i);
+                    }
                     if let Err(e) = self.value(depth + 1) {
                         break Err(e);
                     }
@@ -363,7 +373,9 @@ impl<R: Read> Parser<'_, R> {
                         _ => break Err(Fault::Syntax("expected ',' or ']'")),
                     }
                 };
-                self.path.pop();
+                if tracking {
+                    self.path.pop();
+                }
                 r
             }
             b'"' => {

@@ -42,21 +42,12 @@ pub struct Extraction {
 /// Reads the first bytes of `reader` (up to `HEAD_LEN`), keeping what was read before a
 /// failure.
 pub(crate) fn read_head(reader: &mut dyn Read) -> (Vec<u8>, Option<io::Error>) {
-    let mut head = vec![0u8; HEAD_LEN];
-    let mut len = 0;
-    while len < HEAD_LEN {
-        match reader.read(&mut head[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                head.truncate(len);
-                return (head, Some(e));
-            }
-        }
+    // Not zero-filled first: most objects are smaller than the head, and the reads fill it.
+    let mut head = Vec::with_capacity(HEAD_LEN);
+    match reader.take(HEAD_LEN as u64).read_to_end(&mut head) {
+        Ok(_) => (head, None),
+        Err(e) => (head, Some(e)),
     }
-    head.truncate(len);
-    (head, None)
 }
 
 /// Detects and extracts one piece of content (the object, or a member of an archive) of
@@ -65,6 +56,11 @@ fn content(ctx: &mut Ctx<'_>, input: Input<'_>, name: &str, size: Option<u64>) -
     match input {
         Input::Seek(r) => {
             let (head, error) = read_head(r);
+            if error.is_none() && head.len() < HEAD_LEN {
+                // The head is the whole content: extracted from memory, not read twice.
+                let mut whole = io::Cursor::new(&head[..]);
+                return after_head(ctx, &head, None, Input::Seek(&mut whole), name, size);
+            }
             if error.is_none() && r.seek(SeekFrom::Start(0)).is_ok() {
                 return after_head(ctx, &head, None, Input::Seek(r), name, size);
             }
