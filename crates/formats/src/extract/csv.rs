@@ -335,11 +335,11 @@ fn cells(
                 .iter()
                 .take_while(|&&b| b == b'\r' || b == b'\n')
                 .count();
-            field_line = line + memchr::memchr_iter(b'\n', &rest[..run]).count() as u64;
+            field_line = line + newlines(&rest[..run]);
             record_start = run == rest.len();
         }
         let (res, nin, nout) = rdr.read_field(&input[ipos..ilen], &mut field[flen..]);
-        line += memchr::memchr_iter(b'\n', &input[ipos..ipos + nin]).count() as u64;
+        line += newlines(&input[ipos..ipos + nin]);
         ipos += nin;
         flen += nout;
         match res {
@@ -434,6 +434,12 @@ fn send(sink: &mut dyn TextSink, cell: &Cell, text: &[u8], line: u64, member: &[
         locator: Locator::Cell { cell, line },
         member,
     });
+}
+
+/// The line ends in `bytes`: what a field and its delimiter span, a few bytes mostly, for
+/// which a plain count beats memchr's vector count and its set-up (a tenth of a CSV scan).
+fn newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 #[cfg(test)]
