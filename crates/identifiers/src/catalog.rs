@@ -293,6 +293,11 @@ impl Catalog {
         &self.identifiers
     }
 
+    /// The identifiers, taken out (the engine's build owns them rather than copy them).
+    pub(crate) fn into_identifiers(self) -> Vec<Identifier> {
+        self.identifiers
+    }
+
     /// The identifiers a user can select and that detections name (no detector-only entries).
     pub fn listed(&self) -> impl Iterator<Item = &Identifier> {
         self.identifiers.iter().filter(|i| !i.is_detector_only())

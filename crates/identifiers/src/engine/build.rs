@@ -72,7 +72,7 @@ impl EngineBuilder {
     /// Compiles the engine.
     pub fn build(self) -> Result<Engine, Error> {
         let enabled = self.catalog.select(&self.selection)?;
-        let mut all: Vec<Identifier> = self.catalog.identifiers().to_vec();
+        let mut all: Vec<Identifier> = self.catalog.into_identifiers();
         // Entries from here on compile while the engine is built (errors surface there).
         let eager_from = if self.builtin { all.len() } else { 0 };
         let mut on: HashSet<String> = enabled.into_iter().collect();
