@@ -305,6 +305,8 @@ impl<R: Read> Parser<'_, R> {
                     self.src.bump();
                     return Ok(());
                 }
+                // Without a sink (the format sniff) the path serves nobody.
+                let tracking = self.sink.is_some();
                 loop {
                     self.src.skip_ws()?;
                     if self.src.next()? != b'"' {
@@ -321,8 +323,7 @@ impl<R: Read> Parser<'_, R> {
                         if self.src.next()? != b':' {
                             return Err(Fault::Syntax("expected ':'"));
                         }
-                        // Without a sink (the format sniff) the path serves nobody.
-                        if self.sink.is_some() {
+                        if tracking {
                             let name = String::from_utf8_lossy(&key);
                             self.path.push_key(&name);
                             self.emit_key(name.as_bytes(), start);
@@ -332,7 +333,7 @@ impl<R: Read> Parser<'_, R> {
                     self.scratch = key;
                     r?;
                     let r = self.value(depth + 1);
-                    if self.sink.is_some() {
+                    if tracking {
                         self.path.pop();
                     }
                     r?;

@@ -280,9 +280,7 @@ fn overlapping_ends(
         if sid.is_tagged() {
             // A match state is entered one byte after the match ends.
             if sid.is_match() {
-                for i in 0..dfa.match_len(cache, sid) {
-                    f(at, dfa.match_pattern(cache, sid, i).as_usize());
-                }
+                report_matches(dfa, cache, sid, at, &mut f);
             } else if sid.is_quit() {
                 return None;
             } else if sid.is_dead() {
@@ -293,11 +291,22 @@ fn overlapping_ends(
     }
     sid = dfa.next_eoi_state(cache, sid).ok()?;
     if sid.is_match() {
-        for i in 0..dfa.match_len(cache, sid) {
-            f(hay.len(), dfa.match_pattern(cache, sid, i).as_usize());
-        }
+        report_matches(dfa, cache, sid, hay.len(), &mut f);
     }
     Some(())
+}
+
+/// Calls `f(end, pattern)` for each pattern of match state `sid`.
+fn report_matches(
+    dfa: &hybrid::dfa::DFA,
+    cache: &hybrid::dfa::Cache,
+    sid: hybrid::LazyStateID,
+    end: usize,
+    f: &mut impl FnMut(usize, usize),
+) {
+    for i in 0..dfa.match_len(cache, sid) {
+        f(end, dfa.match_pattern(cache, sid, i).as_usize());
+    }
 }
 
 /// Sorts `out[first..]` and keeps one of equal matches: two entries reported as the same id
