@@ -1,6 +1,6 @@
 //! Format detection: magic bytes and content first, the name second.
 
-use crate::extract::json;
+use crate::extract::json_sniff;
 use crate::format::{Format, TextEncoding};
 
 /// How many leading bytes detection looks at.
@@ -269,7 +269,7 @@ pub fn detect(head: &[u8], name: &str) -> Detected {
         TextEncoding::Latin1
     };
     let jsonl_name = matches!(ext.as_str(), "jsonl" | "ndjson");
-    let sniffed = json::sniff(&decoded_head(head, encoding), jsonl_name);
+    let sniffed = json_sniff::sniff(&decoded_head(head, encoding), jsonl_name);
     if let Some(kind) = sniffed {
         return text(kind, encoding);
     }

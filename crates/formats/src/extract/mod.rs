@@ -8,6 +8,7 @@ pub(crate) mod data;
 mod decoded;
 pub(crate) mod eml;
 pub(crate) mod json;
+pub(crate) mod json_sniff;
 pub(crate) mod markup;
 pub(crate) mod office;
 pub(crate) mod pdf;
