@@ -61,15 +61,29 @@ pub(crate) fn sniff(head: &[u8], ext: &str) -> bool {
         if name.is_empty() || !name.iter().all(|b| b.is_ascii_graphic()) {
             return false;
         }
-        let value = String::from_utf8_lossy(&line[colon + 1..])
-            .trim()
-            .to_ascii_lowercase();
-        let name = name.to_ascii_lowercase();
-        let (anchor, ok) = header_kind(&name, &value);
-        anchors += usize::from(anchor && ok);
-        valid += usize::from(ok);
-        content_type |= name == b"content-type" && mime_type(&value);
-        entity_fields &= message_field(&name);
+        // Every field name looked at is short: a longer one is lowercased only as far as
+        // its prefix is compared, and its value is not read (a log or YAML file has a
+        // colon on each of its 200 first lines; this runs for every text file).
+        let mut lower = [0u8; NAME_MAX];
+        let short = name.len() <= NAME_MAX;
+        let n = name.len().min(NAME_MAX);
+        lower[..n].copy_from_slice(&name[..n]);
+        lower.make_ascii_lowercase();
+        let name = &lower[..n];
+        if short && valued_field(name) {
+            let value = String::from_utf8_lossy(&line[colon + 1..])
+                .trim()
+                .to_ascii_lowercase();
+            let (anchor, ok) = header_kind(name, &value);
+            anchors += usize::from(anchor && ok);
+            valid += usize::from(ok);
+            content_type |= name == b"content-type" && mime_type(&value);
+        }
+        entity_fields &= if short {
+            message_field(name)
+        } else {
+            name.starts_with(b"content-") || name.starts_with(b"x-")
+        };
     }
     (anchors >= 1 && valid >= 2) || (content_type && entity_fields && ended)
 }
@@ -97,6 +111,34 @@ fn message_field(name: &[u8]) -> bool {
         b"keywords",
     ];
     name.starts_with(b"content-") || name.starts_with(b"x-") || NAMES.contains(&name)
+}
+
+/// The longest field name [`header_kind`] and [`message_field`] know (`delivered-to`,
+/// `content-type`, `organization`, ...), with room.
+const NAME_MAX: usize = 16;
+
+/// Whether [`header_kind`] tells anything of a field (lowercase name): false for the
+/// others, whose value need not be read.
+fn valued_field(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"from"
+            | b"to"
+            | b"sender"
+            | b"reply-to"
+            | b"delivered-to"
+            | b"received"
+            | b"return-path"
+            | b"message-id"
+            | b"cc"
+            | b"bcc"
+            | b"date"
+            | b"subject"
+            | b"in-reply-to"
+            | b"references"
+            | b"mime-version"
+            | b"content-type"
+    )
 }
 
 /// Whether a header is an originator or trace field, and whether its value is of its kind.
@@ -367,4 +409,128 @@ pub(crate) fn extract(ctx: &mut Ctx<'_>, content: Content<'_>) -> io::Result<()>
     walk.headers(ctx, &parsed);
     walk.part(ctx, &parsed, true);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The sniff as written before it skipped the values of fields it does not look at.
+    fn sniff_reading_every_value(head: &[u8]) -> bool {
+        let (mut anchors, mut valid) = (0usize, 0usize);
+        let (mut entity_fields, mut content_type, mut ended) = (true, false, false);
+        for (i, line) in head.split(|b| *b == b'\n').enumerate() {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.is_empty() {
+                ended = true;
+                break;
+            }
+            if i >= 200 {
+                break;
+            }
+            if (i > 0 && (line[0] == b' ' || line[0] == b'\t'))
+                || (i == 0 && line.starts_with(b"From "))
+            {
+                continue;
+            }
+            let Some(colon) = memchr::memchr(b':', line) else {
+                return false;
+            };
+            let name = &line[..colon];
+            if name.is_empty() || !name.iter().all(|b| b.is_ascii_graphic()) {
+                return false;
+            }
+            let value = String::from_utf8_lossy(&line[colon + 1..])
+                .trim()
+                .to_ascii_lowercase();
+            let name = name.to_ascii_lowercase();
+            let (anchor, ok) = header_kind(&name, &value);
+            anchors += usize::from(anchor && ok);
+            valid += usize::from(ok);
+            content_type |= name == b"content-type" && mime_type(&value);
+            entity_fields &= message_field(&name);
+        }
+        (anchors >= 1 && valid >= 2) || (content_type && entity_fields && ended)
+    }
+
+    fn heads() -> impl Strategy<Value = Vec<u8>> {
+        let name = prop::sample::select(vec![
+            "From",
+            "TO",
+            "Sender",
+            "Reply-To",
+            "Delivered-To",
+            "Received",
+            "Return-Path",
+            "Message-ID",
+            "Cc",
+            "bcc",
+            "Date",
+            "Subject",
+            "In-Reply-To",
+            "References",
+            "MIME-Version",
+            "Content-Type",
+            "Content-Transfer-Encoding",
+            "X-Mailer",
+            "X-A-Very-Long-Extension-Field",
+            "Content-Disposition-Parameters",
+            "Organization",
+            "Keywords",
+            "retry_backoff",
+            "2024-01-01T10",
+            "  db_host",
+            "\tfolded",
+            "From ",
+            "",
+        ]);
+        let value = prop::sample::select(vec![
+            " a@b.test",
+            " <id@host>",
+            " from relay by mx; Tue",
+            " Tue, 1 Jan 2024 10:00",
+            " 1.0",
+            " text/plain; charset=utf-8",
+            " hello",
+            "",
+            " multipart/mixed",
+        ]);
+        prop::collection::vec((name, value, any::<bool>()), 0..12).prop_map(|lines| {
+            let mut head = Vec::new();
+            for (name, value, colon) in lines {
+                head.extend_from_slice(name.as_bytes());
+                if colon {
+                    head.push(b':');
+                }
+                head.extend_from_slice(value.as_bytes());
+                head.extend_from_slice(b"\r\n");
+            }
+            head
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn sniff_equals_reading_every_value(head in heads()) {
+            prop_assert_eq!(sniff(&head, "txt"), sniff_reading_every_value(&head));
+        }
+    }
+
+    #[test]
+    fn fields_without_a_kind_tell_nothing() {
+        for name in [
+            &b"x-mailer"[..],
+            b"organization",
+            b"keywords",
+            b"content-length",
+            b"db_host",
+        ] {
+            assert!(!valued_field(name));
+            for value in ["a@b.test", "<x>", "from a; b", "tue 1", "1.0", "text/plain"] {
+                assert_eq!(header_kind(name, value), (false, false));
+            }
+        }
+    }
 }
