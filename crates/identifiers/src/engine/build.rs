@@ -142,6 +142,7 @@ impl Engine {
             identifiers,
             detectors: tables.detectors,
             prefilter,
+            prefilter_longest: tables.prefilter_longest,
             triggers: tables.triggers,
             always,
             keyword_search: tables.keyword_search,

@@ -204,6 +204,9 @@ pub struct Engine {
     identifiers: Vec<Identifier>,
     detectors: Vec<Detector>,
     prefilter: Option<hybrid::dfa::DFA>,
+    /// No match of a prefilter pattern is longer (bytes): how far before its half the
+    /// prefilter's second stream starts (see `scan::overlapping_ends`).
+    prefilter_longest: usize,
     /// For each prefilter pattern: the detectors it serves and how.
     triggers: Vec<Vec<(usize, Role)>>,
     /// Detectors that search the whole buffer whatever the prefilter saw.
@@ -230,6 +233,8 @@ pub struct Scratch {
     /// Each detector's regex cache, made when it first searches.
     caches: Vec<Option<meta::Cache>>,
     prefilter_cache: Option<hybrid::dfa::Cache>,
+    /// The prefilter's reports (end, pattern) from each of its streams, replayed in order.
+    prefilter_ends: [Vec<(usize, usize)>; scan::STREAMS],
     windows: Vec<Vec<(usize, usize)>>,
     keywords: Vec<Vec<(usize, usize)>>,
     /// Detectors given windows or keywords by the last scan (so only they are cleared and
@@ -312,6 +317,7 @@ impl Engine {
         Scratch {
             caches: self.detectors.iter().map(|_| None).collect(),
             prefilter_cache: self.prefilter.as_ref().map(|p| p.create_cache()),
+            prefilter_ends: Default::default(),
             windows: vec![Vec::new(); self.detectors.len()],
             keywords: vec![Vec::new(); self.detectors.len()],
             touched: Vec::new(),

@@ -61,10 +61,14 @@ struct PrefilterPatterns {
     patterns: Vec<String>,
     index: HashMap<String, usize>,
     triggers: Vec<Vec<(usize, Role)>>,
+    /// No match of any pattern is longer (bytes).
+    longest: usize,
 }
 
 impl PrefilterPatterns {
-    fn add(&mut self, pattern: String, detector: usize, role: Role) {
+    /// Adds `pattern` (no match of it longer than `longest` bytes) for `detector`.
+    fn add(&mut self, pattern: String, longest: usize, detector: usize, role: Role) {
+        self.longest = self.longest.max(longest);
         let i = *self.index.entry(pattern.clone()).or_insert_with(|| {
             self.patterns.push(pattern);
             self.triggers.push(Vec::new());
@@ -114,6 +118,12 @@ fn anchors_start_words(ident: &Identifier, pattern: &str, prefixes_known: Option
 /// A case-insensitive literal as a prefilter pattern.
 fn literal(text: &str) -> String {
     format!("(?i:{})", regex_syntax::escape(text))
+}
+
+/// No match of a literal of `len` bytes is longer, case folded (simple Unicode folding maps
+/// a character to one character, of at most four bytes).
+fn literal_longest(len: usize) -> usize {
+    len.saturating_mul(4)
 }
 
 /// The identifiers a detector reports as.
@@ -194,6 +204,8 @@ pub(super) struct Tables {
     /// The prefilter's patterns and, for each, the detectors it serves and how.
     pub(super) patterns: Vec<String>,
     pub(super) triggers: Vec<Vec<(usize, Role)>>,
+    /// No match of a prefilter pattern is longer (bytes).
+    pub(super) prefilter_longest: usize,
     /// Whether gating keywords are searched with the keyword trie.
     pub(super) keyword_search: bool,
     pub(super) keyword_triggers: Vec<Vec<usize>>,
@@ -222,7 +234,7 @@ impl Plan {
         let gating = ident.keyword_rule == KeywordRule::Required;
         let local_keywords = !gating && !keywords.is_empty();
         let max_len = max_len.map(|m| m.min(MAX_MATCH_LEN));
-        let reach = self.reach(ident, pattern, d, max_len);
+        let reach = self.reach(ident, pattern, d, max_len, facts.max_len);
         // IBANs are compared upper-cased whatever case the regex takes (letters of the BBAN
         // in either case), as are matches of case-insensitive regexes.
         let ignore_upper =
@@ -346,14 +358,19 @@ impl Plan {
         pattern: &str,
         d: usize,
         max_len: Option<usize>,
+        longest: Option<usize>,
     ) -> Reach {
         if !ident.anchors.is_empty() && max_len.is_some() {
             Reach::Anchors
         } else if ident.keyword_rule == KeywordRule::Required {
             Reach::Keywords
         } else if let (Some(m), true) = (max_len, searched_where_it_ends(ident, max_len)) {
-            self.prefilter
-                .add(pattern.to_string(), d, Role::Unanchored(m));
+            self.prefilter.add(
+                pattern.to_string(),
+                longest.unwrap_or(m),
+                d,
+                Role::Unanchored(m),
+            );
             Reach::Batch
         } else {
             Reach::Everywhere
@@ -372,12 +389,16 @@ impl Plan {
             keyword_triggers.resize(n, Vec::new());
         }
         let PrefilterPatterns {
-            patterns, triggers, ..
+            patterns,
+            triggers,
+            longest,
+            ..
         } = self.prefilter;
         Tables {
             detectors: self.detectors,
             patterns,
             triggers,
+            prefilter_longest: longest,
             keyword_search,
             keyword_triggers,
             anchor_triggers,
@@ -402,7 +423,12 @@ impl Plan {
         distinct.dedup();
         if distinct.len() <= KEYWORDS_IN_PREFILTER {
             for (v, d) in &self.gating_keywords {
-                self.prefilter.add(literal(v), *d, Role::Keyword(v.len()));
+                self.prefilter.add(
+                    literal(v),
+                    literal_longest(v.len()),
+                    *d,
+                    Role::Keyword(v.len()),
+                );
             }
             return None;
         }
@@ -434,9 +460,12 @@ impl Plan {
                     });
                     trie_anchors.push((i, a.detector, a.len));
                 }
-                None => self
-                    .prefilter
-                    .add(a.pattern, a.detector, Role::Anchor(a.len)),
+                None => self.prefilter.add(
+                    a.pattern,
+                    literal_longest(a.len),
+                    a.detector,
+                    Role::Anchor(a.len),
+                ),
             }
         }
         let mut anchor_triggers: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.words.len()];

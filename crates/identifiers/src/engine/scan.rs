@@ -127,6 +127,7 @@ impl Engine {
     fn walk_prefilter(&self, hay: &[u8], scratch: &mut Scratch) -> Pass {
         let Scratch {
             prefilter_cache,
+            prefilter_ends,
             windows,
             keywords,
             touched,
@@ -135,7 +136,11 @@ impl Engine {
         let (Some(pf), Some(cache)) = (&self.prefilter, prefilter_cache.as_mut()) else {
             return Pass::Done;
         };
-        let walked = overlapping_ends(pf, cache, hay, |end, pattern| {
+        let streams = Streams {
+            longest: self.prefilter_longest,
+            ends: prefilter_ends,
+        };
+        let walked = overlapping_ends(pf, cache, hay, streams, |end, pattern| {
             for &(d, role) in &self.triggers[pattern] {
                 if keywords[d].is_empty() && windows[d].is_empty() {
                     touched.push(d);
@@ -250,14 +255,194 @@ impl Engine {
     }
 }
 
+/// What the prefilter's walk needs to run as several streams: the longest match of its
+/// patterns and buffers for the reports of each stream.
+struct Streams<'s> {
+    longest: usize,
+    ends: &'s mut [Vec<(usize, usize)>; STREAMS],
+}
+
+/// How many streams walk a long buffer at once (see [`streams`]).
+pub(super) const STREAMS: usize = 2;
+
+/// Buffers shorter than this are walked as one stream (more streams' starts and overlaps
+/// would cost more than they save).
+const STREAMS_FROM: usize = 4096;
+
 /// Calls `f(end, pattern)` for every match of every pattern of `dfa` (all matches, unanchored)
 /// in `hay`, in order of end, as repeated `try_search_overlapping_fwd` calls report them.
 /// None when the lazy DFA gives up (a quit byte or its cache).
 ///
+/// A long buffer is walked as several interleaved streams (see [`streams`]); when they meet
+/// something out of the ordinary the buffer is walked again as one.
+fn overlapping_ends(
+    dfa: &hybrid::dfa::DFA,
+    cache: &mut hybrid::dfa::Cache,
+    hay: &[u8],
+    streams: Streams<'_>,
+    mut f: impl FnMut(usize, usize),
+) -> Option<()> {
+    let overlap = streams.longest;
+    if hay.len() >= STREAMS_FROM && overlap.saturating_mul(4 * STREAMS) <= hay.len() {
+        for ends in streams.ends.iter_mut() {
+            ends.clear();
+        }
+        if walk_streams(dfa, cache, hay, overlap, streams.ends).is_some() {
+            for &(end, pattern) in streams.ends.iter().flatten() {
+                f(end, pattern);
+            }
+            return Some(());
+        }
+    }
+    one_stream(dfa, cache, hay, f)
+}
+
+/// The prefilter's walk as [`STREAMS`] streams stepped in turn, each over its part of `hay`,
+/// reporting the matches that end in its part (to its `ends`, in order of end). None when
+/// one meets anything but a known transition or a match state (a state to compute that
+/// clears the cache and with it the other streams' states, a quit byte, the dead state): the
+/// caller then walks the buffer as one stream.
+///
+/// A lazy DFA's walk is bound by one table look-up a byte that waits on the one before;
+/// independent walks in one loop overlap their look-ups, and the processor runs several in
+/// about the time of one. A stream starts `overlap` (the longest match of any pattern)
+/// before its part: a match ending in the part starts after that, so it finds every match
+/// the one-stream walk finds there, and the look-behind of its start state is the byte
+/// before it.
+fn walk_streams(
+    dfa: &hybrid::dfa::DFA,
+    cache: &mut hybrid::dfa::Cache,
+    hay: &[u8],
+    overlap: usize,
+    ends: &mut [Vec<(usize, usize)>; STREAMS],
+) -> Option<()> {
+    let n = hay.len();
+    let clears = cache.clear_count();
+    // Part k holds the match ends (bounds[k], bounds[k + 1]] (the first also 0). A match
+    // state is entered one byte after the match ends, so stream k reads through the byte at
+    // bounds[k + 1]; the last reads to the end of `hay`, then its end-of-input transition.
+    let bounds: [usize; STREAMS + 1] = std::array::from_fn(|k| n * k / STREAMS);
+    let mut at: [usize; STREAMS] =
+        std::array::from_fn(|k| bounds[k].saturating_sub(if k == 0 { 0 } else { overlap }));
+    let stop: [usize; STREAMS] = std::array::from_fn(|k| {
+        if k + 1 == STREAMS {
+            n
+        } else {
+            (bounds[k + 1] + 1).min(n)
+        }
+    });
+    let keep: [usize; STREAMS] = std::array::from_fn(|k| if k == 0 { 0 } else { bounds[k] + 1 });
+    let mut sid = [hybrid::LazyStateID::default(); STREAMS];
+    for k in 0..STREAMS {
+        sid[k] = dfa
+            .start_state_forward(cache, &Input::new(hay).range(at[k]..))
+            .ok()?;
+    }
+    if cache.clear_count() != clears {
+        return None;
+    }
+    // In step while every stream has bytes left; then each alone.
+    let together = (0..STREAMS).map(|k| stop[k] - at[k]).min().unwrap_or(0);
+    for _ in 0..together {
+        if sid.iter().all(|s| !s.is_tagged()) {
+            let next: [hybrid::LazyStateID; STREAMS] =
+                std::array::from_fn(|k| dfa.next_state_untagged(cache, sid[k], hay[at[k]]));
+            if next.iter().all(|s| !s.is_tagged()) {
+                sid = next;
+                for a in &mut at {
+                    *a += 1;
+                }
+                continue;
+            }
+        }
+        for k in 0..STREAMS {
+            sid[k] = step(
+                dfa,
+                cache,
+                sid[k],
+                hay[at[k]],
+                at[k],
+                clears,
+                &mut ends[k],
+                keep[k],
+            )?;
+            at[k] += 1;
+        }
+    }
+    for k in 0..STREAMS {
+        while at[k] < stop[k] {
+            sid[k] = step(
+                dfa,
+                cache,
+                sid[k],
+                hay[at[k]],
+                at[k],
+                clears,
+                &mut ends[k],
+                keep[k],
+            )?;
+            at[k] += 1;
+        }
+    }
+    let last = STREAMS - 1;
+    let eoi = dfa.next_eoi_state(cache, sid[last]).ok()?;
+    if cache.clear_count() != clears {
+        return None;
+    }
+    if eoi.is_match() {
+        for i in 0..dfa.match_len(cache, eoi) {
+            ends[last].push((n, dfa.match_pattern(cache, eoi, i).as_usize()));
+        }
+    }
+    Some(())
+}
+
+/// One stream's step of [`walk_streams`] on `byte` at `at`: the next state, its match
+/// reports pushed to `ends` when the match ends at or after `keep_from`. None when the
+/// stream must stop: the cache was cleared (`clears` is the count it started with), a quit
+/// byte, the dead state.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn step(
+    dfa: &hybrid::dfa::DFA,
+    cache: &mut hybrid::dfa::Cache,
+    sid: hybrid::LazyStateID,
+    byte: u8,
+    at: usize,
+    clears: usize,
+    ends: &mut Vec<(usize, usize)>,
+    keep_from: usize,
+) -> Option<hybrid::LazyStateID> {
+    if !sid.is_tagged() {
+        let next = dfa.next_state_untagged(cache, sid, byte);
+        if !next.is_tagged() {
+            return Some(next);
+        }
+    }
+    let next = dfa.next_state(cache, sid, byte).ok()?;
+    if cache.clear_count() != clears {
+        return None;
+    }
+    if next.is_tagged() {
+        if next.is_match() {
+            if at >= keep_from {
+                for k in 0..dfa.match_len(cache, next) {
+                    ends.push((at, dfa.match_pattern(cache, next, k).as_usize()));
+                }
+            }
+        } else if next.is_quit() || next.is_dead() {
+            return None;
+        }
+    }
+    Some(next)
+}
+
+/// [`overlapping_ends`] as one stream.
+///
 /// Written here, over the lazy DFA's transition API, because the library's overlapping search
 /// returns to its caller at each match and re-enters with its state, and tracks its progress
 /// byte by byte: that loop was a fifth of a scan with every identifier on.
-fn overlapping_ends(
+fn one_stream(
     dfa: &hybrid::dfa::DFA,
     cache: &mut hybrid::dfa::Cache,
     hay: &[u8],
@@ -321,4 +506,73 @@ pub(super) fn sorted_once(out: &mut Vec<Match>, first: usize) {
         }
     }
     out.truncate(kept);
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Patterns of every kind the prefilter holds (literals, case-insensitive ones, bounded
+    /// regexes with word boundaries), with some at the start and end of the text; none
+    /// matches more than `LONGEST` bytes.
+    const PATTERNS: &[&str] = &[
+        "ab",
+        "b",
+        "(?i:abc)",
+        r"(?-u:\b)[0-9]{3,5}(?-u:\b)",
+        "[a-c]{2,4}x",
+        r"(?-u:\b)cd(?-u:\b)",
+        "z$",
+        "^a",
+        "(?i:password)",
+    ];
+    const LONGEST: usize = 8;
+
+    fn dfa() -> hybrid::dfa::DFA {
+        hybrid::dfa::DFA::builder()
+            .configure(hybrid::dfa::DFA::config().match_kind(regex_automata::MatchKind::All))
+            .build_many(PATTERNS)
+            .unwrap()
+    }
+
+    fn one(dfa: &hybrid::dfa::DFA, hay: &[u8]) -> Vec<(usize, usize)> {
+        let mut cache = dfa.create_cache();
+        let mut got = Vec::new();
+        one_stream(dfa, &mut cache, hay, |e, p| got.push((e, p))).unwrap();
+        got
+    }
+
+    fn several(dfa: &hybrid::dfa::DFA, hay: &[u8]) -> Vec<(usize, usize)> {
+        let mut cache = dfa.create_cache();
+        let mut ends: [Vec<(usize, usize)>; STREAMS] = Default::default();
+        walk_streams(dfa, &mut cache, hay, LONGEST, &mut ends).unwrap();
+        ends.concat()
+    }
+
+    #[test]
+    fn streams_equal_one_stream_at_the_seams() {
+        let dfa = dfa();
+        // Every pattern placed across each seam between parts, at every offset.
+        let n = 64;
+        for item in ["abcx", "12345", "PassWord", "cd", "ab", "bbbx"] {
+            for at in n / 2 - 10..n / 2 + 10 {
+                let mut hay = vec![b' '; n];
+                let end = (at + item.len()).min(n);
+                hay[at..end].copy_from_slice(&item.as_bytes()[..end - at]);
+                hay[0] = b'a';
+                hay[n - 1] = b'z';
+                assert_eq!(several(&dfa, &hay), one(&dfa, &hay), "{at} {item}");
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn streams_equal_one_stream(hay in "[abcxzdpasword0-9 .]{0,300}") {
+            let dfa = dfa();
+            prop_assert_eq!(several(&dfa, hay.as_bytes()), one(&dfa, hay.as_bytes()));
+        }
+    }
 }
