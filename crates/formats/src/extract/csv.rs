@@ -213,8 +213,27 @@ impl FieldReader {
                 InQuoted => {
                     let room = (input.len() - nin).min(output.len() - nout);
                     let run = &input[nin..nin + room];
-                    let n = memchr::memchr(b'"', run).unwrap_or(room);
-                    self.lines += memchr::memchr_iter(b'\n', &run[..n]).count() as u64;
+                    // Up to the closing quote, counting the line ends inside the field as
+                    // they come: a quoted field seldom holds one, so one search instead of a
+                    // search and a count (a count's set-up cost a few percent of a zip of
+                    // CSV tables).
+                    let mut n = 0;
+                    loop {
+                        match memchr::memchr2(b'"', b'\n', &run[n..]) {
+                            Some(i) if run[n + i] == b'\n' => {
+                                self.lines += 1;
+                                n += i + 1;
+                            }
+                            Some(i) => {
+                                n += i;
+                                break;
+                            }
+                            None => {
+                                n = room;
+                                break;
+                            }
+                        }
+                    }
                     output[nout..nout + n].copy_from_slice(&run[..n]);
                     nin += n;
                     nout += n;
