@@ -131,25 +131,26 @@ impl<R: Read> Src<R> {
             .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
             .unwrap_or(avail.len());
         let start = self.pos;
+        self.skip_plain(n);
+        &self.buf[start..start + n]
+    }
+
+    /// Moves past the next `n` buffered bytes, none of them a line end.
+    #[inline]
+    fn skip_plain(&mut self, n: usize) {
         if n > 0 {
             self.pos += n;
             self.at.offset += n as u64;
             self.at.column0 += n as u64;
             self.after_cr = false;
         }
-        &self.buf[start..start + n]
     }
 
     fn skip_ws(&mut self) -> Result<(), Fault> {
         while let Some(b) = self.peek()? {
             match b {
                 // Spaces and tabs (indentation) without the line-end checks of `bump`.
-                b' ' | b'\t' => {
-                    self.pos += 1;
-                    self.at.offset += 1;
-                    self.at.column0 += 1;
-                    self.after_cr = false;
-                }
+                b' ' | b'\t' => self.skip_plain(1),
                 b'\r' | b'\n' => self.bump(),
                 _ => break,
             }
@@ -163,12 +164,7 @@ impl<R: Read> Src<R> {
         let avail = &self.buf[self.pos..self.len];
         let n = avail.iter().take_while(|b| b.is_ascii_digit()).count();
         s.extend_from_slice(&avail[..n]);
-        if n > 0 {
-            self.pos += n;
-            self.at.offset += n as u64;
-            self.at.column0 += n as u64;
-            self.after_cr = false;
-        }
+        self.skip_plain(n);
         n
     }
 

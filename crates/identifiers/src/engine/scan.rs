@@ -341,6 +341,7 @@ fn walk_streams(
     if cache.clear_count() != clears {
         return None;
     }
+    let walk = StreamWalk { dfa, hay, clears };
     // In step while every stream has bytes left; then each alone.
     let together = (0..STREAMS).map(|k| stop[k] - at[k]).min().unwrap_or(0);
     for _ in 0..together {
@@ -356,32 +357,12 @@ fn walk_streams(
             }
         }
         for k in 0..STREAMS {
-            sid[k] = step(
-                dfa,
-                cache,
-                sid[k],
-                hay[at[k]],
-                at[k],
-                clears,
-                &mut ends[k],
-                keep[k],
-            )?;
-            at[k] += 1;
+            walk.step(cache, &mut sid[k], &mut at[k], keep[k], &mut ends[k])?;
         }
     }
     for k in 0..STREAMS {
         while at[k] < stop[k] {
-            sid[k] = step(
-                dfa,
-                cache,
-                sid[k],
-                hay[at[k]],
-                at[k],
-                clears,
-                &mut ends[k],
-                keep[k],
-            )?;
-            at[k] += 1;
+            walk.step(cache, &mut sid[k], &mut at[k], keep[k], &mut ends[k])?;
         }
     }
     let last = STREAMS - 1;
@@ -390,51 +371,54 @@ fn walk_streams(
         return None;
     }
     if eoi.is_match() {
-        for i in 0..dfa.match_len(cache, eoi) {
-            ends[last].push((n, dfa.match_pattern(cache, eoi, i).as_usize()));
-        }
+        report_matches(dfa, cache, eoi, n, &mut |e, p| ends[last].push((e, p)));
     }
     Some(())
 }
 
-/// One stream's step of [`walk_streams`] on `byte` at `at`: the next state, its match
-/// reports pushed to `ends` when the match ends at or after `keep_from`. None when the
-/// stream must stop: the cache was cleared (`clears` is the count it started with), a quit
-/// byte, the dead state.
-#[allow(clippy::too_many_arguments)]
-#[inline]
-fn step(
-    dfa: &hybrid::dfa::DFA,
-    cache: &mut hybrid::dfa::Cache,
-    sid: hybrid::LazyStateID,
-    byte: u8,
-    at: usize,
+/// What the streams of [`walk_streams`] share: the automaton, the text and the cache's
+/// clear count when they started.
+struct StreamWalk<'w> {
+    dfa: &'w hybrid::dfa::DFA,
+    hay: &'w [u8],
     clears: usize,
-    ends: &mut Vec<(usize, usize)>,
-    keep_from: usize,
-) -> Option<hybrid::LazyStateID> {
-    if !sid.is_tagged() {
-        let next = dfa.next_state_untagged(cache, sid, byte);
-        if !next.is_tagged() {
-            return Some(next);
-        }
-    }
-    let next = dfa.next_state(cache, sid, byte).ok()?;
-    if cache.clear_count() != clears {
-        return None;
-    }
-    if next.is_tagged() {
-        if next.is_match() {
-            if at >= keep_from {
-                for k in 0..dfa.match_len(cache, next) {
-                    ends.push((at, dfa.match_pattern(cache, next, k).as_usize()));
-                }
+}
+
+impl StreamWalk<'_> {
+    /// One stream's step from state `sid` over the byte at `at` (both moved on): its match
+    /// reports pushed to `ends` when the match ends at or after `keep_from`. None when the
+    /// stream must stop: the cache was cleared, a quit byte, the dead state.
+    #[inline]
+    fn step(
+        &self,
+        cache: &mut hybrid::dfa::Cache,
+        sid: &mut hybrid::LazyStateID,
+        at: &mut usize,
+        keep_from: usize,
+        ends: &mut Vec<(usize, usize)>,
+    ) -> Option<()> {
+        let (dfa, byte, end) = (self.dfa, self.hay[*at], *at);
+        *at += 1;
+        if !sid.is_tagged() {
+            let next = dfa.next_state_untagged(cache, *sid, byte);
+            if !next.is_tagged() {
+                *sid = next;
+                return Some(());
             }
-        } else if next.is_quit() || next.is_dead() {
+        }
+        *sid = dfa.next_state(cache, *sid, byte).ok()?;
+        if cache.clear_count() != self.clears {
             return None;
         }
+        if sid.is_match() {
+            if end >= keep_from {
+                report_matches(dfa, cache, *sid, end, &mut |e, p| ends.push((e, p)));
+            }
+        } else if sid.is_quit() || sid.is_dead() {
+            return None;
+        }
+        Some(())
     }
-    Some(next)
 }
 
 /// [`overlapping_ends`] as one stream.
