@@ -63,16 +63,13 @@ pub(crate) struct KeywordTrie {
     other_first: bool,
 }
 
-#[cfg(any(not(target_arch = "x86_64"), test))]
 const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-#[cfg(any(not(target_arch = "x86_64"), test))]
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// For the eight bytes of `w` (little-endian), bit 7 of each byte set when the byte is: an
 /// ASCII letter or digit, a lowercase letter, an uppercase one, a UTF-8 lead byte (0xc0 or
 /// more: a keyword, valid UTF-8, starts with an ASCII byte or a lead byte, never a
 /// continuation byte).
-#[cfg(any(not(target_arch = "x86_64"), test))]
 #[inline]
 fn byte_kinds(w: u64) -> (u64, u64, u64, u64) {
     // Folded to lowercase and seven bits, a byte is a letter when it is in 0x61..=0x7a; the
@@ -154,6 +151,26 @@ fn word_starts(
         | (upper & ((lower << step) | carry.1));
     *carry = (alnum >> (64 - step), lower >> (64 - step));
     starts
+}
+
+/// The eight bytes of `hay` from `at` (`at < hay.len()`) as a little-endian u64, zero past
+/// the end, read from `hay` itself: near the end, the last eight bytes shifted down, or for a
+/// text under eight bytes its bytes gathered in a register.
+#[inline]
+fn word_at(hay: &[u8], at: usize) -> u64 {
+    if let Some(Ok(b)) = hay.get(at..at + 8).map(<[u8; 8]>::try_from) {
+        return u64::from_le_bytes(b);
+    }
+    let past = at + 8 - hay.len();
+    match hay.len().checked_sub(8).map(|last| hay[last..].try_into()) {
+        Some(Ok(b)) => u64::from_le_bytes(b) >> (8 * past),
+        _ => hay
+            .get(at..)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .fold(0, |w, &b| w << 8 | u64::from(b)),
+    }
 }
 
 /// The number of keys of [`prefix_key`].
@@ -274,17 +291,7 @@ impl KeywordTrie {
         let high = if self.high_first { u64::MAX } else { 0 };
         let mut carry = (0u64, 0u64);
         let mut base = 0;
-        while base < hay.len() {
-            let mut tail = [0u8; 64];
-            let block = match hay.get(base..base + 64).map(<&[u8; 64]>::try_from) {
-                Some(Ok(b)) => b,
-                _ => {
-                    // Zero bytes past the end are not letters and start nothing.
-                    let rest = &hay[base..];
-                    tail[..rest.len()].copy_from_slice(rest);
-                    &tail
-                }
-            };
+        while let Some(Ok(block)) = hay.get(base..base + 64).map(<&[u8; 64]>::try_from) {
             let mut starts = word_starts(block_kinds(block), high, &mut carry, 1);
             while starts != 0 {
                 let i = starts.trailing_zeros() as usize;
@@ -296,26 +303,33 @@ impl KeywordTrie {
             }
             base += 64;
         }
+        // The rest (most CSV cells and JSON values are all rest) eight bytes at a time, read
+        // in place: copied into a zeroed block, it was read back by wide loads that waited on
+        // the copy's narrow stores. A byte's bit moves from bit 0 to bit 7 of its lane.
+        let carry = (carry.0 << 7, carry.1 << 7);
+        self.for_each_word_from(hay, base, carry, f);
     }
 
     /// [`KeywordTrie::for_each`] (no keyword starts with an ASCII byte other than a letter),
     /// eight bytes at a time in a u64: where SSE2 is not there.
     #[cfg(any(not(target_arch = "x86_64"), test))]
     fn for_each_word(&self, hay: &[u8], f: &mut impl FnMut(usize, usize, usize)) {
+        self.for_each_word_from(hay, 0, (0, 0), f);
+    }
+
+    /// The word-at-a-time search from `base`, with `carry` the letter-or-digit and lowercase
+    /// bits of the byte before (bit 7).
+    #[inline]
+    fn for_each_word_from(
+        &self,
+        hay: &[u8],
+        mut base: usize,
+        mut carry: (u64, u64),
+        f: &mut impl FnMut(usize, usize, usize),
+    ) {
         let high = if self.high_first { u64::MAX } else { 0 };
-        let mut carry = (0u64, 0u64);
-        let mut base = 0;
         while base < hay.len() {
-            let w = match hay.get(base..base + 8).map(<[u8; 8]>::try_from) {
-                Some(Ok(b)) => u64::from_le_bytes(b),
-                _ => {
-                    // Zero bytes past the end are not letters and start nothing.
-                    let mut b = [0u8; 8];
-                    let rest = &hay[base..];
-                    b[..rest.len()].copy_from_slice(rest);
-                    u64::from_le_bytes(b)
-                }
-            };
+            let w = word_at(hay, base);
             let mut starts = word_starts(byte_kinds(w), high, &mut carry, 8);
             while starts != 0 {
                 let bit = starts.trailing_zeros();
@@ -618,6 +632,53 @@ mod tests {
         let three: Vec<&str> = letters.iter().copied().filter(|w| w.len() > 2).collect();
         for words in [letters, &others[..], &longer[..], &three[..]] {
             equals_aho_corasick_with(words);
+        }
+    }
+
+    /// Every length of text across the end of a 64-byte block, a keyword at its very end,
+    /// after a letter, a digit, a lowercase letter (a camelCase hump) or a space: the rest of
+    /// the text after the last whole block is read in place (`word_at`) with the block's last
+    /// byte carried over.
+    #[test]
+    fn keywords_at_the_end_of_every_length() {
+        let trie = KeywordTrie::new(&["ab", "abc"]);
+        for len in 2..=150 {
+            for before in [b'x', b'X', b'1', b' ', b'z'] {
+                let mut hay = vec![b'-'; len];
+                hay[len - 2..].copy_from_slice(b"Ab");
+                if len > 2 {
+                    hay[len - 3] = before;
+                }
+                let mut got = Vec::new();
+                trie.for_each(&hay, |w, s, e| got.push((w, s, e)));
+                let mut bytewise = Vec::new();
+                trie.for_each_bytewise(&hay, &mut |w, s, e| bytewise.push((w, s, e)));
+                let start_ok = keyword_start_ok(&hay, len - 2);
+                let expected = if start_ok {
+                    vec![(0, len - 2, len)]
+                } else {
+                    vec![]
+                };
+                assert_eq!(got, expected, "{len} {:?}", before as char);
+                assert_eq!(bytewise, expected, "{len} {:?}", before as char);
+            }
+        }
+    }
+
+    #[test]
+    fn word_at_reads_zero_past_the_end() {
+        let hay: Vec<u8> = (1..=20).collect();
+        for len in 1..=20 {
+            for at in 0..len {
+                let mut expected = [0u8; 8];
+                let n = (len - at).min(8);
+                expected[..n].copy_from_slice(&hay[at..at + n]);
+                assert_eq!(
+                    word_at(&hay[..len], at),
+                    u64::from_le_bytes(expected),
+                    "{len} {at}"
+                );
+            }
         }
     }
 

@@ -16,17 +16,25 @@ pub(super) fn push_window(wins: &mut Vec<(usize, usize)>, w: (usize, usize)) {
     wins.push(w);
 }
 
-/// Sorts windows and folds the overlapping ones together.
+/// Sorts windows and folds the overlapping ones together, in place (this runs for every
+/// detector searched, once per CSV cell or JSON value: no allocation).
 fn merge(wins: &mut Vec<(usize, usize)>) {
+    if wins.len() < 2 {
+        return;
+    }
     wins.sort_unstable();
-    let mut out: Vec<(usize, usize)> = Vec::with_capacity(wins.len());
-    for &(s, e) in wins.iter() {
-        match out.last_mut() {
-            Some(last) if s <= last.1 => last.1 = last.1.max(e),
-            _ => out.push((s, e)),
+    let mut kept = 0;
+    for i in 1..wins.len() {
+        let (s, e) = wins[i];
+        let last = &mut wins[kept];
+        if s <= last.1 {
+            last.1 = last.1.max(e);
+        } else {
+            kept += 1;
+            wins[kept] = (s, e);
         }
     }
-    *wins = out;
+    wins.truncate(kept + 1);
 }
 
 /// The window of an anchor the prefilter found at `[start, end)`, for a detector whose matches
@@ -85,4 +93,30 @@ pub(super) fn detector_windows(
     }
     merge(wins);
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge;
+
+    type Windows = &'static [(usize, usize)];
+
+    #[test]
+    fn merge_folds_overlapping_and_touching_windows_in_order() {
+        let cases: &[(Windows, Windows)] = &[
+            (&[], &[]),
+            (&[(3, 5)], &[(3, 5)]),
+            (
+                &[(10, 20), (0, 5), (5, 7), (19, 30), (40, 41)],
+                &[(0, 7), (10, 30), (40, 41)],
+            ),
+            (&[(0, 100), (10, 20), (30, 40)], &[(0, 100)]),
+            (&[(8, 9), (1, 2), (4, 6)], &[(1, 2), (4, 6), (8, 9)]),
+        ];
+        for (input, want) in cases {
+            let mut wins = input.to_vec();
+            merge(&mut wins);
+            assert_eq!(&wins, want, "{input:?}");
+        }
+    }
 }

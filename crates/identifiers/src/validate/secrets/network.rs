@@ -15,7 +15,7 @@ pub(crate) fn email_address(value: &[u8]) -> bool {
     if local.is_empty()
         || local[0] == b'.'
         || local[local.len() - 1] == b'.'
-        || memchr::memmem::find(local, b"..").is_some()
+        || local.windows(2).any(|w| w == b"..")
     {
         return false;
     }
@@ -33,52 +33,59 @@ pub(crate) fn email_address(value: &[u8]) -> bool {
     if labels < 2 {
         return false;
     }
-    const NOT_TLDS: &[&[u8]] = &[
-        b"png",
-        b"jpg",
-        b"jpeg",
-        b"gif",
-        b"svg",
-        b"webp",
-        b"bmp",
-        b"ico",
-        b"tif",
-        b"tiff",
-        b"css",
-        b"scss",
-        b"js",
-        b"mjs",
-        b"jsx",
-        b"tsx",
-        b"json",
-        b"txt",
-        b"html",
-        b"htm",
-        b"map",
-        b"lock",
-        b"yaml",
-        b"yml",
-        b"xml",
-        b"pdf",
-        b"woff",
-        b"woff2",
-        b"ttf",
-        b"eot",
-        b"example",
-        b"test",
-        b"invalid",
-        b"localhost",
-        b"local",
-        b"internal",
-        b"lan",
-    ];
-    if NOT_TLDS.iter().any(|t| t.eq_ignore_ascii_case(tld)) {
-        return false;
-    }
-    !(registered.eq_ignore_ascii_case(b"example")
-        && [&b"com"[..], b"org", b"net"]
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case(tld)))
+    // The top-level label lowercased on the stack, then one `match` (this runs for every
+    // address a scan sees: no searcher to build, no list to walk). No label below is longer
+    // than `localhost`.
+    let mut lower = [0u8; 9];
+    let Some(tld) = lower.get_mut(..tld.len()).map(|buf| {
+        buf.copy_from_slice(tld);
+        buf.make_ascii_lowercase();
+        &*buf
+    }) else {
+        return true;
+    };
+    let not_tld = matches!(
+        tld,
+        b"png"
+            | b"jpg"
+            | b"jpeg"
+            | b"gif"
+            | b"svg"
+            | b"webp"
+            | b"bmp"
+            | b"ico"
+            | b"tif"
+            | b"tiff"
+            | b"css"
+            | b"scss"
+            | b"js"
+            | b"mjs"
+            | b"jsx"
+            | b"tsx"
+            | b"json"
+            | b"txt"
+            | b"html"
+            | b"htm"
+            | b"map"
+            | b"lock"
+            | b"yaml"
+            | b"yml"
+            | b"xml"
+            | b"pdf"
+            | b"woff"
+            | b"woff2"
+            | b"ttf"
+            | b"eot"
+            | b"example"
+            | b"test"
+            | b"invalid"
+            | b"localhost"
+            | b"local"
+            | b"internal"
+            | b"lan"
+    );
+    !(not_tld
+        || (matches!(tld, b"com" | b"org" | b"net") && registered.eq_ignore_ascii_case(b"example")))
 }
 
 fn ipv4_public(ip: Ipv4Addr) -> bool {
@@ -300,6 +307,11 @@ mod tests {
                 "a@b.",
                 "a.@b.c",
                 "a@b",
+                "a@b.LocalHost",
+                "x@y.woff2",
+                "q@r.Internal",
+                "z@w.localhosts",
+                "j@k.EXAMPLE.Com",
             ],
             email_address,
             email_reference,
