@@ -78,7 +78,7 @@ struct Acc {
 pub struct ObjectScanner<'e> {
     engine: &'e Engine,
     scratch: Scratch,
-    contexts: HashMap<String, KeywordContext, foldhash::fast::RandomState>,
+    contexts: ContextCache,
     /// The keyword contexts of table columns by column number (see [`column_context`]).
     column_contexts: Vec<(String, KeywordContext)>,
     matches: Vec<Match>,
@@ -116,7 +116,7 @@ impl TextSink for ScanSink<'_, '_> {
                     Some(i) => {
                         column_context(&mut s.column_contexts, &mut s.contexts, engine, c, i)
                     }
-                    None => keyword_context(&mut s.contexts, engine, c).unwrap_or(&none),
+                    None => s.contexts.get(engine, c),
                 }
             }
         };
@@ -193,7 +193,7 @@ const COLUMN_CONTEXTS: usize = 256;
 /// the same, else looked up (and kept).
 fn column_context<'c>(
     columns: &'c mut Vec<(String, KeywordContext)>,
-    contexts: &mut HashMap<String, KeywordContext, foldhash::fast::RandomState>,
+    contexts: &mut ContextCache,
     engine: &Engine,
     c: &str,
     i: usize,
@@ -203,9 +203,7 @@ fn column_context<'c>(
     }
     let kept = &mut columns[i];
     if kept.0 != c || kept.0.is_empty() {
-        let found = keyword_context(contexts, engine, c)
-            .cloned()
-            .unwrap_or_default();
+        let found = contexts.get(engine, c).clone();
         kept.0.clear();
         kept.0.push_str(c);
         kept.1 = found;
@@ -213,19 +211,35 @@ fn column_context<'c>(
     &kept.1
 }
 
-/// The keyword context of a structural context `c` (a column name, a JSON path), cached.
-fn keyword_context<'c>(
-    contexts: &'c mut HashMap<String, KeywordContext, foldhash::fast::RandomState>,
-    engine: &Engine,
-    c: &str,
-) -> Option<&'c KeywordContext> {
-    if !contexts.contains_key(c) {
-        if contexts.len() > 10_000 {
-            contexts.clear();
-        }
-        contexts.insert(c.to_string(), engine.keyword_context(c));
+/// The keyword contexts of structural contexts (column names, JSON paths), cached: they
+/// repeat, and a JSON value or a cell looks its up, so a hit costs one look-up (a fast hash,
+/// seeded per process).
+#[derive(Default)]
+struct ContextCache {
+    index: HashMap<String, usize, foldhash::fast::RandomState>,
+    contexts: Vec<KeywordContext>,
+}
+
+impl ContextCache {
+    /// Most contexts kept; past it the cache starts again.
+    const MAX: usize = 10_000;
+
+    /// The keyword context of `c`.
+    fn get(&mut self, engine: &Engine, c: &str) -> &KeywordContext {
+        let i = match self.index.get(c) {
+            Some(&i) => i,
+            None => {
+                if self.contexts.len() >= Self::MAX {
+                    self.index.clear();
+                    self.contexts.clear();
+                }
+                self.contexts.push(engine.keyword_context(c));
+                self.index.insert(c.to_string(), self.contexts.len() - 1);
+                self.contexts.len() - 1
+            }
+        };
+        &self.contexts[i]
     }
-    contexts.get(c)
 }
 
 impl ObjectScanner<'_> {
@@ -245,11 +259,10 @@ impl ObjectScanner<'_> {
             let Some(name) = cell.column_name.as_deref() else {
                 continue;
             };
-            let Some(ctx) =
-                keyword_context(&mut self.contexts, engine, name).filter(|k| !k.is_empty())
-            else {
+            let ctx = self.contexts.get(engine, name);
+            if ctx.is_empty() {
                 continue;
-            };
+            }
             let first = extra.len();
             let text = &chunk.text[range.clone()];
             engine.scan_field(text, ctx, &mut self.scratch, &mut extra);
@@ -333,7 +346,7 @@ impl<'e> ObjectScanner<'e> {
         ObjectScanner {
             engine,
             scratch: engine.scratch(),
-            contexts: HashMap::default(),
+            contexts: ContextCache::default(),
             column_contexts: Vec::new(),
             matches: Vec::new(),
             cell_matches: Vec::new(),
@@ -438,6 +451,35 @@ impl<'e> ObjectScanner<'e> {
             bytes_scanned,
             severity,
             detections,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cache answers as the engine does, before and after it starts again.
+    #[test]
+    fn context_cache_answers_as_the_engine() {
+        let engine = trawl_identifiers::EngineBuilder::new().build().unwrap();
+        let mut cache = ContextCache::default();
+        for round in 0..2 {
+            for name in ["ssn", "notes", "customer ssn", "ssn"] {
+                assert_eq!(
+                    cache.get(&engine, name),
+                    &engine.keyword_context(name),
+                    "{name}"
+                );
+            }
+            assert!(!cache.get(&engine, "ssn").is_empty());
+            assert!(cache.get(&engine, "notes").is_empty());
+            if round == 0 {
+                for i in 0..ContextCache::MAX + 3 {
+                    cache.get(&engine, &format!("column {i}"));
+                }
+                assert!(cache.contexts.len() <= ContextCache::MAX);
+            }
         }
     }
 }
