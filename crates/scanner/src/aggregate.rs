@@ -212,7 +212,7 @@ fn column_context<'c>(
 }
 
 /// The keyword contexts of structural contexts (column names, JSON paths), cached: they
-/// repeat, and a JSON value or a cell looks its up, so a hit costs one look-up (a fast hash,
+/// repeat, and each JSON value or cell looks one up, so a hit costs one look-up (a fast hash,
 /// seeded per process).
 #[derive(Default)]
 struct ContextCache {
