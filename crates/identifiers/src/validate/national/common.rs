@@ -1,7 +1,10 @@
 //! What the national and taxpayer id validators share: compacting, digit groups, sums.
 
-/// The ASCII letters and digits of `value`, upper-cased; separators dropped.
-pub(super) fn compact(value: &[u8]) -> Vec<u8> {
+use smallvec::SmallVec;
+
+/// The ASCII letters and digits of `value`, upper-cased; separators dropped (on the stack for
+/// ids up to 32 characters, like [`digits`](crate::validate::core::digits)).
+pub(super) fn compact(value: &[u8]) -> SmallVec<[u8; 32]> {
     value
         .iter()
         .filter(|b| b.is_ascii_alphanumeric())
@@ -33,9 +36,9 @@ pub(super) fn weighted(d: &[u8], w: &[u32]) -> u32 {
 
 /// The digit-group lengths of a separated digit run ("459 876 125" gives 3, 3, 3): None when
 /// anything but digits and one kind of separator from `seps` appears, or a group is empty.
-pub(super) fn groups(value: &[u8], seps: &[u8]) -> Option<Vec<usize>> {
+pub(super) fn groups(value: &[u8], seps: &[u8]) -> Option<SmallVec<[usize; 8]>> {
     let mut sep = None;
-    let mut out = vec![0usize];
+    let mut out: SmallVec<[usize; 8]> = smallvec::smallvec![0usize];
     for &b in value {
         if b.is_ascii_digit() {
             *out.last_mut()? += 1;

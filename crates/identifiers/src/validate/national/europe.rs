@@ -2,7 +2,7 @@
 //! its published check algorithm.
 
 use super::common::{all_same, compact, groups, number, only_digits_and, weighted};
-use crate::validate::core::{digits, luhn};
+use crate::validate::core::{digits, luhn, Digits};
 
 /// Whether day `dd` exists in month `mm` (February 29 allowed: the century is often unknown).
 pub(super) fn plausible_date(mm: u8, dd: u8) -> bool {
@@ -22,7 +22,7 @@ pub(super) fn two(d: &[u8], at: usize) -> u8 {
 
 /// The digit values of `value` when it holds exactly `len` digits and only the separators in
 /// `seps`, and they are not all one digit.
-pub(super) fn digits_of(value: &[u8], len: usize, seps: &[u8]) -> Option<Vec<u8>> {
+pub(super) fn digits_of(value: &[u8], len: usize, seps: &[u8]) -> Option<Digits> {
     let d = digits(value);
     (d.len() == len && only_digits_and(value, seps) && !all_same(&d)).then_some(d)
 }
