@@ -79,8 +79,10 @@ pub(crate) fn is_id_validator(name: &str) -> bool {
 }
 
 /// A dummy identity number: at least six characters, all digits, the digits before the last
-/// (the check digit) all one digit (`1111111112`, `000000000`). Every identity number's validator asks this first (hundreds of thousands of times over a
-/// log), so it reads the value in place instead of collecting its digits.
+/// (the check digit) all one digit (`1111111112`, `000000000`). Every identity number's
+/// validator asks this first (hundreds of thousands of times over a log), so it reads the
+/// value in place: collecting its digits first, even on the stack with [`digits`], cost 0.4%
+/// more instructions over the tree with the default set.
 pub(crate) fn is_dummy(value: &[u8]) -> bool {
     if value.iter().any(u8::is_ascii_alphabetic) {
         return false;
