@@ -10,6 +10,7 @@ use trawl_formats::{
 };
 use trawl_identifiers::{Engine, KeywordContext, Match, Scratch};
 
+use crate::field_memo::FieldMemo;
 use crate::record::{
     CellOut, Detection, ObjectInfo, Occurrence, ReasonOut, ResultRecord, Status, RESULT_SCHEMA,
 };
@@ -79,6 +80,8 @@ pub struct ObjectScanner<'e> {
     engine: &'e Engine,
     scratch: Scratch,
     contexts: ContextCache,
+    /// The engine's answers for recent short fields (JSON keys and values, table cells).
+    fields: FieldMemo,
     /// The keyword contexts of table columns by column number (see [`column_context`]).
     column_contexts: Vec<(String, KeywordContext)>,
     matches: Vec<Match>,
@@ -125,7 +128,9 @@ impl TextSink for ScanSink<'_, '_> {
             Locator::Stream { .. } | Locator::Table { .. } => {
                 engine.scan(chunk.text, ctx, &mut s.scratch, &mut s.matches)
             }
-            _ => engine.scan_field(chunk.text, ctx, &mut s.scratch, &mut s.matches),
+            _ => s
+                .fields
+                .scan_field(engine, chunk.text, ctx, &mut s.scratch, &mut s.matches),
         }
         s.matches.retain(|m| chunk.report.contains(&m.start));
         if let Locator::Table { .. } = chunk.locator {
@@ -347,6 +352,7 @@ impl<'e> ObjectScanner<'e> {
             engine,
             scratch: engine.scratch(),
             contexts: ContextCache::default(),
+            fields: FieldMemo::default(),
             column_contexts: Vec::new(),
             matches: Vec::new(),
             cell_matches: Vec::new(),

@@ -26,6 +26,7 @@
 mod aggregate;
 mod buckets;
 mod error;
+mod field_memo;
 mod pipeline;
 mod plan;
 mod posture;

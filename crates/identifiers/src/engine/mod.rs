@@ -276,9 +276,27 @@ impl Claim {
 
 /// Which detectors have a keyword in the structural context of a buffer (a CSV column name,
 /// the element names on a JSON path). Build with [`Engine::keyword_context`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Eq)]
 pub struct KeywordContext {
     bits: Vec<u64>,
+}
+
+impl std::hash::Hash for KeywordContext {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // What `eq` compares: the words, with their number.
+        self.bits.hash(state);
+    }
+}
+
+/// Word by word: the slice compare calls the C library's `memcmp`, and its masked vector
+/// load at an empty vector's dangling pointer (most contexts are empty) takes a
+/// fault-suppression assist: 79 ns a call on this machine against 2 ns for a short compare
+/// of heap bytes (measured with glibc's AVX-512 `memcmp`).
+impl PartialEq for KeywordContext {
+    fn eq(&self, other: &KeywordContext) -> bool {
+        self.bits.len() == other.bits.len()
+            && self.bits.iter().zip(&other.bits).all(|(a, b)| a == b)
+    }
 }
 
 impl KeywordContext {
