@@ -27,6 +27,7 @@ mod aggregate;
 mod buckets;
 mod error;
 mod field_memo;
+mod handoff;
 mod pipeline;
 mod plan;
 mod posture;

@@ -291,7 +291,7 @@ pub fn run(
             });
         });
         drop(out_tx);
-        for msg in out_rx {
+        for msg in crate::handoff::arrivals(&out_rx) {
             match msg {
                 Msg::Record(rec) => {
                     if sink_error.is_some() {

@@ -165,9 +165,10 @@ impl<'s> Feed<'_, 's> {
         wanted
     }
 
-    /// Hands an admitted object to the workers (blocks while their queue is full).
+    /// Hands an admitted object to the workers (waits while their queue is full, polling: see
+    /// [`crate::handoff`]).
     pub fn send(&self, work: Work<'s>) {
-        let _ = self.work.send(work);
+        crate::handoff::send_polling(&self.work, work);
     }
 
     /// Tells the user something.
