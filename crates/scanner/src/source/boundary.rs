@@ -165,8 +165,8 @@ impl<'s> Feed<'_, 's> {
         wanted
     }
 
-    /// Hands an admitted object to the workers (waits while their queue is full, polling: see
-    /// [`crate::handoff`]).
+    /// Hands an admitted object to the workers (waits while their queue is full, polling it:
+    /// see the `handoff` module).
     pub fn send(&self, work: Work<'s>) {
         crate::handoff::send_polling(&self.work, work);
     }
